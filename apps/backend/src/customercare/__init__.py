@@ -1,0 +1,3 @@
+"""CustomerCareGPT API."""
+
+__version__ = "0.1.0"

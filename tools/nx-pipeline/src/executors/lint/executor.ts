@@ -1,0 +1,48 @@
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatCommand, runTool, type ToolResult } from '../../process/run';
+import { requireVenvTool, SETUP_FIX } from '../../python/venv';
+import { projectOf } from '../context';
+import { buildLintCommands } from './commands';
+import type { LintExecutorSchema } from './schema';
+
+export default async function lintExecutor(
+  options: LintExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  const { name, root } = projectOf(context);
+  const venv = options.venv ?? '.venv';
+  const candidates = options.paths ?? ['src', 'tests'];
+  const paths = candidates.filter((path) => existsSync(join(context.root, root, path)));
+  if (paths.length === 0) {
+    logger.error(`lint ${name}: none of ${candidates.join(', ')} exists in ${root}; set \`paths\` in the target options.`);
+    return { success: false };
+  }
+  const typecheck = options.typecheck ?? true;
+  requireVenvTool(context.root, venv, 'ruff', `lint ${name} with ruff`);
+  if (typecheck) requireVenvTool(context.root, venv, 'mypy', `type-check ${name} with mypy`);
+
+  const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'lint');
+  mkdirSync(join(context.root, reportsDirectory), { recursive: true });
+  const commands = buildLintCommands({
+    workspaceRoot: context.root,
+    projectRoot: root,
+    paths,
+    venv,
+    typecheck,
+    strict: options.strict ?? true,
+    fix: options.fix ?? false,
+    reportsDirectory,
+  });
+
+  const results: ToolResult[] = [];
+  for (const command of commands) {
+    logger.info(`> ${command.label}: ${formatCommand(command)}`);
+    results.push(await runTool(command, SETUP_FIX));
+  }
+  const failed = results.filter((result) => result.exitCode !== 0);
+  const summary = results.map((r) => `${r.label} ${r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`}`);
+  (failed.length ? logger.error : logger.info)(`lint ${name}: ${summary.join(', ')}`);
+  return { success: failed.length === 0 };
+}

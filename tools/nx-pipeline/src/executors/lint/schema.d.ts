@@ -1,0 +1,8 @@
+export interface LintExecutorSchema {
+  paths?: string[];
+  venv?: string;
+  typecheck?: boolean;
+  strict?: boolean;
+  fix?: boolean;
+  reportsDirectory?: string;
+}

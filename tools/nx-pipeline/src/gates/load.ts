@@ -1,0 +1,52 @@
+import Ajv from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import schema from './schema.json';
+import type { GatesConfig, ProjectGates } from './types';
+
+export const GATES_FILE = 'gates.json';
+
+export class GatesConfigError extends Error {
+  override name = 'GatesConfigError';
+}
+
+const validate = new Ajv({ allErrors: true, strict: true }).compile<GatesConfig>(schema);
+
+/**
+ * Reads and validates the workspace's gates file. Every error names the file, the JSON path and
+ * the fix, because a gate that silently falls back to a default is a gate nobody configured.
+ */
+export function loadGates(workspaceRoot: string, file = GATES_FILE): GatesConfig {
+  const path = join(workspaceRoot, file);
+  if (!existsSync(path)) {
+    throw new GatesConfigError(
+      `No gates config at ${path}. Every gate reads its threshold from it: restore ${file} from git ` +
+        `(git checkout -- ${file}) or run \`nx g @customercare/nx-pipeline:init\`.`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new GatesConfigError(`${relative(workspaceRoot, path)} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map(
+      (e) => `  - ${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : ''}`,
+    );
+    throw new GatesConfigError(
+      `${relative(workspaceRoot, path)} does not match its schema (tools/nx-pipeline/src/gates/schema.json):\n${problems.join('\n')}`,
+    );
+  }
+  return data;
+}
+
+/** The defaults with one project's overrides applied, gate by gate. */
+export function gatesForProject(config: GatesConfig, project: string): ProjectGates {
+  const overrides = config.projects?.[project] ?? {};
+  return {
+    coverage: { ...config.defaults.coverage, ...overrides.coverage },
+    security: { ...config.defaults.security, ...overrides.security },
+    perf: { ...config.defaults.perf, ...overrides.perf },
+  };
+}

@@ -1,0 +1,27 @@
+export type SecurityGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+
+export interface ProjectGates {
+  coverage: { min: number };
+  security: { grade: SecurityGrade };
+  perf: { p95Ms: number; p99Ms: number; errorRate: number; minThroughputRps: number };
+}
+
+type Partial2<T> = { [K in keyof T]?: Partial<T[K]> };
+
+export interface GatesConfig {
+  defaults: ProjectGates;
+  projects?: Record<string, Partial2<ProjectGates>>;
+}
+
+/** What every executor writes beside its report, and what the pipeline summary reads back. */
+export interface GateResult {
+  project: string;
+  gate: string;
+  measured: number | string | null;
+  threshold: number | string;
+  passed: boolean;
+  /** Workspace-relative path of the full report behind the number. */
+  report: string;
+  /** One line a person can act on when the gate fails (or why it could not be measured). */
+  reason?: string;
+}
