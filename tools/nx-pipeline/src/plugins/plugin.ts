@@ -1,111 +1,44 @@
-import {
-  createNodesFromFiles,
-  hashArray,
-  readJsonFile,
-  writeJsonFile,
-  type CreateNodesContextV2,
-  type CreateNodesResult,
-  type CreateNodesV2,
-  type TargetConfiguration,
-} from '@nx/devkit';
-import { workspaceDataDirectory } from '@nx/devkit/internal';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { buildPythonTargets, readPyproject } from './pyproject';
+import { AggregateCreateNodesError, type CreateNodesResultV2, type CreateNodesV2 } from '@nx/devkit';
+import { minimatch } from 'minimatch';
+import type { InferenceKind } from './kind';
+import type { PipelinePluginOptions } from './options';
+import { pythonKind } from './python';
 
-export interface PipelinePluginOptions {
-  lintTargetName?: string;
-  testTargetName?: string;
-  /** The workspace's Python virtual environment, relative to the workspace root. */
-  venv?: string;
-}
+export type { PipelinePluginOptions } from './options';
 
-const PYPROJECT_GLOB = '**/pyproject.toml';
+/** Every kind of project file the plugin infers from; each is one file in this folder. */
+export const KINDS: readonly InferenceKind[] = [pythonKind];
 
-interface CachedProject {
-  name?: string;
-  description?: string;
-  targets: Record<string, TargetConfiguration>;
-}
-
-function normalizeOptions(options: PipelinePluginOptions | undefined): Required<PipelinePluginOptions> {
-  return {
-    lintTargetName: options?.lintTargetName ?? 'lint',
-    testTargetName: options?.testTargetName ?? 'test',
-    venv: options?.venv ?? '.venv',
-  };
-}
-
-function readCache(path: string): Record<string, CachedProject> {
-  try {
-    return existsSync(path) ? readJsonFile(path) : {};
-  } catch {
-    // A torn or stale cache file only costs a recomputation.
-    return {};
-  }
-}
+const GLOB = KINDS.length === 1 ? KINDS[0].glob : `{${KINDS.map((kind) => kind.glob).join(',')}}`;
 
 /**
- * One Nx project per pyproject.toml that has a [project] table, with inferred lint and test
- * targets. Results are cached in Nx's workspace data directory, keyed by the file's content and
- * the plugin options, so an unchanged workspace is inferred without reading TOML at all.
+ * Nx calls this once with every file that matches any kind's glob; each kind gets its own files.
+ * A kind that fails on some files still returns its other results, and Nx reports every failure
+ * (naming the file) instead of dropping the whole plugin.
  */
 export const createNodesV2: CreateNodesV2<PipelinePluginOptions> = [
-  PYPROJECT_GLOB,
-  async (files, rawOptions, context) => {
-    const options = normalizeOptions(rawOptions);
-    const optionsHash = hashArray([JSON.stringify(options)]);
-    const cachePath = join(workspaceDataDirectory, `nx-pipeline-${optionsHash}.hash`);
-    const cache = readCache(cachePath);
-    try {
-      return await createNodesFromFiles(
-        (file, _options, ctx) => createPythonProject(file, options, ctx, cache),
-        files,
-        rawOptions ?? {},
-        context,
-      );
-    } finally {
-      writeJsonFile(cachePath, cache);
+  GLOB,
+  async (files, options, context) => {
+    const results: CreateNodesResultV2 = [];
+    const errors: Array<[string | null, Error]> = [];
+    for (const kind of KINDS) {
+      const matching = files.filter((file) => minimatch(file, kind.glob, { dot: true }));
+      if (matching.length === 0) continue;
+      try {
+        results.push(...(await kind.createNodes(matching, options ?? {}, context)));
+      } catch (error) {
+        if (error instanceof AggregateCreateNodesError) {
+          results.push(...error.partialResults);
+          errors.push(...error.errors);
+        } else {
+          errors.push([null, error as Error]);
+        }
+      }
     }
+    if (errors.length > 0) throw new AggregateCreateNodesError(errors, results);
+    return results;
   },
 ];
 
 /** Older Nx versions look for `createNodes`; both names export the same tuple. */
 export const createNodes = createNodesV2;
-
-function createPythonProject(
-  file: string,
-  options: Required<PipelinePluginOptions>,
-  context: CreateNodesContextV2,
-  cache: Record<string, CachedProject>,
-): CreateNodesResult {
-  const projectRoot = dirname(file);
-  const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot]);
-  cache[hash] ??= inferProject(context.workspaceRoot, file, projectRoot, options);
-  const { name, description, targets } = cache[hash];
-  if (!name) return {};
-  return {
-    projects: {
-      [projectRoot]: {
-        name,
-        root: projectRoot,
-        projectType: projectRoot.startsWith('libs/') ? 'library' : 'application',
-        sourceRoot: existsSync(join(context.workspaceRoot, projectRoot, 'src')) ? `${projectRoot}/src` : projectRoot,
-        tags: ['lang:python'],
-        metadata: { description, technologies: ['python'] },
-        targets,
-      },
-    },
-  };
-}
-
-function inferProject(
-  workspaceRoot: string,
-  file: string,
-  projectRoot: string,
-  options: Required<PipelinePluginOptions>,
-): CachedProject {
-  const { name, description } = readPyproject(workspaceRoot, file);
-  if (!name) return { targets: {} };
-  return { name, description, targets: buildPythonTargets(projectRoot, options) };
-}

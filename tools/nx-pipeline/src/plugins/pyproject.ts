@@ -61,7 +61,7 @@ export function buildPythonTargets(
       options: { venv: options.venv, reportsDirectory: reports(options.lintTargetName) },
       cache: true,
       inputs: ['default', '^production', ...pythonInputs],
-      outputs: ['{workspaceRoot}/{options.reportsDirectory}'],
+      outputs: ['{options.reportsDirectory}'],
       metadata: {
         technologies: ['python', 'ruff', 'mypy'],
         description: 'Lint with ruff check and ruff format --check, type-check with mypy --strict',
@@ -76,7 +76,7 @@ export function buildPythonTargets(
       options: { venv: options.venv, reportsDirectory: reports(options.testTargetName) },
       cache: true,
       inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...pythonInputs],
-      outputs: ['{workspaceRoot}/{options.reportsDirectory}'],
+      outputs: ['{options.reportsDirectory}'],
       metadata: {
         technologies: ['python', 'pytest'],
         description: 'Run pytest with coverage (JUnit, Cobertura, LCOV) and enforce the coverage gate from gates.json',

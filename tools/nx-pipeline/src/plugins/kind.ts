@@ -1,0 +1,64 @@
+import { hashArray, readJsonFile, writeJsonFile, type CreateNodesContextV2, type CreateNodesResultV2 } from '@nx/devkit';
+import { workspaceDataDirectory } from '@nx/devkit/internal';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelinePluginOptions } from './options';
+
+/**
+ * One kind of project file the plugin infers targets from (pyproject.toml, a perf scenario, a
+ * Containerfile, a deploy config, ...). Each kind lives in its own file under src/plugins/ and is
+ * listed once in plugin.ts; the plugin hands every kind only the files that match its glob.
+ */
+export interface InferenceKind {
+  name: string;
+  /** A glob over workspace-relative paths, e.g. '**\/pyproject.toml'. */
+  glob: string;
+  createNodes(
+    files: readonly string[],
+    options: PipelinePluginOptions,
+    context: CreateNodesContextV2,
+  ): Promise<CreateNodesResultV2>;
+}
+
+/**
+ * The plugin lives in this repository and changes with it, so its own inference code is part of
+ * every cache key: an edited rule never serves targets computed by the previous one.
+ */
+function inferenceSourceHash(): string {
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+  return hashArray(files.sort().map((f) => readFileSync(join(__dirname, f), 'utf8')));
+}
+
+/**
+ * A JSON cache of inferred results in Nx's workspace data directory, keyed per kind by a hash of
+ * the options and the plugin's own source; entries are keyed by whatever the kind hashes (the
+ * project file's content, usually). Use with try/finally: `try { ... } finally { cache.save() }`.
+ */
+export class InferenceCache<T> {
+  private readonly path: string;
+  private readonly entries: Record<string, T>;
+
+  constructor(kind: string, options: unknown) {
+    const key = hashArray([kind, JSON.stringify(options ?? {}), inferenceSourceHash()]);
+    this.path = join(workspaceDataDirectory, `nx-pipeline-${kind}-${key}.hash`);
+    this.entries = InferenceCache.read<T>(this.path);
+  }
+
+  get(hash: string, compute: () => T): T {
+    if (!(hash in this.entries)) this.entries[hash] = compute();
+    return this.entries[hash];
+  }
+
+  save(): void {
+    writeJsonFile(this.path, this.entries);
+  }
+
+  private static read<T>(path: string): Record<string, T> {
+    try {
+      return existsSync(path) ? readJsonFile(path) : {};
+    } catch {
+      // A torn or stale cache file only costs a recomputation.
+      return {};
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/** Options of the `@customercare/nx-pipeline` plugin entry in nx.json. Every one has a default. */
+export interface PipelinePluginOptions {
+  lintTargetName?: string;
+  testTargetName?: string;
+  /** The workspace's Python virtual environment, relative to the workspace root. */
+  venv?: string;
+}

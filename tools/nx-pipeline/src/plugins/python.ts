@@ -1,0 +1,68 @@
+import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InferenceCache, type InferenceKind } from './kind';
+import type { PipelinePluginOptions } from './options';
+import { buildPythonTargets, readPyproject, type PythonTargetOptions } from './pyproject';
+
+interface InferredPythonProject {
+  name?: string;
+  description?: string;
+  targets: Record<string, TargetConfiguration>;
+}
+
+function pythonOptions(options: PipelinePluginOptions): PythonTargetOptions {
+  return {
+    lintTargetName: options.lintTargetName ?? 'lint',
+    testTargetName: options.testTargetName ?? 'test',
+    venv: options.venv ?? '.venv',
+  };
+}
+
+/**
+ * One Nx project per pyproject.toml that has a [project] table (a uv workspace root has none),
+ * with inferred lint and test targets. Python-to-Python edges come from @nxlv/python.
+ */
+export const pythonKind: InferenceKind = {
+  name: 'python',
+  glob: '**/pyproject.toml',
+  async createNodes(files, rawOptions, context) {
+    const options = pythonOptions(rawOptions);
+    const cache = new InferenceCache<InferredPythonProject>('python', options);
+    try {
+      return await createNodesFromFiles((file, _o, ctx) => createPythonProject(file, options, ctx, cache), files, rawOptions, context);
+    } finally {
+      cache.save();
+    }
+  },
+};
+
+function createPythonProject(
+  file: string,
+  options: PythonTargetOptions,
+  context: CreateNodesContextV2,
+  cache: InferenceCache<InferredPythonProject>,
+): CreateNodesResult {
+  const projectRoot = dirname(file);
+  const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot]);
+  const { name, description, targets } = cache.get(hash, () => {
+    const pyproject = readPyproject(context.workspaceRoot, file);
+    return pyproject.name
+      ? { ...pyproject, targets: buildPythonTargets(projectRoot, options) }
+      : { targets: {} };
+  });
+  if (!name) return {};
+  return {
+    projects: {
+      [projectRoot]: {
+        name,
+        root: projectRoot,
+        projectType: projectRoot.startsWith('libs/') ? 'library' : 'application',
+        sourceRoot: existsSync(join(context.workspaceRoot, projectRoot, 'src')) ? `${projectRoot}/src` : projectRoot,
+        tags: ['lang:python'],
+        metadata: { description, technologies: ['python'] },
+        targets,
+      },
+    },
+  };
+}

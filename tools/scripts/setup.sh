@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs whatever this workspace needs and is missing, then returns quickly when nothing is.
+# Used by `npm run setup`, `npm run pipeline`, `npm test` and CI. Safe to run again and again.
+#
+#   1. checks the runtimes the machine must already have (Node >= 20.19, Python >= 3.11);
+#   2. installs npm dependencies from package-lock.json when they changed (npm ci);
+#   3. installs uv (pinned, from PyPI) when missing and syncs .venv from uv.lock with the
+#      machine's own interpreter (uv never downloads one here);
+#   4. runs every tools/scripts/setup.d/*.sh in order: system services and tools that some
+#      targets need (each script is idempotent and quiet when there is nothing to do).
+set -euo pipefail
+
+UV_VERSION=0.13.9
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+stamp_dir="$root/.cache/setup"
+mkdir -p "$stamp_dir"
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+# -- runtimes ------------------------------------------------------------------------------------
+command -v node >/dev/null || die "node is not installed. Install Node.js 20.19 or newer (https://nodejs.org), then run this again."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node $(node --version) is too old: this workspace needs Node 20.19 or newer."
+PYTHON=${PYTHON:-$(command -v python3 || true)}
+[ -n "$PYTHON" ] || die "python3 is not installed. Install CPython 3.11 or newer (apt-get install python3 python3-venv), or set PYTHON=/path/to/python3."
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+  || die "$PYTHON is Python $("$PYTHON" -c 'import platform;print(platform.python_version())'); this workspace needs 3.11 or newer. Set PYTHON=/path/to/python3.11."
+PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+
+hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+# -- npm -------------------------------------------------------------------------------------------
+npm_hash=$(hash_of package.json package-lock.json)
+if [ ! -d node_modules ] || [ "$(cat "$stamp_dir/npm" 2>/dev/null)" != "$npm_hash" ]; then
+  say "installing npm dependencies (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_hash" > "$stamp_dir/npm"
+fi
+
+# -- uv --------------------------------------------------------------------------------------------
+# uv reads its index from the same place pip does on this machine, so a configured mirror is honoured.
+pip_index=$("$PYTHON" -m pip config get global.index-url 2>/dev/null || true)
+[ -n "${PIP_INDEX_URL:-}" ] && pip_index=$PIP_INDEX_URL
+[ -n "$pip_index" ] && export UV_DEFAULT_INDEX="$pip_index"
+export UV_PYTHON_DOWNLOADS=never UV_PYTHON="$PYTHON"
+
+UV=$(command -v uv || true)
+if [ -z "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  UV=$("$PYTHON" -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || true)
+  if [ -z "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    say "installing uv $UV_VERSION from PyPI..."
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
+      || die "could not install uv $UV_VERSION with $PYTHON -m pip. Check that PyPI (or your pip mirror) is reachable."
+    UV=$("$PYTHON" -c 'import uv; print(uv.find_uv_bin())')
+  fi
+fi
+
+uv_hash=$(hash_of pyproject.toml uv.lock $(git ls-files '*pyproject.toml' 2>/dev/null))
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp_dir/uv" 2>/dev/null)" != "$uv_hash" ]; then
+  say "syncing the Python environment (.venv) from uv.lock..."
+  # In CI the lockfile must already match every pyproject.toml; locally uv updates it.
+  lock_flag=$([ "${CI:-}" = "true" ] && echo --locked || echo)
+  "$UV" sync --all-packages --all-groups $lock_flag --quiet \
+    || die "uv sync failed. If it says the lockfile needs updating, run \`uv lock\` and commit uv.lock."
+  echo "$uv_hash" > "$stamp_dir/uv"
+fi
+
+# -- extra tools and services ----------------------------------------------------------------------
+for script in tools/scripts/setup.d/*.sh; do
+  [ -e "$script" ] || continue
+  # shellcheck source=/dev/null
+  ROOT="$root" PYTHON="$PYTHON" UV="$UV" bash "$script" || die "$script failed (see above)."
+done
