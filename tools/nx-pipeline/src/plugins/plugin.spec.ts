@@ -1,0 +1,92 @@
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createNodes, createNodesV2 } from './plugin';
+import { readPyproject } from './pyproject';
+
+// Counting reads proves the cache: every call still goes through the real parser.
+jest.mock('./pyproject', () => {
+  const actual = jest.requireActual<typeof import('./pyproject')>('./pyproject');
+  return { ...actual, readPyproject: jest.fn(actual.readPyproject) };
+});
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-infer-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+function context(root: string): CreateNodesContextV2 {
+  return { workspaceRoot: root, nxJsonConfiguration: {} };
+}
+
+const [glob, infer] = createNodesV2;
+
+describe('createNodesV2', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('infers lint and test for every pyproject.toml with a [project] table', async () => {
+    root = workspace({
+      'pyproject.toml': '[tool.uv.workspace]\nmembers = ["apps/api", "libs/kit"]\n',
+      'apps/api/pyproject.toml': '[project]\nname = "api"\ndescription = "The API"\nversion = "1.0.0"\n',
+      'apps/api/src/api/__init__.py': '',
+      'libs/kit/pyproject.toml': '[project]\nname = "kit"\nversion = "0.1.0"\n',
+    });
+    const files = ['pyproject.toml', 'apps/api/pyproject.toml', 'libs/kit/pyproject.toml'];
+    const results = await infer(files, {}, context(root));
+    expect(results).toMatchSnapshot();
+  });
+
+  it('honours target names and the venv option', async () => {
+    root = workspace({ 'svc/pyproject.toml': '[project]\nname = "svc"\n' });
+    const [[, result]] = await infer(['svc/pyproject.toml'], { lintTargetName: 'py-lint', testTargetName: 'py-test', venv: 'env' }, context(root));
+    const targets = result.projects?.['svc']?.targets ?? {};
+    expect(Object.keys(targets)).toEqual(['py-lint', 'py-test']);
+    expect(targets['py-test'].options).toEqual({ venv: 'env', reportsDirectory: 'reports/svc/py-test' });
+  });
+
+  it('names the file, line and fix when a pyproject.toml is malformed, and keeps the other projects', async () => {
+    root = workspace({
+      'good/pyproject.toml': '[project]\nname = "good"\n',
+      'bad/pyproject.toml': '[project\nname = "bad"\n',
+    });
+    const error = await infer(['good/pyproject.toml', 'bad/pyproject.toml'], {}, context(root)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AggregateCreateNodesError' });
+    const aggregate = error as { errors: Array<[string, Error]>; partialResults: Array<[string, unknown]> };
+    expect(aggregate.errors).toHaveLength(1);
+    expect(aggregate.errors[0][0]).toBe('bad/pyproject.toml');
+    expect(aggregate.errors[0][1].message).toMatch(/^bad\/pyproject\.toml:1:\d+: not valid TOML: .* Fix the file/);
+    expect(aggregate.partialResults.map(([file]) => file)).toEqual(['good/pyproject.toml']);
+  });
+
+  it('refuses an invalid project name with the rule in the message', async () => {
+    root = workspace({ 'x/pyproject.toml': '[project]\nname = "-nope"\n' });
+    const error = await infer(['x/pyproject.toml'], {}, context(root)).catch((e: unknown) => e);
+    expect((error as { errors: Array<[string, Error]> }).errors[0][1].message).toContain(
+      'x/pyproject.toml: [project].name must be a valid Python package name',
+    );
+  });
+
+  it('serves an unchanged file from the inference cache, and re-reads a changed one', async () => {
+    root = workspace({ 'svc/pyproject.toml': `[project]\nname = "svc-${Date.now()}"\n` });
+    const read = jest.mocked(readPyproject);
+    read.mockClear();
+    const first = await infer(['svc/pyproject.toml'], {}, context(root));
+    expect(await infer(['svc/pyproject.toml'], {}, context(root))).toEqual(first);
+    expect(read).toHaveBeenCalledTimes(1);
+    writeFileSync(join(root, 'svc/pyproject.toml'), '[project]\nname = "renamed"\n');
+    const [[, result]] = await infer(['svc/pyproject.toml'], {}, context(root));
+    expect(result.projects?.['svc']?.name).toBe('renamed');
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('matches pyproject.toml anywhere and is exported under both names', () => {
+    expect(glob).toContain('**/pyproject.toml');
+    expect(createNodes).toBe(createNodesV2);
+  });
+});

@@ -1,0 +1,45 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** The real workspace, whose .venv (synced by `npm run setup`) the fixtures borrow. */
+export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+
+/**
+ * A throw-away workspace holding one small Python project at `apps/fixture`, with the real
+ * gates.json and a link to the real .venv, so executors run real tools against real files.
+ */
+export function pythonWorkspace(files: Record<string, string>, gates?: object): { root: string; context: ExecutorContext } {
+  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-py-'));
+  symlinkSync(join(WORKSPACE_ROOT, '.venv'), join(root, '.venv'));
+  if (gates) writeFileSync(join(root, 'gates.json'), JSON.stringify(gates));
+  else cpSync(join(WORKSPACE_ROOT, 'gates.json'), join(root, 'gates.json'));
+  writeFileSync(join(root, 'pyproject.toml'), '[tool.ruff]\nline-length = 100\nsrc = ["apps/*/src"]\n');
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(root, 'apps/fixture', path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  const context: ExecutorContext = {
+    root,
+    cwd: root,
+    isVerbose: false,
+    projectName: 'fixture',
+    projectGraph: { nodes: {}, dependencies: {} },
+    projectsConfigurations: { version: 2, projects: { fixture: { root: 'apps/fixture' } } },
+    nxJsonConfiguration: {},
+  };
+  return { root, context };
+}
+
+export const FIXTURE_PYPROJECT = `[project]
+name = "fixture"
+version = "0.1.0"
+requires-python = ">=3.11"
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+pythonpath = ["src"]
+addopts = ["--import-mode=importlib"]
+`;

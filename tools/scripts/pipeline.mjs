@@ -1,0 +1,67 @@
+// `npm run pipeline`: the whole CI pipeline, locally. On a branch with changes against the merge
+// base with main, only the affected projects run (`nx affected`); otherwise every project does
+// (`nx run-many`). Then one gates table for every project and gate.
+//
+//   npm run pipeline                      # lint, test, scan, perf over what changed (or everything)
+//   npm run pipeline -- --all             # everything, whatever changed
+//   npm run pipeline -- --targets=lint,test
+//   npm run pipeline -- --base=origin/main
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const DEFAULT_TARGETS = 'lint,test,scan,perf';
+
+const { values: options } = parseArgs({
+  options: {
+    all: { type: 'boolean', default: false },
+    targets: { type: 'string', default: process.env.PIPELINE_TARGETS ?? DEFAULT_TARGETS },
+    base: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (options.help) {
+  console.log('usage: npm run pipeline -- [--all] [--targets=lint,test,scan,perf] [--base=<git ref>]');
+  process.exit(0);
+}
+
+const git = (...args) => spawnSync('git', args, { encoding: 'utf8' });
+
+/** The merge base to compare against, or null when everything should run. */
+function affectedBase() {
+  if (options.all) return null;
+  if (options.base) return options.base;
+  const branch = git('rev-parse', '--abbrev-ref', 'HEAD').stdout.trim();
+  if (!branch || branch === 'HEAD' || branch === 'main') return null;
+  const base = git('merge-base', 'HEAD', 'main');
+  return base.status === 0 ? base.stdout.trim() : null;
+}
+
+const targets = options.targets.split(',').map((t) => t.trim()).filter(Boolean);
+const base = affectedBase();
+const nxArgs = base
+  ? ['nx', 'affected', '-t', ...targets, `--base=${base}`, '--parallel=2']
+  : ['nx', 'run-many', '-t', ...targets, '--parallel=2'];
+
+const env = { NX_DAEMON: 'false', ...process.env };
+const { prepareRemoteCache } = await import('./remote-cache.mjs');
+const cache = await prepareRemoteCache(env);
+if (cache.warning) console.warn(`[pipeline] warning: ${cache.warning}`);
+
+// Each run's reports are its own: stale gate results would be summarised again. Nx restores the
+// reports of cached tasks, so nothing is lost.
+rmSync('reports', { recursive: true, force: true });
+console.log(base ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}` : `[pipeline] every project: ${targets.join(', ')}`);
+console.log(`[pipeline] npx ${nxArgs.join(' ')}`);
+const run = spawnSync('npx', nxArgs, { stdio: 'inherit', env: cache.env });
+if (run.error) {
+  console.error(`[pipeline] could not start nx: ${run.error.message}. Run \`npm run setup\` first.`);
+  process.exit(1);
+}
+
+console.log('\n[pipeline] quality gates');
+const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env: cache.env });
+const failed = run.status !== 0 || summary.status !== 0;
+console.log(failed ? '[pipeline] FAILED: see the failed tasks and gates above.' : '[pipeline] passed: every task and gate is green.');
+process.exit(failed ? 1 : 0);
