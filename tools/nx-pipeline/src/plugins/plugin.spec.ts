@@ -55,7 +55,7 @@ describe('createNodesV2', () => {
       'good/pyproject.toml': '[project]\nname = "good"\n',
       'bad/pyproject.toml': '[project\nname = "bad"\n',
     });
-    const error = await infer(['good/pyproject.toml', 'bad/pyproject.toml'], {}, context(root)).catch((e: unknown) => e);
+    const error = await Promise.resolve(infer(['good/pyproject.toml', 'bad/pyproject.toml'], {}, context(root))).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AggregateCreateNodesError' });
     const aggregate = error as { errors: Array<[string, Error]>; partialResults: Array<[string, unknown]> };
     expect(aggregate.errors).toHaveLength(1);
@@ -66,7 +66,7 @@ describe('createNodesV2', () => {
 
   it('refuses an invalid project name with the rule in the message', async () => {
     root = workspace({ 'x/pyproject.toml': '[project]\nname = "-nope"\n' });
-    const error = await infer(['x/pyproject.toml'], {}, context(root)).catch((e: unknown) => e);
+    const error = await Promise.resolve(infer(['x/pyproject.toml'], {}, context(root))).catch((e: unknown) => e);
     expect((error as { errors: Array<[string, Error]> }).errors[0][1].message).toContain(
       'x/pyproject.toml: [project].name must be a valid Python package name',
     );

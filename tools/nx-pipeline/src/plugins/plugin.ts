@@ -2,12 +2,13 @@ import { AggregateCreateNodesError, type CreateNodesResultV2, type CreateNodesV2
 import { minimatch } from 'minimatch';
 import type { InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
+import { perfKind } from './perf';
 import { pythonKind } from './python';
 
 export type { PipelinePluginOptions } from './options';
 
 /** Every kind of project file the plugin infers from; each is one file in this folder. */
-export const KINDS: readonly InferenceKind[] = [pythonKind];
+export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind];
 
 const GLOB = KINDS.length === 1 ? KINDS[0].glob : `{${KINDS.map((kind) => kind.glob).join(',')}}`;
 

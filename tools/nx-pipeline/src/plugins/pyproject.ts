@@ -33,12 +33,17 @@ export function readPyproject(workspaceRoot: string, file: string): PyprojectSum
     throw new PyprojectError(`${file}: [project] must be a table (PEP 621).`);
   }
   const { name, description } = project as Record<string, unknown>;
-  if (typeof name !== 'string' || !/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name)) {
+  if (typeof name !== 'string' || !isPackageName(name)) {
     throw new PyprojectError(
       `${file}: [project].name must be a valid Python package name (letters, digits, ".", "_", "-"); got ${JSON.stringify(name)}.`,
     );
   }
   return { name, description: typeof description === 'string' ? description : undefined };
+}
+
+/** PEP 508 names: letters and digits, with ".", "_" or "-" inside (never at either end). */
+function isPackageName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && /[A-Za-z0-9]$/.test(name);
 }
 
 export interface PythonTargetOptions {

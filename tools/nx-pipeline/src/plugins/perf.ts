@@ -1,0 +1,84 @@
+import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { InferenceCache, type InferenceKind } from './kind';
+import type { PipelinePluginOptions } from './options';
+
+/** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
+const MAIN_SCENARIO = 'load';
+/** The profile CI runs; the others are Nx configurations (`nx run backend:perf:stress`). */
+const DEFAULT_PROFILE = 'ci';
+const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
+
+/** Profiles a scenario declares: `load` (config.phases) plus config.environments. Unparseable files get none; the executor reports why. */
+function profilesOf(text: string): string[] {
+  try {
+    const data = parse(text) as { config?: { environments?: Record<string, unknown> } } | null;
+    return ['load', ...Object.keys(data?.config?.environments ?? {})];
+  } catch {
+    return ['load'];
+  }
+}
+
+/** Workspace lockfiles that pin what a service runs with: uv.lock for Python projects, package-lock.json for Node ones. */
+function lockfileInputs(workspaceRoot: string, projectRoot: string): string[] {
+  const inputs: string[] = [];
+  if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) inputs.push('{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock');
+  if (existsSync(join(workspaceRoot, projectRoot, 'package.json'))) inputs.push('{workspaceRoot}/package-lock.json');
+  return inputs.filter((input) => existsSync(join(workspaceRoot, input.replace('{workspaceRoot}/', ''))));
+}
+
+export function buildPerfTarget(projectRoot: string, scenarioFile: string, profiles: string[], extraInputs: string[]): TargetConfiguration {
+  const name = basename(scenarioFile, '.yml');
+  const targetName = name === MAIN_SCENARIO ? 'perf' : `perf-${name}`;
+  const reportsDirectory = `reports/${projectRoot === '.' ? 'root' : projectRoot}/${targetName}`;
+  return {
+    executor: '@customercare/nx-pipeline:perf',
+    options: { scenario: `perf/${name}.yml`, profile: profiles.includes(DEFAULT_PROFILE) ? DEFAULT_PROFILE : 'load', reportsDirectory },
+    configurations: Object.fromEntries(profiles.map((profile) => [profile, { profile }])),
+    // Cached by inputs: an unchanged service, scenario, lockfile and gates file is not measured twice.
+    // Scheduled runs that must re-measure pass --skip-nx-cache.
+    cache: true,
+    inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...extraInputs],
+    outputs: ['{options.reportsDirectory}'],
+    metadata: {
+      technologies: ['hdr-histogram', 'k6'],
+      description: `Start the service, run ${scenarioFile} (profile from --configuration, default ${DEFAULT_PROFILE}) in the open model, gate latency, errors, throughput and p95 regression`,
+      help: {
+        command: `nx run <project>:${targetName}:stress`,
+        example: { options: { profile: 'stress', engine: 'k6', updateBaseline: false } },
+      },
+    },
+  };
+}
+
+/**
+ * A `perf` target for every project with a load scenario at <project>/perf/load.yml (and
+ * `perf-<name>` for other perf/<name>.yml files). The project itself comes from its project.json,
+ * package.json or pyproject.toml; a perf folder alone never creates one.
+ */
+export const perfKind: InferenceKind = {
+  name: 'perf',
+  glob: '**/perf/*.yml',
+  async createNodes(files, rawOptions, context) {
+    const cache = new InferenceCache<TargetConfiguration | null>('perf', rawOptions);
+    try {
+      return await createNodesFromFiles((file, _o, ctx) => createPerfTarget(file, ctx, cache), files, rawOptions, context);
+    } finally {
+      cache.save();
+    }
+  },
+};
+
+function createPerfTarget(file: string, context: CreateNodesContextV2, cache: InferenceCache<TargetConfiguration | null>): CreateNodesResult {
+  const projectRoot = dirname(dirname(file));
+  const hasProject = PROJECT_FILES.some((f) => existsSync(join(context.workspaceRoot, projectRoot, f)));
+  const extraInputs = lockfileInputs(context.workspaceRoot, projectRoot);
+  const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
+  const hash = hashArray([text, projectRoot, String(hasProject), ...extraInputs]);
+  const target = cache.get(hash, () => (hasProject ? buildPerfTarget(projectRoot, file, profilesOf(text), extraInputs) : null));
+  if (!target) return {};
+  const name = basename(file, '.yml');
+  return { projects: { [projectRoot]: { root: projectRoot, targets: { [name === MAIN_SCENARIO ? 'perf' : `perf-${name}`]: target } } } };
+}
