@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseTokenSpec, type TokenGrant, type Scope } from './auth';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface S3Settings {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  storage: 'fs' | 's3';
+  dir: string;
+  s3?: S3Settings;
+  tokens: TokenGrant[];
+  /** Scope granted to requests without a token; undefined refuses them (the default). */
+  anonymous?: Scope;
+  maxEntrySize: number;
+  /** 0 means no limit. */
+  maxTotalSize: number;
+  /** Milliseconds; 0 means entries never expire. */
+  maxAge: number;
+  /** Milliseconds between eviction sweeps; 0 disables the timer (sweeps still run at start-up). */
+  evictInterval: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Every option: flag name, environment variable, default and help line, in the order --help shows them. */
+const OPTIONS = {
+  host: { env: 'CACHE_SERVER_HOST', default: '127.0.0.1', help: 'Address to listen on. Use 0.0.0.0 to serve other machines.' },
+  port: { env: 'CACHE_SERVER_PORT', default: '3000', help: 'TCP port (0 picks a free one and logs it).' },
+  storage: { env: 'CACHE_SERVER_STORAGE', default: 'fs', help: 'Storage backend: fs (a local folder) or s3 (any S3-compatible bucket).' },
+  dir: { env: 'CACHE_SERVER_DIR', default: '.cache/nx-cache-server', help: 'Folder for the fs backend.' },
+  's3-bucket': { env: 'CACHE_SERVER_S3_BUCKET', default: '', help: 'Bucket for the s3 backend (required with --storage s3).' },
+  's3-prefix': { env: 'CACHE_SERVER_S3_PREFIX', default: '', help: 'Key prefix inside the bucket, e.g. "nx/".' },
+  's3-region': { env: 'CACHE_SERVER_S3_REGION', default: 'us-east-1', help: 'Bucket region (AWS_REGION is used when set).' },
+  's3-endpoint': { env: 'CACHE_SERVER_S3_ENDPOINT', default: '', help: 'Endpoint of a non-AWS S3 service (MinIO, R2, Ceph...).' },
+  's3-force-path-style': { env: 'CACHE_SERVER_S3_FORCE_PATH_STYLE', default: 'false', help: 'Address the bucket as a path (needed by most non-AWS services).' },
+  token: { env: 'CACHE_SERVER_TOKENS', default: '', help: 'A token as <scope>:<namespace>:<secret>; repeat the flag, or comma-separate in the variable.\nscope is "read" or "read-write". Example: read-write:main:$RW_TOKEN' },
+  'tokens-file': { env: 'CACHE_SERVER_TOKENS_FILE', default: '', help: 'JSON file: [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].' },
+  anonymous: { env: 'CACHE_SERVER_ANONYMOUS', default: '', help: 'Scope for requests without a token ("read" or "read-write", namespace "default").\nUnset (the default): they get 401. For a single developer machine only.' },
+  'max-entry-size': { env: 'CACHE_SERVER_MAX_ENTRY_SIZE', default: '1GiB', help: 'Largest artifact accepted (413 above it). Units: B, KB, MB, GB, KiB, MiB, GiB.' },
+  'max-total-size': { env: 'CACHE_SERVER_MAX_TOTAL_SIZE', default: '50GiB', help: 'Evict the oldest entries when the store grows beyond this (0 = no limit).' },
+  'max-age': { env: 'CACHE_SERVER_MAX_AGE', default: '30d', help: 'Evict entries stored longer ago than this (0 = never). Units: s, m, h, d.' },
+  'evict-interval': { env: 'CACHE_SERVER_EVICT_INTERVAL', default: '10m', help: 'Time between eviction sweeps (0 = only at start-up).' },
+  'log-level': { env: 'CACHE_SERVER_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent. Logs are JSON lines on stdout and never contain tokens.' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+export function helpText(): string {
+  const lines = [
+    'cache-server: a self-hosted remote cache for Nx (NX_SELF_HOSTED_REMOTE_CACHE_SERVER).',
+    '',
+    'Usage: cache-server [options]',
+    '',
+    'Serves GET/PUT /v1/cache/{hash} (Nx\'s open remote cache API), GET /healthz and GET /metrics',
+    '(Prometheus). Every option can also be set through the environment variable shown; a flag wins.',
+    '',
+    'Options:',
+  ];
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    const [first, ...rest] = option.help.split('\n');
+    const flag = `  --${name} <value>`;
+    lines.push(`${flag.padEnd(32)}${first}`);
+    for (const more of rest) lines.push(`${''.padEnd(32)}${more}`);
+    lines.push(`${''.padEnd(32)}env ${option.env}${option.default ? `, default ${option.default}` : ''}`);
+  }
+  lines.push(`${'  -h, --help'.padEnd(32)}Show this help.`);
+  lines.push(
+    '',
+    'Clients (Nx 20.8+):',
+    '  NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://cache.internal:3000',
+    '  NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=<secret>',
+    '',
+    'Give read-write tokens to trusted branches only (pushes to main) and read-only tokens to pull',
+    'requests: a read-only token gets 403 on PUT, which Nx treats as "not stored" and carries on.',
+    'S3 credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, instance role).',
+  );
+  return lines.join('\n');
+}
+
+export function parseSize(text: string, option: string): number {
+  const units: Record<string, number> = {
+    b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+  };
+  const match = /^([\d.]+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = (match?.[2] || 'b').toLowerCase();
+  if (!match || !Number.isFinite(Number(match[1])) || !Object.hasOwn(units, unit)) {
+    throw new ConfigError(`--${option} "${text}" is not a size. Use a number of bytes or a unit: 512MiB, 2GB, 0.`);
+  }
+  return Math.floor(Number(match[1]) * units[unit]);
+}
+
+export function parseDuration(text: string, option: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 };
+  const match = /^([\d.]+)\s*([a-z]*)$/.exec(text.trim());
+  const unit = match?.[2] || 's';
+  if (!match || !Number.isFinite(Number(match[1])) || !Object.hasOwn(units, unit)) {
+    throw new ConfigError(`--${option} "${text}" is not a duration. Use a number with a unit: 90s, 10m, 12h, 30d, or 0.`);
+  }
+  return Math.floor(Number(match[1]) * units[unit]);
+}
+
+function parseScope(text: string, option: string): Scope {
+  if (text === 'read' || text === 'read-write') return text;
+  throw new ConfigError(`--${option} "${text}" is not a scope. Use "read" or "read-write".`);
+}
+
+function readTokensFile(path: string): TokenGrant[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Unable to read the tokens file ${path}: ${(error as Error).message}. It must be a JSON array of {name, token, scope, namespace}.`);
+  }
+  if (!Array.isArray(parsed)) {
+    throw new ConfigError(`The tokens file ${path} must hold a JSON array of {name, token, scope, namespace}.`);
+  }
+  return parsed.map((entry: Record<string, unknown>, index) => {
+    const where = `${path}[${index}]`;
+    if (typeof entry?.token !== 'string' || entry.token.length < 16) {
+      throw new ConfigError(`${where}: "token" must be a string of at least 16 characters (e.g. \`openssl rand -hex 32\`).`);
+    }
+    const namespace = typeof entry.namespace === 'string' ? entry.namespace : 'default';
+    return parseTokenSpec(`${parseScope(String(entry.scope), 'tokens-file')}:${namespace}:${entry.token}`, {
+      name: typeof entry.name === 'string' ? entry.name : `${where}`,
+    });
+  });
+}
+
+/** Reads flags (which win) and environment variables into a checked config. Throws ConfigError with the fix. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const options = Object.fromEntries(
+    Object.keys(OPTIONS).map((name) => [name, { type: 'string', multiple: name === 'token' }]),
+  ) as Record<OptionName, { type: 'string'; multiple: boolean }>;
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}. Run \`cache-server --help\` for the options.`);
+  }
+  const get = (name: OptionName): string => {
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    return env[OPTIONS[name].env] ?? OPTIONS[name].default;
+  };
+
+  const port = Number(get('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--port "${get('port')}" is not a TCP port (0-65535).`);
+  }
+  const storage = get('storage');
+  if (storage !== 'fs' && storage !== 's3') {
+    throw new ConfigError(`--storage "${storage}" is not a backend. Use "fs" or "s3".`);
+  }
+  let s3: S3Settings | undefined;
+  if (storage === 's3') {
+    const bucket = get('s3-bucket');
+    if (!bucket) throw new ConfigError('--storage s3 needs a bucket: pass --s3-bucket <name> or set CACHE_SERVER_S3_BUCKET.');
+    s3 = {
+      bucket,
+      prefix: get('s3-prefix'),
+      region: values['s3-region'] === undefined && !env.CACHE_SERVER_S3_REGION && env.AWS_REGION ? env.AWS_REGION : get('s3-region'),
+      endpoint: get('s3-endpoint') || undefined,
+      forcePathStyle: ['1', 'true', 'yes'].includes(get('s3-force-path-style').toLowerCase()),
+    };
+  }
+
+  const tokenSpecs = [
+    ...((values.token as string[] | undefined) ?? (env.CACHE_SERVER_TOKENS ?? '').split(/[,\n]/)),
+  ]
+    .map((spec) => spec.trim())
+    .filter(Boolean);
+  const tokens = tokenSpecs.map((spec, index) => parseTokenSpec(spec, { name: `token-${index + 1}` }));
+  const tokensFile = get('tokens-file');
+  if (tokensFile) tokens.push(...readTokensFile(tokensFile));
+  const anonymousText = get('anonymous');
+  const anonymous = anonymousText ? parseScope(anonymousText, 'anonymous') : undefined;
+  if (tokens.length === 0 && !anonymous) {
+    throw new ConfigError(
+      'No access tokens configured, so every request would get 401. Pass --token read-write:main:<secret> ' +
+        '(and a read token for pull requests), or --tokens-file, or --anonymous read-write for a single-user machine.',
+    );
+  }
+
+  const logLevel = get('log-level');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`--log-level "${logLevel}" is not a level. Use debug, info, warn, error or silent.`);
+  }
+  return {
+    host: get('host'),
+    port,
+    storage,
+    dir: get('dir'),
+    s3,
+    tokens,
+    anonymous,
+    maxEntrySize: parseSize(get('max-entry-size'), 'max-entry-size'),
+    maxTotalSize: parseSize(get('max-total-size'), 'max-total-size'),
+    maxAge: parseDuration(get('max-age'), 'max-age'),
+    evictInterval: parseDuration(get('evict-interval'), 'evict-interval'),
+    logLevel: logLevel as LogLevel,
+  };
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

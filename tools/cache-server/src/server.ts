@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { TokenTable } from './auth';
+import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import { SizeMismatchError, type CacheStorage } from './storage/storage';
+
+/** Nx hashes are decimal strings today; allow any short [A-Za-z0-9_-] name, which also rules out path tricks. */
+export const HASH_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const CACHE_PATH = /^\/v1\/cache\/([^/?#]*)$/;
+
+export interface CacheServerOptions {
+  storage: CacheStorage;
+  tokens: TokenTable;
+  maxEntrySize: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Nx's self-hosted remote cache API (Nx 20.8+, the client is packages/nx/src/native/cache/http_remote_cache.rs):
+ *   GET /v1/cache/{hash}  200 application/octet-stream | 404 | 401 | 403
+ *   PUT /v1/cache/{hash}  200 stored | 409 exists (never overwritten) | 403 read-only token | 401
+ *                         | 411 no Content-Length | 413 larger than the limit | 400 bad hash or short body
+ * Nx's client treats anything but 200/404 on GET and 200/403/409 on PUT as an error, so a stored
+ * artifact is answered 200 (not 201/202).
+ */
+export function createCacheServer(options: CacheServerOptions): Server {
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const context: RequestContext = { bytesIn: 0, bytesOut: 0 };
+    handle(req, res, options, context)
+      .catch((error: unknown) => {
+        const status = error instanceof HttpError ? error.status : 500;
+        const message = error instanceof HttpError ? error.message : 'internal error: the storage backend failed (see the server log)';
+        if (status === 500) options.logger('error', 'request failed', { method: req.method, path: req.url, error: String((error as Error)?.stack ?? error) });
+        sendText(res, status, message, req.method === 'PUT' && !req.complete);
+      })
+      .finally(() => {
+        const path = (req.url ?? '').split('?')[0];
+        if (path.startsWith('/v1/cache/')) options.metrics.requests.inc({ method: req.method ?? '', status: String(res.statusCode) });
+        options.logger(path === '/metrics' || path === '/healthz' ? 'debug' : 'info', 'request', {
+          method: req.method,
+          path,
+          status: res.statusCode,
+          durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+          bytesIn: context.bytesIn,
+          bytesOut: context.bytesOut,
+          token: context.tokenName,
+          namespace: context.namespace,
+        });
+      });
+  });
+  return server;
+}
+
+interface RequestContext {
+  bytesIn: number;
+  bytesOut: number;
+  tokenName?: string;
+  namespace?: string;
+}
+
+function sendText(res: ServerResponse, status: number, text: string, closeConnection = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  // An unread request body would otherwise be parsed as the next request on a kept-alive socket.
+  if (closeConnection) headers.connection = 'close';
+  res.writeHead(status, headers).end(text);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: CacheServerOptions, context: RequestContext): Promise<void> {
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/healthz' && req.method === 'GET') {
+    sendText(res, 200, `ok ${options.storage.description}\n`);
+    return;
+  }
+  if (path === '/metrics' && req.method === 'GET') {
+    const body = await options.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(body);
+    return;
+  }
+  const match = CACHE_PATH.exec(path);
+  if (!match) throw new HttpError(404, `not found: the cache API is GET/PUT /v1/cache/{hash}`);
+  if (req.method !== 'GET' && req.method !== 'PUT') {
+    res.setHeader('allow', 'GET, PUT');
+    throw new HttpError(405, `method ${req.method} not allowed: use GET or PUT`);
+  }
+
+  const access = options.tokens.authorize(req.headers.authorization);
+  if (!access.ok) {
+    res.setHeader('www-authenticate', 'Bearer realm="nx-cache"');
+    throw new HttpError(401, `Unauthorized: ${access.reason}`);
+  }
+  context.tokenName = access.grant.name;
+  context.namespace = access.grant.namespace;
+  const hash = decodeURIComponent(match[1]);
+  if (!HASH_PATTERN.test(hash)) throw new HttpError(400, `invalid hash "${hash.slice(0, 140)}": expected 1-128 characters of [A-Za-z0-9_-]`);
+  const key = `${access.grant.namespace}/${hash}`;
+  const labels = { namespace: access.grant.namespace };
+
+  if (req.method === 'GET') {
+    const object = await options.storage.get(key);
+    if (!object) {
+      options.metrics.misses.inc(labels);
+      sendText(res, 404, 'not found');
+      return;
+    }
+    options.metrics.hits.inc(labels);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
+    await pipeline(object.body, res);
+    context.bytesOut = object.size;
+    options.metrics.bytesOut.inc(labels, object.size);
+    return;
+  }
+
+  if (access.grant.scope !== 'read-write') {
+    throw new HttpError(403, `Forbidden: token "${access.grant.name}" is read-only; only trusted branches get a read-write token`);
+  }
+  const lengthHeader = req.headers['content-length'];
+  if (lengthHeader === undefined) throw new HttpError(411, 'Length Required: send the artifact with a Content-Length header');
+  if (!/^\d+$/.test(lengthHeader)) throw new HttpError(400, `invalid Content-Length "${lengthHeader}"`);
+  const size = Number(lengthHeader);
+  if (size > options.maxEntrySize) {
+    throw new HttpError(413, `Payload Too Large: ${size} bytes exceeds the server's limit of ${options.maxEntrySize} (--max-entry-size)`);
+  }
+  if (await options.storage.exists(key)) throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
+
+  let outcome: 'stored' | 'exists';
+  try {
+    outcome = await options.storage.put(key, req, size);
+  } catch (error) {
+    if (error instanceof SizeMismatchError) throw new HttpError(400, `Bad Request: ${error.message}`);
+    throw error;
+  }
+  if (outcome === 'exists') throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
+  context.bytesIn = size;
+  options.metrics.stores.inc(labels);
+  options.metrics.bytesIn.inc(labels, size);
+  sendText(res, 200, 'stored');
+}

@@ -1,0 +1,97 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { TokenTable } from './auth';
+import type { ServerConfig } from './config';
+import { evict } from './eviction';
+import { createLogger, type Logger } from './log';
+import { createMetrics, type Metrics } from './metrics';
+import { createCacheServer } from './server';
+import { FileSystemStorage } from './storage/fs';
+import { S3Storage } from './storage/s3';
+import type { CacheStorage } from './storage/storage';
+
+export interface RunningCacheServer {
+  /** e.g. http://127.0.0.1:41234 — the value for NX_SELF_HOSTED_REMOTE_CACHE_SERVER. */
+  url: string;
+  storage: CacheStorage;
+  metrics: Metrics;
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createStorage(config: ServerConfig): CacheStorage {
+  if (config.storage === 's3' && config.s3) return new S3Storage(config.s3);
+  return new FileSystemStorage(resolve(config.dir));
+}
+
+/** Starts the server for a checked config; resolves once it listens. */
+export async function startCacheServer(
+  config: ServerConfig,
+  { logger = createLogger(config.logLevel), storage = createStorage(config) }: { logger?: Logger; storage?: CacheStorage } = {},
+): Promise<RunningCacheServer> {
+  if (config.storage === 'fs') await mkdir(resolve(config.dir), { recursive: true });
+  const metrics = createMetrics();
+  const server = createCacheServer({
+    storage,
+    tokens: new TokenTable(config.tokens, config.anonymous),
+    maxEntrySize: config.maxEntrySize,
+    logger,
+    metrics,
+  });
+
+  const sweep = async () => {
+    const result = await evict(storage, { maxTotalSize: config.maxTotalSize, maxAge: config.maxAge });
+    metrics.evicted.inc(result.evict.length);
+    metrics.storedBytes.set(result.keptBytes);
+    metrics.storedEntries.set(result.keptEntries);
+    logger(result.evict.length ? 'info' : 'debug', 'eviction sweep', {
+      evicted: result.evict.length,
+      freedBytes: result.freedBytes,
+      keptEntries: result.keptEntries,
+      keptBytes: result.keptBytes,
+    });
+  };
+  const safeSweep = () => sweep().catch((error: Error) => logger('error', 'eviction sweep failed', { error: error.stack ?? String(error) }));
+  await safeSweep();
+  const timer = config.evictInterval > 0 ? setInterval(safeSweep, config.evictInterval) : undefined;
+  timer?.unref();
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${config.port} on ${config.host} is already in use: stop the other process or pass --port <free port> (0 picks one).`)
+          : error,
+      ),
+    );
+    server.listen(config.port, config.host, done);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger('info', 'listening', {
+    url,
+    storage: storage.description,
+    tokens: config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace })),
+    anonymous: config.anonymous ?? null,
+    maxEntrySize: config.maxEntrySize,
+    maxTotalSize: config.maxTotalSize,
+    maxAgeMs: config.maxAge,
+  });
+
+  return {
+    url,
+    storage,
+    metrics,
+    sweep,
+    close: async () => {
+      if (timer) clearInterval(timer);
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      if (storage instanceof S3Storage) storage.destroy();
+    },
+  };
+}

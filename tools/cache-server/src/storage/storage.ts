@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+/** One stored artifact, as eviction sees it. `key` is "<namespace>/<hash>". */
+export interface StoredEntry {
+  key: string;
+  size: number;
+  storedAt: Date;
+}
+
+export interface StoredObject {
+  body: Readable;
+  size: number;
+}
+
+/**
+ * Where artifacts live. Keys are "<namespace>/<hash>", already validated by the server. Every
+ * backend must be safe for several server instances at once: `put` never overwrites (the first
+ * writer wins) and a reader never sees a partly written entry.
+ */
+export interface CacheStorage {
+  readonly description: string;
+  get(key: string): Promise<StoredObject | null>;
+  exists(key: string): Promise<boolean>;
+  /**
+   * Stores exactly `size` bytes from `body`. Resolves "exists" when the key is already there, and
+   * rejects with SizeMismatchError when the body is shorter or longer than announced.
+   */
+  put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'>;
+  list(): AsyncIterable<StoredEntry>;
+  delete(key: string): Promise<void>;
+}
+
+export class SizeMismatchError extends Error {
+  override name = 'SizeMismatchError';
+  constructor(readonly expected: number, readonly received: number) {
+    super(`the body had ${received} bytes but Content-Length announced ${expected}`);
+  }
+}

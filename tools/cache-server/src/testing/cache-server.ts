@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config';
+import { createLogger } from '../log';
+import { startCacheServer, type RunningCacheServer } from '../start';
+import type { CacheStorage } from '../storage/storage';
+
+export const READ_WRITE_TOKEN = 'rw-main-0123456789abcdef';
+export const READ_ONLY_TOKEN = 'ro-main-0123456789abcdef';
+export const OTHER_NAMESPACE_TOKEN = 'rw-other-0123456789abcdef';
+
+export interface TestServer extends RunningCacheServer {
+  dir: string;
+  logs: Array<Record<string, unknown>>;
+  rawLogs: string[];
+  stop(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1 (free port) over a temporary folder, with read-write, read-only and other-namespace tokens. */
+export async function startTestServer(extraArgs: string[] = [], storage?: CacheStorage): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'cache-server-'));
+  const config = loadConfig(
+    [
+      '--port', '0',
+      '--dir', dir,
+      '--token', `read-write:main:${READ_WRITE_TOKEN}`,
+      '--token', `read:main:${READ_ONLY_TOKEN}`,
+      '--token', `read-write:other:${OTHER_NAMESPACE_TOKEN}`,
+      '--log-level', 'debug',
+      ...extraArgs,
+    ],
+    {},
+  );
+  const rawLogs: string[] = [];
+  const logger = createLogger(config.logLevel, (line) => rawLogs.push(line.trimEnd()));
+  const server = await startCacheServer(config, storage ? { logger, storage } : { logger });
+  return {
+    ...server,
+    dir,
+    rawLogs,
+    get logs() {
+      return rawLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    stop: async () => {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function cacheUrl(server: { url: string }, hash: string): string {
+  return `${server.url}/v1/cache/${hash}`;
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
