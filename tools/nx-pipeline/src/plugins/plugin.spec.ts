@@ -73,15 +73,17 @@ describe('createNodesV2', () => {
   });
 
   it('serves an unchanged file from the inference cache, and re-reads a changed one', async () => {
-    root = workspace({ 'svc/pyproject.toml': `[project]\nname = "svc-${Date.now()}"\n` });
+    // Unique names: the cache outlives this test run, and a name seen before would be a hit.
+    const unique = `${process.pid}-${Date.now()}`;
+    root = workspace({ 'svc/pyproject.toml': `[project]\nname = "svc-${unique}"\n` });
     const read = jest.mocked(readPyproject);
     read.mockClear();
     const first = await infer(['svc/pyproject.toml'], {}, context(root));
     expect(await infer(['svc/pyproject.toml'], {}, context(root))).toEqual(first);
     expect(read).toHaveBeenCalledTimes(1);
-    writeFileSync(join(root, 'svc/pyproject.toml'), '[project]\nname = "renamed"\n');
+    writeFileSync(join(root, 'svc/pyproject.toml'), `[project]\nname = "renamed-${unique}"\n`);
     const [[, result]] = await infer(['svc/pyproject.toml'], {}, context(root));
-    expect(result.projects?.['svc']?.name).toBe('renamed');
+    expect(result.projects?.['svc']?.name).toBe(`renamed-${unique}`);
     expect(read).toHaveBeenCalledTimes(2);
   });
 

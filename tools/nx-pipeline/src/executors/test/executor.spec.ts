@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_PYPROJECT, pythonWorkspace } from '../../testing/python-workspace';
+import { FIXTURE_PYPROJECT, pythonWorkspace, WORKSPACE_ROOT } from '../../testing/python-workspace';
 import testExecutor from './executor';
+
+const workspaceGates = JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'gates.json'), 'utf8'));
 
 const CODE = `def add(a: int, b: int) -> int:
     return a + b
@@ -55,10 +57,7 @@ describe('test executor (real pytest runs)', () => {
         'src/calc/__init__.py': CODE,
         'tests/test_calc.py': 'from calc import add\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n',
       },
-      {
-        defaults: { coverage: { min: 80 }, security: { grade: 'A' }, perf: { p95Ms: 1, p99Ms: 1, errorRate: 0, minThroughputRps: 1 } },
-        projects: { fixture: { coverage: { min: 10 } } },
-      },
+      { ...workspaceGates, projects: { fixture: { coverage: { min: 10 } } } },
     );
     root = ws.root;
     await expect(testExecutor({}, ws.context)).resolves.toEqual({ success: true });
