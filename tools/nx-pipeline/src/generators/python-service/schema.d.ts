@@ -1,0 +1,6 @@
+export interface PythonServiceGeneratorSchema {
+  name: string;
+  directory?: string;
+  description?: string;
+  skipLock?: boolean;
+}
