@@ -83,8 +83,8 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
     for (const headers of [{}, bearer('not-a-real-token-at-all'), { authorization: 'Basic abc' }]) {
       const res = await fetch(cacheUrl(server, '1'), { headers });
       expect(res.status).toBe(401);
-      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect(await res.text()).toMatch(/^Unauthorized: /);
+      expect(res.headers.get('content-type')).toBe('text/plain');
+      expect(await res.text()).toMatch(/bearer token|Bearer <token>|unknown token/);
     }
     const write = await fetch(cacheUrl(server, '1'), { method: 'PUT', body: 'x', headers: bearer('wrong-token-0123456789') });
     expect(write.status).toBe(401);

@@ -72,7 +72,9 @@ function sendText(res: ServerResponse, status: number, text: string, closeConnec
     res.destroy();
     return;
   }
-  const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  // Exactly "text/plain": Nx's client compares the header verbatim on 401 and reports anything
+  // else (even "text/plain; charset=utf-8") as a misconfigured endpoint instead of the reason.
+  const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) };
   // An unread request body would otherwise be parsed as the next request on a kept-alive socket.
   if (closeConnection) headers.connection = 'close';
   res.writeHead(status, headers).end(text);
@@ -99,7 +101,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
   const access = options.tokens.authorize(req.headers.authorization);
   if (!access.ok) {
     res.setHeader('www-authenticate', 'Bearer realm="nx-cache"');
-    throw new HttpError(401, `Unauthorized: ${access.reason}`);
+    // Nx prints the body after its own "Unauthorized: " prefix.
+    throw new HttpError(401, access.reason);
   }
   context.tokenName = access.grant.name;
   context.namespace = access.grant.namespace;

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { READ_ONLY_TOKEN, READ_WRITE_TOKEN, startTestServer, type TestServer } from './testing/cache-server';
+import { REMOTE_CACHE_SCRIPT, prepareRemoteCache } from './testing/remote-cache';
+
+/** tools/scripts/remote-cache.mjs: the pipeline's check of the cache server before nx runs. */
+describe('prepareRemoteCache', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  const cacheEnv = (url: string, token?: string): Record<string, string> => ({
+    OTHER: 'kept',
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url,
+    ...(token ? { NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token } : {}),
+  });
+
+  it('leaves the environment alone when no remote cache is configured', async () => {
+    expect(await prepareRemoteCache({ OTHER: 'kept' })).toEqual({ env: { OTHER: 'kept' } });
+  });
+
+  it.each([
+    ['read-write', READ_WRITE_TOKEN],
+    ['read-only', READ_ONLY_TOKEN],
+  ])('keeps the remote cache when the server answers 404 to the probe (%s token)', async (_label, token) => {
+    const result = await prepareRemoteCache(cacheEnv(server.url, token));
+    expect(result).toEqual({ env: cacheEnv(server.url, token) });
+    const probe = server.logs.filter((line) => line.msg === 'request').pop();
+    expect(probe).toMatchObject({ method: 'GET', path: '/v1/cache/00000000000000000000', status: 404 });
+  });
+
+  it('falls back with one warning naming the token problem on 401', async () => {
+    const result = await prepareRemoteCache(cacheEnv(server.url, 'a-token-the-server-never-issued'));
+    expect(result.env).toEqual({ OTHER: 'kept' });
+    expect(result.warning).toMatch(/^Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: unknown token/);
+    expect(result.warning).toContain('Running with the local cache only');
+    expect(result.warning).not.toContain('a-token-the-server-never-issued');
+  });
+
+  it('falls back when nothing listens there', async () => {
+    const stopped = await startTestServer();
+    const url = stopped.url;
+    await stopped.stop();
+    const result = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN));
+    expect(result.env).toEqual({ OTHER: 'kept' });
+    expect(result.warning).toMatch(/nothing is listening there \(connection refused\)/);
+  });
+
+  describe('against a misbehaving server', () => {
+    let fake: Server;
+    let url: string;
+    let mode: 'error' | 'hang' | 'ok-for-anything';
+    beforeAll(async () => {
+      fake = createServer((_req, res) => {
+        if (mode === 'error') res.writeHead(500, { 'content-type': 'text/plain' }).end('disk full');
+        else if (mode === 'ok-for-anything') res.writeHead(200).end('<html>proxy login</html>');
+        // 'hang': never answers
+      });
+      await new Promise<void>((done) => fake.listen(0, '127.0.0.1', done));
+      url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      fake.closeAllConnections();
+      await new Promise((done) => fake.close(done));
+    });
+
+    it('falls back on a 500', async () => {
+      mode = 'error';
+      const { env, warning } = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN));
+      expect(env).toEqual({ OTHER: 'kept' });
+      expect(warning).toMatch(/it failed \(HTTP 500: disk full\)/);
+    });
+
+    it('falls back when the probe times out', async () => {
+      mode = 'hang';
+      const started = Date.now();
+      const { env, warning } = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN), 300);
+      expect(env).toEqual({ OTHER: 'kept' });
+      expect(warning).toMatch(/did not answer within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('falls back when something that is not a cache server answers 200', async () => {
+      mode = 'ok-for-anything';
+      const { warning } = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN));
+      expect(warning).toMatch(/answered HTTP 200 instead of 404/);
+    });
+  });
+
+  it('as a CLI on GitHub Actions: one ::warning:: and blanked variables in $GITHUB_ENV', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gh-env-'));
+    const githubEnv = join(dir, 'env');
+    const { stdout } = await promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], {
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_ENV: githubEnv,
+        ...cacheEnv(server.url, 'wrong-token-0123456789abcdef'),
+      },
+    });
+    expect(stdout.match(/::warning/g)).toHaveLength(1);
+    expect(stdout).toMatch(/^::warning title=Remote cache unavailable::Remote cache http/);
+    expect(await readFile(githubEnv, 'utf8')).toBe('NX_SELF_HOSTED_REMOTE_CACHE_SERVER=\nNX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=\n');
+    await rm(dir, { recursive: true });
+  });
+});
