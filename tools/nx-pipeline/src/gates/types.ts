@@ -3,7 +3,16 @@ export type SecurityGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 export interface ProjectGates {
   coverage: { min: number };
   security: { grade: SecurityGrade };
-  perf: { p95Ms: number; p99Ms: number; errorRate: number; minThroughputRps: number };
+  perf: {
+    p95Ms: number;
+    p99Ms: number;
+    errorRate: number;
+    minThroughputRps: number;
+    p95RegressionPercent: number;
+    p95RegressionMinMs: number;
+    /** Relative to the project root, with {profile} for the profile's name. */
+    baseline: string;
+  };
 }
 
 type Partial2<T> = { [K in keyof T]?: Partial<T[K]> };

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { InferenceCache, type InferenceKind } from './kind';
-import type { PipelinePluginOptions } from './options';
 
 /** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
 const MAIN_SCENARIO = 'load';

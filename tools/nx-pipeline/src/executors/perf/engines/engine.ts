@@ -1,0 +1,31 @@
+import type { Sample } from '../recorder';
+import type { Phase, Scenario } from '../scenario';
+
+/** What an engine is given: the scenario with its profile and target resolved, and where to put things. */
+export interface EngineRun {
+  scenario: Scenario & { target: string };
+  /** The phases to send: the profile's, or the warm-up's. */
+  phases: Phase[];
+  /** Called once per request, in any order. */
+  record(sample: Sample): void;
+  /** Aborted at the run's deadline or on Ctrl-C: stop sending and return what was measured. */
+  signal: AbortSignal;
+  /** A folder for the engine's own files (generated scripts, raw output). */
+  workDirectory: string;
+  workspaceRoot: string;
+  log(message: string): void;
+}
+
+export type EngineOutcome =
+  | { ran: true; engine: string; version: string }
+  | { ran: false; engine: string; reason: string };
+
+/**
+ * A load engine: sends a scenario's requests in the open model (each request at its scheduled
+ * time, latency counted from that time) and reports every request as a Sample. Every engine gets
+ * the same scenario and feeds the same recorder, so reports and gates are engine-independent.
+ */
+export interface Engine {
+  name: string;
+  run(run: EngineRun): Promise<EngineOutcome>;
+}

@@ -1,0 +1,192 @@
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { gatesForProject, loadGates } from '../../gates/load';
+import type { GateResult } from '../../gates/types';
+import { formatGateLine, writeGateResults } from '../../reports/gate-results';
+import { projectOf } from '../context';
+import type { Engine, EngineOutcome } from './engines/engine';
+import { ENGINES } from './engines/registry';
+import { nodeEngine } from './engines/node';
+import { evaluatePerfGates, type Baseline } from './gates';
+import { Recorder } from './recorder';
+import { writeHtmlReport } from './report/html';
+import { PERF_REPORTS, summaryLine, writeJsonReport, type PerfReport } from './report/perf-report';
+import { checkTarget, loadScenario, profileDurationS, ScenarioError, type Phase, type Scenario } from './scenario';
+import type { PerfExecutorSchema } from './schema';
+import { startService, type StartedService } from './service';
+
+/** Time allowed after the last scheduled request for the ones in flight, on top of the request timeout. */
+const DRAIN_MARGIN_S = 5;
+
+export default async function perfExecutor(options: PerfExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+  const { name, root } = projectOf(context);
+  const workspaceRoot = context.root;
+  const profile = options.profile ?? 'ci';
+  const scenarioPath = join(root, options.scenario ?? 'perf/load.yml');
+  // Read the gates and the scenario before starting anything: a broken file fails in a second.
+  const gates = gatesForProject(loadGates(workspaceRoot, options.gatesFile), name).perf;
+  if (!existsSync(join(workspaceRoot, scenarioPath))) {
+    throw new ScenarioError(`No scenario at ${scenarioPath}. Create it (see apps/backend/perf/load.yml) or set the target's \`scenario\` option.`);
+  }
+  const scenario = loadScenario(join(workspaceRoot, scenarioPath), scenarioPath, profile);
+  const plannedS = profileDurationS(scenario.phases);
+  const maxDurationS = options.maxDurationS ?? 3600;
+  if (plannedS > maxDurationS) {
+    throw new ScenarioError(
+      `${scenarioPath}: profile "${profile}" runs ${plannedS}s, over the ${maxDurationS}s limit (maxDurationS). ` +
+        'Shorten its phases, or raise maxDurationS for a scheduled run (e.g. --maxDurationS=7200).',
+    );
+  }
+  const engine: Engine | undefined = ENGINES[options.engine ?? 'node'];
+  if (!engine) throw new Error(`Unknown engine "${options.engine}": use one of ${Object.keys(ENGINES).join(', ')}.`);
+  const external = options.target ?? (scenario.service ? undefined : scenario.target);
+  if (external) checkTarget(external, options.allowHosts ?? [], scenarioPath);
+
+  const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'perf');
+  const reports = join(workspaceRoot, reportsDirectory);
+  rmSync(reports, { recursive: true, force: true });
+  mkdirSync(reports, { recursive: true });
+  const htmlPath = join(reportsDirectory, PERF_REPORTS.html);
+  const jsonPath = join(reportsDirectory, PERF_REPORTS.json);
+
+  let service: StartedService | undefined;
+  const recorder = new Recorder(scenario.phases);
+  const controller = new AbortController();
+  const startedAt = new Date().toISOString();
+  let outcome: EngineOutcome;
+  let target: string;
+  try {
+    if (external) {
+      target = external;
+    } else {
+      const spec = scenario.service as NonNullable<Scenario['service']>;
+      logger.info(`perf ${name}: starting \`${spec.command.join(' ')}\` (log: ${join(reportsDirectory, PERF_REPORTS.serviceLog)})`);
+      service = await startService(spec, {
+        projectRoot: join(workspaceRoot, root),
+        pathPrepend: [join(workspaceRoot, options.venv ?? '.venv', 'bin')],
+        logFile: join(reports, PERF_REPORTS.serviceLog),
+      });
+      target = service.url;
+      logger.info(`perf ${name}: ready at ${target}${spec.readinessPath}`);
+      if (spec.warmup) await warmUp(scenario, target, spec.warmup, reports, workspaceRoot, name);
+    }
+    logger.info(`perf ${name}: profile "${profile}" for ${plannedS}s with the ${engine.name} engine against ${target}`);
+    // Every run is bounded: the planned length, then the request timeout and a margin to drain.
+    const deadline = setTimeout(() => controller.abort(), (plannedS + scenario.timeoutS + DRAIN_MARGIN_S) * 1000);
+    try {
+      outcome = await engine.run({
+        scenario: { ...scenario, target },
+        phases: scenario.phases,
+        record: (sample) => recorder.record(sample),
+        signal: controller.signal,
+        workDirectory: reports,
+        workspaceRoot,
+        log: (message) => logger.info(message),
+      });
+    } finally {
+      clearTimeout(deadline);
+    }
+  } finally {
+    await service?.stop();
+  }
+
+  if (!outcome.ran) {
+    const results: GateResult[] = ['perf-p95', 'perf-p99', 'perf-error-rate', 'perf-throughput'].map((gate) => ({
+      project: name,
+      gate,
+      measured: null,
+      threshold: gate === 'perf-p95' ? gates.p95Ms : gate === 'perf-p99' ? gates.p99Ms : gate === 'perf-error-rate' ? gates.errorRate : gates.minThroughputRps,
+      passed: false,
+      report: join(reportsDirectory, 'gate-results.json'),
+      reason: outcome.reason,
+    }));
+    writeGateResults(reports, results);
+    logger.error(`perf ${name}: ${outcome.reason}`);
+    return { success: false };
+  }
+  if (controller.signal.aborted) {
+    logger.warn(`perf ${name}: the run was cut off at its deadline; requests still in flight count as failed.`);
+  }
+
+  const summary = recorder.summary();
+  recorder.destroy();
+  const baselineFile = join(root, gates.baseline.replace('{profile}', profile));
+  const baseline = readBaseline(workspaceRoot, baselineFile, outcome.engine);
+  const gateResults = evaluatePerfGates(summary, gates, { project: name, report: htmlPath, baseline });
+  const report: PerfReport = {
+    version: 1,
+    project: name,
+    scenario: scenarioPath,
+    profile,
+    engine: { name: outcome.engine, version: outcome.version },
+    target,
+    startedAt,
+    phasesPlan: scenario.phases,
+    ...summary,
+    gates: gateResults,
+  };
+  writeJsonReport(join(workspaceRoot, jsonPath), report);
+  writeHtmlReport(join(workspaceRoot, htmlPath), report);
+  writeGateResults(reports, gateResults);
+
+  logger.info(summaryLine(report, htmlPath));
+  for (const result of gateResults) (result.passed ? logger.info : logger.error)(formatGateLine(result));
+  if (!baseline) logger.info(`perf ${name}: no baseline at ${baselineFile}, so no regression check; record one with --updateBaseline.`);
+  if (options.updateBaseline) {
+    mkdirSync(dirname(join(workspaceRoot, baselineFile)), { recursive: true });
+    copyFileSync(join(workspaceRoot, jsonPath), join(workspaceRoot, baselineFile));
+    logger.info(`perf ${name}: stored this run as the baseline ${baselineFile}; commit it.`);
+  }
+  return { success: gateResults.every((result) => result.passed) };
+}
+
+/** Sends the warm-up load with the built-in engine; it is not measured, only reported in one line. */
+async function warmUp(
+  scenario: Scenario,
+  target: string,
+  warmup: { durationS: number; arrivalRate: number },
+  reports: string,
+  workspaceRoot: string,
+  project: string,
+): Promise<void> {
+  const phases: Phase[] = [{ name: 'warm-up', durationS: warmup.durationS, arrivalRate: warmup.arrivalRate, rampTo: warmup.arrivalRate }];
+  const recorder = new Recorder(phases);
+  const controller = new AbortController();
+  const deadline = setTimeout(() => controller.abort(), (warmup.durationS + scenario.timeoutS + DRAIN_MARGIN_S) * 1000);
+  try {
+    await nodeEngine.run({
+      scenario: { ...scenario, target },
+      phases,
+      record: (sample) => recorder.record(sample),
+      signal: controller.signal,
+      workDirectory: reports,
+      workspaceRoot,
+      log: () => undefined,
+    });
+  } finally {
+    clearTimeout(deadline);
+  }
+  const { totals } = recorder.summary();
+  recorder.destroy();
+  logger.info(`perf ${project}: warm-up sent ${totals.count} requests in ${warmup.durationS}s (p95 ${totals.p95Ms} ms, ${totals.errors} failed; not gated)`);
+}
+
+function readBaseline(workspaceRoot: string, file: string, engine: string): Baseline | undefined {
+  const path = join(workspaceRoot, file);
+  if (!existsSync(path)) return undefined;
+  let data: Partial<PerfReport>;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as Partial<PerfReport>;
+  } catch (error) {
+    throw new Error(`The baseline ${file} is not valid JSON (${(error as Error).message}). Record it again with --updateBaseline.`);
+  }
+  const p95 = data.totals?.p95Ms;
+  if (typeof p95 !== 'number') {
+    throw new Error(`The baseline ${file} has no totals.p95Ms: it is not a perf report. Record it again with --updateBaseline.`);
+  }
+  if (data.engine?.name && data.engine.name !== engine) {
+    logger.warn(`perf: the baseline ${file} was measured with the ${data.engine.name} engine, this run with ${engine}; compare with care.`);
+  }
+  return { p95Ms: p95, path: relative(workspaceRoot, path) };
+}

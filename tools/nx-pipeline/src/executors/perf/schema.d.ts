@@ -1,0 +1,12 @@
+export interface PerfExecutorSchema {
+  scenario?: string;
+  profile?: string;
+  engine?: 'node' | 'k6';
+  target?: string;
+  allowHosts?: string[];
+  maxDurationS?: number;
+  updateBaseline?: boolean;
+  venv?: string;
+  reportsDirectory?: string;
+  gatesFile?: string;
+}
