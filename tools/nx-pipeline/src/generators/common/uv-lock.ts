@@ -1,7 +1,7 @@
 import { logger, type GeneratorCallback } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
 
-export const NEXT_STEPS = 'Then run `npm run setup` to install it into the workspace\'s .venv.';
+export const NEXT_STEPS = 'Run `npm run setup` to install it into the workspace\'s .venv.';
 
 /**
  * The callback a Python generator returns: Nx runs it after writing the files (never on
