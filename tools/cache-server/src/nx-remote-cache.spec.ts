@@ -21,7 +21,8 @@ async function outputsOf(workspace: string): Promise<Map<string, Buffer>> {
 }
 
 function tasksWith(run: NxRun, marker: string): string[] {
-  return TASKS.filter((task) => new RegExp(`nx run ${task}\\s+\\[${marker}\\]`).test(run.output));
+  const lines = run.output.split('\n');
+  return TASKS.filter((task) => lines.some((line) => line.includes(`nx run ${task} `) && line.includes(`[${marker}]`)));
 }
 
 const storedEntries = (server: TestServer) => server.logs.filter((line) => line.msg === 'request' && line.method === 'PUT' && line.status === 200).length;
