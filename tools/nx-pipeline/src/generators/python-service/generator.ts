@@ -6,6 +6,7 @@ import {
   validatePythonPackageName,
   type PythonProjectLocation,
 } from '../common/project-name';
+import { sanitizeDescription } from '../common/description';
 import { uvLockTask } from '../common/uv-lock';
 import { addUvWorkspaceMember } from '../common/uv-workspace';
 import type { PythonServiceGeneratorSchema } from './schema';
@@ -44,11 +45,6 @@ export async function pythonServiceGenerator(tree: Tree, options: PythonServiceG
 export function firstPartyImports(lines: string[]): string {
   const module = (line: string) => line.split(' ')[1].toLowerCase();
   return [...lines].sort((a, b) => (module(a) < module(b) ? -1 : module(a) > module(b) ? 1 : 0)).join('\n');
-}
-
-/** One line that is safe inside a TOML basic string and a Python docstring. */
-export function sanitizeDescription(description: string): string {
-  return description.replace(/["\\]/g, '').replace(/\s+/g, ' ').trim();
 }
 
 export default pythonServiceGenerator;

@@ -1,0 +1,6 @@
+export interface PythonLibGeneratorSchema {
+  name: string;
+  directory?: string;
+  description?: string;
+  skipLock?: boolean;
+}
