@@ -22,11 +22,13 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.spec.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // The widget inlines its stylesheet into its shadow root (`?inline`); Vitest drops CSS unless asked.
+    css: { include: [/widget\.css/] },
     coverage: {
       ...shared.coverage,
       include: ['src/**/*.{ts,tsx}'],
       // Entry points only wire the tree into the page; everything they render is tested on its own.
-      exclude: ['src/**/*.spec.{ts,tsx}', 'src/test-setup.ts', 'src/console/main.tsx', 'src/**/*.d.ts'],
+      exclude: ['src/**/*.spec.{ts,tsx}', 'src/test-setup.ts', 'src/**/test-api.ts', 'src/console/main.tsx', 'src/widget/main.ts', 'src/**/*.d.ts'],
     },
   },
 });
