@@ -39,13 +39,16 @@ export function buildPerfTarget(projectRoot: string, scenarioFile: string, profi
     // Cached by inputs: an unchanged service, scenario, lockfile and gates file is not measured twice.
     // Scheduled runs that must re-measure pass --skip-nx-cache.
     cache: true,
+    // A perf run measures the machine: never share it with other tasks.
+    parallelism: false,
     inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...extraInputs],
     outputs: ['{options.reportsDirectory}'],
     metadata: {
       technologies: ['hdr-histogram', 'k6'],
       description: `Start the service, run ${scenarioFile} (profile from --configuration, default ${DEFAULT_PROFILE}) in the open model, gate latency, errors, throughput and p95 regression`,
       help: {
-        command: `nx run <project>:${targetName}:stress`,
+        // Nx runs this to show help: the executor's options with their descriptions.
+        command: `node -p "Object.entries(require('./tools/nx-pipeline/src/executors/perf/schema.json').properties).map(([k, v]) => k + ': ' + v.description).join('\\n')"`,
         example: { options: { profile: 'stress', engine: 'k6', updateBaseline: false } },
       },
     },

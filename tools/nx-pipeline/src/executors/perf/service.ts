@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -58,6 +59,18 @@ function tail(file: string, lines = 30): string {
   if (!existsSync(file)) return '(no output)';
   const text = readFileSync(file, 'utf8').trimEnd();
   return text === '' ? '(no output)' : text.split('\n').slice(-lines).map((line) => `    ${line}`).join('\n');
+}
+
+/** One GET without keep-alive (a pooled socket would outlive the check), resolving to the status. */
+function probe(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, timeout: 2000 }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.once('timeout', () => request.destroy(new Error('no answer within 2 s')));
+    request.once('error', reject);
+  });
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -144,7 +157,8 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
       if (pid) {
         if (!exited) {
           killGroup(pid, 'SIGTERM');
-          await Promise.race([exit, sleep(graceS * 1000)]);
+          // An unref'd timer: a service that exits at once must not keep this process waiting.
+          await Promise.race([exit, sleep(graceS * 1000, undefined, { ref: false })]);
         }
         // Whatever the service started and left running dies with the group.
         killGroup(pid, 'SIGKILL');
@@ -174,12 +188,11 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
         );
       }
       try {
-        const response = await fetch(url + spec.readinessPath, { signal: AbortSignal.timeout(2000) });
-        await response.arrayBuffer();
-        if (response.ok) break;
-        last = `HTTP ${response.status}`;
+        const status = await probe(url + spec.readinessPath);
+        if (status >= 200 && status < 300) break;
+        last = `HTTP ${status}`;
       } catch (error) {
-        last = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+        last = (error as Error).message;
       }
       if (Date.now() > deadline) {
         throw new ServiceError(

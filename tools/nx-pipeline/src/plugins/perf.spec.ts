@@ -1,0 +1,50 @@
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { perfKind } from './perf';
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-perf-infer-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+const SCENARIO = `config:
+  phases: [{ duration: 60, arrivalRate: 10 }]
+  environments:
+    ci: { phases: [{ duration: 20, arrivalRate: 20 }] }
+    stress: { phases: [{ duration: 60, arrivalRate: 100 }] }
+scenarios:
+  - { name: health, flow: [{ get: { url: /health } }] }
+`;
+
+describe('perf inference', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('adds perf (perf/load.yml) and perf-<name> targets to projects, with a configuration per profile', async () => {
+    root = workspace({
+      'uv.lock': '',
+      'pyproject.toml': '',
+      'apps/api/pyproject.toml': '[project]\nname = "api"\n',
+      'apps/api/perf/load.yml': SCENARIO,
+      'apps/api/perf/checkout.yml': 'config:\n  phases: [{ duration: 5, arrivalRate: 5 }]\nscenarios: []\n',
+      'docs/perf/load.yml': SCENARIO,
+    });
+    const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const results = await perfKind.createNodes(['apps/api/perf/load.yml', 'apps/api/perf/checkout.yml', 'docs/perf/load.yml'], {}, context);
+    expect(results).toMatchSnapshot();
+    const [, load] = results[0];
+    const perf = load.projects?.['apps/api'].targets?.perf;
+    expect(perf?.options).toEqual({ scenario: 'perf/load.yml', profile: 'ci', reportsDirectory: 'reports/apps/api/perf' });
+    expect(Object.keys(perf?.configurations ?? {})).toEqual(['load', 'ci', 'stress']);
+    expect(perf?.inputs).toEqual(['default', '^production', '{workspaceRoot}/gates.json', '{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock']);
+    // A scenario without a ci profile runs its phases; a folder that is no project gets nothing.
+    expect(results[1][1].projects?.['apps/api'].targets?.['perf-checkout']?.options?.profile).toBe('load');
+    expect(results[2][1]).toEqual({});
+  });
+});
