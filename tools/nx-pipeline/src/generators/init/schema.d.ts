@@ -1,0 +1,4 @@
+export interface InitGeneratorSchema {
+  skipPackageJson?: boolean;
+  skipInstall?: boolean;
+}
