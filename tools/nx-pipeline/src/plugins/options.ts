@@ -4,4 +4,7 @@ export interface PipelinePluginOptions {
   testTargetName?: string;
   /** The workspace's Python virtual environment, relative to the workspace root. */
   venv?: string;
+  /** Names of the targets inferred from a deploy config (default `deploy` and `rollback`). */
+  deployTargetName?: string;
+  rollbackTargetName?: string;
 }

@@ -1,0 +1,107 @@
+import type { AnalysisConfig, MetricNames } from './config';
+import type { MetricsTarget } from './providers/provider';
+
+export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
+
+export interface ReleaseMeasurement {
+  /** Requests the release answered in the window (the sample count). */
+  requests: number | null;
+  errors: number | null;
+  errorRatio: number | null;
+  p95Ms: number | null;
+}
+
+export interface Verdict {
+  status: VerdictStatus;
+  windowSeconds: number;
+  candidate: ReleaseMeasurement;
+  /** The stable release over the same window, for comparison in the report (it does not gate). */
+  stable?: ReleaseMeasurement;
+  thresholds: { errorRate: number; p95Ms: number; minSamples: number };
+  reasons: string[];
+  queries: string[];
+}
+
+/** Fetches one instant query; null when Prometheus has no series or the value is NaN (no data, not zero). */
+export type PromQuery = (prometheus: string, expr: string) => Promise<number | null>;
+
+export const queryPrometheus: PromQuery = async (prometheus, expr) => {
+  const url = new URL('/api/v1/query', prometheus);
+  url.searchParams.set('query', expr);
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: Array<{ value: [number, string] }> } };
+  if (body.status !== 'success') throw new Error(`Prometheus rejected ${expr}: ${body.error ?? response.status}`);
+  const first = body.data?.result[0];
+  if (!first) return null;
+  const value = Number(first.value[1]);
+  return Number.isFinite(value) ? value : null;
+};
+
+/** The PromQL the analysis runs for one release; pure, so the report and tests can show it. */
+export function analysisQueries(target: MetricsTarget, names: MetricNames, source: AnalysisConfig['errorSource'], windowSeconds: number) {
+  const w = `[${windowSeconds}s]`;
+  const app = (extra = '') => `{${[target.appSelector, extra].filter(Boolean).join(',')}}`;
+  const proxy = (extra = '') => `{${[`proxy="app"`, `server="${target.proxyServer}"`, extra].filter(Boolean).join(',')}}`;
+  const useProxy = source === 'proxy' && target.proxyServer !== undefined;
+  return {
+    requests: useProxy
+      ? `sum(increase(haproxy_server_http_responses_total${proxy()}${w}))`
+      : `sum(increase(${names.requests}${app()}${w}))`,
+    // Connection failures count as errors too: a crashing candidate shows none of its own 5xx.
+    errors: useProxy
+      ? `sum(increase(haproxy_server_http_responses_total${proxy('code="5xx"')}${w})) + sum(increase(haproxy_server_connection_errors_total${proxy()}${w}))`
+      : `sum(increase(${names.requests}${app(`${names.statusLabel}=~"5.."`)}${w}))`,
+    p95: `histogram_quantile(0.95, sum by (le) (increase(${names.latencyBucket}${app()}${w})))`,
+  };
+}
+
+async function measure(query: PromQuery, target: MetricsTarget, names: MetricNames, config: AnalysisConfig, windowSeconds: number) {
+  const q = analysisQueries(target, names, config.errorSource, windowSeconds);
+  const [requests, errors, p95] = await Promise.all([query(target.prometheus, q.requests), query(target.prometheus, q.errors), query(target.prometheus, q.p95)]);
+  const measured: ReleaseMeasurement = {
+    requests: requests === null ? null : Math.round(requests),
+    // A release with requests and no error series has had no errors; without requests there is no ratio.
+    errors: requests === null ? null : Math.round(errors ?? 0),
+    errorRatio: requests ? (errors ?? 0) / requests : null,
+    p95Ms: p95 === null ? null : p95 * 1000,
+  };
+  return { measured, queries: Object.values(q) };
+}
+
+/**
+ * Judges the candidate over the window against the thresholds. Missing data or too few samples is
+ * "inconclusive", which the state machine treats like a failure at the end of a step: Argo
+ * Rollouts and Flagger have both shipped releases because an empty query counted as a pass.
+ */
+export async function analyse(
+  query: PromQuery,
+  candidate: MetricsTarget,
+  stable: MetricsTarget | undefined,
+  names: MetricNames,
+  config: AnalysisConfig,
+  windowSeconds: number,
+): Promise<Verdict> {
+  const thresholds = { errorRate: config.errorRate, p95Ms: config.p95Ms, minSamples: config.minSamples };
+  const c = await measure(query, candidate, names, config, windowSeconds);
+  const s = stable ? (await measure(query, stable, names, config, windowSeconds)).measured : undefined;
+  const reasons: string[] = [];
+  let status: VerdictStatus = 'pass';
+  const m = c.measured;
+  if (m.requests === null || m.requests < config.minSamples) {
+    status = 'inconclusive';
+    reasons.push(`only ${m.requests ?? 0} requests reached the candidate in ${windowSeconds}s; at least ${config.minSamples} are needed to judge it`);
+  } else {
+    if (m.errorRatio !== null && m.errorRatio > config.errorRate) {
+      status = 'fail';
+      reasons.push(`error ratio ${(m.errorRatio * 100).toFixed(2)}% (${m.errors}/${m.requests}) is above ${(config.errorRate * 100).toFixed(2)}%`);
+    }
+    if (m.p95Ms === null) {
+      if (status === 'pass') status = 'inconclusive';
+      reasons.push(`no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`);
+    } else if (m.p95Ms > config.p95Ms) {
+      status = 'fail';
+      reasons.push(`p95 latency ${m.p95Ms.toFixed(1)} ms is above ${config.p95Ms} ms`);
+    }
+  }
+  return { status, windowSeconds, candidate: m, stable: s, thresholds, reasons, queries: c.queries };
+}

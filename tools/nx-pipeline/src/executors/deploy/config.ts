@@ -1,0 +1,234 @@
+import Ajv from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ProjectGates } from '../../gates/types';
+import schema from './config-schema.json';
+
+/** The names a deploy config may have, in the order they are looked for. */
+export const DEPLOY_CONFIG_FILES = ['deploy.yml', 'deploy.yaml', 'deploy.json'] as const;
+
+export type ProviderName = 'local' | 'cloud-run' | 'vercel' | 'kubernetes';
+type Duration = number | string;
+
+interface RawStep {
+  weight: number;
+  pause?: Duration;
+  analysis?: boolean;
+}
+
+interface RawEnvironment {
+  provider: ProviderName;
+  url?: string;
+  approvals?: number;
+  backup?: boolean;
+  steps?: RawStep[];
+  analysis?: { interval?: Duration; minSamples?: number; errorRate?: number; p95Ms?: number; prometheus?: string; errorSource?: 'proxy' | 'app' };
+  local?: {
+    command?: string[];
+    env?: Record<string, string>;
+    image?: { file: string; engine?: 'podman' | 'docker'; containerPort?: number };
+    scrapeInterval?: Duration;
+    drain?: Duration;
+    stateDir?: string;
+  };
+  cloudRun?: CloudRunConfig;
+  vercel?: { cwd?: string; scope?: string; production?: boolean; tokenEnv?: string };
+  kubernetes?: { namespace?: string; context?: string; deployment: string; container: string; image: string; manifests?: string; timeout?: Duration };
+}
+
+export interface RawDeployConfig {
+  service: string;
+  backup?: { command: string[]; timeout?: Duration };
+  health?: { paths?: string[]; timeout?: Duration };
+  smoke?: SmokeTest[];
+  metrics?: Partial<MetricNames>;
+  environments: Record<string, RawEnvironment>;
+}
+
+export interface CloudRunConfig {
+  project?: string;
+  region: string;
+  service: string;
+  image: string;
+}
+
+export interface SmokeTest {
+  path: string;
+  method?: 'GET' | 'POST' | 'HEAD';
+  body?: string;
+  status?: number;
+  contains?: string;
+}
+
+export interface MetricNames {
+  requests: string;
+  statusLabel: string;
+  latencyBucket: string;
+}
+
+export interface Step {
+  weight: number;
+  pauseMs: number;
+  analysis: boolean;
+}
+
+export interface AnalysisConfig {
+  intervalMs: number;
+  minSamples: number;
+  /** Highest allowed ratio of failed requests on the candidate (0..1). */
+  errorRate: number;
+  p95Ms: number;
+  prometheus?: string;
+  errorSource: 'proxy' | 'app';
+}
+
+/** One environment of one service, with every default applied and every duration in milliseconds. */
+export interface EnvironmentConfig {
+  service: string;
+  name: string;
+  provider: ProviderName;
+  url?: string;
+  approvals: number;
+  backup?: { command: string[]; timeoutMs: number };
+  health: { paths: string[]; timeoutMs: number };
+  smoke: SmokeTest[];
+  metrics: MetricNames;
+  steps: Step[];
+  analysis: AnalysisConfig;
+  local: {
+    command?: string[];
+    env: Record<string, string>;
+    image?: { file: string; engine: 'podman' | 'docker'; containerPort: number };
+    scrapeIntervalMs: number;
+    drainMs: number;
+    stateDir?: string;
+  };
+  cloudRun?: CloudRunConfig;
+  vercel: { cwd?: string; scope?: string; production: boolean; tokenEnv: string };
+  kubernetes?: { namespace: string; context?: string; deployment: string; container: string; image: string; manifests?: string; timeoutMs: number };
+}
+
+export class DeployConfigError extends Error {
+  override name = 'DeployConfigError';
+}
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile<RawDeployConfig>(schema);
+
+/** Milliseconds from "500ms", "30s", "2m" or a number of seconds. */
+export function parseDuration(value: Duration | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const unit = (['ms', 's', 'm'] as const).find((u) => value.endsWith(u));
+  const amount = unit ? Number(value.slice(0, -unit.length)) : Number.NaN;
+  if (!unit || value.slice(0, -unit.length).trim() === '' || !Number.isFinite(amount) || amount < 0) {
+    throw new DeployConfigError(`"${value}" is not a duration: write "500ms", "30s" or "2m".`);
+  }
+  return Math.round(amount * { ms: 1, s: 1000, m: 60_000 }[unit]);
+}
+
+/** The deploy config file of a project, or undefined when it has none. */
+export function findDeployConfig(workspaceRoot: string, projectRoot: string): string | undefined {
+  return DEPLOY_CONFIG_FILES.map((name) => join(projectRoot, name)).find((file) => existsSync(join(workspaceRoot, file)));
+}
+
+/** Reads and validates a deploy config; every error names the file, the path inside it and the fix. */
+export function readDeployConfig(workspaceRoot: string, file: string): RawDeployConfig {
+  const text = readFileSync(join(workspaceRoot, file), 'utf8');
+  let data: unknown;
+  try {
+    data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new DeployConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map(
+      (e) => `  - ${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : ''}`,
+    );
+    throw new DeployConfigError(
+      `${file} does not match the deploy config schema (tools/nx-pipeline/src/executors/deploy/config-schema.json):\n${problems.join('\n')}`,
+    );
+  }
+  return data;
+}
+
+const DEFAULT_STEPS: Step[] = [
+  { weight: 10, pauseMs: 30_000, analysis: true },
+  { weight: 50, pauseMs: 30_000, analysis: true },
+  { weight: 100, pauseMs: 0, analysis: false },
+];
+
+/**
+ * One environment with its defaults. Analysis thresholds come from gates.json (perf.errorRate and
+ * perf.p95Ms of the project) unless the environment overrides them, so the canary is held to the
+ * same numbers as the perf gate.
+ */
+export function resolveEnvironment(raw: RawDeployConfig, name: string, gates: ProjectGates, file: string): EnvironmentConfig {
+  const env = raw.environments[name];
+  if (!env) {
+    throw new DeployConfigError(
+      `${file} has no environment "${name}"; it defines: ${Object.keys(raw.environments).join(', ')}. Pass --environment with one of them.`,
+    );
+  }
+  const steps = env.steps
+    ? env.steps.map((s) => ({ weight: s.weight, pauseMs: parseDuration(s.pause, 0), analysis: s.analysis ?? true }))
+    : DEFAULT_STEPS;
+  if (steps[steps.length - 1].weight !== 100) {
+    throw new DeployConfigError(`${file}: environments.${name}.steps must end at weight 100 (the promote step); the last is ${steps[steps.length - 1].weight}.`);
+  }
+  if (steps.some((s, i) => i > 0 && s.weight < steps[i - 1].weight)) {
+    throw new DeployConfigError(`${file}: environments.${name}.steps must not decrease in weight; rollbacks are automatic.`);
+  }
+  const local = env.local ?? {};
+  const resolved: EnvironmentConfig = {
+    service: raw.service,
+    name,
+    provider: env.provider,
+    url: env.url,
+    approvals: env.approvals ?? 0,
+    backup: env.backup === false || !raw.backup ? undefined : { command: raw.backup.command, timeoutMs: parseDuration(raw.backup.timeout, 600_000) },
+    health: { paths: raw.health?.paths ?? ['/health'], timeoutMs: parseDuration(raw.health?.timeout, 30_000) },
+    smoke: raw.smoke ?? [],
+    metrics: {
+      requests: raw.metrics?.requests ?? 'http_requests_total',
+      statusLabel: raw.metrics?.statusLabel ?? 'status',
+      latencyBucket: raw.metrics?.latencyBucket ?? 'http_request_duration_seconds_bucket',
+    },
+    steps,
+    analysis: {
+      intervalMs: parseDuration(env.analysis?.interval, 5_000),
+      minSamples: env.analysis?.minSamples ?? 50,
+      errorRate: env.analysis?.errorRate ?? gates.perf.errorRate,
+      p95Ms: env.analysis?.p95Ms ?? gates.perf.p95Ms,
+      prometheus: env.analysis?.prometheus,
+      errorSource: env.analysis?.errorSource ?? (env.provider === 'local' ? 'proxy' : 'app'),
+    },
+    local: {
+      command: local.command,
+      env: local.env ?? {},
+      image: local.image && { file: local.image.file, engine: local.image.engine ?? 'podman', containerPort: local.image.containerPort ?? 8000 },
+      scrapeIntervalMs: parseDuration(local.scrapeInterval, 1_000),
+      drainMs: parseDuration(local.drain, 2_000),
+      stateDir: local.stateDir,
+    },
+    cloudRun: env.cloudRun,
+    vercel: { cwd: env.vercel?.cwd, scope: env.vercel?.scope, production: env.vercel?.production ?? true, tokenEnv: env.vercel?.tokenEnv ?? 'VERCEL_TOKEN' },
+    kubernetes: env.kubernetes && {
+      namespace: env.kubernetes.namespace ?? 'default',
+      context: env.kubernetes.context,
+      deployment: env.kubernetes.deployment,
+      container: env.kubernetes.container,
+      image: env.kubernetes.image,
+      manifests: env.kubernetes.manifests,
+      timeoutMs: parseDuration(env.kubernetes.timeout, 300_000),
+    },
+  };
+  const required = { local: undefined, 'cloud-run': 'cloudRun', vercel: undefined, kubernetes: 'kubernetes' }[env.provider];
+  if (required && !env[required as 'cloudRun' | 'kubernetes']) {
+    throw new DeployConfigError(`${file}: environments.${name} uses provider ${env.provider} but has no "${required}" section.`);
+  }
+  if (env.provider === 'local' && !local.command && !local.image) {
+    throw new DeployConfigError(`${file}: environments.${name}.local needs a "command" (a process on loopback) or an "image".`);
+  }
+  return resolved;
+}

@@ -1,0 +1,301 @@
+import { analyse, type PromQuery, type Verdict } from './analysis';
+import { runSmokeTests, waitHealthy, type ProbeResult } from './probes';
+import type { Provider, ProviderContext, Release } from './providers/provider';
+
+export type Outcome = 'promoted' | 'rolled-back' | 'aborted' | 'rollback-failed' | 'failed';
+
+export interface PhaseRecord {
+  phase: string;
+  status: 'ok' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  detail?: string;
+}
+
+export interface StepAnalysis {
+  step: number;
+  weight: number;
+  verdicts: Array<Verdict & { at: string }>;
+}
+
+export interface DeployReport {
+  kind: 'deploy' | 'rollback';
+  project: string;
+  environment: string;
+  provider: string;
+  version: string;
+  outcome: Outcome;
+  startedAt: string;
+  finishedAt: string;
+  stable: Release | null;
+  candidate: Release | null;
+  phases: PhaseRecord[];
+  probes: ProbeResult[];
+  analyses: StepAnalysis[];
+  /** Traffic weights the candidate had, in order, with when each was set. */
+  traffic: Array<{ at: string; weight: number }>;
+  failure?: { phase: string; reason: string };
+  /** When the first failing verdict (or failed check) was seen, and when traffic was fully back on the stable release. */
+  rollback?: { to: string | null; failureSeenAt: string; completedAt: string; healthy: boolean; detail: string };
+}
+
+export interface MachineDeps {
+  provider: Provider;
+  ctx: ProviderContext;
+  /** Runs the service's backup command; resolves with what it said, rejects when it failed. */
+  backup?: () => Promise<string>;
+  query: PromQuery;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A failure of one phase, with what was observed: the machine rolls back on any of these. */
+export class PhaseError extends Error {
+  override name = 'PhaseError';
+  constructor(
+    readonly phase: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const iso = () => new Date().toISOString();
+
+/**
+ * The deploy state machine. Every provider goes through the same phases:
+ *
+ *   preflight -> backup -> record stable -> candidate at 0 % -> health + smoke -> steps
+ *   (weight, pause, analysis) -> promote -> health on the public URL
+ *
+ * Nothing changes before the backup succeeds. From "candidate" on, any failure (a thrown provider
+ * error, an unhealthy candidate, a failing or inconclusive analysis) sends all traffic back to the
+ * recorded stable release, re-checks its health, and ends with a non-zero outcome and the report.
+ * Blue-green is the steps [100] case; a provider without weighted traffic gets exactly that.
+ */
+export async function runDeploy(deps: MachineDeps, version: string): Promise<DeployReport> {
+  const { provider, ctx } = deps;
+  const sleep = deps.sleep ?? realSleep;
+  const report: DeployReport = {
+    kind: 'deploy',
+    project: ctx.project,
+    environment: ctx.env.name,
+    provider: provider.name,
+    version,
+    outcome: 'failed',
+    startedAt: iso(),
+    finishedAt: '',
+    stable: null,
+    candidate: null,
+    phases: [],
+    probes: [],
+    analyses: [],
+    traffic: [],
+  };
+  const phase = async <T>(name: string, work: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
+    const startedAt = iso();
+    const start = Date.now();
+    ctx.log(`[deploy] ${name}...`);
+    try {
+      const value = await work();
+      report.phases.push({ phase: name, status: 'ok', startedAt, durationMs: Date.now() - start, detail: detail?.(value) });
+      return value;
+    } catch (error) {
+      const reason = (error as Error).message;
+      report.phases.push({ phase: name, status: 'failed', startedAt, durationMs: Date.now() - start, detail: reason });
+      throw error instanceof PhaseError ? error : new PhaseError(name, reason);
+    }
+  };
+  const finish = (outcome: Outcome) => {
+    report.outcome = outcome;
+    report.finishedAt = iso();
+    return report;
+  };
+
+  // Nothing has changed until the candidate exists: a failure here aborts without a rollback.
+  try {
+    await phase('preflight', async () => {
+      await provider.preflight(ctx);
+      checkAnalysisConfigured(deps, ctx);
+    });
+    if (ctx.env.backup) {
+      if (!deps.backup) throw new PhaseError('backup', 'the environment asks for a backup but no backup runner was given');
+      await phase('backup', deps.backup, (said) => said);
+    }
+    report.stable = await phase('record stable', () => provider.current(ctx), (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'));
+  } catch (error) {
+    report.failure = failureOf(error);
+    return finish('aborted');
+  }
+
+  const stable = report.stable;
+  let failureSeenAt = '';
+  try {
+    const candidate = await phase('deploy candidate', () => provider.deployCandidate(ctx, version, stable), (r) => `${r.id} at ${r.url ?? '(no direct URL)'}`);
+    report.candidate = candidate;
+    report.traffic.push({ at: iso(), weight: stable ? 0 : 100 });
+    await phase('health', async () => {
+      if (!candidate.url) throw new Error(`provider ${provider.name} gave no URL for the candidate, so its health cannot be checked`);
+      const results = await waitHealthy(candidate.url, ctx.env.health.paths, ctx.env.health.timeoutMs);
+      report.probes.push(...results);
+      const failed = results.find((r) => !r.passed);
+      if (failed) throw new Error(`${failed.check} on the candidate: ${failed.detail}`);
+    });
+    await phase('smoke', async () => {
+      const results = await runSmokeTests(candidate.url as string, ctx.env.smoke);
+      report.probes.push(...results);
+      const failed = results.filter((r) => !r.passed);
+      if (failed.length) throw new Error(failed.map((r) => `${r.check}: ${r.detail}`).join('; '));
+    });
+
+    if (stable) {
+      const steps = provider.weightedTraffic ? ctx.env.steps : [{ weight: 100, pauseMs: 0, analysis: false }];
+      for (const [index, step] of steps.entries()) {
+        await phase(`step ${index + 1}: ${step.weight}%`, async () => {
+          await provider.setTraffic(ctx, stable, candidate, step.weight);
+          report.traffic.push({ at: iso(), weight: step.weight });
+          await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at));
+        });
+      }
+    }
+    await phase('promote', () => provider.promote(ctx, stable, candidate));
+    if (ctx.env.url) await phase('health after promote', () => checkPublicHealth(ctx, report));
+    return finish('promoted');
+  } catch (error) {
+    report.failure = failureOf(error);
+    failureSeenAt ||= iso();
+    ctx.log(`[deploy] ${report.failure.phase} failed: ${report.failure.reason}`);
+    ctx.log(stable ? `[deploy] rolling back to ${stable.version} (${stable.id})` : '[deploy] first deploy failed: removing the candidate');
+    try {
+      await provider.rollback(ctx, stable, report.candidate);
+      report.traffic.push({ at: iso(), weight: 0 });
+      const healthy = stable && ctx.env.url ? await checkPublicHealth(ctx, report).then(() => true, () => false) : true;
+      report.rollback = {
+        to: stable?.version ?? null,
+        failureSeenAt,
+        completedAt: iso(),
+        healthy,
+        detail: stable ? `all traffic on ${stable.version}${healthy ? ', healthy' : ', which is NOT healthy'}` : 'candidate removed; there was no earlier release',
+      };
+      return finish(healthy ? 'rolled-back' : 'rollback-failed');
+    } catch (rollbackError) {
+      report.rollback = { to: stable?.version ?? null, failureSeenAt, completedAt: iso(), healthy: false, detail: `rollback failed: ${(rollbackError as Error).message}` };
+      return finish('rollback-failed');
+    }
+  }
+}
+
+/** A manual rollback: all traffic to `version` (or the previous release), then health on the public URL. */
+export async function runRollback(deps: Pick<MachineDeps, 'provider' | 'ctx'>, version: string | undefined): Promise<DeployReport> {
+  const { provider, ctx } = deps;
+  const report: DeployReport = {
+    kind: 'rollback',
+    project: ctx.project,
+    environment: ctx.env.name,
+    provider: provider.name,
+    version: version ?? '(previous)',
+    outcome: 'failed',
+    startedAt: iso(),
+    finishedAt: '',
+    stable: null,
+    candidate: null,
+    phases: [],
+    probes: [],
+    analyses: [],
+    traffic: [],
+  };
+  const started = iso();
+  try {
+    await provider.preflight(ctx);
+    const current = await provider.current(ctx);
+    const history = await provider.history(ctx);
+    const target =
+      (version ? history.find((r) => r.version === version || r.id === version) : history.find((r) => r.version !== current?.version)) ??
+      (version && provider.resolve ? await provider.resolve(ctx, version) : undefined);
+    if (!target) {
+      const known = history.map((r) => r.version).join(', ') || 'none';
+      throw new PhaseError('rollback', `${version ? `release ${version} is not in the history` : 'there is no earlier release'} of ${ctx.project} in ${ctx.env.name} (known: ${known}).`);
+    }
+    report.version = target.version;
+    report.stable = current;
+    ctx.log(`[rollback] ${current?.version ?? 'nothing'} -> ${target.version}`);
+    await provider.rollback(ctx, target, current);
+    const healthy = ctx.env.url ? await checkPublicHealth(ctx, report).then(() => true, () => false) : true;
+    report.rollback = { to: target.version, failureSeenAt: started, completedAt: iso(), healthy, detail: `all traffic on ${target.version}` };
+    report.outcome = healthy ? 'rolled-back' : 'rollback-failed';
+  } catch (error) {
+    report.failure = failureOf(error);
+    report.outcome = 'rollback-failed';
+  }
+  report.finishedAt = iso();
+  return report;
+}
+
+function checkAnalysisConfigured(deps: MachineDeps, ctx: ProviderContext): void {
+  const wants = ctx.env.steps.some((s) => s.analysis && s.pauseMs > 0) && deps.provider.weightedTraffic;
+  const probe: Release = { version: 'probe', id: 'probe' };
+  if (wants && !deps.provider.metrics(ctx, probe)) {
+    throw new Error(
+      `environment ${ctx.env.name} has steps with analysis but no metrics source: set environments.${ctx.env.name}.analysis.prometheus ` +
+        `to a Prometheus that scrapes the service, or set "analysis: false" on the steps (then only health and smoke tests gate the deploy).`,
+    );
+  }
+}
+
+async function holdStep(
+  deps: MachineDeps,
+  sleep: (ms: number) => Promise<void>,
+  report: DeployReport,
+  index: number,
+  step: { weight: number; pauseMs: number; analysis: boolean },
+  stable: Release,
+  candidate: Release,
+  onBadMetric: (at: string) => void,
+): Promise<void> {
+  const { ctx, provider } = deps;
+  if (step.pauseMs === 0) return;
+  const target = step.analysis ? provider.metrics(ctx, candidate) : undefined;
+  if (!target) return sleep(step.pauseMs);
+  const record: StepAnalysis = { step: index, weight: step.weight, verdicts: [] };
+  report.analyses.push(record);
+  const stableTarget = step.weight < 100 ? provider.metrics(ctx, stable) : undefined;
+  const minWindow = Math.ceil((3 * ctx.env.local.scrapeIntervalMs) / 1000);
+  const start = Date.now();
+  let verdict: Verdict | undefined;
+  for (;;) {
+    const remaining = step.pauseMs - (Date.now() - start);
+    if (remaining <= 0 && verdict) break;
+    await sleep(Math.max(0, Math.min(ctx.env.analysis.intervalMs, remaining)));
+    const windowSeconds = Math.max(minWindow, Math.ceil((Date.now() - start) / 1000));
+    verdict = await analyse(deps.query, target, stableTarget, ctx.env.metrics, ctx.env.analysis, windowSeconds);
+    record.verdicts.push({ ...verdict, at: iso() });
+    ctx.log(`[deploy] analysis at ${step.weight}%: ${verdict.status} (${describe(verdict)})`);
+    if (verdict.status === 'fail') {
+      onBadMetric(iso());
+      throw new PhaseError(`step ${index}: ${step.weight}%`, `canary analysis failed: ${verdict.reasons.join('; ')}`);
+    }
+  }
+  if (verdict.status !== 'pass') {
+    throw new PhaseError(`step ${index}: ${step.weight}%`, `canary analysis was ${verdict.status} at the end of the step: ${verdict.reasons.join('; ')}`);
+  }
+}
+
+function describe(v: Verdict): string {
+  const c = v.candidate;
+  const ratio = c.errorRatio === null ? 'n/a' : `${(c.errorRatio * 100).toFixed(2)}%`;
+  const p95 = c.p95Ms === null ? 'n/a' : `${c.p95Ms.toFixed(1)} ms`;
+  return `${c.requests ?? 0} requests, errors ${ratio}, p95 ${p95} over ${v.windowSeconds}s${v.reasons.length ? `; ${v.reasons.join('; ')}` : ''}`;
+}
+
+async function checkPublicHealth(ctx: ProviderContext, report: DeployReport): Promise<void> {
+  const url = ctx.env.url as string;
+  const results = await waitHealthy(url, ctx.env.health.paths, ctx.env.health.timeoutMs);
+  report.probes.push(...results.map((r) => ({ ...r, check: `${r.check} (public URL)` })));
+  const failed = results.find((r) => !r.passed);
+  if (failed) throw new Error(`${failed.check} at ${url}: ${failed.detail}`);
+}
+
+function failureOf(error: unknown): { phase: string; reason: string } {
+  if (error instanceof PhaseError) return { phase: error.phase, reason: error.message };
+  return { phase: 'unknown', reason: (error as Error).stack ?? String(error) };
+}

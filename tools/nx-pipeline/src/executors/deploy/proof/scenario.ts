@@ -1,0 +1,70 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { executeDeploy } from '../executor';
+import type { DeployReport } from '../machine';
+import { stopLocalEnvironment } from '../providers/local';
+
+export const FIXTURE_APP = join(__dirname, '..', 'fixtures', 'app');
+const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..');
+
+/**
+ * A throw-away workspace with one service whose releases are the fixture app (v3 answers 500 to
+ * half its requests, v4 fails its health check) and a fixture backup command. Short pauses and a
+ * 1 s scrape interval keep the whole proof near a minute on two shared cores.
+ */
+export function proofWorkspace(port: number, overrides: { steps?: unknown[]; minSamples?: number } = {}): { root: string; context: ExecutorContext; stateDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'deploy-proof-'));
+  mkdirSync(join(root, 'svc'), { recursive: true });
+  // The workspace's own gates file (its schema grows with other gates); the thresholds that matter are set below.
+  copyFileSync(join(WORKSPACE_ROOT, 'gates.json'), join(root, 'gates.json'));
+  const config = {
+    service: 'svc',
+    backup: { command: ['node', join(FIXTURE_APP, 'backup.mjs')], timeout: '10s' },
+    health: { paths: ['/health'], timeout: '3s' },
+    smoke: [{ path: '/', status: 200, contains: 'release' }, { path: '/metrics', contains: 'ccg_http_requests_total' }],
+    metrics: { requests: 'ccg_http_requests_total', statusLabel: 'status', latencyBucket: 'ccg_http_request_duration_seconds_bucket' },
+    environments: {
+      staging: {
+        provider: 'local',
+        url: `http://127.0.0.1:${port}`,
+        steps: overrides.steps ?? [{ weight: 10, pause: '5s' }, { weight: 50, pause: '3s' }, { weight: 100 }],
+        analysis: { interval: '1s', minSamples: overrides.minSamples ?? 15, errorRate: 0.01, p95Ms: 500 },
+        local: { command: ['node', join(FIXTURE_APP, 'server.mjs'), '--release', '{version}'], scrapeInterval: '1s', drain: '1s' },
+      },
+    },
+  };
+  writeFileSync(join(root, 'svc', 'deploy.yml'), stringify(config));
+  const context = {
+    root,
+    cwd: root,
+    isVerbose: false,
+    projectName: 'svc',
+    projectsConfigurations: { version: 2, projects: { svc: { root: 'svc' } } },
+    nxJsonConfiguration: {},
+    projectGraph: { nodes: {}, dependencies: {} },
+  } as unknown as ExecutorContext;
+  return { root, context, stateDir: join(root, 'tmp', 'deploy', 'svc', 'staging') };
+}
+
+export async function deploy(context: ExecutorContext, version: string): Promise<DeployReport> {
+  const { report } = await executeDeploy({ options: { environment: 'staging', release: version } }, context);
+  if (!report) throw new Error('deploy returned no report');
+  return report;
+}
+
+export async function rollback(context: ExecutorContext, to?: string): Promise<DeployReport> {
+  const { report } = await executeDeploy({ options: { environment: 'staging' }, rollback: { to } }, context);
+  if (!report) throw new Error('rollback returned no report');
+  return report;
+}
+
+export const teardown = (stateDir: string) => stopLocalEnvironment(stateDir);
+
+/** When the candidate first got traffic (its first weight above 0), in ms since the epoch. */
+export function canaryStart(report: DeployReport): number | undefined {
+  const first = report.traffic.find((t) => t.weight > 0);
+  return first ? Date.parse(first.at) : undefined;
+}

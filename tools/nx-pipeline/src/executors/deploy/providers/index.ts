@@ -1,0 +1,20 @@
+import type { ProviderName } from '../config';
+import { cloudRunProvider } from './cloud-run';
+import { kubernetesProvider } from './kubernetes';
+import { localProvider } from './local';
+import type { Provider } from './provider';
+import { vercelProvider } from './vercel';
+
+/** Every provider behind the one interface; the deploy config names one per environment. */
+export const PROVIDERS: Record<ProviderName, Provider> = {
+  local: localProvider,
+  'cloud-run': cloudRunProvider,
+  vercel: vercelProvider,
+  kubernetes: kubernetesProvider,
+};
+
+/** The secrets a provider passes on command lines, so that every log and report redacts them. */
+export function secretsOf(provider: ProviderName, tokenEnv: string): string[] {
+  const token = provider === 'vercel' ? process.env[tokenEnv] : undefined;
+  return token ? [token] : [];
+}

@@ -1,0 +1,369 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { EnvironmentConfig } from '../config';
+import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, weightCommands, type Slot } from './local/haproxy';
+import { prometheusConfig, targetsFile } from './local/prometheus';
+import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
+
+/** A release running in one slot: a process on loopback, or a container publishing to loopback. */
+interface SlotRelease {
+  version: string;
+  port: number;
+  pid?: number;
+  container?: string;
+  argv: string[];
+}
+
+interface LocalState {
+  haproxy?: { port: number; statsPort: number };
+  prometheus?: { port: number; pid: number };
+  slots: Partial<Record<Slot, SlotRelease>>;
+  /** The slot that holds the stable release. */
+  live?: Slot;
+  /** Promoted versions, newest first, with how to start them again for a manual rollback. */
+  history: Array<{ version: string; argv: string[]; at: string }>;
+}
+
+const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/70-deploy-tools.sh installs haproxy and prometheus from apt).';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Where one environment's HAProxy, Prometheus, logs and state live. */
+export function stateDirOf(workspaceRoot: string, project: string, env: EnvironmentConfig): string {
+  const dir = env.local.stateDir ?? join('tmp', 'deploy', project, env.name);
+  return isAbsolute(dir) ? dir : join(workspaceRoot, dir);
+}
+
+const files = (dir: string) => ({
+  state: join(dir, 'state.json'),
+  haproxyCfg: join(dir, 'haproxy.cfg'),
+  haproxyPid: join(dir, 'haproxy.pid'),
+  socket: join(dir, 'haproxy.sock'),
+  prometheusYml: join(dir, 'prometheus.yml'),
+  targets: join(dir, 'targets.json'),
+  tsdb: join(dir, 'prometheus-data'),
+  logs: join(dir, 'logs'),
+});
+
+function readState(dir: string): LocalState {
+  const path = files(dir).state;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LocalState) : { slots: {}, history: [] };
+}
+
+function writeState(dir: string, state: LocalState): void {
+  writeFileSync(files(dir).state, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The public port of the environment: the port of its URL, which HAProxy binds on 127.0.0.1. */
+function listenPort(env: EnvironmentConfig): number {
+  const url = env.url ? new URL(env.url) : undefined;
+  if (!url || !['127.0.0.1', 'localhost'].includes(url.hostname) || !url.port) {
+    throw new Error(`environment ${env.name} uses the local provider, so its url must be http://127.0.0.1:<port> (got ${env.url ?? 'none'}).`);
+  }
+  return Number(url.port);
+}
+
+/** The image a container build wrote (issue #9's docker target), when the environment asks for images and one exists. */
+function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
+  const image = ctx.env.local.image;
+  if (!image) return undefined;
+  const path = join(ctx.workspaceRoot, image.file);
+  if (!existsSync(path)) return undefined;
+  const data = JSON.parse(readFileSync(path, 'utf8')) as { image?: string; tag?: string; id?: string; tags?: string[] };
+  return data.image ?? data.tags?.[0] ?? data.tag ?? data.id;
+}
+
+function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: Slot, port: number | string): { argv: string[]; container?: string } {
+  const image = imageOf(ctx);
+  const { env } = ctx;
+  if (image && env.local.image) {
+    const container = `${ctx.project}-${env.name}-${slot}`;
+    const envFlags = Object.entries({ ...env.local.env, HOST: '0.0.0.0', PORT: String(env.local.image.containerPort), RELEASE: version }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    return {
+      container,
+      argv: [env.local.image.engine, 'run', '--rm', '--name', container, '-p', `127.0.0.1:${port}:${env.local.image.containerPort}`, ...envFlags, image],
+    };
+  }
+  if (!env.local.command) {
+    throw new Error(
+      `environment ${env.name} deploys images, but ${env.local.image?.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.command to deploy a process.`,
+    );
+  }
+  return { argv: env.local.command.map((part) => withVersion(part, version)) };
+}
+
+function startRelease(ctx: ProviderContext, dir: string, version: string, slot: Slot, port: number): SlotRelease {
+  const { argv, container } = releaseArgv(ctx, version, slot, port);
+  mkdirSync(files(dir).logs, { recursive: true });
+  const log = openSync(join(files(dir).logs, `${slot}-${version}.log`), 'a');
+  const venvBin = join(ctx.workspaceRoot, '.venv', 'bin');
+  ctx.log(`[local] starting ${version} in slot ${slot} on 127.0.0.1:${port}: ${argv.join(' ')}`);
+  // Detached: a deployed release outlives the deploy command, like a service would.
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: join(ctx.workspaceRoot, ctx.projectRoot),
+    env: { ...process.env, PATH: `${venvBin}${delimiter}${process.env.PATH}`, ...ctx.env.local.env, HOST: '127.0.0.1', PORT: String(port), RELEASE: version },
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  child.on('error', () => undefined);
+  child.unref();
+  return { version, port, pid: child.pid, container, argv };
+}
+
+/** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
+async function stopRelease(release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
+  if (!release) return;
+  if (release.container) spawnSync(engine, ['rm', '-f', release.container], { stdio: 'ignore' });
+  const pid = release.pid;
+  if (!alive(pid)) return;
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-(pid as number), s);
+    } catch {
+      if (alive(pid)) process.kill(pid as number, s);
+    }
+  };
+  signal('SIGTERM');
+  for (let waited = 0; waited < 5_000 && alive(pid); waited += 100) await sleep(100);
+  if (alive(pid)) signal('SIGKILL');
+}
+
+function writeTargets(dir: string, state: LocalState): void {
+  const targets = SLOTS.flatMap((slot) => {
+    const r = state.slots[slot];
+    return r ? [{ port: r.port, labels: { release: r.version, slot } }] : [];
+  });
+  writeFileSync(files(dir).targets, targetsFile(targets));
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Starts this environment's HAProxy and Prometheus unless they already run; both outlive the deploy. */
+async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<LocalState> {
+  mkdirSync(dir, { recursive: true });
+  const f = files(dir);
+  const state = readState(dir);
+  const haproxyPid = existsSync(f.haproxyPid) ? Number(readFileSync(f.haproxyPid, 'utf8').trim()) : undefined;
+  if (!state.haproxy || !alive(haproxyPid)) {
+    const port = listenPort(ctx.env);
+    const statsPort = await freePort();
+    writeFileSync(f.haproxyCfg, haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }));
+    const started = spawnSync('haproxy', ['-D', '-f', f.haproxyCfg], { encoding: 'utf8' });
+    if (started.error || started.status !== 0) {
+      const said = started.error ? started.error.message : `${started.stderr}${started.stdout}`.trim();
+      throw new Error(`HAProxy did not start for ${ctx.env.name} on 127.0.0.1:${port}: ${said}. Is the port taken? ${SETUP_FIX}`);
+    }
+    // A fresh proxy has empty slots: releases recorded by an old one are gone from it.
+    state.haproxy = { port, statsPort };
+    state.slots = {};
+    state.live = undefined;
+    await waitFor('HAProxy did not open its runtime socket', 5_000, async () => existsSync(f.socket));
+  }
+  if (!state.prometheus || !alive(state.prometheus.pid)) {
+    const port = await freePort();
+    writeFileSync(f.prometheusYml, prometheusConfig({ scrapeIntervalMs: ctx.env.local.scrapeIntervalMs, statsPort: state.haproxy.statsPort, targetsFile: f.targets }));
+    writeTargets(dir, state);
+    mkdirSync(f.logs, { recursive: true });
+    const log = openSync(join(f.logs, 'prometheus.log'), 'a');
+    const child = spawn(
+      'prometheus',
+      [`--config.file=${f.prometheusYml}`, `--storage.tsdb.path=${f.tsdb}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1d'],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`prometheus could not start: ${e.message}. ${SETUP_FIX}`))));
+    child.unref();
+    state.prometheus = { port, pid: child.pid as number };
+    await Promise.race([
+      failed,
+      waitFor(`Prometheus did not become ready on 127.0.0.1:${port} (see ${join(f.logs, 'prometheus.log')})`, 20_000, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok),
+    ]);
+  }
+  writeState(dir, state);
+  return state;
+}
+
+/** Waits until HAProxy's own health check passes for a slot: weight on a DOWN server would be lost traffic. */
+async function waitUp(ctx: ProviderContext, socket: string, slot: Slot): Promise<void> {
+  const deadline = Date.now() + ctx.env.health.timeoutMs;
+  for (;;) {
+    const status = await serverStatus(socket, slot);
+    if (status.startsWith('UP')) return;
+    if (Date.now() > deadline) throw new Error(`HAProxy's health check never saw slot ${slot} UP within ${ctx.env.health.timeoutMs} ms (status: ${status})`);
+    await sleep(100);
+  }
+}
+
+function toRelease(slot: Slot, r: SlotRelease): Release {
+  return { version: r.version, id: slot, url: `http://127.0.0.1:${r.port}`, details: { port: String(r.port), pid: String(r.pid ?? ''), argv: r.argv.join(' ') } };
+}
+
+async function applyWeights(socket: string, from: Slot | null, to: Slot, percent: number): Promise<void> {
+  for (const command of weightCommands(from, to, percent)) await runtimeSet(socket, command);
+}
+
+/** Takes a slot out of rotation (weight 0), lets in-flight requests finish, then stops its release. */
+async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot: Slot): Promise<void> {
+  const socket = files(dir).socket;
+  await runtimeSet(socket, `set weight ${BACKEND}/${slot} 0`);
+  await sleep(ctx.env.local.drainMs);
+  await runtimeSet(socket, `set server ${BACKEND}/${slot} state maint`);
+  await stopRelease(state.slots[slot], ctx.env.local.image?.engine);
+  delete state.slots[slot];
+  writeState(dir, state);
+  writeTargets(dir, state);
+}
+
+/**
+ * The embedded default: releases as processes (or containers) on loopback in a blue and a green
+ * slot behind HAProxy, with Prometheus scraping both and HAProxy's exporter.
+ */
+export const localProvider: Provider = {
+  name: 'local',
+  weightedTraffic: true,
+
+  plan(ctx, request) {
+    const stableSlot = (request.stable?.id as Slot | undefined) ?? null;
+    const slot: Slot = stableSlot === 'blue' ? 'green' : 'blue';
+    const api = (phase: PlannedCommand['phase'], commands: string[]): PlannedCommand[] =>
+      commands.map((c) => ({ phase, argv: ['haproxy-runtime-api', ...c.split(' ')], note: 'sent to HAProxy over its stats socket' }));
+    const steps = stableSlot ? ctx.env.steps : [];
+    return [
+      { phase: 'deployCandidate', argv: releaseArgv(ctx, request.version, slot, '<port>').argv, note: 'started detached with HOST=127.0.0.1 PORT=<port>' },
+      ...api('deployCandidate', slotCommands(slot, 0).map((c) => c.replace(' port 0', ' port <port>'))),
+      ...steps.flatMap((s) => api('setTraffic', weightCommands(stableSlot, slot, s.weight))),
+      ...api('promote', [...weightCommands(stableSlot, slot, 100), ...(stableSlot ? [`set server ${BACKEND}/${stableSlot} state maint`] : [])]),
+      ...(stableSlot ? api('rollback', [...weightCommands(slot, stableSlot, 100), `set server ${BACKEND}/${slot} state maint`]) : []),
+    ];
+  },
+
+  async preflight(ctx) {
+    for (const [tool, flag] of [['haproxy', '-v'], ['prometheus', '--version']]) {
+      const probe = spawnSync(tool, [flag], { stdio: 'ignore' });
+      if (probe.error) throw new Error(`${tool} is not installed; the local provider runs it on loopback. ${SETUP_FIX}`);
+    }
+    listenPort(ctx.env);
+    await ensureInfrastructure(ctx, stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
+  },
+
+  async current(ctx) {
+    const state = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
+    const release = state.live && state.slots[state.live];
+    return state.live && release ? toRelease(state.live, release) : null;
+  },
+
+  async deployCandidate(ctx, version, stable) {
+    const dir = stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env);
+    const state = readState(dir);
+    const slot: Slot = stable?.id === 'blue' ? 'green' : 'blue';
+    // A candidate left by an interrupted deploy holds no traffic (weights only move forward after checks): replace it.
+    if (state.slots[slot]) await retire(ctx, dir, state, slot);
+    const release = startRelease(ctx, dir, version, slot, await freePort());
+    state.slots[slot] = release;
+    writeState(dir, state);
+    writeTargets(dir, state);
+    for (const command of slotCommands(slot, release.port)) await runtimeSet(files(dir).socket, command);
+    return toRelease(slot, release);
+  },
+
+  async setTraffic(ctx, stable, candidate, weight) {
+    const socket = files(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env)).socket;
+    await waitUp(ctx, socket, candidate.id as Slot);
+    await applyWeights(socket, (stable?.id as Slot) ?? null, candidate.id as Slot, weight);
+  },
+
+  async promote(ctx, stable, candidate) {
+    const dir = stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env);
+    const state = readState(dir);
+    const slot = candidate.id as Slot;
+    await waitUp(ctx, files(dir).socket, slot);
+    await applyWeights(files(dir).socket, (stable?.id as Slot) ?? null, slot, 100);
+    state.live = slot;
+    const running = state.slots[slot] as SlotRelease;
+    state.history = [{ version: running.version, argv: running.argv, at: new Date().toISOString() }, ...state.history.filter((h) => h.version !== running.version)].slice(0, 20);
+    writeState(dir, state);
+    if (stable) await retire(ctx, dir, state, stable.id as Slot);
+  },
+
+  async rollback(ctx, to, from) {
+    const dir = stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env);
+    const socket = files(dir).socket;
+    let state = readState(dir);
+    const fromSlot = from ? (from.id as Slot) : null;
+    if (to) {
+      let toSlot = SLOTS.find((slot) => state.slots[slot]?.version === to.version && alive(state.slots[slot]?.pid));
+      if (!toSlot) {
+        // A manual rollback to a release that no longer runs: start it in the other slot and check it first.
+        toSlot = fromSlot === 'blue' ? 'green' : 'blue';
+        if (state.slots[toSlot]) await retire(ctx, dir, state, toSlot);
+        state = readState(dir);
+        const release = startRelease(ctx, dir, to.version, toSlot, await freePort());
+        state.slots[toSlot] = release;
+        writeState(dir, state);
+        writeTargets(dir, state);
+        for (const command of slotCommands(toSlot, release.port)) await runtimeSet(socket, command);
+      }
+      await waitUp(ctx, socket, toSlot);
+      await applyWeights(socket, fromSlot, toSlot, 100);
+      state.live = toSlot;
+      writeState(dir, state);
+    }
+    if (fromSlot && state.slots[fromSlot]) await retire(ctx, dir, state, fromSlot);
+  },
+
+  async history(ctx) {
+    const state = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
+    return state.history.map((h) => ({ version: h.version, id: 'history', details: { argv: h.argv.join(' '), promotedAt: h.at } }));
+  },
+
+  metrics(ctx, release) {
+    const state = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
+    if (!state.prometheus) return undefined;
+    return {
+      prometheus: `http://127.0.0.1:${state.prometheus.port}`,
+      appSelector: `release="${release.version}",slot="${release.id}"`,
+      proxyServer: release.id,
+    };
+  },
+};
+
+/** Stops everything the local provider started for one environment (tests, `nx run <p>:rollback --teardown`). */
+export async function stopLocalEnvironment(stateDir: string): Promise<void> {
+  if (!existsSync(stateDir)) return;
+  const state = readState(stateDir);
+  for (const slot of SLOTS) await stopRelease(state.slots[slot]);
+  const f = files(stateDir);
+  const haproxyPid = existsSync(f.haproxyPid) ? Number(readFileSync(f.haproxyPid, 'utf8').trim()) : undefined;
+  for (const pid of [haproxyPid, state.prometheus?.pid]) {
+    if (alive(pid)) process.kill(pid as number, 'SIGTERM');
+  }
+  for (let waited = 0; waited < 5_000 && [haproxyPid, state.prometheus?.pid].some(alive); waited += 100) await sleep(100);
+  writeState(stateDir, { slots: {}, history: state.history });
+}

@@ -1,0 +1,79 @@
+import type { EnvironmentConfig } from '../config';
+import type { CommandRunner } from './cli';
+
+/** One running (or once-running) version of a service, as a provider names it. */
+export interface Release {
+  version: string;
+  /** The provider's handle: a HAProxy slot, a Cloud Run revision, a Vercel deployment URL, a ReplicaSet revision. */
+  id: string;
+  /** Where this release answers directly, without the environment's traffic split (health checks and smoke tests go here). */
+  url?: string;
+  /** Provider-specific facts kept for later steps and the report (pid, port, image, tag). */
+  details?: Record<string, string>;
+}
+
+/** Everything a provider needs, passed in on every call: providers keep no state of their own. */
+export interface ProviderContext {
+  workspaceRoot: string;
+  projectRoot: string;
+  project: string;
+  env: EnvironmentConfig;
+  run: CommandRunner;
+  log: (message: string) => void;
+}
+
+/** One command a provider would run, for `--dry-run` and for tests of the argv. */
+export interface PlannedCommand {
+  phase: 'current' | 'deployCandidate' | 'setTraffic' | 'promote' | 'rollback';
+  argv: string[];
+  /** Set when the step is not an external program (e.g. HAProxy's runtime API over its socket). */
+  note?: string;
+}
+
+/** What the plan is for: the version to ship, and the stable release it would replace (if known). */
+export interface PlanRequest {
+  version: string;
+  stable: Release | null;
+  candidateId?: string;
+}
+
+/** Where the canary analysis finds metrics for a release. */
+export interface MetricsTarget {
+  prometheus: string;
+  /** PromQL label matchers that select this release's series of the app's own metrics. */
+  appSelector: string;
+  /** HAProxy server name of this release (local provider only). */
+  proxyServer?: string;
+}
+
+export interface Provider {
+  name: string;
+  /** Whether this provider can split traffic by weight; if not, every step collapses to one 0 -> 100 switch. */
+  weightedTraffic: boolean;
+  /** Pure: the commands each phase runs, without running them. */
+  plan(ctx: Omit<ProviderContext, 'run'>, request: PlanRequest): PlannedCommand[];
+  /** Checks the provider's tools and credentials before anything changes; throws with the fix. */
+  preflight(ctx: ProviderContext): Promise<void>;
+  /** The release that serves all traffic now, or null before the first deploy. */
+  current(ctx: ProviderContext): Promise<Release | null>;
+  /** Starts the candidate with no traffic (the first deploy of a new service may get all of it: nothing else exists). */
+  deployCandidate(ctx: ProviderContext, version: string, stable: Release | null): Promise<Release>;
+  setTraffic(ctx: ProviderContext, stable: Release | null, candidate: Release, weight: number): Promise<void>;
+  promote(ctx: ProviderContext, stable: Release | null, candidate: Release): Promise<void>;
+  /**
+   * Sends all traffic to `to` (starting it again first if it no longer runs) and retires `from`,
+   * the failed candidate. `to` is null only when a first deploy failed: then `from` is just removed.
+   */
+  rollback(ctx: ProviderContext, to: Release | null, from: Release | null): Promise<void>;
+  /** Releases that a manual rollback may return to, newest first. */
+  history(ctx: ProviderContext): Promise<Release[]>;
+  /** A release named by the person rolling back (a revision, a deployment URL) that the history does not list. */
+  resolve?(ctx: ProviderContext, version: string): Promise<Release | null>;
+  /** Where the analysis reads this release's metrics, or undefined when no metrics source is configured. */
+  metrics(ctx: ProviderContext, release: Release): MetricsTarget | undefined;
+}
+
+/** "{version}" in a configured string becomes the version being deployed. */
+export function withVersion(template: string, version: string): string {
+  return template.split('{version}').join(version);
+}

@@ -1,0 +1,97 @@
+import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readDeployConfig } from '../executors/deploy/config';
+import { InferenceCache, type InferenceKind } from './kind';
+import type { PipelinePluginOptions } from './options';
+
+export interface DeployTargetOptions {
+  deployTargetName: string;
+  rollbackTargetName: string;
+}
+
+/** Files that make a folder an Nx project: a deploy config alone adds targets, never a project. */
+const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
+
+function deployOptions(options: PipelinePluginOptions): DeployTargetOptions {
+  return { deployTargetName: options.deployTargetName ?? 'deploy', rollbackTargetName: options.rollbackTargetName ?? 'rollback' };
+}
+
+/**
+ * `deploy` and `rollback` targets for every project with a deploy config (deploy.yml, deploy.yaml
+ * or deploy.json), one configuration per environment it defines. Never cached: a deploy changes
+ * the world outside the workspace, so a cache hit would be a deploy that did not happen.
+ */
+export const deployKind: InferenceKind = {
+  name: 'deploy',
+  glob: '**/deploy.{yml,yaml,json}',
+  async createNodes(files, rawOptions, context) {
+    const options = deployOptions(rawOptions);
+    const cache = new InferenceCache<Record<string, TargetConfiguration>>('deploy', options);
+    // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
+    const order = ['deploy.yml', 'deploy.yaml', 'deploy.json'];
+    const chosen = files.filter((file) => !order.slice(0, order.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))));
+    try {
+      return await createNodesFromFiles((file, _o, ctx) => createDeployTargets(file, options, ctx, cache), chosen, rawOptions, context);
+    } finally {
+      cache.save();
+    }
+  },
+};
+
+function createDeployTargets(
+  file: string,
+  options: DeployTargetOptions,
+  context: CreateNodesContextV2,
+  cache: InferenceCache<Record<string, TargetConfiguration>>,
+): CreateNodesResult {
+  const projectRoot = dirname(file);
+  if (!PROJECT_FILES.some((name) => existsSync(join(context.workspaceRoot, projectRoot, name)))) return {};
+  const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
+  const targets = cache.get(hashArray([text, file]), () => {
+    const environments = Object.entries(readDeployConfig(context.workspaceRoot, file).environments).map(([name, env]) => ({ name, provider: env.provider }));
+    return buildDeployTargets(file, environments, options);
+  });
+  return { projects: { [projectRoot]: { root: projectRoot, targets } } };
+}
+
+export function buildDeployTargets(
+  file: string,
+  environments: ReadonlyArray<{ name: string; provider: string }>,
+  options: DeployTargetOptions,
+): Record<string, TargetConfiguration> {
+  const configurations = (extra: Record<string, unknown> = {}) =>
+    Object.fromEntries(environments.map((e) => [e.name, { environment: e.name, ...extra }]));
+  const technologies = [...new Set(environments.map((e) => (e.provider === 'local' ? 'haproxy' : e.provider)))];
+  const names = environments.map((e) => e.name).join(', ');
+  return {
+    [options.deployTargetName]: {
+      executor: '@customercare/nx-pipeline:deploy',
+      options: { config: file },
+      configurations: configurations(),
+      cache: false,
+      metadata: {
+        technologies,
+        description: `Deploy to ${names}: backup, candidate at 0 %, health and smoke checks, canary steps with analysis, promote; automatic rollback on any failure`,
+        help: {
+          command: `nx run <project>:${options.deployTargetName}:<environment> --release=<version> --dryRun`,
+          example: { options: { environment: environments[0]?.name ?? 'staging', release: 'v1.2.3', dryRun: true } },
+        },
+      },
+    },
+    [options.rollbackTargetName]: {
+      executor: '@customercare/nx-pipeline:rollback',
+      options: { config: file },
+      configurations: configurations(),
+      cache: false,
+      metadata: {
+        technologies,
+        description: `Manual rollback of ${names} to an earlier release (default: the one before the current), then a health check`,
+        help: {
+          command: `nx run <project>:${options.rollbackTargetName}:<environment> [--to=<version>]`,
+          example: { options: { environment: environments[0]?.name ?? 'staging', to: 'v1.2.2' } },
+        },
+      },
+    },
+  };
+}
