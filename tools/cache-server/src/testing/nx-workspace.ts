@@ -116,6 +116,7 @@ export function runNx(cwd: string, args: string[], env: Record<string, string | 
         NX_ISOLATE_PLUGINS: 'false',
         NX_SKIP_NX_CACHE: undefined,
         FORCE_COLOR: '0',
+        npm_config_update_notifier: 'false',
         ...env,
       },
     });
