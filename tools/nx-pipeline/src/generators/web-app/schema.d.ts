@@ -1,0 +1,6 @@
+export interface WebAppGeneratorSchema {
+  name: string;
+  directory?: string;
+  description?: string;
+  skipInstall?: boolean;
+}
