@@ -210,7 +210,7 @@ export async function runRollback(deps: Pick<MachineDeps, 'provider' | 'ctx'>, v
     const current = await provider.current(ctx);
     const history = await provider.history(ctx);
     const target =
-      (version ? history.find((r) => r.version === version || r.id === version) : history.find((r) => r.version !== current?.version)) ??
+      (version ? history.find((r) => r.version === version || r.id === version) : history.find((r) => r.version !== current?.version && r.id !== current?.id)) ??
       (version && provider.resolve ? await provider.resolve(ctx, version) : undefined);
     if (!target) {
       const known = history.map((r) => r.version).join(', ') || 'none';

@@ -100,7 +100,7 @@ export const vercelProvider: Provider = {
     const result = await runOrThrow(ctx.run, vercelArgv.deploy(ctx.env, authOf(ctx)), 'vercel deploy --prebuilt', { cwd: cwdOf(ctx) });
     // vercel deploy prints the deployment URL as the last line of stdout (progress goes to stderr).
     const url = result.stdout.trim().split('\n').pop()?.trim();
-    if (!url || !/^https:\/\//.test(url)) throw new Error(`vercel deploy printed no deployment URL; stdout was: ${result.stdout.trim().slice(-300)}`);
+    if (!url || !/^https?:\/\//.test(url)) throw new Error(`vercel deploy printed no deployment URL; stdout was: ${result.stdout.trim().slice(-300)}`);
     return { version, id: url, url };
   },
 

@@ -1,0 +1,168 @@
+import { createServer, type Server } from 'node:http';
+import type { PromQuery } from './analysis';
+import { resolveEnvironment, type RawDeployConfig } from './config';
+import { runDeploy, runRollback } from './machine';
+import type { Provider, ProviderContext, Release } from './providers/provider';
+
+const GATES = { coverage: { min: 80 }, security: { grade: 'A' as const }, perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 } };
+
+/** Releases are tiny HTTP servers: healthy ones answer 200, the "unhealthy" one 503. */
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.writeHead(req.url?.startsWith('/unhealthy') ? 503 : 200).end('ok release');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function environment(overrides: Partial<RawDeployConfig['environments'][string]> = {}, health = ['/health']) {
+  const raw: RawDeployConfig = {
+    service: 'svc',
+    backup: { command: ['true'] },
+    health: { paths: health, timeout: '300ms' },
+    smoke: [{ path: '/', contains: 'release' }],
+    environments: {
+      staging: { provider: 'local', url: undefined, local: { command: ['x'] }, steps: [{ weight: 10, pause: '50ms' }, { weight: 100 }], analysis: { interval: '10ms', minSamples: 10 }, ...overrides },
+    },
+  };
+  return resolveEnvironment(raw, 'staging', GATES, 'svc/deploy.yml');
+}
+
+/** A provider that records every call; `fail` makes one method throw. */
+function fakeProvider(options: { stable?: Release | null; candidateUrl?: string; fail?: string; weighted?: boolean } = {}) {
+  const calls: string[] = [];
+  const step = (name: string) => {
+    calls.push(name);
+    if (options.fail === name.split(' ')[0]) throw new Error(`${name.split(' ')[0]} exploded`);
+  };
+  const provider: Provider = {
+    name: 'fake',
+    weightedTraffic: options.weighted ?? true,
+    plan: () => [],
+    preflight: async () => step('preflight'),
+    current: async () => (step('current'), options.stable === undefined ? { version: 'v1', id: 'blue', url: base } : options.stable),
+    deployCandidate: async (_c, version) => (step(`deployCandidate ${version}`), { version, id: 'green', url: options.candidateUrl ?? base }),
+    setTraffic: async (_c, _s, _cand, weight) => step(`setTraffic ${weight}`),
+    promote: async () => step('promote'),
+    rollback: async (_c, to, from) => step(`rollback ${to?.version ?? 'none'} ${from?.version ?? 'none'}`),
+    history: async () => (step('history'), [{ version: 'v2', id: 'h' }, { version: 'v1', id: 'h' }]),
+    metrics: (_c, release) => ({ prometheus: 'http://prometheus', appSelector: `release="${release.version}"` }),
+  };
+  return { provider, calls };
+}
+
+function ctxOf(env: ReturnType<typeof environment>): ProviderContext {
+  return { workspaceRoot: '/ws', projectRoot: 'svc', project: 'svc', env, run: async () => ({ exitCode: 0, stdout: '', stderr: '' }), log: () => undefined };
+}
+
+/** Prometheus answers: requests, errors and p95 (seconds) for the candidate, by query shape. */
+function prometheus(values: { requests: number | null; errors: number | null; p95: number | null }): PromQuery {
+  return async (_url, expr) => (expr.startsWith('histogram_quantile') ? values.p95 : expr.includes('5xx') || expr.includes('=~"5..') ? values.errors : values.requests);
+}
+
+const healthy = prometheus({ requests: 100, errors: 0, p95: 0.05 });
+
+describe('runDeploy', () => {
+  it('goes backup -> stable -> candidate -> health -> smoke -> steps -> promote', async () => {
+    const { provider, calls } = fakeProvider();
+    const backup = jest.fn(async () => 'backup written');
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup, query: healthy }, 'v2');
+    expect(report.outcome).toBe('promoted');
+    expect(backup).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['preflight', 'current', 'deployCandidate v2', 'setTraffic 10', 'setTraffic 100', 'promote']);
+    expect(report.phases.map((p) => `${p.phase}:${p.status}`)).toEqual([
+      'preflight:ok', 'backup:ok', 'record stable:ok', 'deploy candidate:ok', 'health:ok', 'smoke:ok', 'step 1: 10%:ok', 'step 2: 100%:ok', 'promote:ok',
+    ]);
+    expect(report.analyses[0].verdicts.at(-1)?.status).toBe('pass');
+  });
+
+  it('aborts before anything changes when the backup fails', async () => {
+    const { provider, calls } = fakeProvider();
+    const backup = async () => Promise.reject(new Error('backup exited 2, so nothing was deployed: connection refused'));
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup, query: healthy }, 'v2');
+    expect(report.outcome).toBe('aborted');
+    expect(report.failure).toEqual({ phase: 'backup', reason: 'backup exited 2, so nothing was deployed: connection refused' });
+    expect(calls).toEqual(['preflight']);
+  });
+
+  it('rolls back to the recorded stable release when the analysis fails, without waiting out the step', async () => {
+    const { provider, calls } = fakeProvider();
+    const env = environment({ steps: [{ weight: 10, pause: '30s' }, { weight: 100 }] });
+    const started = Date.now();
+    const report = await runDeploy({ provider, ctx: ctxOf(env), backup: async () => 'ok', query: prometheus({ requests: 200, errors: 40, p95: 0.05 }) }, 'v3');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.reason).toBe('canary analysis failed: error ratio 20.00% (40/200) is above 1.00%');
+    expect(calls).toEqual(['preflight', 'current', 'deployCandidate v3', 'setTraffic 10', 'rollback v1 v3']);
+    expect(report.rollback).toMatchObject({ to: 'v1', healthy: true });
+  });
+
+  it('treats no data as inconclusive, and an inconclusive step as a failure', async () => {
+    const { provider, calls } = fakeProvider();
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: prometheus({ requests: null, errors: null, p95: null }) }, 'v2');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.reason).toMatch(/^canary analysis was inconclusive at the end of the step: only 0 requests reached the candidate/);
+    expect(calls.at(-1)).toBe('rollback v1 v2');
+  });
+
+  it('fails the analysis on p95 latency above the gate', async () => {
+    const { provider } = fakeProvider();
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: prometheus({ requests: 500, errors: 0, p95: 0.9 }) }, 'v2');
+    expect(report.failure?.reason).toBe('canary analysis failed: p95 latency 900.0 ms is above 500 ms');
+  });
+
+  it('never gives traffic to a candidate whose health check fails', async () => {
+    const { provider, calls } = fakeProvider();
+    const report = await runDeploy({ provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v4');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.phase).toBe('health');
+    expect(report.failure?.reason).toMatch(/^health \/unhealthy on the candidate: not healthy after 300 ms; last answer: HTTP 503/);
+    expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual([]);
+  });
+
+  it('rolls back when a provider call fails, and reports a rollback that fails too', async () => {
+    const one = fakeProvider({ fail: 'setTraffic' });
+    const report = await runDeploy({ provider: one.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure).toEqual({ phase: 'step 1: 10%', reason: 'setTraffic exploded' });
+
+    const two = fakeProvider({ fail: 'rollback' });
+    const broken = await runDeploy({ provider: two.provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v2');
+    expect(broken.outcome).toBe('rollback-failed');
+    expect(broken.rollback?.detail).toBe('rollback failed: rollback exploded');
+  });
+
+  it('removes a failed first release (there is nothing to roll back to)', async () => {
+    const { provider, calls } = fakeProvider({ stable: null });
+    const report = await runDeploy({ provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v1');
+    expect(report.outcome).toBe('rolled-back');
+    expect(calls.at(-1)).toBe('rollback none v1');
+    expect(report.rollback?.detail).toBe('candidate removed; there was no earlier release');
+  });
+
+  it('switches 0 -> 100 in one step (blue-green) when the provider has no weighted traffic', async () => {
+    const { provider, calls } = fakeProvider({ weighted: false });
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    expect(report.outcome).toBe('promoted');
+    expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual(['setTraffic 100']);
+  });
+});
+
+describe('runRollback', () => {
+  it('returns to the release before the current one by default', async () => {
+    const { provider, calls } = fakeProvider({ stable: { version: 'v2', id: 'blue' } });
+    const report = await runRollback({ provider, ctx: ctxOf(environment()) }, undefined);
+    expect(report.outcome).toBe('rolled-back');
+    expect(calls).toEqual(['preflight', 'current', 'history', 'rollback v1 v2']);
+  });
+
+  it('names the known releases when asked for one it does not know', async () => {
+    const { provider } = fakeProvider({ stable: { version: 'v2', id: 'blue' } });
+    const report = await runRollback({ provider, ctx: ctxOf(environment()) }, 'v9');
+    expect(report.outcome).toBe('rollback-failed');
+    expect(report.failure?.reason).toBe('release v9 is not in the history of svc in staging (known: v2, v1).');
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Cloud providers against fake gcloud, vercel and kubectl on PATH (fixtures/bin): they record
+ * every argv and answer with the real tools' texts, so the whole state machine runs offline.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { PromQuery } from '../analysis';
+import { resolveEnvironment, type RawDeployConfig } from '../config';
+import { runDeploy, runRollback } from '../machine';
+import { createRunner } from './cli';
+import { cloudRunProvider } from './cloud-run';
+import { argoRollout, kubernetesProvider } from './kubernetes';
+import type { Provider, ProviderContext } from './provider';
+import { vercelProvider } from './vercel';
+
+const GATES = { coverage: { min: 80 }, security: { grade: 'A' as const }, perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 } };
+const BIN = join(__dirname, '..', 'fixtures', 'bin');
+const TOKEN = 'tok_secret_0123456789';
+const noPrometheus: PromQuery = async () => {
+  throw new Error('no analysis in these tests');
+};
+
+let server: Server;
+let base: string;
+let dir: string;
+let savedPath: string | undefined;
+
+beforeAll(async () => {
+  server = createServer((req, res) => res.writeHead(200).end(`ok ${req.url}`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  savedPath = process.env.PATH;
+  process.env.PATH = `${BIN}${delimiter}${process.env.PATH}`;
+});
+afterAll(async () => {
+  process.env.PATH = savedPath;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fake-cli-'));
+  process.env.FAKE_CLI_LOG = join(dir, 'argv.jsonl');
+  process.env.FAKE_CLI_STATE = join(dir, 'state.json');
+  writeFileSync(process.env.FAKE_CLI_LOG, '');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const setState = (state: object) => writeFileSync(process.env.FAKE_CLI_STATE as string, JSON.stringify(state));
+const readState = () => JSON.parse(readFileSync(process.env.FAKE_CLI_STATE as string, 'utf8'));
+const calls = () => readFileSync(process.env.FAKE_CLI_LOG as string, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as string[]).join(' '));
+
+function context(provider: string, section: object, extra: object = {}): { ctx: ProviderContext; logs: string[] } {
+  const raw = {
+    service: 'svc',
+    health: { paths: ['/health'], timeout: '2s' },
+    smoke: [{ path: '/', contains: 'ok' }],
+    environments: { production: { provider, url: base, steps: [{ weight: 10, pause: '10ms', analysis: false }, { weight: 50, pause: '10ms', analysis: false }, { weight: 100 }], ...section, ...extra } },
+  } as RawDeployConfig;
+  const env = resolveEnvironment(raw, 'production', GATES, 'svc/deploy.yml');
+  const logs: string[] = [];
+  const log = (line: string) => logs.push(line);
+  const secrets = process.env.VERCEL_TOKEN ? [process.env.VERCEL_TOKEN] : [];
+  return { ctx: { workspaceRoot: dir, projectRoot: '.', project: 'svc', env, run: createRunner(log, secrets), log }, logs };
+}
+
+const deploy = (provider: Provider, ctx: ProviderContext, version: string) => runDeploy({ provider, ctx, query: noPrometheus }, version);
+
+describe('cloud-run', () => {
+  const section = { cloudRun: { project: 'acme', region: 'europe-west1', service: 'api', image: 'europe-docker.pkg.dev/acme/images/api:{version}' } };
+  const where = '--project acme --region europe-west1';
+
+  it('creates the service on the first deploy (no --no-traffic), then canaries the next with pinned revisions', async () => {
+    setState({ tagUrl: base, serviceUrl: base });
+    const { ctx } = context('cloud-run', section);
+    const first = await deploy(cloudRunProvider, ctx, 'v1');
+    expect(first.outcome).toBe('promoted');
+    const second = await deploy(cloudRunProvider, ctx, 'v2');
+    expect(second.outcome).toBe('promoted');
+    expect(calls()).toEqual([
+      'gcloud --version',
+      `gcloud run services describe api ${where} --format json`,
+      `gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v1 ${where} --tag v-v1 --quiet`,
+      `gcloud run services describe api ${where} --format json`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=100 --quiet`,
+      'gcloud --version',
+      `gcloud run services describe api ${where} --format json`,
+      `gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v2 ${where} --tag v-v2 --no-traffic --quiet`,
+      `gcloud run services describe api ${where} --format json`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=90 --to-tags v-v2=10 --quiet`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=50 --to-tags v-v2=50 --quiet`,
+      `gcloud run services update-traffic api ${where} --to-tags v-v2=100 --quiet`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00002--v2=100 --quiet`,
+    ]);
+    expect(readState().services.api.traffic.filter((t: { percent: number }) => t.percent > 0)).toEqual([{ revisionName: 'api-00002--v2', percent: 100 }]);
+  });
+
+  it('pins the recorded stable revision again when the candidate fails to start', async () => {
+    setState({ tagUrl: base, serviceUrl: base });
+    const { ctx } = context('cloud-run', section);
+    await deploy(cloudRunProvider, ctx, 'v1');
+    const failure =
+      "ERROR: (gcloud.run.deploy) Revision 'api-00002-v3' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable.";
+    setState({ ...readState(), fail: { deploy: failure } });
+    const report = await deploy(cloudRunProvider, ctx, 'v3');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.phase).toBe('deploy candidate');
+    expect(report.failure?.reason).toContain('failed to start and listen on the port');
+    expect(calls().at(-1)).toBe(`gcloud run services update-traffic api ${where} --to-revisions api-00001-v1=100 --quiet`.replace('00001-v1', '00001--v1'));
+  });
+
+  it('plans the argv without running anything', () => {
+    const { ctx } = context('cloud-run', section);
+    const plan = cloudRunProvider.plan(ctx, { version: 'v2', stable: { version: 'v1', id: 'api-00001' } });
+    expect(plan.map((p) => `${p.phase}: ${p.argv.join(' ')}`)).toEqual([
+      `current: gcloud run services describe api ${where} --format json`,
+      `deployCandidate: gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v2 ${where} --tag v-v2 --no-traffic --quiet`,
+      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=90 --to-tags v-v2=10 --quiet`,
+      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=50 --to-tags v-v2=50 --quiet`,
+      `setTraffic: gcloud run services update-traffic api ${where} --to-tags v-v2=100 --quiet`,
+      `rollback: gcloud run services update-traffic api ${where} --to-revisions api-00001=100 --quiet`,
+    ]);
+    expect(calls()).toEqual([]);
+  });
+});
+
+describe('vercel', () => {
+  beforeEach(() => (process.env.VERCEL_TOKEN = TOKEN));
+  afterEach(() => delete process.env.VERCEL_TOKEN);
+  const stable = () => ({ token: TOKEN, candidateUrl: base, deployments: [{ id: 'dpl_0', url: `${base}/d0`, alias: base }] });
+
+  it('ships a prebuilt deployment through a rolling release, with the token passed by --token and never logged', async () => {
+    setState(stable());
+    const { ctx, logs } = context('vercel', {});
+    const report = await deploy(vercelProvider, ctx, 'v2');
+    expect(report.outcome).toBe('promoted');
+    const auth = `--token ${TOKEN}`;
+    expect(calls()).toEqual([
+      'vercel --version',
+      `vercel inspect ${base} --json ${auth}`,
+      `vercel deploy --prebuilt --prod --skip-domain --yes ${auth}`,
+      `vercel rolling-release configure --enable --advancement-type=manual-approval --stage=10 --stage=50 ${auth}`,
+      `vercel rolling-release start --dpl=${base}/d1 --yes ${auth}`,
+      `vercel rolling-release approve --currentStageIndex=0 --dpl=${base}/d1 ${auth}`,
+      `vercel rolling-release complete --dpl=${base}/d1 ${auth}`,
+    ]);
+    expect(logs.length).toBeGreaterThan(5);
+    expect(logs.join('\n')).not.toContain(TOKEN);
+    expect(logs.join('\n')).toContain('--token ***');
+  });
+
+  it('rolls back to the recorded deployment and redacts the token from what the CLI said', async () => {
+    setState({ ...stable(), fail: { deploy: `Error: Deployment failed for token ${TOKEN}: build output missing (.vercel/output)` } });
+    const { ctx } = context('vercel', {});
+    const report = await deploy(vercelProvider, ctx, 'v3');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.reason).toContain('build output missing');
+    expect(JSON.stringify(report)).not.toContain(TOKEN);
+    expect(calls().at(-1)).toBe(`vercel rollback ${base}/d0 --yes --token ${TOKEN}`);
+  });
+
+  it('says how to provide the token when it is missing', async () => {
+    delete process.env.VERCEL_TOKEN;
+    setState(stable());
+    const { ctx } = context('vercel', {});
+    const report = await deploy(vercelProvider, ctx, 'v2');
+    expect(report.outcome).toBe('aborted');
+    expect(report.failure?.reason).toMatch(/^VERCEL_TOKEN is not set: the vercel provider passes it with --token\. Create a token at/);
+    expect(calls()).toEqual([]);
+  });
+
+  it('promotes directly for blue-green (a single 100 % step)', async () => {
+    setState(stable());
+    const { ctx } = context('vercel', {}, { steps: [{ weight: 100 }] });
+    expect((await deploy(vercelProvider, ctx, 'v2')).outcome).toBe('promoted');
+    expect(calls().at(-1)).toBe(`vercel promote ${base}/d1 --yes --token ${TOKEN}`);
+  });
+});
+
+describe('kubernetes', () => {
+  const section = { kubernetes: { namespace: 'prod', deployment: 'svc', container: 'api', image: 'registry/svc:{version}', timeout: '90s' } };
+  const k = 'kubectl --namespace prod';
+
+  it('rolls out with rollout status, and undoes to the recorded revision when the rollout fails', async () => {
+    setState({ fail: { 'status:registry/svc:v3': true } });
+    const { ctx } = context('kubernetes', section);
+    expect((await deploy(kubernetesProvider, ctx, 'v2')).outcome).toBe('promoted');
+    const report = await deploy(kubernetesProvider, ctx, 'v3');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.reason).toContain('exceeded its progress deadline');
+    expect(calls().slice(-5)).toEqual([
+      `${k} get deployment svc --output json`,
+      `${k} set image deployment/svc api=registry/svc:v3`,
+      `${k} rollout status deployment/svc --timeout=90s`,
+      `${k} rollout undo deployment/svc --to-revision=2`,
+      `${k} rollout status deployment/svc --timeout=90s`,
+    ]);
+    expect(readState().deployment.image).toBe('registry/svc:v2');
+  });
+
+  it('rolls back by hand to a revision from `rollout history`', async () => {
+    setState({});
+    const { ctx } = context('kubernetes', section);
+    await deploy(kubernetesProvider, ctx, 'v2');
+    const report = await runRollback({ provider: kubernetesProvider, ctx }, undefined);
+    expect(report.outcome).toBe('rolled-back');
+    expect(calls()).toContain(`${k} rollout undo deployment/svc --to-revision=1`);
+    expect(readState().deployment.image).toBe('registry/svc:v1');
+  });
+
+  it('generates Argo Rollouts manifests whose steps and gates come from the same config', () => {
+    const { ctx } = context('kubernetes', section, { steps: [{ weight: 10, pause: '60s' }, { weight: 100 }], analysis: { prometheus: 'http://prom:9090', interval: '30s' } });
+    const [rollout, template] = parseAllDocuments(argoRollout(ctx.env, 'v2')).map((d) => d.toJS());
+    expect(rollout.kind).toBe('Rollout');
+    expect(rollout.spec.strategy.canary.steps).toEqual([{ setWeight: 10 }, { pause: { duration: '60s' } }, { analysis: { templates: [{ templateName: 'svc-canary' }] } }]);
+    expect(template.kind).toBe('AnalysisTemplate');
+    expect(template.spec.metrics.map((m: { name: string; failureCondition: string }) => [m.name, m.failureCondition])).toEqual([
+      ['error-ratio', 'isNaN(result[0]) || result[0] > 0.01'],
+      ['p95-latency-ms', 'isNaN(result[0]) || result[0] > 500'],
+    ]);
+  });
+});
