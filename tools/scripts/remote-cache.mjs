@@ -6,9 +6,10 @@
 //   import { prepareRemoteCache } from './remote-cache.mjs';
 //   const { env, warning } = await prepareRemoteCache(process.env);
 //
-//   node tools/scripts/remote-cache.mjs   # CLI: prints the verdict; on GitHub Actions, when the
-//                                         # server is unhealthy, writes a ::warning:: annotation
-//                                         # and blanks the variables in $GITHUB_ENV for later steps.
+//   node tools/scripts/remote-cache.mjs   # CLI: prints the verdict. On GitHub Actions, give this
+//                                         # step the variables (step `env:`); it hands them on to
+//                                         # the job's later steps through $GITHUB_ENV only when the
+//                                         # server is healthy, else writes one ::warning::.
 import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -84,17 +85,18 @@ async function main() {
     console.log('remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER is unset); using the local cache only.');
     return;
   }
+  const onGitHub = process.env.GITHUB_ACTIONS === 'true';
   if (!warning) {
     console.log(`remote cache: ${env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER} is healthy.`);
+    // Handed on only when healthy: job-level `env:` would win over anything a step writes to
+    // $GITHUB_ENV, so the workflows give the variables to this step alone.
+    if (onGitHub && process.env.GITHUB_ENV) {
+      const lines = REMOTE_CACHE_VARIABLES.filter((name) => env[name]).map((name) => `${name}=${env[name]}\n`);
+      appendFileSync(process.env.GITHUB_ENV, lines.join(''));
+    }
     return;
   }
-  if (process.env.GITHUB_ACTIONS === 'true') {
-    console.log(`::warning title=Remote cache unavailable::${warning}`);
-    // An empty value switches Nx's remote cache off for the following steps of the job.
-    if (process.env.GITHUB_ENV) appendFileSync(process.env.GITHUB_ENV, REMOTE_CACHE_VARIABLES.map((name) => `${name}=\n`).join(''));
-  } else {
-    console.warn(`warning: ${warning}`);
-  }
+  console.log(onGitHub ? `::warning title=Remote cache unavailable::${warning}` : `warning: ${warning}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

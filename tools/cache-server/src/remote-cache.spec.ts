@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,20 +94,30 @@ describe('prepareRemoteCache', () => {
     });
   });
 
-  it('as a CLI on GitHub Actions: one ::warning:: and blanked variables in $GITHUB_ENV', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gh-env-'));
-    const githubEnv = join(dir, 'env');
-    const { stdout } = await promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], {
-      env: {
-        PATH: process.env.PATH,
-        GITHUB_ACTIONS: 'true',
-        GITHUB_ENV: githubEnv,
-        ...cacheEnv(server.url, 'wrong-token-0123456789abcdef'),
-      },
+  describe('as a CLI on GitHub Actions', () => {
+    const cli = async (env: Record<string, string>) => {
+      const dir = await mkdtemp(join(tmpdir(), 'gh-env-'));
+      const githubEnv = join(dir, 'env');
+      await writeFile(githubEnv, '');
+      const { stdout } = await promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], {
+        env: { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_ENV: githubEnv, ...env },
+      });
+      const written = await readFile(githubEnv, 'utf8');
+      await rm(dir, { recursive: true });
+      return { stdout, written };
+    };
+
+    it('hands a healthy server on to the later steps of the job through $GITHUB_ENV', async () => {
+      const { stdout, written } = await cli(cacheEnv(server.url, READ_ONLY_TOKEN));
+      expect(stdout).toMatch(/is healthy/);
+      expect(written).toBe(`NX_SELF_HOSTED_REMOTE_CACHE_SERVER=${server.url}\nNX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=${READ_ONLY_TOKEN}\n`);
     });
-    expect(stdout.match(/::warning/g)).toHaveLength(1);
-    expect(stdout).toMatch(/^::warning title=Remote cache unavailable::Remote cache http/);
-    expect(await readFile(githubEnv, 'utf8')).toBe('NX_SELF_HOSTED_REMOTE_CACHE_SERVER=\nNX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=\n');
-    await rm(dir, { recursive: true });
+
+    it('writes one ::warning:: and hands nothing on when the server is unhealthy', async () => {
+      const { stdout, written } = await cli(cacheEnv(server.url, 'wrong-token-0123456789abcdef'));
+      expect(stdout.match(/::warning/g)).toHaveLength(1);
+      expect(stdout).toMatch(/^::warning title=Remote cache unavailable::Remote cache http/);
+      expect(written).toBe('');
+    });
   });
 });

@@ -109,7 +109,7 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
   });
 
   it('validates the hash', async () => {
-    for (const hash of ['..%2F..%2Fetc', 'abc.def', 'a'.repeat(129), '%00']) {
+    for (const hash of ['..%2F..%2Fetc', 'abc.def', 'a'.repeat(129), '%00', '%E0%A4%A']) {
       const res = await get(hash);
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid hash/);

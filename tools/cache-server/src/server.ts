@@ -106,7 +106,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
   }
   context.tokenName = access.grant.name;
   context.namespace = access.grant.namespace;
-  const hash = decodeURIComponent(match[1]);
+  let hash: string;
+  try {
+    hash = decodeURIComponent(match[1]);
+  } catch {
+    throw new HttpError(400, `invalid hash "${match[1].slice(0, 140)}": not valid percent-encoding`);
+  }
   if (!HASH_PATTERN.test(hash)) throw new HttpError(400, `invalid hash "${hash.slice(0, 140)}": expected 1-128 characters of [A-Za-z0-9_-]`);
   const key = `${access.grant.namespace}/${hash}`;
   const labels = { namespace: access.grant.namespace };
