@@ -84,3 +84,38 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
     expect(affected(root)).toEqual([SERVICE, ...viaUvWorkspace].sort());
   });
 });
+
+describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
+  let root: string;
+  beforeAll(() => {
+    root = copyWorkspace();
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('init changes nothing in a workspace that already has the pipeline', () => {
+    // --skipInstall: the copy shares node_modules with the real workspace.
+    const run = nx(root, ['g', '@customercare/nx-pipeline:init', '--skipInstall', '--no-interactive']);
+    expect(run.status).toBe(0);
+    expect(changedFiles(root)).toEqual([]);
+  });
+
+  it('generates a web app and a Python library whose gate targets pass on their first run', () => {
+    const web = nx(root, ['g', '@customercare/nx-pipeline:web-app', 'e2e-kiosk', '--skipInstall', '--no-interactive']);
+    expect(web.status).toBe(0);
+    const lib = nx(root, ['g', '@customercare/nx-pipeline:python-lib', 'e2e-text', '--no-interactive']);
+    expect(lib.status).toBe(0);
+    expect(existsSync(join(root, 'apps/e2e-kiosk/project.json'))).toBe(false);
+    expect(existsSync(join(root, 'libs/e2e-text/project.json'))).toBe(false);
+
+    const webTargets = targetsOf(root, 'e2e-kiosk');
+    expect(webTargets).toEqual(expect.arrayContaining(['lint', 'test', 'typecheck', 'build']));
+    const libTargets = targetsOf(root, 'e2e-text');
+    expect(libTargets).toEqual(expect.arrayContaining(['lint', 'test']));
+    expect(libTargets).not.toContain('perf');
+
+    const run = nx(root, ['run-many', '-t', 'lint', 'test', 'typecheck', 'scan', '-p', 'e2e-kiosk', 'e2e-text', '--outputStyle=static']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Successfully ran targets .* for 2 projects/);
+    expect(run.stdout).toContain('PASS e2e-text coverage');
+  });
+});
