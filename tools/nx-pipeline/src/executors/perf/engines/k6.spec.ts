@@ -70,7 +70,7 @@ describe('k6 engine', () => {
   });
 
   // A real k6 run wherever setup installed it (CI does); reported as skipped, never as passed, elsewhere.
-  (findK6() ? it : it.skip)('runs the same scenario with k6 and gates it like the built-in engine', async () => {
+  (findK6(join(__dirname, '..', '..', '..', '..', '..', '..')) ? it : it.skip)('runs the same scenario with k6 and gates it like the built-in engine', async () => {
     const ws = perfWorkspace();
     try {
       await expect(perfExecutor({ engine: 'k6' }, ws.context)).resolves.toEqual({ success: true });

@@ -10,9 +10,13 @@ import type { Engine, EngineRun } from './engine';
 export const K6_MISSING =
   'not run: k6 is not installed. Run `npm run setup` (tools/scripts/setup.d/40-perf-tools.sh go-installs the pinned k6 where Go is present) or put k6 on PATH.';
 
-/** k6 on PATH, else where `go install` puts it (GOBIN, GOPATH/bin, ~/go/bin). */
-export function findK6(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * Where setup puts k6 (<workspace>/.cache/bin), else k6 on PATH, else where a plain `go install`
+ * puts it (GOBIN, GOPATH/bin, ~/go/bin).
+ */
+export function findK6(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = [
+    join(workspaceRoot, '.cache', 'bin', 'k6'),
     ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'k6')),
     ...(env.GOBIN ? [join(env.GOBIN, 'k6')] : []),
     ...(env.GOPATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'bin', 'k6')),
@@ -148,8 +152,8 @@ interface K6Point {
  */
 export const k6Engine: Engine = {
   name: 'k6',
-  async run({ scenario, phases, record, signal, workDirectory, log }: EngineRun) {
-    const k6 = findK6();
+  async run({ scenario, phases, record, signal, workDirectory, workspaceRoot, log }: EngineRun) {
+    const k6 = findK6(workspaceRoot);
     if (!k6) return { ran: false as const, engine: 'k6', reason: K6_MISSING };
     const version = spawnSync(k6, ['version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 'k6';
     const script = join(workDirectory, 'k6-script.js');

@@ -1,0 +1,36 @@
+// The built-in perf engine's side of bench/perf-engine.sh; prints one JSON line.
+//   closed <url> <connections> <seconds>   back-to-back requests per connection, as wrk sends them
+//   open <url> <rate> <seconds>            the open model the perf targets use, at a fixed rate
+import { nodeEngine, saturate } from '../tools/nx-pipeline/src/executors/perf/engines/node';
+import { Recorder } from '../tools/nx-pipeline/src/executors/perf/recorder';
+import type { Phase, Scenario } from '../tools/nx-pipeline/src/executors/perf/scenario';
+
+async function main(): Promise<void> {
+  const [mode, url, a, b] = process.argv.slice(2);
+  if (mode === 'closed') {
+    console.log(JSON.stringify(await saturate(url, Number(a), Number(b) * 1000)));
+    return;
+  }
+  const target = new URL(url);
+  const phases: Phase[] = [{ name: 'bench', durationS: Number(b), arrivalRate: Number(a), rampTo: Number(a) }];
+  const scenario: Scenario & { target: string } = {
+    file: 'bench',
+    profile: 'bench',
+    profiles: ['bench'],
+    target: target.origin,
+    phases,
+    requests: [{ name: 'static', weight: 1, method: 'GET', url: target.pathname, headers: {}, expectedStatuses: [200] }],
+    variables: {},
+    timeoutS: 10,
+    maxConnections: 64,
+  };
+  const recorder = new Recorder(phases);
+  await nodeEngine.run({ scenario, phases, record: (s) => recorder.record(s), signal: new AbortController().signal, workDirectory: '.', workspaceRoot: '.', log: () => undefined });
+  const { totals } = recorder.summary();
+  console.log(JSON.stringify({ requests: totals.count, errors: totals.errors, rps: totals.throughputRps, p50Ms: totals.p50Ms, p99Ms: totals.p99Ms }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

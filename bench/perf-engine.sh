@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The perf engines against wrk, side by side in one run, on the same static endpoint and the same
+# core budget: the fixture server (tools/nx-pipeline/src/executors/perf/fixtures/server.mjs) is
+# pinned to one core, and each load generator in turn to the other (wrk -t1, Node's one thread,
+# k6 with GOMAXPROCS=1). Closed loop with the same connection count, the only mode wrk has.
+#
+#   bash bench/perf-engine.sh [--connections 16] [--duration 5]
+#
+# Prints req/s, p50 and p99 per tool and the ratios to wrk. Goals for the built-in engine:
+# req/s >= 70 % of wrk's, p99 within 20 % of wrk's. Then one open-model run of the built-in
+# engine at half of its own closed-loop rate, to show it keeps the schedule (sent on time, latency from the
+# scheduled time). k6 is skipped with a note when it is not installed (npm run setup builds it).
+set -euo pipefail
+
+connections=16
+duration=5
+while [ $# -gt 0 ]; do
+  case $1 in
+    --connections) connections=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "bench/perf-engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+command -v wrk >/dev/null || { echo "bench/perf-engine.sh: wrk is not installed; run \`npm run setup\`." >&2; exit 1; }
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+say() { printf '[bench] %s\n' "$*"; }
+
+cores=$(nproc)
+pin_server=() pin_client=()
+if command -v taskset >/dev/null && [ "$cores" -ge 2 ]; then
+  pin_server=(taskset -c 0) pin_client=(taskset -c 1)
+else
+  say "fewer than 2 cores or no taskset: server and load generator share the machine unpinned"
+fi
+
+"${pin_server[@]}" node tools/nx-pipeline/src/executors/perf/fixtures/server.mjs --port 0 > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q 'listening on' "$work/server.log" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/server.log")
+[ -n "$port" ] || { cat "$work/server.log" >&2; echo "bench/perf-engine.sh: the fixture server did not start" >&2; exit 1; }
+url="http://127.0.0.1:$port/static"
+say "endpoint $url, $connections connections, ${duration}s per tool, load average $(cut -d' ' -f1 /proc/loadavg)"
+
+# wrk's latency lines: "     99%    1.23ms" (units us, ms or s) -> milliseconds.
+to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 }; printf "%.3f", v }'; }
+
+"${pin_client[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" > "$work/wrk.txt"
+wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
+wrk_p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk.txt" | to_ms)
+wrk_p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt" | to_ms)
+
+node_json=$("${pin_client[@]}" node -r @swc-node/register bench/perf-engine.node.ts closed "$url" "$connections" "$duration")
+json() { node -e "const d = JSON.parse(process.argv[1]); console.log(Number(d[process.argv[2]]).toFixed(process.argv[3] ?? 3))" "$1" "$2" "${3:-3}"; }
+node_rps=$(json "$node_json" rps 2); node_p50=$(json "$node_json" p50Ms); node_p99=$(json "$node_json" p99Ms)
+
+k6_bin=$(ls "$root/.cache/bin/k6" 2>/dev/null || command -v k6 || true)
+if [ -n "$k6_bin" ]; then
+  cat > "$work/k6.js" <<JS
+import http from 'k6/http';
+export const options = { discardResponseBodies: true, vus: $connections, duration: '${duration}s', summaryTrendStats: ['p(50)', 'p(99)'] };
+export default function () { http.get('$url'); }
+JS
+  GOMAXPROCS=1 "${pin_client[@]}" "$k6_bin" run --quiet --no-usage-report --summary-export "$work/k6.json" "$work/k6.js" > "$work/k6.txt" 2>&1 \
+    || { cat "$work/k6.txt" >&2; echo "bench/perf-engine.sh: k6 failed (above)" >&2; exit 1; }
+  k6_rps=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_reqs.rate.toFixed(2))")
+  k6_p50=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_req_duration['p(50)'].toFixed(3))")
+  k6_p99=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_req_duration['p(99)'].toFixed(3))")
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '\n%-22s %12s %10s %10s %12s %12s\n' tool 'req/s' 'p50 ms' 'p99 ms' 'req/s ratio' 'p99 ratio'
+printf '%-22s %12s %10s %10s %12s %12s\n' 'wrk -t1' "$wrk_rps" "$wrk_p50" "$wrk_p99" 1.00 1.00
+printf '%-22s %12s %10s %10s %12s %12s\n' 'built-in (node)' "$node_rps" "$node_p50" "$node_p99" "$(ratio "$node_rps" "$wrk_rps")" "$(ratio "$node_p99" "$wrk_p99")"
+if [ -n "$k6_bin" ]; then
+  printf '%-22s %12s %10s %10s %12s %12s\n' 'k6 (GOMAXPROCS=1)' "$k6_rps" "$k6_p50" "$k6_p99" "$(ratio "$k6_rps" "$wrk_rps")" "$(ratio "$k6_p99" "$wrk_p99")"
+else
+  printf '%-22s %s\n' k6 'not run: k6 is not installed (npm run setup builds it where Go is present)'
+fi
+
+rps_ratio=$(ratio "$node_rps" "$wrk_rps")
+p99_ratio=$(ratio "$node_p99" "$wrk_p99")
+echo
+awk -v r="$rps_ratio" 'BEGIN { printf "built-in req/s vs wrk: %.0f %% (goal >= 70 %%): %s\n", r * 100, (r >= 0.7 ? "met" : "missed") }'
+awk -v r="$p99_ratio" 'BEGIN { d = r - 1; if (d < 0) d = -d; printf "built-in p99 vs wrk:   %+.0f %% (goal within 20 %%): %s\n", (r - 1) * 100, (d <= 0.2 ? "met" : "missed") }'
+
+# Half of what the engine managed closed-loop: a rate it can keep, so the latencies are the server's.
+rate=$(awk -v r="$node_rps" 'BEGIN { printf "%d", r / 2 }')
+open_json=$("${pin_client[@]}" node -r @swc-node/register bench/perf-engine.node.ts open "$url" "$rate" "$duration")
+printf 'open model at %s req/s for %ss: %s requests, %s ok req/s, p50 %s ms, p99 %s ms (latency from the scheduled send time)\n' \
+  "$rate" "$duration" "$(json "$open_json" requests 0)" "$(json "$open_json" rps 2)" "$(json "$open_json" p50Ms)" "$(json "$open_json" p99Ms)"
