@@ -3,14 +3,12 @@
 // server is down or answers 401/500: a cache outage must never fail CI or lose a result, so when
 // the server is unhealthy the run goes on with the local cache only and ONE clear warning.
 //
-//   import { prepareRemoteCache } from './remote-cache.mjs';
+//   import { prepareRemoteCache, runWithRemoteCache } from './remote-cache.mjs';
 //   const { env, warning } = await prepareRemoteCache(process.env);
 //
-//   node tools/scripts/remote-cache.mjs   # CLI: prints the verdict. On GitHub Actions, give this
-//                                         # step the variables (step `env:`); it hands them on to
-//                                         # the job's later steps through $GITHUB_ENV only when the
-//                                         # server is healthy, else writes one ::warning::.
-import { appendFileSync } from 'node:fs';
+//   node tools/scripts/remote-cache.mjs                          # check and say so (exit 0 either way)
+//   node tools/scripts/remote-cache.mjs -- npx nx affected -t lint # run with the fallback (the workflows do)
+import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** The variables that switch Nx's self-hosted remote cache on; removed together on fallback. */
@@ -79,29 +77,75 @@ export async function prepareRemoteCache(env, options = {}) {
   };
 }
 
-async function main() {
-  const { env, warning } = await prepareRemoteCache(process.env);
+/**
+ * Runs `command args` with the remote cache when the server is healthy. Nx (23.x) also aborts when
+ * the server goes away *during* a run, so when the command fails and a second probe finds the
+ * server unhealthy, the command runs once more without the remote cache: the tasks that finished
+ * come back from the local cache, and a real failure fails again. Resolves with the exit code.
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string | undefined>, warn?: (message: string) => void, spawnOptions?: import('node:child_process').SpawnOptions, timeoutMs?: number }} [options]
+ * @returns {Promise<number>}
+ */
+export async function runWithRemoteCache(command, args, { env = process.env, warn = console.warn, spawnOptions = {}, timeoutMs } = {}) {
+  const run = (runEnv) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(command, args, { stdio: 'inherit', ...spawnOptions, env: runEnv });
+      child.once('error', (error) => reject(new Error(`Unable to run ${command}: ${error.message}. Run \`npm run setup\` first.`)));
+      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  const first = await prepareRemoteCache(env, { timeoutMs });
+  if (first.warning) warn(first.warning);
+  const code = await run(first.env);
+  if (code === 0 || first.warning) return code;
+  const again = await prepareRemoteCache(env, { timeoutMs });
+  if (!again.warning) return code;
+  warn(
+    `${again.warning} It became unavailable during the run (exit ${code}), so the command runs once more ` +
+      'without it; tasks that already finished come from the local cache.',
+  );
+  return run(again.env);
+}
+
+const USAGE = `usage: node tools/scripts/remote-cache.mjs             check the remote cache and say so
+       node tools/scripts/remote-cache.mjs -- <command...> run a command with the remote cache when it is healthy,
+                                                     and once more without it if it goes away during the run`;
+
+async function main(argv) {
+  const onGitHub = process.env.GITHUB_ACTIONS === 'true';
+  const warn = (message) => console.log(onGitHub ? `::warning title=Remote cache unavailable::${message}` : `warning: ${message}`);
+  if (argv[0] === '-h' || argv[0] === '--help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv[0] === '--') {
+    if (!argv[1]) {
+      console.error(USAGE);
+      return 2;
+    }
+    return runWithRemoteCache(argv[1], argv.slice(2), { warn });
+  }
+  if (argv.length > 0) {
+    console.error(`remote-cache: unknown arguments ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  }
   if (!process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER) {
     console.log('remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER is unset); using the local cache only.');
-    return;
+    return 0;
   }
-  const onGitHub = process.env.GITHUB_ACTIONS === 'true';
-  if (!warning) {
-    console.log(`remote cache: ${env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER} is healthy.`);
-    // Handed on only when healthy: job-level `env:` would win over anything a step writes to
-    // $GITHUB_ENV, so the workflows give the variables to this step alone.
-    if (onGitHub && process.env.GITHUB_ENV) {
-      const lines = REMOTE_CACHE_VARIABLES.filter((name) => env[name]).map((name) => `${name}=${env[name]}\n`);
-      appendFileSync(process.env.GITHUB_ENV, lines.join(''));
-    }
-    return;
-  }
-  console.log(onGitHub ? `::warning title=Remote cache unavailable::${warning}` : `warning: ${warning}`);
+  const { warning } = await prepareRemoteCache(process.env);
+  if (warning) warn(warning);
+  else console.log(`remote cache: ${process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER} is healthy.`);
+  return 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error) => {
-    console.error(`remote cache check crashed: ${error?.stack ?? error}`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(`remote-cache: ${error?.stack ?? error}`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { READ_ONLY_TOKEN, READ_WRITE_TOKEN, startTestServer, type TestServer } from './testing/cache-server';
@@ -98,7 +99,29 @@ describe('Nx with the cache server on loopback', () => {
     expect(guarded.output).toContain('lint of a passed');
   });
 
-  it('the server stopped mid-pipeline: the check falls back and the pipeline finishes green, computing what it cannot fetch', async () => {
+  it('the server stopped while nx runs: nx aborts, the fallback runs the command again without it, and the run ends green', async () => {
+    const workspace = await clone();
+    const dying = await startTestServer();
+    const marker = join(workspace, '..', 'first-task-started');
+    const settings = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: dying.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN };
+    let stopped = false;
+    const watcher = (async () => {
+      while (!existsSync(marker)) await new Promise((done) => setTimeout(done, 25));
+      await dying.stop();
+      stopped = true;
+    })();
+    const run = await runNx(workspace, RUN, { ...settings, FIXTURE_TASK_MS: '800', FIXTURE_STARTED_MARKER: marker }, { throughFallback: true });
+    await watcher;
+    expect(stopped).toBe(true);
+    expect(run.output).toMatch(/Failed to send request/); // Nx 23 gives up on the unreachable server...
+    expect(run.output.match(/warning: Remote cache .* is unavailable: nothing is listening there/g)).toHaveLength(1);
+    expect(run.output).toMatch(/became unavailable during the run \(exit 1\)/);
+    expect(run.code).toBe(0); // ...and the second run, local cache only, finishes every task
+    expect(run.output).toMatch(/Successfully ran targets lint, test for 3 projects/);
+    expect((await outputsOf(workspace)).size).toBe(TASKS.length * 2);
+  });
+
+  it('the server down before nx starts: the check falls back and the pipeline finishes green, computing what it cannot fetch', async () => {
     const workspace = await clone();
     const down = await startTestServer();
     const settings = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: down.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN };

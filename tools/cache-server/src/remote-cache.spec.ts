@@ -94,30 +94,31 @@ describe('prepareRemoteCache', () => {
     });
   });
 
-  describe('as a CLI on GitHub Actions', () => {
-    const cli = async (env: Record<string, string>) => {
-      const dir = await mkdtemp(join(tmpdir(), 'gh-env-'));
-      const githubEnv = join(dir, 'env');
-      await writeFile(githubEnv, '');
-      const { stdout } = await promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], {
-        env: { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_ENV: githubEnv, ...env },
-      });
-      const written = await readFile(githubEnv, 'utf8');
-      await rm(dir, { recursive: true });
-      return { stdout, written };
-    };
+  describe('as a CLI', () => {
+    const cli = (args: string[], env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT, ...args], { env: { PATH: process.env.PATH, ...env } });
+    const printEnv = ['--', process.execPath, '-e', 'console.log(`server=${process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? "unset"}`)'];
 
-    it('hands a healthy server on to the later steps of the job through $GITHUB_ENV', async () => {
-      const { stdout, written } = await cli(cacheEnv(server.url, READ_ONLY_TOKEN));
-      expect(stdout).toMatch(/is healthy/);
-      expect(written).toBe(`NX_SELF_HOSTED_REMOTE_CACHE_SERVER=${server.url}\nNX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=${READ_ONLY_TOKEN}\n`);
-    });
-
-    it('writes one ::warning:: and hands nothing on when the server is unhealthy', async () => {
-      const { stdout, written } = await cli(cacheEnv(server.url, 'wrong-token-0123456789abcdef'));
+    it('checks and says so, exit 0 either way; on GitHub Actions the warning is one ::warning:: annotation', async () => {
+      expect((await cli([], cacheEnv(server.url, READ_ONLY_TOKEN))).stdout).toMatch(/is healthy/);
+      const { stdout } = await cli([], { GITHUB_ACTIONS: 'true', ...cacheEnv(server.url, 'wrong-token-0123456789abcdef') });
       expect(stdout.match(/::warning/g)).toHaveLength(1);
       expect(stdout).toMatch(/^::warning title=Remote cache unavailable::Remote cache http/);
-      expect(written).toBe('');
+    });
+
+    it('runs a command with the remote cache when healthy, and without it (one warning) when not', async () => {
+      expect((await cli(printEnv, cacheEnv(server.url, READ_ONLY_TOKEN))).stdout).toBe(`server=${server.url}\n`);
+      const down = await cli(printEnv, cacheEnv(server.url, 'wrong-token-0123456789abcdef'));
+      expect(down.stdout).toMatch(/^warning: Remote cache .* is unavailable: .*\nserver=unset\n$/);
+    });
+
+    it('passes the exit code of a failing command through, running it once when the server stays healthy', async () => {
+      const counter = join(await mkdtemp(join(tmpdir(), 'runs-')), 'runs');
+      await writeFile(counter, '');
+      const fail = ['--', process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x'); process.exit(3)`];
+      await expect(cli(fail, cacheEnv(server.url, READ_WRITE_TOKEN))).rejects.toMatchObject({ code: 3 });
+      expect(await readFile(counter, 'utf8')).toBe('x');
+      await rm(join(counter, '..'), { recursive: true });
     });
   });
 });

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 /** The monorepo root, whose node_modules (with nx) the throw-away workspaces borrow. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
 const NX_PACKAGE = join(WORKSPACE_ROOT, 'node_modules', 'nx', 'package.json');
+export const REMOTE_CACHE_SCRIPT = join(WORKSPACE_ROOT, 'tools', 'scripts', 'remote-cache.mjs');
 export const NX = join(NX_PACKAGE, '..', (JSON.parse(readFileSync(NX_PACKAGE, 'utf8')) as { bin: { nx: string } }).bin.nx);
 
 /**
@@ -16,6 +17,7 @@ export const NX = join(NX_PACKAGE, '..', (JSON.parse(readFileSync(NX_PACKAGE, 'u
 const TASK_SCRIPT = `const { mkdirSync, writeFileSync, readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const target = process.argv[2];
+if (process.env.FIXTURE_STARTED_MARKER) writeFileSync(process.env.FIXTURE_STARTED_MARKER, target);
 const source = readFileSync('src/index.js', 'utf8');
 const until = Date.now() + Number(process.env.FIXTURE_TASK_MS || 300);
 while (Date.now() < until) {}
@@ -99,13 +101,20 @@ export interface NxRun {
  * Runs the real nx CLI in `cwd` with a HOME and environment of its own: no daemon, no TUI, no
  * inherited remote-cache variables unless given in `env`.
  */
-export function runNx(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<NxRun> {
+export function runNx(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  { throughFallback = false }: { throughFallback?: boolean } = {},
+): Promise<NxRun> {
   const base: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('NX_') && key !== 'JEST_WORKER_ID') base[key] = value;
   }
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [NX, ...args], {
+    // throughFallback: as the workflows run nx, `node tools/scripts/remote-cache.mjs -- <nx command>`.
+    const argv = throughFallback ? [REMOTE_CACHE_SCRIPT, '--', process.execPath, NX, ...args] : [NX, ...args];
+    const child = spawn(process.execPath, argv, {
       cwd,
       env: {
         ...base,

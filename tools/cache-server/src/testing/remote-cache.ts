@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { WORKSPACE_ROOT } from './nx-workspace';
+import { REMOTE_CACHE_SCRIPT } from './nx-workspace';
 
-export const REMOTE_CACHE_SCRIPT = join(WORKSPACE_ROOT, 'tools', 'scripts', 'remote-cache.mjs');
+export { REMOTE_CACHE_SCRIPT };
 
 export interface Prepared {
   env: Record<string, string | undefined>;
