@@ -4,6 +4,11 @@ export interface PipelinePluginOptions {
   testTargetName?: string;
   /** The workspace's Python virtual environment, relative to the workspace root. */
   venv?: string;
+  /** Name of the target inferred from a Containerfile or Dockerfile (default `docker`). */
+  dockerTargetName?: string;
+  /** Project with the `base-image` target, and the folder of its `<name>.packages` lists. */
+  baseImagesProject?: string;
+  baseImagesDirectory?: string;
   /** Names of the targets inferred from a deploy config (default `deploy` and `rollback`). */
   deployTargetName?: string;
   rollbackTargetName?: string;

@@ -1,5 +1,6 @@
 import { AggregateCreateNodesError, type CreateNodesResultV2, type CreateNodesV2 } from '@nx/devkit';
 import { minimatch } from 'minimatch';
+import { containerKind } from './container';
 import { deployKind } from './deploy';
 import type { InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
@@ -9,7 +10,7 @@ import { pythonKind } from './python';
 export type { PipelinePluginOptions } from './options';
 
 /** Every kind of project file the plugin infers from; each is one file in this folder. */
-export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind, deployKind];
+export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind, containerKind, deployKind];
 
 const GLOB = KINDS.length === 1 ? KINDS[0].glob : `{${KINDS.map((kind) => kind.glob).join(',')}}`;
 

@@ -1,0 +1,67 @@
+import { baseImageTags, baseKey, debianMirrorFromSources, debootstrapCommand, parsePackageList, tarRootfsCommand } from './commands';
+
+const python = { name: 'python', suite: 'bookworm', variant: 'minbase', packages: ['ca-certificates', 'python3', 'tini'] };
+
+describe('parsePackageList', () => {
+  it('reads one package a line, drops comments and blanks, sorts and dedupes', () => {
+    expect(parsePackageList('# base\ntini\n\npython3  # the runtime\ntini\n', 'x.packages')).toEqual(['python3', 'tini']);
+  });
+
+  it('rejects versions and empty lists with the file name', () => {
+    expect(() => parsePackageList('python3=3.11\n', 'tools/base-images/py.packages')).toThrow(
+      'tools/base-images/py.packages: "python3=3.11" is not a Debian package name',
+    );
+    expect(() => parsePackageList('# nothing\n', 'empty.packages')).toThrow('empty.packages lists no packages');
+  });
+});
+
+describe('base image keys', () => {
+  it('is stable for the same list and changes with any package, the suite or the variant', () => {
+    expect(baseKey(python)).toBe(baseKey({ ...python, packages: [...python.packages] }));
+    expect(baseKey({ ...python, packages: [...python.packages, 'curl'] })).not.toBe(baseKey(python));
+    expect(baseKey({ ...python, suite: 'trixie' })).not.toBe(baseKey(python));
+    expect(baseKey({ ...python, variant: 'buildd' })).not.toBe(baseKey(python));
+  });
+
+  it('tags a keyed and a stable name', () => {
+    expect(baseImageTags(python)).toEqual({
+      keyed: `localhost/customercare/base-python:bookworm-${baseKey(python)}`,
+      stable: 'localhost/customercare/base-python:bookworm',
+    });
+  });
+});
+
+describe('debianMirrorFromSources', () => {
+  it('reads deb822 sources, skipping other suites and deb-src', () => {
+    const sources = [
+      'Types: deb-src\nURIs: http://src.example/debian\nSuites: bookworm\n\n' +
+        'Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n\n' +
+        'Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n',
+    ];
+    expect(debianMirrorFromSources(sources, 'bookworm')).toBe('http://mirror.example/debian');
+  });
+
+  it('reads one-line sources with options', () => {
+    expect(debianMirrorFromSources(['deb [arch=amd64] http://ftp.example/debian bookworm main\n'], 'bookworm')).toBe('http://ftp.example/debian');
+    expect(debianMirrorFromSources(['deb http://ftp.example/debian trixie main\n'], 'bookworm')).toBeNull();
+  });
+});
+
+describe('argv', () => {
+  it('debootstraps the minimal variant with the list and a shared .deb cache', () => {
+    expect(debootstrapCommand(python, '/w/tmp/rootfs', 'http://deb.debian.org/debian', '/w/.cache/debootstrap', '/w').args).toEqual([
+      '--variant=minbase',
+      '--include=ca-certificates,python3,tini',
+      '--cache-dir=/w/.cache/debootstrap',
+      'bookworm',
+      '/w/tmp/rootfs',
+      'http://deb.debian.org/debian',
+    ]);
+  });
+
+  it('tars the rootfs reproducibly', () => {
+    expect(tarRootfsCommand('/r', '/t.tar', '/w').args).toEqual(
+      expect.arrayContaining(['--numeric-owner', '--sort=name', '--mtime=@0', '--clamp-mtime']),
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatCommand, runTool } from '../../process/run';
+import { capture } from '../docker/capture';
+import { docker } from '../docker/engines/docker';
+import type { ContainerEngine } from '../docker/engines/engine';
+import { podman, podmanEnv } from '../docker/engines/podman';
+import {
+  baseImageTags,
+  debianMirrorFromSources,
+  debootstrapCommand,
+  IMPORT_CHANGES,
+  ROOTFS_PRUNE,
+  tarRootfsCommand,
+  type BaseDefinition,
+} from './commands';
+import { DEFAULT_DEFINITIONS, readBaseDefinitions } from './definitions';
+import type { BaseImageExecutorSchema } from './schema';
+
+const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs podman, runc and debootstrap).';
+const FALLBACK_MIRROR = 'http://deb.debian.org/debian';
+
+export default async function baseImageExecutor(options: BaseImageExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+  const suite = options.suite ?? 'bookworm';
+  const engine: ContainerEngine = options.engine === 'docker' ? docker : podman;
+  if (engine.name === 'podman') Object.assign(process.env, podmanEnv(context.root));
+  const definitions = readBaseDefinitions(context.root, options.definitions ?? DEFAULT_DEFINITIONS, suite, options.variant ?? 'minbase').filter(
+    (definition) => !options.only || options.only.includes(definition.name),
+  );
+  if (definitions.length === 0) {
+    logger.error(`base-image: nothing to build (no .packages file${options.only ? ` named ${options.only.join(', ')}` : ''}).`);
+    return { success: false };
+  }
+  for (const definition of definitions) {
+    await ensureBase(definition, engine, options, context.root);
+  }
+  return { success: true };
+}
+
+/** Builds one base unless its keyed image exists already: the package list is the key. */
+export async function ensureBase(definition: BaseDefinition, engine: ContainerEngine, options: BaseImageExecutorSchema, root: string): Promise<string> {
+  const { keyed, stable } = baseImageTags(definition);
+  const exists = (await capture(engine.imageExists(keyed, root), SETUP_FIX)).exitCode === 0;
+  if (exists && !options.force) {
+    logger.info(`base-image ${definition.name}: ${keyed} is up to date (package list unchanged).`);
+    await runChecked(engine.tag(keyed, stable, root));
+    return keyed;
+  }
+  const mirror = options.mirror ?? debianMirrorFromSources(readAptSources(), definition.suite) ?? FALLBACK_MIRROR;
+  const cacheDir = join(root, options.cacheDir ?? '.cache/debootstrap');
+  mkdirSync(cacheDir, { recursive: true });
+  // Under the workspace (not /tmp, often a small tmpfs): a rootfs is a few hundred megabytes.
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const work = mkdtempSync(join(root, 'tmp', `base-${definition.name}-`));
+  const rootfs = join(work, 'rootfs');
+  const tarball = join(work, 'rootfs.tar');
+  try {
+    const started = Date.now();
+    logger.info(`base-image ${definition.name}: debootstrap ${definition.suite} (${definition.variant}) from ${mirror} with ${definition.packages.join(' ')}`);
+    await runChecked(debootstrapCommand(definition, rootfs, mirror, cacheDir, root),
+      `debootstrap could not build the ${definition.name} base. Check that ${mirror} is reachable (it is the mirror apt uses) and that every package in the list exists in ${definition.suite}.`);
+    for (const path of ROOTFS_PRUNE) rmSync(join(rootfs, path), { recursive: true, force: true });
+    mkdirSync(join(rootfs, 'var/log'), { recursive: true });
+    mkdirSync(join(rootfs, 'var/lib/apt/lists/partial'), { recursive: true });
+    await runChecked(tarRootfsCommand(rootfs, tarball, root));
+    await runChecked(engine.importRootfs(tarball, keyed, IMPORT_CHANGES, root));
+    await runChecked(engine.tag(keyed, stable, root));
+    logger.info(`base-image ${definition.name}: built ${keyed} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return keyed;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function readAptSources(): string[] {
+  const files = ['/etc/apt/sources.list'];
+  if (existsSync('/etc/apt/sources.list.d')) {
+    files.push(...readdirSync('/etc/apt/sources.list.d').sort().map((file) => join('/etc/apt/sources.list.d', file)));
+  }
+  return files.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
+}
+
+async function runChecked(command: Parameters<typeof runTool>[0], why?: string): Promise<void> {
+  const { exitCode } = await runTool(command, SETUP_FIX);
+  if (exitCode !== 0) {
+    throw new Error(`${command.label} failed (exit ${exitCode}): ${formatCommand(command)}${why ? `\n${why}` : ''}`);
+  }
+}

@@ -1,0 +1,10 @@
+export interface BaseImageExecutorSchema {
+  definitions?: string;
+  suite?: string;
+  variant?: string;
+  mirror?: string;
+  engine?: 'podman' | 'docker';
+  cacheDir?: string;
+  only?: string[];
+  force?: boolean;
+}

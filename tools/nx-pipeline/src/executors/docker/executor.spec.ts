@@ -1,0 +1,211 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { GateResult } from '../../gates/types';
+import dockerExecutor, { type ImageRecord } from './executor';
+import type { DockerExecutorSchema } from './schema';
+
+// Real podman, real nx-container, a real registry: the executor end to end on images of a few
+// megabytes, built on a busybox base imported from the machine (no debootstrap, no registry pull).
+const WORKSPACE_ROOT = join(__dirname, '../../../../..');
+const BASE = 'localhost/nx-pipeline-test/busybox:1';
+const IMAGE_PREFIX = 'nx-pipeline-test';
+
+function sh(command: string, args: string[], cwd: string): string {
+  // jest gives each test file its own process.env; children get the real one unless passed it.
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: process.env });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function write(root: string, path: string, content: string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+}
+
+/** A rootfs of one static busybox, with a passwd that has an unprivileged user. */
+function importBusyboxBase(work: string): void {
+  const rootfs = join(work, 'busybox-rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  for (const applet of ['sh', 'env', 'httpd', 'id', 'kill', 'sleep']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  write(rootfs, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n');
+  write(rootfs, 'etc/group', 'root:x:0:\napp:x:1000:\n');
+  sh('tar', ['--create', '--file', join(work, 'busybox.tar'), '--directory', rootfs, '.'], work);
+  sh('podman', ['import', '--change', 'ENV PATH=/bin', join(work, 'busybox.tar'), BASE], work);
+}
+
+// A shell as PID 1 that handles SIGTERM, as an init would: `stop` must not need SIGKILL.
+const SERVE = `CMD ["/bin/sh", "-c", "trap 'kill $pid; exit 0' TERM; httpd -f -p 8080 -h /www & pid=$!; wait $pid"]`;
+
+function containerfile(extra: string[], user = 'USER 1000:1000'): string {
+  return [`FROM ${BASE}`, 'COPY www/ /www/', ...extra, user, 'EXPOSE 8080', SERVE, ''].join('\n');
+}
+
+function project(root: string, name: string, file: string, extraFiles: Record<string, string> = {}): void {
+  write(root, `apps/${name}/project.json`, JSON.stringify({ name }));
+  write(root, `apps/${name}/Containerfile`, file);
+  write(root, `apps/${name}/www/index.html`, '<h1>hello from the image</h1>\n');
+  for (const [path, content] of Object.entries(extraFiles)) write(root, `apps/${name}/${path}`, content);
+}
+
+function context(root: string, name: string): ExecutorContext {
+  return {
+    root,
+    cwd: root,
+    isVerbose: false,
+    projectName: name,
+    targetName: 'docker',
+    projectsConfigurations: { version: 2, projects: { [name]: { root: `apps/${name}` } } },
+    nxJsonConfiguration: {},
+    projectGraph: { nodes: {}, dependencies: {} },
+  } as ExecutorContext;
+}
+
+function options(name: string, overrides: Partial<DockerExecutorSchema> = {}): DockerExecutorSchema {
+  return {
+    engine: 'podman',
+    file: `apps/${name}/Containerfile`,
+    context: `apps/${name}`,
+    image: `${IMAGE_PREFIX}/${name}`,
+    test: { port: 8080, ready: '/index.html', smoke: [{ method: 'GET', path: '/index.html', status: 200, contains: 'hello from the image' }], maxSizeMb: 20 },
+    ...overrides,
+  };
+}
+
+function gates(root: string, name: string): Record<string, GateResult> {
+  const results = JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/gate-results.json'), 'utf8')) as GateResult[];
+  return Object.fromEntries(results.map((result) => [result.gate, result]));
+}
+
+const record = (root: string, name: string) => JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/image.json'), 'utf8')) as ImageRecord;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('docker executor (podman, nx-container, registry)', () => {
+  let root: string;
+  let sha: string;
+  const saved = { ...process.env };
+
+  beforeAll(() => {
+    const conf = join(WORKSPACE_ROOT, '.cache/containers/containers.conf');
+    if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh) first.`);
+    // The fixture workspace has no podman config of its own: use the repository's (runc, cgroupfs, storage).
+    process.env['CONTAINERS_CONF'] = conf;
+    process.env['CONTAINERS_STORAGE_CONF'] = join(WORKSPACE_ROOT, '.cache/containers/storage.conf');
+    root = mkdtempSync(join(tmpdir(), 'nx-docker-'));
+    importBusyboxBase(root);
+    project(root, 'web', containerfile([]));
+    project(root, 'rooted', containerfile([], ''));
+    const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
+    project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), { 'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n` });
+    sh('git', ['init', '--quiet', '--initial-branch=main'], root);
+    sh('git', ['add', '.'], root);
+    sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'fixture'], root);
+    sha = sh('git', ['rev-parse', 'HEAD'], root).trim();
+  });
+
+  afterAll(() => {
+    const images = sh('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}'], WORKSPACE_ROOT)
+      .split('\n')
+      .filter((ref) => ref.includes(`/${IMAGE_PREFIX}/`));
+    if (images.length > 0) spawnSync('podman', ['rmi', '--force', ...images], { env: process.env });
+    rmSync(root, { recursive: true, force: true });
+    process.env = saved;
+  });
+
+  it('builds through nx-container, records id and metadata tags, and passes the image test', async () => {
+    await expect(dockerExecutor(options('web'), context(root, 'web'))).resolves.toEqual({ success: true });
+    const image = record(root, 'web');
+    expect(image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(image.tags).toEqual(expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:sha-${sha.slice(0, 7)}`, `localhost/${IMAGE_PREFIX}/web:main`]));
+    expect(image.labels['org.opencontainers.image.revision']).toBe(sha);
+    const results = gates(root, 'web');
+    expect(Object.keys(results).sort()).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
+    expect(Object.values(results).every((gate) => gate.passed)).toBe(true);
+    expect(results['image-user'].measured).toBe(1000);
+  });
+
+  it('fails on a root user', async () => {
+    await expect(dockerExecutor(options('rooted'), context(root, 'rooted'))).resolves.toEqual({ success: false });
+    const results = gates(root, 'rooted');
+    expect(results['image-user']).toMatchObject({ passed: false, measured: 0 });
+    expect(results['image-user'].reason).toContain('runs as root');
+    expect(results['image-smoke'].passed).toBe(true);
+  });
+
+  it('fails on a secret in the image filesystem, naming the file', async () => {
+    await expect(dockerExecutor(options('leaky'), context(root, 'leaky'))).resolves.toEqual({ success: false });
+    const results = gates(root, 'leaky');
+    expect(results['image-secrets']).toMatchObject({ passed: false, measured: 1 });
+    expect(results['image-secrets'].reason).toContain('/opt/deploy/id_deploy:1 (private-key)');
+  });
+
+  it('fails above the size budget', async () => {
+    await expect(dockerExecutor(options('web', { test: { maxSizeMb: 0.5 } }), context(root, 'web'))).resolves.toEqual({ success: false });
+    expect(gates(root, 'web')['image-size']).toMatchObject({ passed: false, threshold: 0.5 });
+  });
+
+  describe('push', () => {
+    let registry: ChildProcess;
+    let address: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      address = `127.0.0.1:${port}`;
+      const config = join(root, 'registry.yml');
+      writeFileSync(
+        config,
+        [
+          'version: 0.1',
+          'log: { level: error }',
+          `storage: { filesystem: { rootdirectory: ${join(root, 'registry-data')} }, delete: { enabled: true } }`,
+          `http: { addr: "${address}" }`,
+          '',
+        ].join('\n'),
+      );
+      registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore', env: process.env });
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`http://${address}/v2/`).then((r) => r.ok, () => false);
+        if (up) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`docker-registry did not answer on ${address}`);
+    });
+
+    afterAll(() => {
+      registry.kill();
+    });
+
+    it('pushes every tag, pulls it back, and the digests match the registry', async () => {
+      process.env['CONTAINER_REGISTRY'] = address;
+      process.env['CONTAINER_REGISTRY_TLS_VERIFY'] = 'false';
+      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).resolves.toEqual({ success: true });
+      const { pushed } = record(root, 'web');
+      if (!pushed) throw new Error('image.json has no "pushed" section after a push');
+      expect(pushed.pushed.map((p) => p.ref)).toEqual(expect.arrayContaining([`${address}/${IMAGE_PREFIX}/web:main`]));
+      const first = pushed.pushed[0];
+      expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(pushed.pulled.id).toBe(record(root, 'web').id);
+      expect(pushed.pulled.digests).toContain(first.digest);
+      for (const ref of pushed.pushed) expect(ref.registryDigest).toBe(ref.digest);
+      expect(pushed.matches).toBe(true);
+      expect(gates(root, 'web')['image-push'].passed).toBe(true);
+    });
+
+    it('says which variable to set when no registry is named', async () => {
+      delete process.env['CONTAINER_REGISTRY'];
+      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).rejects.toThrow('push: CONTAINER_REGISTRY is not set');
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseContainerfileDirectives } from './containerfile';
+import { InferenceCache, type InferenceKind } from './kind';
+import type { PipelinePluginOptions } from './options';
+
+export interface ContainerTargetOptions {
+  dockerTargetName: string;
+  /** The project whose `base-image` target builds the local Debian bases, and the folder of its package lists. */
+  baseImagesProject: string;
+  baseImagesDirectory: string;
+}
+
+function containerOptions(options: PipelinePluginOptions): ContainerTargetOptions {
+  return {
+    dockerTargetName: options.dockerTargetName ?? 'docker',
+    baseImagesProject: options.baseImagesProject ?? 'base-images',
+    baseImagesDirectory: options.baseImagesDirectory ?? 'tools/base-images',
+  };
+}
+
+/** Files that make a folder an Nx project: a Containerfile alone adds targets, never a project. */
+const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
+
+/**
+ * A `docker` target for every project with a Containerfile (or Dockerfile): build with
+ * @nx-tools/nx-container, test the image, and push it with --configuration=ci.
+ */
+export const containerKind: InferenceKind = {
+  name: 'container',
+  glob: '**/{Containerfile,Dockerfile}',
+  async createNodes(files, rawOptions, context) {
+    const options = containerOptions(rawOptions);
+    const cache = new InferenceCache<Record<string, TargetConfiguration>>('container', options);
+    // A project with both files builds from its Containerfile.
+    const chosen = files.filter((file) => basename(file) === 'Containerfile' || !files.includes(join(dirname(file), 'Containerfile')));
+    try {
+      return await createNodesFromFiles((file, _o, ctx) => createContainerTargets(file, options, ctx, cache), chosen, rawOptions, context);
+    } finally {
+      cache.save();
+    }
+  },
+};
+
+function createContainerTargets(
+  file: string,
+  options: ContainerTargetOptions,
+  context: CreateNodesContextV2,
+  cache: InferenceCache<Record<string, TargetConfiguration>>,
+): CreateNodesResult {
+  const projectRoot = dirname(file);
+  if (!PROJECT_FILES.some((name) => existsSync(join(context.workspaceRoot, projectRoot, name)))) return {};
+  const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
+  const targets = cache.get(hashArray([text, file]), () => buildContainerTargets(file, text, options));
+  return { projects: { [projectRoot]: { root: projectRoot, targets } } };
+}
+
+export function buildContainerTargets(file: string, text: string, options: ContainerTargetOptions): Record<string, TargetConfiguration> {
+  const projectRoot = dirname(file);
+  const directives = parseContainerfileDirectives(text, file);
+  const pythonContext = directives.context === 'python';
+  const bases = Object.values(directives.baseImages);
+  const reportsDirectory = `reports/${projectRoot}/${options.dockerTargetName}`;
+  const inputs: TargetConfiguration['inputs'] = [
+    'production',
+    '^production',
+    ...(pythonContext ? ['{workspaceRoot}/uv.lock', '{workspaceRoot}/pyproject.toml'] : []),
+    ...bases.map((base) => `{workspaceRoot}/${options.baseImagesDirectory}/${base}.packages`),
+    // With --configuration=ci a cached result vouches that this image went to this registry.
+    { env: 'CONTAINER_REGISTRY' },
+    { externalDependencies: ['@nx-tools/nx-container'] },
+  ];
+  const dependsOn: TargetConfiguration['dependsOn'] = [
+    ...directives.dependsOn,
+    ...(bases.length > 0 ? [{ projects: [options.baseImagesProject], target: 'base-image' }] : []),
+  ];
+  return {
+    [options.dockerTargetName]: {
+      executor: '@customercare/nx-pipeline:docker',
+      options: {
+        engine: 'auto',
+        file,
+        context: pythonContext ? 'python' : directives.context ? `${projectRoot}/${directives.context}` : projectRoot,
+        ...(bases.length > 0 ? { baseImages: directives.baseImages, baseImagesDirectory: options.baseImagesDirectory } : {}),
+        test: directives.test,
+        reportsDirectory,
+      },
+      configurations: { ci: { push: true } },
+      cache: true,
+      inputs,
+      outputs: ['{options.reportsDirectory}'],
+      ...(dependsOn.length > 0 ? { dependsOn } : {}),
+      metadata: {
+        technologies: ['docker', 'podman'],
+        description: `Build the image from ${basename(file)} with nx-container, test it (smoke, non-root, size, secrets); --configuration=ci pushes it`,
+        help: {
+          command: 'podman build --help',
+          example: { options: { engine: 'podman', test: { maxSizeMb: 300 } } },
+        },
+      },
+    },
+  };
+}

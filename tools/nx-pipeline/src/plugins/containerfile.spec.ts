@@ -1,0 +1,46 @@
+import { parseContainerfileDirectives } from './containerfile';
+
+describe('parseContainerfileDirectives', () => {
+  it('reads every directive and ignores other comments', () => {
+    const text = [
+      '# The API',
+      '# nx-pipeline: base BASE_IMAGE=python',
+      '# nx-pipeline: context python',
+      '# nx-pipeline: depends-on build',
+      '# nx-pipeline: port 8000',
+      '# nx-pipeline: ready /ready',
+      '# nx-pipeline: smoke GET /health -> 200 "status"',
+      '# nx-pipeline: smoke POST /api/v1/auth/login {"email":"a@b.c","password":"x"} -> 401',
+      '# nx-pipeline: env SECRET_KEY={random}',
+      '# nx-pipeline: size-budget 1.5GB',
+      'FROM ${BASE_IMAGE}',
+    ].join('\n');
+    expect(parseContainerfileDirectives(text, 'Containerfile')).toEqual({
+      baseImages: { BASE_IMAGE: 'python' },
+      context: 'python',
+      dependsOn: ['build'],
+      test: {
+        port: 8000,
+        ready: '/ready',
+        smoke: [
+          { method: 'GET', path: '/health', status: 200, contains: 'status' },
+          { method: 'POST', path: '/api/v1/auth/login', body: '{"email":"a@b.c","password":"x"}', status: 401 },
+        ],
+        env: { SECRET_KEY: '{random}' },
+        maxSizeMb: 1500,
+      },
+    });
+  });
+
+  it('names the file, line and expected form of a bad directive', () => {
+    expect(() => parseContainerfileDirectives('FROM x\n# nx-pipeline: smoke /health 200\n', 'apps/a/Containerfile')).toThrow(
+      'apps/a/Containerfile:2: `# nx-pipeline: smoke /health 200` is not valid: expected `smoke METHOD /path [body] -> STATUS ["text in the body"]`.',
+    );
+    expect(() => parseContainerfileDirectives('# nx-pipeline: port eighty\n', 'C')).toThrow('C:1');
+    expect(() => parseContainerfileDirectives('# nx-pipeline: size-budget lots\n', 'C')).toThrow('a size such as 250MB');
+  });
+
+  it('rejects unknown directives instead of ignoring a typo', () => {
+    expect(() => parseContainerfileDirectives('# nx-pipeline: sise-budget 10MB\n', 'C')).toThrow('unknown directive `sise-budget`');
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * What a Containerfile says about itself to the `docker` target, in comment lines that engines
+ * ignore:
+ *
+ *   # nx-pipeline: base BASE_IMAGE=python            build ARG <- local base image tools/base-images/python.packages
+ *   # nx-pipeline: context python                   stage the locked Python dependencies as the context
+ *   # nx-pipeline: context dist                     or: a folder of the project as the context
+ *   # nx-pipeline: depends-on build                 run this project's target first (e.g. a Vite build)
+ *   # nx-pipeline: port 8000                        the port the image test publishes on loopback
+ *   # nx-pipeline: ready /health                    GET until 200 before the smoke checks
+ *   # nx-pipeline: smoke GET /health -> 200 "ok"    a request, the status it must get, text the body must hold
+ *   # nx-pipeline: smoke POST /api {"a":1} -> 401   (a JSON body is sent as application/json)
+ *   # nx-pipeline: env SECRET_KEY={random}          environment of the test run ({random}: a fresh token)
+ *   # nx-pipeline: size-budget 250MB                the image test fails above it
+ *
+ * Keeping them in the Containerfile keeps an image and the checks of it in one reviewed file.
+ */
+export interface SmokeCheck {
+  method: string;
+  path: string;
+  body?: string;
+  status: number;
+  contains?: string;
+}
+
+export interface ImageTestOptions {
+  port?: number;
+  ready?: string;
+  smoke?: SmokeCheck[];
+  env?: Record<string, string>;
+  maxSizeMb?: number;
+}
+
+export interface ContainerfileDirectives {
+  baseImages: Record<string, string>;
+  context?: string;
+  dependsOn: string[];
+  test: ImageTestOptions;
+}
+
+export class ContainerfileDirectiveError extends Error {
+  override name = 'ContainerfileDirectiveError';
+}
+
+const DIRECTIVE = /^#\s*nx-pipeline:\s*(\S+)\s*(.*)$/;
+const SMOKE = /^([A-Z]+)\s+(\/\S*)(?:\s+(.+?))?\s+->\s+(\d{3})(?:\s+"(.*)")?$/;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(MB|MiB|GB|GiB)$/i;
+
+export function parseContainerfileDirectives(text: string, file: string): ContainerfileDirectives {
+  const result: ContainerfileDirectives = { baseImages: {}, dependsOn: [], test: {} };
+  text.split('\n').forEach((raw, index) => {
+    const match = DIRECTIVE.exec(raw.trim());
+    if (!match) return;
+    const [, key, value] = match;
+    const where = `${file}:${index + 1}`;
+    const fail = (expected: string): never => {
+      throw new ContainerfileDirectiveError(`${where}: \`# nx-pipeline: ${key} ${value}\` is not valid: expected ${expected}.`);
+    };
+    switch (key) {
+      case 'base': {
+        const base = /^([A-Za-z_][A-Za-z0-9_]*)=([a-z0-9][a-z0-9-]*)$/.exec(value) ?? fail('`base ARG_NAME=<name of a tools/base-images/*.packages file>`');
+        result.baseImages[base[1]] = base[2];
+        break;
+      }
+      case 'context':
+        result.context = /^[\w./-]+$/.test(value) ? value : fail('`context python` or `context <folder of the project>`');
+        break;
+      case 'depends-on':
+        result.dependsOn.push(/^[\w:-]+$/.test(value) ? value : fail('`depends-on <target>`'));
+        break;
+      case 'port': {
+        const port = Number(value);
+        result.test.port = Number.isInteger(port) && port > 0 && port < 65536 ? port : fail('a port number');
+        break;
+      }
+      case 'ready':
+        result.test.ready = value.startsWith('/') ? value : fail('a path such as /health');
+        break;
+      case 'smoke': {
+        const smoke = SMOKE.exec(value) ?? fail('`smoke METHOD /path [body] -> STATUS ["text in the body"]`');
+        result.test.smoke = [
+          ...(result.test.smoke ?? []),
+          {
+            method: smoke[1],
+            path: smoke[2],
+            ...(smoke[3] !== undefined ? { body: smoke[3] } : {}),
+            status: Number(smoke[4]),
+            ...(smoke[5] !== undefined ? { contains: smoke[5] } : {}),
+          },
+        ];
+        break;
+      }
+      case 'env': {
+        const env = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(value) ?? fail('`env NAME=value`');
+        result.test.env = { ...result.test.env, [env[1]]: env[2] };
+        break;
+      }
+      case 'size-budget': {
+        const size = SIZE.exec(value) ?? fail('a size such as 250MB or 1GB');
+        const gb = /^g/i.test(size[2]);
+        result.test.maxSizeMb = Number(size[1]) * (gb ? 1000 : 1);
+        break;
+      }
+      default:
+        throw new ContainerfileDirectiveError(
+          `${where}: unknown directive \`${key}\`. Known: base, context, depends-on, port, ready, smoke, env, size-budget.`,
+        );
+    }
+  });
+  return result;
+}

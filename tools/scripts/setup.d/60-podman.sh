@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Container tooling for the `docker` and `base-image` targets: podman (with runc as its runtime),
+# debootstrap (base images are built locally: no registry can be pulled from here) and Debian's
+# docker-registry (the push round-trip test runs a real registry on loopback).
+#
+# Writes the workspace's podman configuration under .cache/containers/ rather than /etc, so that
+# image storage lives in the workspace's cache and several clones on one machine do not share it.
+# The targets point podman at it with CONTAINERS_CONF and CONTAINERS_STORAGE_CONF; to use the
+# same storage by hand:  source tools/scripts/podman-env.sh
+#
+# Silent and quick when everything is in place; set SKIP_CONTAINER_SETUP=1 to skip it entirely
+# on machines that never build images.
+set -euo pipefail
+
+[ "${SKIP_CONTAINER_SETUP:-}" = "1" ] && exit 0
+root=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+say() { printf '[setup:podman] %s\n' "$*"; }
+die() { printf '[setup:podman] error: %s\n' "$*" >&2; exit 1; }
+
+# -- packages --------------------------------------------------------------------------------------
+# busybox-static: the tests import it as a tiny base, so they need no debootstrap build.
+packages=(podman runc debootstrap docker-registry busybox-static)
+missing=()
+for pkg in "${packages[@]}"; do
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and this machine has no apt-get. Install them with your package manager (${packages[*]}), or set SKIP_CONTAINER_SETUP=1 if you never build images."
+  [ "$(id -u)" = "0" ] || die "missing ${missing[*]}: run \`sudo apt-get install ${missing[*]}\` (this script installs them only when run as root)."
+  say "installing ${missing[*]} (apt)..."
+  export DEBIAN_FRONTEND=noninteractive
+  # Other setup scripts may hold the dpkg lock for a while: wait for it rather than fail.
+  apt_opts=(-o DPkg::Lock::Timeout=600 -qq)
+  if [ ! -f "$root/.cache/setup/apt-updated" ] || [ -n "$(find "$root/.cache/setup/apt-updated" -mmin +1440 2>/dev/null)" ]; then
+    apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update failed: check the apt sources in /etc/apt/sources.list*."
+    mkdir -p "$root/.cache/setup" && touch "$root/.cache/setup/apt-updated"
+  fi
+  apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" uidmap slirp4netns fuse-overlayfs >/dev/null \
+    || die "apt-get install ${missing[*]} failed (see above)."
+fi
+
+# -- configuration ---------------------------------------------------------------------------------
+conf_dir="$root/.cache/containers"
+mkdir -p "$conf_dir"
+containers_conf="$conf_dir/containers.conf"
+storage_conf="$conf_dir/storage.conf"
+
+# runc and cgroupfs: crun and systemd are not available in every container this runs in, and the
+# defaults fail there with unhelpful OCI errors. Explicit ulimits, capped at this machine's hard
+# limits: podman's defaults ask for more (nofile 1048576) and runc then fails with "error setting
+# rlimit type 7: operation not permitted".
+cap() { local want=$1 hard=$2; if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then echo "$want"; else echo "$hard"; fi; }
+nofile=$(cap 65536 "$(ulimit -Hn)")
+nproc=$(cap 8192 "$(ulimit -Hu)")
+want_containers=$(cat <<EOF
+# Written by tools/scripts/setup.d/60-podman.sh; edits are overwritten.
+[containers]
+default_ulimits = [
+  "nofile=$nofile:$nofile",
+  "nproc=$nproc:$nproc",
+]
+log_driver = "k8s-file"
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+)
+want_storage=$(cat <<EOF
+# Written by tools/scripts/setup.d/60-podman.sh; edits are overwritten.
+[storage]
+driver = "overlay"
+graphroot = "$conf_dir/storage"
+runroot = "$conf_dir/run"
+EOF
+)
+[ "$(cat "$containers_conf" 2>/dev/null)" = "$want_containers" ] || printf '%s\n' "$want_containers" > "$containers_conf"
+[ "$(cat "$storage_conf" 2>/dev/null)" = "$want_storage" ] || printf '%s\n' "$want_storage" > "$storage_conf"
+
+# One smoke check, once per configuration: podman must be able to read its storage with it.
+stamp="$root/.cache/setup/podman"
+fingerprint=$(cat "$containers_conf" "$storage_conf" | sha256sum | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
+  CONTAINERS_CONF="$containers_conf" CONTAINERS_STORAGE_CONF="$storage_conf" podman info --format '{{.Store.GraphDriverName}}' >/dev/null \
+    || die "podman cannot start with $containers_conf and $storage_conf (see above). Check that runc is installed and that this machine allows overlay mounts."
+  mkdir -p "$(dirname "$stamp")" && echo "$fingerprint" > "$stamp"
+  say "podman ready (storage under .cache/containers/storage)"
+fi
