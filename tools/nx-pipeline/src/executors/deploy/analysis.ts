@@ -96,8 +96,11 @@ export async function analyse(
       reasons.push(`error ratio ${(m.errorRatio * 100).toFixed(2)}% (${m.errors}/${m.requests}) is above ${(config.errorRate * 100).toFixed(2)}%`);
     }
     if (m.p95Ms === null) {
-      if (status === 'pass') status = 'inconclusive';
-      reasons.push(`no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`);
+      // Already failing on errors: a missing histogram (often just not scraped yet) adds nothing.
+      if (status === 'pass') {
+        status = 'inconclusive';
+        reasons.push(`no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`);
+      }
     } else if (m.p95Ms > config.p95Ms) {
       status = 'fail';
       reasons.push(`p95 latency ${m.p95Ms.toFixed(1)} ms is above ${config.p95Ms} ms`);

@@ -163,7 +163,12 @@ const DEFAULT_STEPS: Step[] = [
  * perf.p95Ms of the project) unless the environment overrides them, so the canary is held to the
  * same numbers as the perf gate.
  */
-export function resolveEnvironment(raw: RawDeployConfig, name: string, gates: ProjectGates, file: string): EnvironmentConfig {
+export function resolveEnvironment(
+  raw: RawDeployConfig,
+  name: string,
+  gates: { perf: Pick<ProjectGates['perf'], 'errorRate' | 'p95Ms'> },
+  file: string,
+): EnvironmentConfig {
   const env = raw.environments[name];
   if (!env) {
     throw new DeployConfigError(
