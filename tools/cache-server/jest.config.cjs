@@ -1,8 +1,10 @@
-/** Server, storage backends (fs, S3 via s3rver), eviction, CLI, the pipeline's cache probe, the workflows, and Nx clone round-trips. */
+/** Unit and integration tests: server, storage backends (fs, S3 via s3rver), eviction, CLI, the pipeline's cache probe, why-affected's reasons, the workflows. */
 module.exports = {
   displayName: 'cache-server',
   testEnvironment: 'node',
   roots: ['<rootDir>/src'],
+  // *.e2e.spec.ts run real nx in throw-away workspaces: the e2e target (jest.e2e.config.cjs).
+  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 180000,
