@@ -42,7 +42,9 @@ function chart(spec: ChartSpec): string {
   const xs = all.map(([x]) => x);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs, xMin + 1);
-  const yMax = niceMax(Math.max(...all.map(([, y]) => y)));
+  const totals = new Map<number, number>();
+  for (const [x, y] of all) totals.set(x, (totals.get(x) ?? 0) + y);
+  const yMax = niceMax(spec.bars ? Math.max(...totals.values()) : Math.max(...all.map(([, y]) => y)));
   const px = (x: number) => PAD.left + ((x - xMin) / (xMax - xMin)) * (W - PAD.left - PAD.right);
   const py = (y: number) => H - PAD.bottom - (y / yMax) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [];
@@ -50,7 +52,7 @@ function chart(spec: ChartSpec): string {
     const y = (yMax / 4) * i;
     parts.push(
       `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${py(y)}" y2="${py(y)}" stroke="#e5e7eb"/>`,
-      `<text x="${PAD.left - 6}" y="${py(y) + 4}" text-anchor="end">${escape(spec.bars ? String(Math.round(y)) : formatMs(y))}</text>`,
+      `<text x="${PAD.left - 6}" y="${py(y) + 4}" text-anchor="end">${escape(spec.bars ? String(Math.round(y * 10) / 10) : formatMs(y))}</text>`,
     );
   }
   const ticks = spec.xTicks ?? Array.from({ length: 6 }, (_, i) => xMin + ((xMax - xMin) / 5) * i);
@@ -63,11 +65,17 @@ function chart(spec: ChartSpec): string {
       `<text x="${px(marker.x) + 3}" y="${PAD.top + 10}" fill="#6b7280">${escape(marker.label)}</text>`,
     );
   }
+  // Bars are stacked series on series, one slot per distinct x.
+  const slots = [...new Set(xs)].sort((a, b) => a - b);
+  const step = slots.length > 1 ? Math.min(...slots.slice(1).map((x, i) => x - slots[i])) : 1;
+  const barWidth = Math.max(1, px(xMin + step) - px(xMin) - 1);
+  const stacked = new Map<number, number>();
   for (const series of spec.series) {
     if (spec.bars) {
-      const width = Math.max(1, (W - PAD.left - PAD.right) / Math.max(1, series.points.length) - 1);
       for (const [x, y] of series.points) {
-        parts.push(`<rect x="${px(x) - width / 2}" y="${py(y)}" width="${width}" height="${H - PAD.bottom - py(y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`);
+        const base = stacked.get(x) ?? 0;
+        stacked.set(x, base + y);
+        parts.push(`<rect x="${px(x) - barWidth / 2}" y="${py(base + y)}" width="${barWidth}" height="${py(base) - py(base + y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`);
       }
     } else {
       const d = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('');
