@@ -1,30 +1,101 @@
-"""`python -m customercare serve`: run the API with uvicorn."""
+"""`python -m customercare serve | migrate | backup | restore | seed | openapi`."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
 
-from customercare.settings import Settings
+from customercare.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m customercare", description="CustomerCareGPT API and its operations."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the API (HOST and PORT from the environment)")
+    commands.add_parser("migrate", help="apply database migrations up to the latest")
+    backup = commands.add_parser("backup", help="write a backup of the database")
+    backup.add_argument("--output", type=Path, help="file to write (default: DATA_DIR/backups/)")
+    restore = commands.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("path", type=Path, help="a file written by `backup`")
+    commands.add_parser("seed", help="create the demo workspace, admin, widget key and articles")
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document (the API contract)")
+    openapi.add_argument("--output", type=Path, help="write it to this file instead of stdout")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m customercare")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the API (HOST and PORT from the environment)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_defaults()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
-    if args.command == "serve":
-        import uvicorn
+    from customercare import backup as backups
+    from customercare.migrations import upgrade
 
-        from customercare.app import create_app
+    try:
+        if args.command == "serve":
+            import uvicorn
 
-        try:
-            settings = Settings.from_env()
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+            from customercare.app import create_app
+            from service_kit import configure_json_logging
+
+            configure_json_logging(settings.service_name, settings.log_level)
+            uvicorn.run(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                proxy_headers=True,
+            )
+        elif args.command == "migrate":
+            upgrade(settings.database_url)
+            print("database is at the latest migration")
+        elif args.command == "backup":
+            output = args.output or backups.default_backup_path(
+                settings.data_dir, settings.database_url
+            )
+            print(f"backup written to {backups.backup(settings.database_url, output)}")
+        elif args.command == "restore":
+            backups.restore(settings.database_url, args.path)
+            upgrade(settings.database_url)
+            print(f"database restored from {args.path}")
+        elif args.command == "seed":
+            from customercare.db import Database
+            from customercare.seed import DEFAULT_ADMIN_PASSWORD, DEFAULT_WIDGET_KEY, seed
+
+            upgrade(settings.database_url)
+            db = Database(settings.database_url)
+            result = seed(
+                db,
+                admin_password=os.environ.get("SEED_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
+                widget_key=os.environ.get("SEED_WIDGET_KEY", DEFAULT_WIDGET_KEY),
+            )
+            db.dispose()
+            print(f"workspace ready; widget key: {result.widget_key}")
+            print(
+                f"documents added: {', '.join(result.documents_added) or 'none (already seeded)'}"
+            )
+        elif args.command == "openapi":
+            from customercare.app import create_app
+
+            document = create_app(Settings(migrate_on_start=False, data_dir=settings.data_dir))
+            text = json.dumps(document.openapi(), indent=2, sort_keys=False) + "\n"
+            if args.output:
+                args.output.parent.mkdir(parents=True, exist_ok=True)
+                args.output.write_text(text, encoding="utf-8")
+                print(f"OpenAPI document written to {args.output}", file=sys.stderr)
+            else:
+                sys.stdout.write(text)
+    except backups.BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

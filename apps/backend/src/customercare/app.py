@@ -2,51 +2,70 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
 
-from customercare import __version__, knowledge
+from customercare import __version__
+from customercare.api import admin, auth, operations, widget
+from customercare.context import AppContext
+from customercare.errors import install_error_handlers
+from customercare.middleware import AdminCors, ServiceMiddleware
+from customercare.migrations import upgrade
 from customercare.settings import Settings
-from service_kit import HealthReport
+
+log = logging.getLogger("customercare")
+
+# Room for the multipart envelope around an upload of `max_upload_bytes`.
+_MULTIPART_OVERHEAD = 64 * 1024
 
 
-class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=2000)
-    limit: int = Field(default=3, ge=1, le=10)
+def _init_sentry(dsn: str, environment: str) -> None:
+    import sentry_sdk
+
+    # No request bodies or user data leave the service: messages may hold personal data.
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=f"customercare-backend@{__version__}",
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=0.0,
+    )
 
 
-class SearchHit(BaseModel):
-    id: str
-    title: str
-    text: str
-    score: float
+def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
+    settings = (settings or Settings.from_env()).with_defaults()
+    if settings.sentry_dsn:
+        _init_sentry(settings.sentry_dsn, settings.environment)
+    if settings.migrate_on_start:
+        upgrade(settings.database_url)
+    context = context or AppContext.create(settings)
+    app = FastAPI(
+        title="CustomerCareGPT API",
+        version=__version__,
+        description="Answers customers from a support team's knowledge base.",
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    for router in (auth.router, admin.router, widget.router, operations.router):
+        app.include_router(router)
 
+    upload_limit = settings.max_upload_bytes + _MULTIPART_OVERHEAD
 
-class SearchResponse(BaseModel):
-    hits: list[SearchHit]
+    def body_limit(path: str) -> int:
+        return upload_limit if path == "/api/v1/documents" else settings.max_body_bytes
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    app = FastAPI(title="CustomerCareGPT API", version=__version__)
-
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, object]:
-        return HealthReport(service=settings.service_name, version=__version__).as_dict()
-
-    @app.post("/api/v1/search", tags=["knowledge"])
-    def search(request: SearchRequest) -> SearchResponse:
-        hits = knowledge.search(request.query, limit=request.limit)
-        return SearchResponse(
-            hits=[
-                SearchHit(
-                    id=hit.passage.id,
-                    title=hit.passage.title,
-                    text=hit.passage.text,
-                    score=round(hit.score, 4),
-                )
-                for hit in hits
-            ]
-        )
-
+    app.add_middleware(AdminCors, origins=settings.cors_origins, skip_prefix="/api/v1/widget/")
+    app.add_middleware(
+        ServiceMiddleware, metrics=context.metrics, body_limit=body_limit, hsts=settings.production
+    )
+    log.info(
+        "CustomerCareGPT API ready",
+        extra={
+            "database": context.db.dialect,
+            "cache": context.store.backend,
+            "answer_provider": context.provider.name,
+        },
+    )
     return app

@@ -1,17 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
 import pytest
 
-from customercare.settings import Settings
+from customercare.settings import Settings, SettingsError
 
 
-def test_defaults_need_no_environment() -> None:
-    assert Settings.from_env({}) == Settings(host="127.0.0.1", port=8000)
+def test_defaults_need_no_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({"DATA_DIR": str(tmp_path)})
+    assert (settings.host, settings.port, settings.environment) == (
+        "127.0.0.1",
+        8000,
+        "development",
+    )
+    assert settings.answer_provider == "local"
+    filled = settings.with_defaults()
+    assert filled.database_url == f"sqlite:///{tmp_path / 'customercare.db'}"
+    # The development secret is generated once and kept.
+    assert len(filled.secret_key) >= 32
+    assert settings.with_defaults().secret_key == filled.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
-def test_reads_host_and_port() -> None:
-    assert Settings.from_env({"HOST": "0.0.0.0", "PORT": "9000"}).port == 9000  # noqa: S104
+def test_reads_everything_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "HOST": "0.0.0.0",  # noqa: S104
+            "PORT": "9000",
+            "DATABASE_URL": "postgresql://u:p@db/cc",
+            "REDIS_URL": "redis://cache:6379/0",
+            "GEMINI_API_KEY": "k",
+            "CORS_ORIGINS": "https://a.test, https://b.test,",
+            "ESCALATION_THRESHOLD": "0.25",
+            "WIDGET_BUNDLE_PATH": "/srv/widget.js",
+            "MIGRATE_ON_START": "false",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.port == 9000
+    assert settings.answer_provider == "gemini"
+    assert settings.cors_origins == ("https://a.test", "https://b.test")
+    assert settings.escalation_threshold == 0.25
+    assert settings.widget_bundle_path == Path("/srv/widget.js")
+    assert settings.migrate_on_start is False
+    assert settings.log_level == "DEBUG"
+    assert "gemini_api_key" not in repr(settings)
+    assert "u:p@" not in repr(settings)
 
 
-@pytest.mark.parametrize("port", ["abc", "0", "70000", "-1"])
-def test_rejects_bad_port_with_clear_message(port: str) -> None:
-    with pytest.raises(ValueError, match="PORT must be a number between 1 and 65535"):
-        Settings.from_env({"PORT": port})
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "abc"}, "PORT must be a number between 1 and 65535"),
+        ({"PORT": "70000"}, "PORT must be a number between 1 and 65535"),
+        ({"ESCALATION_THRESHOLD": "high"}, "ESCALATION_THRESHOLD must be a number"),
+        ({"ENVIRONMENT": "staging"}, "ENVIRONMENT must be development, production or test"),
+        ({"ENVIRONMENT": "production"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with"),
+        ({"REDIS_URL": "http://x"}, "REDIS_URL must start with"),
+    ],
+)
+def test_rejects_bad_settings_with_clear_message(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_production_accepts_a_long_secret() -> None:
+    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40})
+    assert settings.production
+    assert settings.with_defaults().secret_key == "s" * 40

@@ -1,0 +1,1 @@
+"""HTTP routers: admin (JWT), public widget (widget key + Origin), and operations."""

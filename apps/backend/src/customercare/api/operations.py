@@ -1,0 +1,64 @@
+"""Liveness, readiness, a detailed health report and Prometheus metrics."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from customercare import __version__
+from customercare.api.deps import Context
+from customercare.context import AppContext
+from service_kit import Check, HealthReport, Status
+
+router = APIRouter(tags=["operations"])
+_STARTED = time.monotonic()
+
+
+def _checks(context: AppContext) -> tuple[Check, ...]:
+    checks = []
+    try:
+        context.db.ping()
+        checks.append(Check("database", True, detail=context.db.dialect))
+    except Exception as error:  # any driver error means "not ready"
+        checks.append(Check("database", False, detail=error.__class__.__name__))
+    try:
+        context.store.ping()
+        checks.append(Check("cache", True, detail=context.store.backend))
+    except Exception as error:  # any client error means "not ready"
+        checks.append(Check("cache", False, detail=error.__class__.__name__))
+    return tuple(checks)
+
+
+@router.get("/health")
+def health(context: Context) -> dict[str, object]:
+    """Liveness: the process answers; it checks nothing else, so a slow database never kills it."""
+    return HealthReport(service=context.settings.service_name, version=__version__).as_dict()
+
+
+@router.get("/ready", responses={503: {"description": "a dependency is unreachable"}})
+def ready(context: Context) -> JSONResponse:
+    """Readiness: the database and the cache answer."""
+    report = HealthReport(context.settings.service_name, __version__, _checks(context))
+    return JSONResponse(report.as_dict(), status_code=200 if report.status is Status.OK else 503)
+
+
+@router.get("/health/detailed")
+def health_detailed(context: Context) -> JSONResponse:
+    report = HealthReport(context.settings.service_name, __version__, _checks(context))
+    body = report.as_dict()
+    body.update(
+        {
+            "environment": context.settings.environment,
+            "answer_provider": context.provider.name,
+            "uptime_s": round(time.monotonic() - _STARTED, 1),
+        }
+    )
+    return JSONResponse(body, status_code=200 if report.status is Status.OK else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(context: Context) -> Response:
+    return Response(context.metrics.render(), media_type=CONTENT_TYPE_LATEST)

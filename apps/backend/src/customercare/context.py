@@ -1,0 +1,35 @@
+"""Everything a request handler needs, built once per application and kept on `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from customercare.answers import AnswerProvider, create_provider
+from customercare.cache import Store, create_store
+from customercare.db import Database
+from customercare.knowledge.service import KnowledgeBase
+from customercare.metrics import Metrics
+from customercare.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    store: Store
+    provider: AnswerProvider
+    knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @classmethod
+    def create(cls, settings: Settings) -> AppContext:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            store=create_store(settings.redis_url),
+            provider=create_provider(settings),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+        self.db.dispose()

@@ -1,0 +1,1 @@
+"""The knowledge base: turning uploads into text, text into passages, and ranking passages."""
