@@ -5,6 +5,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { EnvironmentConfig } from '../config';
 import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, weightCommands, type Slot } from './local/haproxy';
 import { prometheusConfig, targetsFile } from './local/prometheus';
+import { podmanEnv } from '../../docker/engines/podman';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
@@ -91,8 +92,9 @@ function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
   if (!image) return undefined;
   const path = join(ctx.workspaceRoot, image.file);
   if (!existsSync(path)) return undefined;
-  const data = JSON.parse(readFileSync(path, 'utf8')) as { image?: string; tag?: string; id?: string; tags?: string[] };
-  return data.image ?? data.tags?.[0] ?? data.tag ?? data.id;
+  // The docker target's record (src/executors/docker: ImageRecord): image, id, tags, engine.
+  const data = JSON.parse(readFileSync(path, 'utf8')) as { image?: string; id?: string; tags?: string[] };
+  return data.image ?? data.tags?.[0] ?? data.id;
 }
 
 function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: Slot, port: number | string): { argv: string[]; container?: string } {
@@ -123,7 +125,16 @@ function startRelease(ctx: ProviderContext, dir: string, version: string, slot: 
   // Detached: a deployed release outlives the deploy command, like a service would.
   const child = spawn(argv[0], argv.slice(1), {
     cwd: join(ctx.workspaceRoot, ctx.projectRoot),
-    env: { ...process.env, PATH: `${venvBin}${delimiter}${process.env.PATH}`, ...ctx.env.local.env, HOST: '127.0.0.1', PORT: String(port), RELEASE: version },
+    env: {
+      ...process.env,
+      // podman finds the images the docker target built in the workspace's own storage.
+      ...(container ? podmanEnv(ctx.workspaceRoot) : {}),
+      PATH: `${venvBin}${delimiter}${process.env.PATH}`,
+      ...ctx.env.local.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      RELEASE: version,
+    },
     detached: true,
     stdio: ['ignore', log, log],
   });
@@ -133,9 +144,9 @@ function startRelease(ctx: ProviderContext, dir: string, version: string, slot: 
 }
 
 /** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
-async function stopRelease(release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
+async function stopRelease(workspaceRoot: string, release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
   if (!release) return;
-  if (release.container) spawnSync(engine, ['rm', '-f', release.container], { stdio: 'ignore' });
+  if (release.container) spawnSync(engine, ['rm', '-f', release.container], { stdio: 'ignore', env: { ...process.env, ...podmanEnv(workspaceRoot) } });
   const pid = release.pid;
   if (!alive(pid)) return;
   const signal = (s: NodeJS.Signals) => {
@@ -235,7 +246,7 @@ async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot
   await runtimeSet(socket, `set weight ${BACKEND}/${slot} 0`);
   await sleep(ctx.env.local.drainMs);
   await runtimeSet(socket, `set server ${BACKEND}/${slot} state maint`);
-  await stopRelease(state.slots[slot], ctx.env.local.image?.engine);
+  await stopRelease(ctx.workspaceRoot, state.slots[slot], ctx.env.local.image?.engine);
   delete state.slots[slot];
   writeState(dir, state);
   writeTargets(dir, state);
@@ -355,10 +366,10 @@ export const localProvider: Provider = {
 };
 
 /** Stops everything the local provider started for one environment (tests, `nx run <p>:rollback --teardown`). */
-export async function stopLocalEnvironment(stateDir: string): Promise<void> {
+export async function stopLocalEnvironment(stateDir: string, workspaceRoot = process.cwd()): Promise<void> {
   if (!existsSync(stateDir)) return;
   const state = readState(stateDir);
-  for (const slot of SLOTS) await stopRelease(state.slots[slot]);
+  for (const slot of SLOTS) await stopRelease(workspaceRoot, state.slots[slot]);
   const f = files(stateDir);
   const haproxyPid = existsSync(f.haproxyPid) ? Number(readFileSync(f.haproxyPid, 'utf8').trim()) : undefined;
   for (const pid of [haproxyPid, state.prometheus?.pid]) {
