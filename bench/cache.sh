@@ -9,29 +9,31 @@
 # and prints remote/cold (goal <= 0.15) and affected/full (goal <= 0.4; "full" is the cold run,
 # which also runs every task without a cache).
 #
-#   bash bench/cache.sh [--targets "lint test"] [--change tools/cache-server/src/log.ts]
+#   bash bench/cache.sh [--targets "lint test"] [--change apps/frontend/src/console/App.tsx]
 #
 # The cache server is tools/cache-server on 127.0.0.1 with a filesystem store in a temp folder.
-# Python tests import the checkout's sources through the linked .venv (editable installs); the
-# timings, not the results, are what this measures.
+# Each clone gets its own .venv (uv sync from uv.lock, served from uv's cache) so Python tests run
+# the clone's sources. The nx logs and the server log are kept under reports/bench/cache/.
 set -euo pipefail
 
 targets="lint test"
-change="tools/cache-server/src/log.ts"
+change="apps/frontend/src/console/App.tsx"
 while [ $# -gt 0 ]; do
   case $1 in
     --targets) targets=$2; shift 2 ;;
     --change) change=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench/cache.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+out="$root/reports/bench/cache"
 server_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  mkdir -p "$out" && cp "$work"/*.log "$out/" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,13 +44,16 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r <= g ? "meets" : "MISSES") }'; }
 
+uv=${UV:-$(command -v uv || "${PYTHON:-python3}" -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || echo)}
+[ -n "$uv" ] || { echo "bench/cache.sh: uv is not installed; run \`npm run setup\` first." >&2; exit 1; }
+
 clone() {
   git clone -q "$root" "$1"
   ln -s "$root/node_modules" "$1/node_modules"
-  ln -s "$root/.venv" "$1/.venv"
-  mkdir -p "$1/.cache"
+  mkdir -p "$1/.cache" "$1.home"
   [ -d "$root/.cache/bin" ] && ln -s "$root/.cache/bin" "$1/.cache/bin"
-  mkdir -p "$1.home"
+  (cd "$1" && UV_PYTHON_DOWNLOADS=never "$uv" sync --all-packages --all-groups --frozen --quiet) \
+    || { echo "bench/cache.sh: uv sync failed in the clone (see above)." >&2; exit 1; }
 }
 
 [ -f "$root/$change" ] || { echo "bench/cache.sh: --change $change is not a file of this repository." >&2; exit 2; }
@@ -116,7 +121,7 @@ printf '  %-44s %8ss  %s tasks, exit %s (%s)\n' "nx affected --skip-nx-cache" "$
 printf '  %-44s %8s   goal <= 0.4: %s\n' "ratio affected/full" "$r2" "$(verdict "$r2" 0.4)"
 if [ "$cold_ok" != 0 ] || [ "$remote_ok" != 0 ] || [ "$affected_ok" != 0 ]; then
   echo
-  echo "some nx runs failed (failed tasks are never cached, so they run again in the remote run). Logs:"
+  echo "some nx runs failed (failed tasks are never cached, so they run again in the remote run); full logs in $out:"
   for log in cold remote affected; do
     echo "--- $log"
     awk '/Failed tasks:/ { on = 1 } on && shown < 20 { print; shown++ }' "$work/$log.log"
