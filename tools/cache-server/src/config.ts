@@ -50,7 +50,7 @@ const OPTIONS = {
   'tokens-file': { env: 'CACHE_SERVER_TOKENS_FILE', default: '', help: 'JSON file: [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].' },
   anonymous: { env: 'CACHE_SERVER_ANONYMOUS', default: '', help: 'Scope for requests without a token ("read" or "read-write", namespace "default").\nUnset (the default): they get 401. For a single developer machine only.' },
   'max-entry-size': { env: 'CACHE_SERVER_MAX_ENTRY_SIZE', default: '1GiB', help: 'Largest artifact accepted (413 above it). Units: B, KB, MB, GB, KiB, MiB, GiB.' },
-  'max-total-size': { env: 'CACHE_SERVER_MAX_TOTAL_SIZE', default: '50GiB', help: 'Evict the oldest entries when the store grows beyond this (0 = no limit).' },
+  'max-total-size': { env: 'CACHE_SERVER_MAX_TOTAL_SIZE', default: '50GiB', help: 'Evict entries when the store grows beyond this (0 = no limit): least recently\nused first with fs, oldest stored first with s3.' },
   'max-age': { env: 'CACHE_SERVER_MAX_AGE', default: '30d', help: 'Evict entries stored longer ago than this (0 = never). Units: s, m, h, d.' },
   'evict-interval': { env: 'CACHE_SERVER_EVICT_INTERVAL', default: '10m', help: 'Time between eviction sweeps (0 = only at start-up).' },
   'log-level': { env: 'CACHE_SERVER_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent. Logs are JSON lines on stdout and never contain tokens.' },

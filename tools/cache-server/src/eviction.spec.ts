@@ -49,6 +49,8 @@ describe('evict on the fs backend', () => {
     expect(result.freedBytes).toBe(200);
     expect(await storage.exists('main/333')).toBe(true);
     expect(await storage.exists('main/111')).toBe(false);
+    await storage.touch('main/333', now);
+    expect((await storage.list()[Symbol.asyncIterator]().next()).value).toMatchObject({ key: 'main/333', storedAt: now });
     const left: string[] = [];
     for await (const item of storage.list()) left.push(item.key);
     expect(left).toEqual(['main/333']);

@@ -15,7 +15,8 @@ export interface EvictionPlan {
 
 /**
  * Chooses what to delete: every entry older than maxAge, then the oldest of the rest until the
- * total fits in maxTotalSize. Pure, so the policy is tested without a store.
+ * total fits in maxTotalSize. "Age" is the entry's date: its last hit on the fs backend (which
+ * records hits), the time it was stored on S3. Pure, so the policy is tested without a store.
  */
 export function planEviction(entries: StoredEntry[], policy: EvictionPolicy, now: Date): EvictionPlan {
   const oldestFirst = [...entries].sort((a, b) => a.storedAt.getTime() - b.storedAt.getTime() || a.key.localeCompare(b.key));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   OTHER_NAMESPACE_TOKEN,
@@ -61,6 +61,17 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
     expect(hit.headers.get('content-type')).toBe('application/octet-stream');
     expect(hit.headers.get('content-length')).toBe(String(artifact.length));
     expect(Buffer.from(await hit.arrayBuffer()).equals(artifact)).toBe(true);
+  });
+
+  it('records each hit on the entry, so size eviction drops the least recently used first', async () => {
+    await put('5150', Buffer.from('a'));
+    const stored = join(server.dir, 'main', '51', '5150');
+    await utimes(stored, new Date('2020-01-01'), new Date('2020-01-01'));
+    await (await get('5150')).arrayBuffer();
+    for (let waited = 0; (await stat(stored)).mtime.getFullYear() === 2020 && waited < 2000; waited += 20) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect((await stat(stored)).mtime.getFullYear()).toBeGreaterThan(2020);
   });
 
   it('never overwrites: the second PUT of a hash gets 409 and the first bytes stay', async () => {

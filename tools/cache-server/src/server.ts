@@ -124,6 +124,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
       return;
     }
     options.metrics.hits.inc(labels);
+    options.storage.touch?.(key, new Date()).catch((error: Error) => options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }));
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
     await pipeline(object.body, res);
     context.bytesOut = object.size;

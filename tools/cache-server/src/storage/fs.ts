@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -88,6 +88,12 @@ export class FileSystemStorage implements CacheStorage {
         }
       }
     }
+  }
+
+  async touch(key: string, when: Date): Promise<void> {
+    await utimes(this.pathOf(key), when, when).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   async delete(key: string): Promise<void> {

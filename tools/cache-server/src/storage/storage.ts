@@ -28,6 +28,11 @@ export interface CacheStorage {
   put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'>;
   list(): AsyncIterable<StoredEntry>;
   delete(key: string): Promise<void>;
+  /**
+   * Marks a hit, so eviction removes the least recently used entries first. Optional: S3 cannot
+   * change an object's date without rewriting it, so there eviction goes by the time stored.
+   */
+  touch?(key: string, when: Date): Promise<void>;
 }
 
 export class SizeMismatchError extends Error {

@@ -2,8 +2,8 @@ import { logger, type ExecutorContext } from '@nx/devkit';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gatesForProject, loadGates } from '../../gates/load';
-import type { GateResult } from '../../gates/types';
-import { formatGateLine, writeGateResults } from '../../reports/gate-results';
+import type { GateResult, ProjectGates } from '../../gates/types';
+import { formatGateLine, GATE_RESULTS_FILE, writeGateResults } from '../../reports/gate-results';
 import { projectOf } from '../context';
 import type { Engine, EngineOutcome } from './engines/engine';
 import { ENGINES } from './engines/registry';
@@ -12,7 +12,7 @@ import { evaluatePerfGates, type Baseline } from './gates';
 import { Recorder } from './recorder';
 import { writeHtmlReport } from './report/html';
 import { PERF_REPORTS, summaryLine, writeJsonReport, type PerfReport } from './report/perf-report';
-import { checkTarget, loadScenario, profileDurationS, ScenarioError, type Phase, type Scenario } from './scenario';
+import { checkTarget, loadArtilleryScenario, loadScenario, profileDurationS, ScenarioError, type Phase, type Scenario } from './scenario';
 import type { PerfExecutorSchema } from './schema';
 import { startService, type StartedService } from './service';
 
@@ -29,7 +29,8 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   if (!existsSync(join(workspaceRoot, scenarioPath))) {
     throw new ScenarioError(`No scenario at ${scenarioPath}. Create it (see apps/backend/perf/load.yml) or set the target's \`scenario\` option.`);
   }
-  const scenario = loadScenario(join(workspaceRoot, scenarioPath), scenarioPath, profile);
+  // Artillery runs the file as it is (its own flows and plugins); the other engines run what the schema describes.
+  const scenario = (options.engine === 'artillery' ? loadArtilleryScenario : loadScenario)(join(workspaceRoot, scenarioPath), scenarioPath, profile);
   const plannedS = profileDurationS(scenario.phases);
   const maxDurationS = options.maxDurationS ?? 3600;
   if (plannedS > maxDurationS) {
@@ -50,6 +51,9 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   const htmlPath = join(reportsDirectory, PERF_REPORTS.html);
   const jsonPath = join(reportsDirectory, PERF_REPORTS.json);
 
+  const unavailable = engine.unavailable?.(workspaceRoot);
+  if (unavailable) return notRun(name, gates, reports, reportsDirectory, unavailable);
+
   let service: StartedService | undefined;
   const recorder = new Recorder(scenario.phases);
   const controller = new AbortController();
@@ -69,7 +73,8 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
       });
       target = service.url;
       logger.info(`perf ${name}: ready at ${target}${spec.readinessPath}`);
-      if (spec.warmup) await warmUp(scenario, target, spec.warmup, reports, workspaceRoot, name);
+      if (spec.warmup && scenario.requests.length > 0) await warmUp(scenario, target, spec.warmup, reports, workspaceRoot, name);
+      else if (spec.warmup) logger.info(`perf ${name}: no warm-up: the ${engine.name} engine runs the file's own flows, which only it understands`);
     }
     logger.info(`perf ${name}: profile "${profile}" for ${plannedS}s with the ${engine.name} engine against ${target}`);
     // Every run is bounded: the planned length, then the request timeout and a margin to drain.
@@ -91,25 +96,12 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
     await service?.stop();
   }
 
-  if (!outcome.ran) {
-    const results: GateResult[] = ['perf-p95', 'perf-p99', 'perf-error-rate', 'perf-throughput'].map((gate) => ({
-      project: name,
-      gate,
-      measured: null,
-      threshold: gate === 'perf-p95' ? gates.p95Ms : gate === 'perf-p99' ? gates.p99Ms : gate === 'perf-error-rate' ? gates.errorRate : gates.minThroughputRps,
-      passed: false,
-      report: join(reportsDirectory, 'gate-results.json'),
-      reason: outcome.reason,
-    }));
-    writeGateResults(reports, results);
-    logger.error(`perf ${name}: ${outcome.reason}`);
-    return { success: false };
-  }
+  if (!outcome.ran) return notRun(name, gates, reports, reportsDirectory, outcome.reason);
   if (controller.signal.aborted) {
     logger.warn(`perf ${name}: the run was cut off at its deadline; requests still in flight count as failed.`);
   }
 
-  const summary = recorder.summary();
+  const summary = outcome.summary ?? recorder.summary();
   recorder.destroy();
   const baselineFile = join(root, gates.baseline.replace('{profile}', profile));
   const baseline = readBaseline(workspaceRoot, baselineFile, outcome.engine);
@@ -139,6 +131,28 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
     logger.info(`perf ${name}: stored this run as the baseline ${baselineFile}; commit it.`);
   }
   return { success: gateResults.every((result) => result.passed) };
+}
+
+/** An engine that could not run fails every gate with its reason: a gate that did not run never passes. */
+function notRun(project: string, gates: ProjectGates['perf'], reports: string, reportsDirectory: string, reason: string): { success: false } {
+  const thresholds: Array<[string, number]> = [
+    ['perf-p95', gates.p95Ms],
+    ['perf-p99', gates.p99Ms],
+    ['perf-error-rate', gates.errorRate],
+    ['perf-throughput', gates.minThroughputRps],
+  ];
+  const results: GateResult[] = thresholds.map(([gate, threshold]) => ({
+    project,
+    gate,
+    measured: null,
+    threshold,
+    passed: false,
+    report: join(reportsDirectory, GATE_RESULTS_FILE),
+    reason,
+  }));
+  writeGateResults(reports, results);
+  for (const result of results) logger.error(formatGateLine(result));
+  return { success: false };
 }
 
 /** Sends the warm-up load with the built-in engine; it is not measured, only reported in one line. */

@@ -144,20 +144,7 @@ export function parseScenario(data: unknown, file: string, profile: string): Sce
     );
   }
   const raw = data as unknown as RawScenarioFile;
-  const profiles: Record<string, RawPhase[]> = { [BASE_PROFILE]: raw.config.phases };
-  for (const [name, environment] of Object.entries(raw.config.environments ?? {})) profiles[name] = environment.phases;
-  const chosen = profiles[profile];
-  if (!chosen) {
-    throw new ScenarioError(
-      `${file} has no profile "${profile}". Profiles: ${Object.keys(profiles).join(', ')} ` +
-        `("${BASE_PROFILE}" is config.phases; add others under config.environments.<name>.phases).`,
-    );
-  }
-  const where = profile === BASE_PROFILE ? 'config.phases' : `config.environments.${profile}.phases`;
-  const phases = phasesOf(chosen, where);
-  if (!phases.some((phase) => phase.arrivalRate > 0 || phase.rampTo > 0)) {
-    throw new ScenarioError(`${file}: profile "${profile}" sends no requests: give at least one phase an arrivalRate above 0.`);
-  }
+  const { phases, profiles } = profileOf(raw.config, file, profile);
 
   const requests: RequestSpec[] = raw.scenarios.map((scenario) => {
     const [[verb, request]] = Object.entries(scenario.flow[0]);
@@ -186,31 +173,81 @@ export function parseScenario(data: unknown, file: string, profile: string): Sce
   const variables = raw.config.variables ?? {};
   checkPlaceholders(requests, variables, file);
 
-  const service = raw.service && {
-    command: raw.service.command,
-    cwd: raw.service.cwd,
-    env: raw.service.env ?? {},
-    setup: raw.service.setup ?? [],
-    readinessPath: raw.service.readiness?.path ?? '/health',
-    readinessTimeoutS: raw.service.readiness?.timeout ?? 60,
-    warmup: raw.service.warmup && {
-      durationS: parseDuration(raw.service.warmup.duration),
-      arrivalRate: raw.service.warmup.arrivalRate,
-    },
-  };
+  const service = serviceOf(raw.service);
   if (!service && !raw.config.target) {
     throw new ScenarioError(`${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`);
   }
   return {
     file,
     profile,
-    profiles: Object.keys(profiles),
+    profiles,
     target: raw.config.target,
     phases,
     requests,
     variables,
     timeoutS: raw.config.http?.timeout ?? 10,
     maxConnections: raw.config.http?.maxConnections ?? 64,
+    service,
+  };
+}
+
+function profileOf(config: RawScenarioFile['config'], file: string, profile: string): { phases: Phase[]; profiles: string[] } {
+  const profiles: Record<string, RawPhase[]> = { [BASE_PROFILE]: config.phases };
+  for (const [name, environment] of Object.entries(config.environments ?? {})) profiles[name] = environment.phases;
+  const chosen = profiles[profile];
+  if (!chosen) {
+    throw new ScenarioError(
+      `${file} has no profile "${profile}". Profiles: ${Object.keys(profiles).join(', ')} ` +
+        `("${BASE_PROFILE}" is config.phases; add others under config.environments.<name>.phases).`,
+    );
+  }
+  const where = profile === BASE_PROFILE ? 'config.phases' : `config.environments.${profile}.phases`;
+  const phases = phasesOf(chosen, where);
+  if (!phases.some((phase) => phase.arrivalRate > 0 || phase.rampTo > 0)) {
+    throw new ScenarioError(`${file}: profile "${profile}" sends no requests: give at least one phase an arrivalRate above 0.`);
+  }
+  return { phases, profiles: Object.keys(profiles) };
+}
+
+function serviceOf(raw: RawScenarioFile['service']): ServiceSpec | undefined {
+  return (
+    raw && {
+      command: raw.command,
+      cwd: raw.cwd,
+      env: raw.env ?? {},
+      setup: raw.setup ?? [],
+      readinessPath: raw.readiness?.path ?? '/health',
+      readinessTimeoutS: raw.readiness?.timeout ?? 60,
+      warmup: raw.warmup && { durationS: parseDuration(raw.warmup.duration), arrivalRate: raw.warmup.arrivalRate },
+    }
+  );
+}
+
+/**
+ * A seed-format Artillery file for the artillery engine, which runs the file as it is: only the
+ * profile's phases (for the run's bounds and the offered rate), the target, the timeout and our
+ * optional `service` block are read here; flows, plugins and processors are Artillery's business.
+ */
+export function loadArtilleryScenario(path: string, file: string, profile: string): Scenario {
+  const data = parseDocument(readFileSync(path, 'utf8')).toJS() as Partial<RawScenarioFile> | null;
+  if (!data?.config || !Array.isArray(data.config.phases)) {
+    throw new ScenarioError(`${file} is not an Artillery scenario: it needs config.phases.`);
+  }
+  const { phases, profiles } = profileOf(data.config, file, profile);
+  const service = serviceOf(data.service);
+  if (!service && !data.config.target) {
+    throw new ScenarioError(`${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`);
+  }
+  return {
+    file,
+    profile,
+    profiles,
+    target: data.config.target,
+    phases,
+    requests: [],
+    variables: {},
+    timeoutS: data.config.http?.timeout ?? 10,
+    maxConnections: data.config.http?.maxConnections ?? 64,
     service,
   };
 }

@@ -1,7 +1,7 @@
 export interface PerfExecutorSchema {
   scenario?: string;
   profile?: string;
-  engine?: 'node' | 'k6';
+  engine?: 'node' | 'k6' | 'artillery';
   target?: string;
   allowHosts?: string[];
   maxDurationS?: number;

@@ -1,4 +1,4 @@
-import type { Sample } from '../recorder';
+import type { PerfSummary, Sample } from '../recorder';
 import type { Phase, Scenario } from '../scenario';
 
 /** What an engine is given: the scenario with its profile and target resolved, and where to put things. */
@@ -17,7 +17,8 @@ export interface EngineRun {
 }
 
 export type EngineOutcome =
-  | { ran: true; engine: string; version: string }
+  /** `summary` is set by an engine that keeps its own statistics instead of reporting samples. */
+  | { ran: true; engine: string; version: string; summary?: PerfSummary }
   | { ran: false; engine: string; reason: string };
 
 /**
@@ -27,5 +28,7 @@ export type EngineOutcome =
  */
 export interface Engine {
   name: string;
+  /** Why the engine cannot run here ("not run: ... is not installed"), checked before any service starts. */
+  unavailable?(workspaceRoot: string): string | undefined;
   run(run: EngineRun): Promise<EngineOutcome>;
 }

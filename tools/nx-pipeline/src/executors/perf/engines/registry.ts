@@ -1,3 +1,4 @@
+import { artilleryEngine } from './artillery';
 import type { Engine } from './engine';
 import { k6Engine } from './k6';
 import { nodeEngine } from './node';
@@ -6,4 +7,5 @@ import { nodeEngine } from './node';
 export const ENGINES: Record<string, Engine> = {
   [nodeEngine.name]: nodeEngine,
   [k6Engine.name]: k6Engine,
+  [artilleryEngine.name]: artilleryEngine,
 };
