@@ -6,23 +6,24 @@ import type { Provider, ProviderContext, Release } from './providers/provider';
 
 const GATES = { coverage: { min: 80 }, security: { grade: 'A' as const }, perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 } };
 
-/** Releases are tiny HTTP servers: healthy ones answer 200, the "unhealthy" one 503. */
-let server: Server;
+/** Releases are tiny HTTP servers: a healthy one answers 200, an unhealthy one 503. */
+let servers: Server[];
 let base: string;
+let unhealthy: string;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    res.writeHead(req.url?.startsWith('/unhealthy') ? 503 : 200).end('ok release');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  servers = [200, 503].map((status) => createServer((_req, res) => res.writeHead(status).end('release')));
+  const urls = await Promise.all(
+    servers.map((server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))),
+  );
+  [base, unhealthy] = urls;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
 
-function environment(overrides: Partial<RawDeployConfig['environments'][string]> = {}, health = ['/health']) {
+function environment(overrides: Partial<RawDeployConfig['environments'][string]> = {}) {
   const raw: RawDeployConfig = {
     service: 'svc',
     backup: { command: ['true'] },
-    health: { paths: health, timeout: '300ms' },
+    health: { paths: ['/health'], timeout: '300ms' },
     smoke: [{ path: '/', contains: 'release' }],
     environments: {
       staging: { provider: 'local', url: undefined, local: { command: ['x'] }, steps: [{ weight: 10, pause: '50ms' }, { weight: 100 }], analysis: { interval: '10ms', minSamples: 10 }, ...overrides },
@@ -115,11 +116,12 @@ describe('runDeploy', () => {
   });
 
   it('never gives traffic to a candidate whose health check fails', async () => {
-    const { provider, calls } = fakeProvider();
-    const report = await runDeploy({ provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v4');
+    const { provider, calls } = fakeProvider({ candidateUrl: unhealthy });
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v4');
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure?.phase).toBe('health');
-    expect(report.failure?.reason).toMatch(/^health \/unhealthy on the candidate: not healthy after 300 ms; last answer: HTTP 503/);
+    expect(report.failure?.reason).toMatch(/^health \/health on the candidate: not healthy after 300 ms; last answer: HTTP 503/);
+    expect(report.probes.at(-1)).toMatchObject({ check: 'health /health (after rollback)', url: `${base}/health`, passed: true });
     expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual([]);
   });
 
@@ -129,15 +131,22 @@ describe('runDeploy', () => {
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure).toEqual({ phase: 'step 1: 10%', reason: 'setTraffic exploded' });
 
-    const two = fakeProvider({ fail: 'rollback' });
-    const broken = await runDeploy({ provider: two.provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v2');
+    const two = fakeProvider({ fail: 'rollback', candidateUrl: unhealthy });
+    const broken = await runDeploy({ provider: two.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
     expect(broken.outcome).toBe('rollback-failed');
     expect(broken.rollback?.detail).toBe('rollback failed: rollback exploded');
   });
 
+  it('reports a rollback whose restored release is not healthy as rollback-failed', async () => {
+    const { provider } = fakeProvider({ stable: { version: 'v1', id: 'blue', url: unhealthy }, candidateUrl: unhealthy });
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    expect(report.outcome).toBe('rollback-failed');
+    expect(report.rollback).toMatchObject({ to: 'v1', healthy: false, detail: 'all traffic on v1, which is NOT healthy' });
+  });
+
   it('removes a failed first release (there is nothing to roll back to)', async () => {
-    const { provider, calls } = fakeProvider({ stable: null });
-    const report = await runDeploy({ provider, ctx: ctxOf(environment({}, ['/unhealthy'])), backup: async () => 'ok', query: healthy }, 'v1');
+    const { provider, calls } = fakeProvider({ stable: null, candidateUrl: unhealthy });
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v1');
     expect(report.outcome).toBe('rolled-back');
     expect(calls.at(-1)).toBe('rollback none v1');
     expect(report.rollback?.detail).toBe('candidate removed; there was no earlier release');
@@ -148,6 +157,21 @@ describe('runDeploy', () => {
     const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
     expect(report.outcome).toBe('promoted');
     expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual(['setTraffic 100']);
+  });
+});
+
+describe('runDeploy interrupted', () => {
+  it('rolls back when the deploy is interrupted (Ctrl-C, a cancelled job) in the middle of a step', async () => {
+    const { provider, calls } = fakeProvider();
+    const env = environment({ steps: [{ weight: 10, pause: '30s' }, { weight: 100 }] });
+    setTimeout(() => (process as NodeJS.EventEmitter).emit('SIGUSR2', 'SIGUSR2'), 300);
+    const started = Date.now();
+    const report = await runDeploy({ provider, ctx: ctxOf(env), backup: async () => 'ok', query: prometheus({ requests: 1, errors: 0, p95: 0.01 }), interruptOn: ['SIGUSR2'] }, 'v2');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure).toEqual({ phase: 'step 1: 10%', reason: 'interrupted by SIGUSR2' });
+    expect(calls.at(-1)).toBe('rollback v1 v2');
+    expect(process.listenerCount('SIGUSR2')).toBe(0);
   });
 });
 

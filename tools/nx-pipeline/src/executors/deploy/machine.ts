@@ -46,6 +46,8 @@ export interface MachineDeps {
   backup?: () => Promise<string>;
   query: PromQuery;
   sleep?: (ms: number) => Promise<void>;
+  /** Signals that interrupt a deploy (Ctrl-C, a cancelled CI job): it then rolls back like any failure. */
+  interruptOn?: readonly NodeJS.Signals[];
 }
 
 /** A failure of one phase, with what was observed: the machine rolls back on any of these. */
@@ -60,6 +62,37 @@ export class PhaseError extends Error {
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Turns SIGINT/SIGTERM into a failure of the phase that is running: a deploy stopped halfway must
+ * not leave the candidate holding traffic. `check()` throws once a signal came; `sleep` wakes early.
+ */
+function interruptions(signals: readonly NodeJS.Signals[], sleep: (ms: number) => Promise<void>) {
+  let received: NodeJS.Signals | undefined;
+  const wake = new Set<() => void>();
+  const handler = (signal: NodeJS.Signals) => {
+    received = signal;
+    for (const resolve of wake) resolve();
+  };
+  for (const signal of signals) process.on(signal, handler);
+  return {
+    check(phase: string) {
+      if (received) throw new PhaseError(phase, `interrupted by ${received}`);
+    },
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          wake.delete(done);
+          resolve();
+        };
+        wake.add(done);
+        void sleep(ms).then(done);
+      }),
+    dispose() {
+      for (const signal of signals) process.off(signal, handler);
+    },
+  };
+}
 const iso = () => new Date().toISOString();
 
 /**
@@ -74,8 +107,17 @@ const iso = () => new Date().toISOString();
  * Blue-green is the steps [100] case; a provider without weighted traffic gets exactly that.
  */
 export async function runDeploy(deps: MachineDeps, version: string): Promise<DeployReport> {
+  const interrupt = interruptions(deps.interruptOn ?? ['SIGINT', 'SIGTERM'], deps.sleep ?? realSleep);
+  try {
+    return await deployWith(deps, version, interrupt);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnType<typeof interruptions>): Promise<DeployReport> {
   const { provider, ctx } = deps;
-  const sleep = deps.sleep ?? realSleep;
+  const sleep = interrupt.sleep;
   const report: DeployReport = {
     kind: 'deploy',
     project: ctx.project,
@@ -97,7 +139,9 @@ export async function runDeploy(deps: MachineDeps, version: string): Promise<Dep
     const start = Date.now();
     ctx.log(`[deploy] ${name}...`);
     try {
+      interrupt.check(name);
       const value = await work();
+      interrupt.check(name);
       report.phases.push({ phase: name, status: 'ok', startedAt, durationMs: Date.now() - start, detail: detail?.(value) });
       return value;
     } catch (error) {
@@ -154,7 +198,7 @@ export async function runDeploy(deps: MachineDeps, version: string): Promise<Dep
         await phase(`step ${index + 1}: ${step.weight}%`, async () => {
           await provider.setTraffic(ctx, stable, candidate, step.weight);
           report.traffic.push({ at: iso(), weight: step.weight });
-          await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at));
+          await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at), interrupt.check);
         });
       }
     }
@@ -169,7 +213,7 @@ export async function runDeploy(deps: MachineDeps, version: string): Promise<Dep
     try {
       await provider.rollback(ctx, stable, report.candidate);
       report.traffic.push({ at: iso(), weight: 0 });
-      const healthy = stable && ctx.env.url ? await checkPublicHealth(ctx, report).then(() => true, () => false) : true;
+      const healthy = stable ? await checkHealthAfterRollback(ctx, report, stable) : true;
       report.rollback = {
         to: stable?.version ?? null,
         failureSeenAt,
@@ -251,6 +295,7 @@ async function holdStep(
   stable: Release,
   candidate: Release,
   onBadMetric: (at: string) => void,
+  checkInterrupted: (phase: string) => void,
 ): Promise<void> {
   const { ctx, provider } = deps;
   if (step.pauseMs === 0) return;
@@ -266,6 +311,7 @@ async function holdStep(
     const remaining = step.pauseMs - (Date.now() - start);
     if (remaining <= 0 && verdict) break;
     await sleep(Math.max(0, Math.min(ctx.env.analysis.intervalMs, remaining)));
+    checkInterrupted(`step ${index}: ${step.weight}%`);
     const windowSeconds = Math.max(minWindow, Math.ceil((Date.now() - start) / 1000));
     verdict = await analyse(deps.query, target, stableTarget, ctx.env.metrics, ctx.env.analysis, windowSeconds);
     record.verdicts.push({ ...verdict, at: iso() });
@@ -293,6 +339,18 @@ async function checkPublicHealth(ctx: ProviderContext, report: DeployReport): Pr
   report.probes.push(...results.map((r) => ({ ...r, check: `${r.check} (public URL)` })));
   const failed = results.find((r) => !r.passed);
   if (failed) throw new Error(`${failed.check} at ${url}: ${failed.detail}`);
+}
+
+/** Health of the restored release: at the public URL when there is one, else at the release's own URL. */
+async function checkHealthAfterRollback(ctx: ProviderContext, report: DeployReport, stable: Release): Promise<boolean> {
+  const url = ctx.env.url ?? stable.url;
+  if (!url) {
+    report.probes.push({ check: 'health after rollback', url: '', passed: false, detail: 'no URL to check: set the environment url' });
+    return false;
+  }
+  const results = await waitHealthy(url, ctx.env.health.paths, ctx.env.health.timeoutMs);
+  report.probes.push(...results.map((r) => ({ ...r, check: `${r.check} (after rollback)` })));
+  return results.every((r) => r.passed);
 }
 
 function failureOf(error: unknown): { phase: string; reason: string } {
