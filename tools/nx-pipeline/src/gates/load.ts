@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import schema from './schema.json';
-import type { GatesConfig, ProjectGates } from './types';
+import type { GatesConfig, ProjectGates, SecurityGates } from './types';
 
 export const GATES_FILE = 'gates.json';
 
@@ -49,4 +49,17 @@ export function gatesForProject(config: GatesConfig, project: string): ProjectGa
     security: { ...config.defaults.security, ...overrides.security },
     perf: { ...config.defaults.perf, ...overrides.perf },
   };
+}
+
+/** Where the security gate's files live when gates.json does not say, and what it requires. */
+export const SECURITY_DEFAULTS: Required<Omit<SecurityGates, 'grade'>> = {
+  requiredScanners: ['bandit', 'semgrep', 'eslint-security', 'gitleaks', 'licences', 'sbom'],
+  licenceAllowList: 'security/licences.yaml',
+  suppressions: 'security/suppressions.yaml',
+  semgrepRules: 'security/semgrep',
+};
+
+/** A project's security gate with every optional setting resolved. */
+export function securityGates(gates: ProjectGates): Required<SecurityGates> {
+  return { ...SECURITY_DEFAULTS, ...gates.security };
 }

@@ -1,8 +1,34 @@
 export type SecurityGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
+/** Every scanner the scan executor knows; gates.json may require any of them. */
+export type ScannerName =
+  | 'bandit'
+  | 'semgrep'
+  | 'eslint-security'
+  | 'gitleaks'
+  | 'licences'
+  | 'sbom'
+  | 'pip-audit'
+  | 'npm-audit'
+  | 'osv-scanner'
+  | 'trivy';
+
+export interface SecurityGates {
+  /** Worst acceptable grade (see src/executors/scan/grade.ts for the rule). */
+  grade: SecurityGrade;
+  /** Scanners that must run where they apply; one that could not run fails the gate. */
+  requiredScanners?: ScannerName[];
+  /** Workspace-relative path of the licence allow-list. */
+  licenceAllowList?: string;
+  /** Workspace-relative path of the reviewed suppressions file. */
+  suppressions?: string;
+  /** Workspace-relative folder of the repository's semgrep rules. */
+  semgrepRules?: string;
+}
+
 export interface ProjectGates {
   coverage: { min: number };
-  security: { grade: SecurityGrade };
+  security: SecurityGates;
   perf: {
     p95Ms: number;
     p99Ms: number;

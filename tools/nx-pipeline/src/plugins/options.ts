@@ -2,6 +2,8 @@
 export interface PipelinePluginOptions {
   lintTargetName?: string;
   testTargetName?: string;
+  /** Name of the security scan target on Python and npm projects (default `scan`). */
+  scanTargetName?: string;
   /** The workspace's Python virtual environment, relative to the workspace root. */
   venv?: string;
   /** Name of the target inferred from a Containerfile or Dockerfile (default `docker`). */

@@ -44,10 +44,15 @@ describe('createNodesV2', () => {
 
   it('honours target names and the venv option', async () => {
     root = workspace({ 'svc/pyproject.toml': '[project]\nname = "svc"\n' });
-    const [[, result]] = await infer(['svc/pyproject.toml'], { lintTargetName: 'py-lint', testTargetName: 'py-test', venv: 'env' }, context(root));
+    const [[, result]] = await infer(
+      ['svc/pyproject.toml'],
+      { lintTargetName: 'py-lint', testTargetName: 'py-test', scanTargetName: 'py-scan', venv: 'env' },
+      context(root),
+    );
     const targets = result.projects?.['svc']?.targets ?? {};
-    expect(Object.keys(targets)).toEqual(['py-lint', 'py-test']);
+    expect(Object.keys(targets)).toEqual(['py-lint', 'py-test', 'py-scan']);
     expect(targets['py-test'].options).toEqual({ venv: 'env', reportsDirectory: 'reports/svc/py-test' });
+    expect(targets['py-scan'].options).toEqual({ venv: 'env', reportsDirectory: 'reports/svc/py-scan' });
   });
 
   it('names the file, line and fix when a pyproject.toml is malformed, and keeps the other projects', async () => {

@@ -4,13 +4,14 @@ import { containerKind } from './container';
 import { deployKind } from './deploy';
 import type { InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
+import { packageJsonKind } from './package-json';
 import { perfKind } from './perf';
 import { pythonKind } from './python';
 
 export type { PipelinePluginOptions } from './options';
 
 /** Every kind of project file the plugin infers from; each is one file in this folder. */
-export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind, containerKind, deployKind];
+export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind, containerKind, deployKind, packageJsonKind];
 
 const GLOB = KINDS.length === 1 ? KINDS[0].glob : `{${KINDS.map((kind) => kind.glob).join(',')}}`;
 

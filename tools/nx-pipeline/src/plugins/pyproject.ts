@@ -2,6 +2,7 @@ import type { TargetConfiguration } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { buildScanTarget } from './scan-target';
 
 export interface PyprojectSummary {
   /** `[project].name`, or undefined for a workspace root or other non-project pyproject.toml. */
@@ -49,6 +50,7 @@ function isPackageName(name: string): boolean {
 export interface PythonTargetOptions {
   lintTargetName: string;
   testTargetName: string;
+  scanTargetName: string;
   venv: string;
 }
 
@@ -91,5 +93,9 @@ export function buildPythonTargets(
         },
       },
     },
+    [options.scanTargetName]: buildScanTarget('python', reports(options.scanTargetName), {
+      venv: options.venv,
+      lockfileInputs: pythonInputs,
+    }),
   };
 }

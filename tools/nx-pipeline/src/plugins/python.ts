@@ -15,6 +15,7 @@ function pythonOptions(options: PipelinePluginOptions): PythonTargetOptions {
   return {
     lintTargetName: options.lintTargetName ?? 'lint',
     testTargetName: options.testTargetName ?? 'test',
+    scanTargetName: options.scanTargetName ?? 'scan',
     venv: options.venv ?? '.venv',
   };
 }

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { FIXTURE_PYPROJECT, pythonWorkspace } from '../../testing/python-workspace';
 import lintExecutor from './executor';
 
@@ -28,5 +29,26 @@ describe('lint executor (real ruff and mypy runs)', () => {
     const ws = pythonWorkspace({ 'pyproject.toml': FIXTURE_PYPROJECT });
     root = ws.root;
     await expect(lintExecutor({ paths: ['lib'] }, ws.context)).resolves.toEqual({ success: false });
+  });
+});
+
+describe('lint executor gate result', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes a failing lint GateResult naming the check that failed', async () => {
+    const ws = pythonWorkspace({ 'pyproject.toml': FIXTURE_PYPROJECT, 'src/calc/__init__.py': 'import os\n\n\n' + CLEAN });
+    root = ws.root;
+    await expect(lintExecutor({ typecheck: false }, ws.context)).resolves.toEqual({ success: false });
+    const [result] = JSON.parse(readFileSync(join(root, 'reports/apps/fixture/lint/gate-results.json'), 'utf8'));
+    expect(result).toEqual({
+      project: 'fixture',
+      gate: 'lint',
+      measured: 1,
+      threshold: 0,
+      passed: false,
+      report: 'reports/apps/fixture/lint',
+      reason: expect.stringContaining('ruff check reported errors'),
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GateResult } from '../../gates/types';
 import { formatCommand, runTool, type ToolResult } from '../../process/run';
+import { writeGateResults } from '../../reports/gate-results';
 import { requireVenvTool, SETUP_FIX } from '../../python/venv';
 import { projectOf } from '../context';
 import { buildLintCommands } from './commands';
@@ -44,5 +46,16 @@ export default async function lintExecutor(
   const failed = results.filter((result) => result.exitCode !== 0);
   const summary = results.map((r) => `${r.label} ${r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`}`);
   (failed.length ? logger.error : logger.info)(`lint ${name}: ${summary.join(', ')}`);
+  const gate: GateResult = {
+    project: name,
+    gate: 'lint',
+    // Failing checks out of ruff check, ruff format and mypy; each lists its errors above.
+    measured: failed.length,
+    threshold: 0,
+    passed: failed.length === 0,
+    report: reportsDirectory,
+  };
+  if (failed.length) gate.reason = `${failed.map((r) => r.label).join(', ')} reported errors (listed above); run with fix: true for what ruff can fix`;
+  writeGateResults(join(context.root, reportsDirectory), [gate]);
   return { success: failed.length === 0 };
 }

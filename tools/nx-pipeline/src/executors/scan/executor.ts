@@ -1,0 +1,104 @@
+import { logger, readJsonFile, type ExecutorContext } from '@nx/devkit';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { gatesForProject, loadGates, securityGates } from '../../gates/load';
+import type { ScannerName } from '../../gates/types';
+import { formatGateLine, writeGateResults } from '../../reports/gate-results';
+import { projectOf } from '../context';
+import { countBySeverity, sortFindings } from './findings';
+import { gradeOf } from './grade';
+import { loadLicencePolicy } from './licences';
+import { exportPythonRequirements } from './python-dependencies';
+import { SCAN_REPORTS, scanGateResults, writeScanReports, type ScanSummary } from './report';
+import { runScanner, type ScannerRun } from './run-scanners';
+import { scannersFor } from './scanners';
+import type { ProjectKind, ScanContext } from './scanners/types';
+import { applySuppressions, loadSuppressions } from './suppressions';
+import type { ScanExecutorSchema } from './schema';
+
+export const DEFAULT_EXCLUDE = ['**/__fixtures__/**', '**/node_modules/**', '**/.venv/**'];
+
+function detectKind(workspaceRoot: string, projectRoot: string): ProjectKind {
+  if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) return 'python';
+  if (existsSync(join(workspaceRoot, projectRoot, 'package.json'))) return 'npm';
+  throw new Error(`scan: ${projectRoot} has neither pyproject.toml nor package.json; set \`kind\` (python or npm) in the target options.`);
+}
+
+export default async function scanExecutor(options: ScanExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+  const { name, root } = projectOf(context);
+  const workspaceRoot = context.root;
+  // Configuration first: a broken gates file, allow-list or suppressions file fails before any tool runs.
+  const gates = securityGates(gatesForProject(loadGates(workspaceRoot, options.gatesFile), name));
+  const licencePolicy = loadLicencePolicy(workspaceRoot, gates.licenceAllowList);
+  const suppressions = loadSuppressions(workspaceRoot, gates.suppressions);
+  const kind = options.kind ?? detectKind(workspaceRoot, root);
+
+  const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'scan');
+  const reports = join(workspaceRoot, reportsDirectory);
+  const rawDir = join(reports, 'raw');
+  rmSync(reports, { recursive: true, force: true });
+  mkdirSync(rawDir, { recursive: true });
+
+  const venv = options.venv ?? '.venv';
+  const today = new Date();
+  const base: Omit<ScanContext, 'pythonRequirements'> = {
+    workspaceRoot,
+    projectRoot: root,
+    projectName: name,
+    kind,
+    venv: isAbsolute(venv) ? venv : join(workspaceRoot, venv),
+    binDir: join(workspaceRoot, '.cache', 'bin'),
+    rawDir,
+    semgrepRules: join(workspaceRoot, gates.semgrepRules),
+    exclude: options.exclude ?? DEFAULT_EXCLUDE,
+    licencePolicy,
+    today,
+    packageName: kind === 'npm' ? readJsonFile<{ name?: string }>(join(workspaceRoot, root, 'package.json')).name : undefined,
+  };
+
+  const applicable = scannersFor(kind);
+  const selected = options.scanners ? applicable.filter((s) => options.scanners?.includes(s.name)) : applicable;
+  const needsDependencies = selected.some((s) => ['licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy'].includes(s.name));
+  const scanContext: ScanContext = {
+    ...base,
+    pythonRequirements: kind === 'python' && needsDependencies ? exportPythonRequirements(base) : undefined,
+  };
+
+  const runs: ScannerRun[] = [];
+  for (const scanner of applicable) {
+    if (!selected.includes(scanner)) {
+      runs.push({ scanner: scanner.name, category: scanner.category, status: 'not-run', reason: 'not selected by the target\'s `scanners` option', findings: [], durationMs: 0 });
+      continue;
+    }
+    const run = await runScanner(scanner, scanContext, (line) => logger.info(line));
+    const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : `${run.status === 'incomplete' ? 'incomplete' : 'not run'}: ${run.reason}`;
+    logger.info(`  ${run.scanner}: ${outcome} (${(run.durationMs / 1000).toFixed(1)} s)`);
+    runs.push(run);
+  }
+
+  const { findings, expired } = applySuppressions(runs.flatMap((run) => run.findings), suppressions, today);
+  const byFingerprint = new Map(findings.map((f) => [`${f.tool}\u0000${f.fingerprint}`, f]));
+  for (const run of runs) run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
+  for (const entry of expired) {
+    logger.warn(`scan ${name}: the suppression of ${entry.tool} ${entry.ruleId}${entry.path ? ` in ${entry.path}` : ''} expired on ${entry.expires}; its findings count again. Fix them or renew the entry in ${gates.suppressions}.`);
+  }
+
+  const counts = countBySeverity(findings);
+  const required = new Set<ScannerName>(gates.requiredScanners);
+  const summary: ScanSummary = {
+    project: name,
+    grade: gradeOf(counts),
+    threshold: gates.grade,
+    counts,
+    suppressed: findings.filter((f) => f.suppressed).length,
+    scanners: runs.map((run) => ({ ...run, findings: run.findings.length, required: required.has(run.scanner) })),
+    expiredSuppressions: expired,
+    findings: sortFindings(findings),
+  };
+  const reportPath = join(reportsDirectory, SCAN_REPORTS.markdown);
+  const results = scanGateResults(summary, gates, reportPath);
+  writeScanReports(reports, summary, runs, results);
+  writeGateResults(reports, results);
+  for (const result of results) (result.passed ? logger.info : logger.error)(formatGateLine(result));
+  return { success: results.every((r) => r.passed) };
+}

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ToolCommand } from '../../process/run';
+import { readPyproject } from '../../plugins/pyproject';
+import { locateTool } from './scanners/locate';
+import type { ScanContext } from './scanners/types';
+
+/** uv's argv that pins one workspace member's shipped dependencies (with hashes) into a requirements file. Pure. */
+export function uvExportCommand(uv: string, workspaceRoot: string, distribution: string, outputFile: string): ToolCommand {
+  return {
+    label: 'uv export',
+    command: uv,
+    args: ['export', '--package', distribution, '--frozen', '--no-dev', '--no-emit-workspace', '--format', 'requirements-txt', '--output-file', outputFile, '--quiet'],
+    cwd: workspaceRoot,
+    env: { UV_PYTHON_DOWNLOADS: 'never' },
+  };
+}
+
+export interface RequirementPin {
+  name: string;
+  version: string;
+  /** PEP 508 environment marker, e.g. `python_full_version < '3.11.3'`. */
+  marker?: string;
+}
+
+/** `name==version` pins (with their markers) from a requirements file; hash lines and comments skipped. */
+export function parseRequirements(text: string): RequirementPin[] {
+  const pins: RequirementPin[] = [];
+  for (const line of text.split('\n')) {
+    const [spec, marker] = line.trim().replace(/\\$/, '').split(';', 2);
+    const [requirement, version] = spec.trim().split('==');
+    const name = requirement.replace(/\[[^\]]*\]$/, '');
+    if (!version || !/^[A-Za-z0-9][\w.-]*$/.test(name)) continue;
+    pins.push({ name, version: version.trim(), ...(marker?.trim() ? { marker: marker.trim() } : {}) });
+  }
+  return pins;
+}
+
+/** Evaluates each marker for the workspace's interpreter with `packaging` (what pip itself uses). */
+const MARKER_SCRIPT = 'import json,sys\nfrom packaging.markers import Marker\nprint(json.dumps([Marker(m).evaluate() for m in json.load(sys.stdin)]))';
+
+/**
+ * The pins that apply to the workspace's interpreter: uv exports a universal list, and a pin whose
+ * marker excludes this Python (async-timeout on 3.11.3+) is neither installed nor shipped.
+ */
+function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[] | { unavailable: string } {
+  const markers = pins.filter((p) => p.marker).map((p) => p.marker as string);
+  if (markers.length === 0) return pins;
+  const result = spawnSync(python, ['-c', MARKER_SCRIPT], { input: JSON.stringify(markers), encoding: 'utf8' });
+  if (result.status !== 0) {
+    return { unavailable: `could not evaluate the requirements' environment markers with ${python}: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}` };
+  }
+  const verdicts = JSON.parse(result.stdout) as boolean[];
+  let next = 0;
+  return pins.filter((p) => (p.marker ? verdicts[next++] : true));
+}
+
+/**
+ * The project's shipped dependencies from the workspace's one uv.lock, for the dependency scanners
+ * (licences, SBOM, advisories). A project outside the uv workspace has none to export: the reason
+ * says so, and those scanners report "not run" with it.
+ */
+export function exportPythonRequirements(context: Omit<ScanContext, 'pythonRequirements'>): ScanContext['pythonRequirements'] {
+  const { name } = readPyproject(context.workspaceRoot, join(context.projectRoot, 'pyproject.toml'));
+  if (!name) return { unavailable: `${context.projectRoot}/pyproject.toml has no [project].name` };
+  const uv = process.env['UV'] ?? locateTool('uv', [join(context.venv, 'bin')]);
+  if (!uv) return { unavailable: 'uv is not installed: run `npm run setup`' };
+  const file = join(context.rawDir, 'requirements.txt');
+  const command = uvExportCommand(uv, context.workspaceRoot, name, file);
+  const result = spawnSync(command.command, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env }, encoding: 'utf8' });
+  if (result.status !== 0) {
+    const why = (result.stderr || result.error?.message || '').trim().split('\n').slice(-2).join(' ');
+    return { unavailable: `\`uv export --package ${name}\` failed (is the project a member of the uv workspace, and is uv.lock current?): ${why}` };
+  }
+  const packages = applicablePins(join(context.venv, 'bin', 'python'), parseRequirements(readFileSync(file, 'utf8')));
+  if ('unavailable' in packages) return packages;
+  return { file, packages: packages.map(({ name: pin, version }) => ({ name: pin, version })) };
+}

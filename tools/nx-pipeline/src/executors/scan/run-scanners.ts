@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { ScannerName } from '../../gates/types';
+import { captureTool } from '../../process/capture';
+import { formatCommand } from '../../process/run';
+import type { Finding } from './findings';
+import type { AnyScanner, ScanContext, ScannerCategory } from './scanners/types';
+
+/** What happened to one scanner in one scan. */
+export interface ScannerRun {
+  scanner: ScannerName;
+  category: ScannerCategory;
+  /** ran: it checked everything; incomplete: it ran but could not check everything; not-run: it did not run. */
+  status: 'ran' | 'incomplete' | 'not-run';
+  reason?: string;
+  summary?: string;
+  findings: Finding[];
+  durationMs: number;
+  /** Workspace-relative path of the tool's own output, when it wrote one. */
+  output?: string;
+}
+
+const INSTALL_FIX = 'Run `npm run setup` to install the scanners.';
+
+/**
+ * Runs one adapter and turns every way it can end into a ScannerRun. A tool that is missing,
+ * exits with an unexpected code, writes no output or writes output it cannot parse is "not run",
+ * with the reason: never a clean result.
+ */
+export async function runScanner(scanner: AnyScanner, context: ScanContext, log: (line: string) => void): Promise<ScannerRun> {
+  const started = Date.now();
+  const base = { scanner: scanner.name, category: scanner.category };
+  const finish = (run: Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'>): ScannerRun => ({ ...base, ...run, durationMs: Date.now() - started });
+
+  if ('inProcess' in scanner) {
+    const parsed = scanner.inProcess(context);
+    return 'notRun' in parsed ? finish({ status: 'not-run', reason: parsed.notRun, findings: [] }) : finish(fromParsed(parsed));
+  }
+
+  const invocation = scanner.invocation(context);
+  if ('notRun' in invocation) return finish({ status: 'not-run', reason: invocation.notRun, findings: [] });
+
+  log(`> ${invocation.command.label}: ${formatCommand(invocation.command)}`);
+  const result = await captureTool(invocation.command, INSTALL_FIX, invocation.stdout ? invocation.outputFile : undefined);
+  const output = relative(context.workspaceRoot, invocation.outputFile);
+  if (!invocation.okExitCodes.includes(result.exitCode)) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return finish({ status: 'not-run', reason: `${invocation.command.label} ${how}${result.stderrTail ? `: ${result.stderrTail}` : ''}`, findings: [], output });
+  }
+  if (!existsSync(invocation.outputFile)) {
+    return finish({ status: 'not-run', reason: `${invocation.command.label} wrote no report at ${output}`, findings: [] });
+  }
+  let parsed;
+  try {
+    parsed = scanner.parse(readFileSync(invocation.outputFile, 'utf8'), context);
+  } catch (error) {
+    return finish({ status: 'not-run', reason: `could not read ${invocation.command.label}'s report ${output}: ${(error as Error).message}`, findings: [], output });
+  }
+  if ('notRun' in parsed) return finish({ status: 'not-run', reason: parsed.notRun, findings: [], output });
+  return finish({ ...fromParsed(parsed), output });
+}
+
+function fromParsed(parsed: { findings: Finding[]; incomplete?: string; summary?: string }): Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'> {
+  return parsed.incomplete
+    ? { status: 'incomplete', reason: parsed.incomplete, findings: parsed.findings, summary: parsed.summary }
+    : { status: 'ran', findings: parsed.findings, summary: parsed.summary };
+}

@@ -1,0 +1,70 @@
+import type { ScannerName } from '../../../gates/types';
+import type { ToolCommand } from '../../../process/run';
+import type { Finding } from '../findings';
+import type { LicencePolicy } from '../licences';
+
+export type ProjectKind = 'python' | 'npm';
+
+export type ScannerCategory = 'static analysis' | 'secrets' | 'licences' | 'sbom' | 'vulnerabilities';
+
+/** Everything an adapter may need; adapters hold no state of their own. */
+export interface ScanContext {
+  workspaceRoot: string;
+  /** Workspace-relative. */
+  projectRoot: string;
+  projectName: string;
+  kind: ProjectKind;
+  /** Absolute path of the Python virtual environment (bandit, pip-audit, pip-licenses, cyclonedx-py). */
+  venv: string;
+  /** Absolute folder where setup.d/30-scanners.sh installs semgrep and gitleaks. */
+  binDir: string;
+  /** Absolute folder for the tools' raw outputs (beside the merged reports). */
+  rawDir: string;
+  /** Absolute folder of the repository's semgrep rules. */
+  semgrepRules: string;
+  /** Workspace-relative globs left out of every scan. */
+  exclude: string[];
+  licencePolicy: LicencePolicy;
+  /** For Python projects: the project's pinned dependencies (uv export), or why there are none. */
+  pythonRequirements?: { file: string; packages: Array<{ name: string; version: string }> } | { unavailable: string };
+  /** For npm projects: the package name in package.json. */
+  packageName?: string;
+  today: Date;
+}
+
+/** How an adapter runs its tool, or why it cannot run here (then the report says "not run: <reason>"). */
+export type Invocation =
+  | {
+      command: ToolCommand;
+      /** The file the tool's machine-readable output lands in (captured from stdout when `stdout` is set). */
+      outputFile: string;
+      stdout?: boolean;
+      /** Exit codes that mean "ran; findings (if any) are in the output". */
+      okExitCodes: readonly number[];
+    }
+  | { notRun: string };
+
+/**
+ * What an adapter read from its output. `incomplete` says the tool ran but could not check
+ * everything (an advisory source that did not answer): such a scanner never counts as clean.
+ */
+export type Parsed = { findings: Finding[]; incomplete?: string; summary?: string } | { notRun: string };
+
+/** One scanner behind one interface: argv from the context, Findings from the output. */
+export interface Scanner {
+  name: ScannerName;
+  category: ScannerCategory;
+  appliesTo: readonly ProjectKind[];
+  invocation(context: ScanContext): Invocation;
+  parse(output: string, context: ScanContext): Parsed;
+}
+
+/** Adapters that check everything in-process (no external tool) implement this instead. */
+export interface InProcessScanner {
+  name: ScannerName;
+  category: ScannerCategory;
+  appliesTo: readonly ProjectKind[];
+  inProcess(context: ScanContext): Parsed;
+}
+
+export type AnyScanner = Scanner | InProcessScanner;

@@ -1,0 +1,12 @@
+import type { ScannerName } from '../../gates/types';
+
+export interface ScanExecutorSchema {
+  /** python or npm; detected from the project's pyproject.toml / package.json when absent. */
+  kind?: 'python' | 'npm';
+  /** Run only these scanners (the others are reported as not selected). */
+  scanners?: ScannerName[];
+  exclude?: string[];
+  venv?: string;
+  reportsDirectory?: string;
+  gatesFile?: string;
+}

@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { packageJsonKind } from './package-json';
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-pkg-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+describe('package-json inference kind', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('adds a scan target to npm-workspace projects only: not the root, not Python projects, not stray package.json files', async () => {
+    root = workspace({
+      'package.json': JSON.stringify({ name: 'root', workspaces: ['apps/*', 'tools/*'] }),
+      'apps/web/package.json': JSON.stringify({ name: '@acme/web' }),
+      'tools/pyish/package.json': JSON.stringify({ name: 'pyish' }),
+      'tools/pyish/pyproject.toml': '[project]\nname = "pyish"\n',
+      'tools/web/src/__fixtures__/thing/package.json': JSON.stringify({ name: 'fixture' }),
+    });
+    const files = ['package.json', 'apps/web/package.json', 'tools/pyish/package.json', 'tools/web/src/__fixtures__/thing/package.json'];
+    const results = await packageJsonKind.createNodes(files, {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const withProjects = results.filter(([, result]) => result.projects && Object.keys(result.projects).length > 0);
+    expect(withProjects.map(([file]) => file)).toEqual(['apps/web/package.json']);
+    expect(withProjects[0][1]).toMatchSnapshot();
+  });
+
+  it('honours scanTargetName', async () => {
+    root = workspace({
+      'package.json': JSON.stringify({ name: 'root', workspaces: { packages: ['libs/*'] } }),
+      'libs/ui/package.json': JSON.stringify({ name: '@acme/ui' }),
+    });
+    const [[, result]] = await packageJsonKind.createNodes(['libs/ui/package.json'], { scanTargetName: 'security' }, { workspaceRoot: root, nxJsonConfiguration: {} });
+    expect(Object.keys(result.projects?.['libs/ui']?.targets ?? {})).toEqual(['security']);
+    expect(result.projects?.['libs/ui']?.targets?.['security'].options).toEqual({ reportsDirectory: 'reports/libs/ui/security' });
+  });
+});

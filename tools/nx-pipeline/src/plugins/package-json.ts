@@ -1,0 +1,60 @@
+import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { minimatch } from 'minimatch';
+import { InferenceCache, type InferenceKind } from './kind';
+import { buildScanTarget } from './scan-target';
+
+/** The npm workspace globs of the root package.json (`workspaces` as an array or as `{ packages }`). */
+function workspaceGlobs(workspaceRoot: string): string[] {
+  const path = join(workspaceRoot, 'package.json');
+  if (!existsSync(path)) return [];
+  const root = JSON.parse(readFileSync(path, 'utf8')) as { workspaces?: string[] | { packages?: string[] } };
+  const workspaces = root.workspaces;
+  return Array.isArray(workspaces) ? workspaces : (workspaces?.packages ?? []);
+}
+
+/**
+ * A `scan` target on every npm-workspace project (apps/*, libs/*, tools/* with a package.json).
+ * The project itself comes from Nx's own package.json inference; this kind only adds the target.
+ * Skipped: the root package.json, folders outside the workspaces globs, and Python projects
+ * (a pyproject.toml beside the package.json), whose scan comes from the python kind.
+ */
+export const packageJsonKind: InferenceKind = {
+  name: 'package-json',
+  glob: '**/package.json',
+  async createNodes(files, options, context) {
+    const globs = workspaceGlobs(context.workspaceRoot);
+    const scanTargetName = options.scanTargetName ?? 'scan';
+    const cache = new InferenceCache<Record<string, TargetConfiguration>>('package-json', { scanTargetName });
+    try {
+      return await createNodesFromFiles(
+        (file, _o, ctx) => createScanTarget(file, globs, scanTargetName, ctx, cache),
+        files.filter((file) => file !== 'package.json'),
+        options,
+        context,
+      );
+    } finally {
+      cache.save();
+    }
+  },
+};
+
+function createScanTarget(
+  file: string,
+  globs: readonly string[],
+  scanTargetName: string,
+  context: CreateNodesContextV2,
+  cache: InferenceCache<Record<string, TargetConfiguration>>,
+): CreateNodesResult {
+  const projectRoot = dirname(file);
+  if (!globs.some((glob) => minimatch(projectRoot, glob))) return {};
+  if (existsSync(join(context.workspaceRoot, projectRoot, 'pyproject.toml'))) return {};
+  const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot, ...globs]);
+  const targets = cache.get(hash, () => ({
+    [scanTargetName]: buildScanTarget('npm', `reports/${projectRoot}/${scanTargetName}`, {
+      lockfileInputs: ['{workspaceRoot}/package-lock.json'],
+    }),
+  }));
+  return { projects: { [projectRoot]: { root: projectRoot, targets } } };
+}

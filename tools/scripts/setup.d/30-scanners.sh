@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Security scanners the `scan` target runs that do not belong in the product's Python environment:
+#   - semgrep, pinned, in its own uv tool environment (it pins click, pydantic and opentelemetry
+#     below what the backend uses, so it cannot share .venv);
+#   - gitleaks, pinned, built with `go install` from the Go module proxy.
+# Both land in .cache/bin, where the scan executor looks for them. Quiet when both are present.
+# bandit, pip-audit, pip-licenses and cyclonedx-py come from the root pyproject's dev group (.venv).
+set -euo pipefail
+
+SEMGREP_VERSION=1.185.0
+GITLEAKS_VERSION=v8.30.1
+
+root=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+bin="$root/.cache/bin"
+mkdir -p "$bin"
+say() { printf '[setup:scanners] %s\n' "$*"; }
+die() { printf '[setup:scanners] error: %s\n' "$*" >&2; exit 1; }
+
+# -- semgrep ---------------------------------------------------------------------------------------
+# uv's receipt names the installed version; `semgrep --version` would phone home for an update check.
+if [ ! -x "$bin/semgrep" ] || ! grep -qF "specifier = \"==$SEMGREP_VERSION\"" "$root/.cache/uv-tools/semgrep/uv-receipt.toml" 2>/dev/null; then
+  UV=${UV:-$(command -v uv || true)}
+  [ -n "$UV" ] || die "uv is not installed; run \`npm run setup\` (it installs uv first)."
+  say "installing semgrep $SEMGREP_VERSION (uv tool, isolated from .venv)..."
+  UV_TOOL_DIR="$root/.cache/uv-tools" UV_TOOL_BIN_DIR="$bin" UV_PYTHON_DOWNLOADS=never \
+    "$UV" tool install --quiet --force ${PYTHON:+--python "$PYTHON"} "semgrep==$SEMGREP_VERSION" \
+    || die "could not install semgrep $SEMGREP_VERSION from PyPI. Check that PyPI (or your pip mirror) is reachable."
+fi
+
+# -- gitleaks --------------------------------------------------------------------------------------
+# `go install` leaves gitleaks' version string unset, so a stamp beside the binary records it.
+if [ ! -x "$bin/gitleaks" ] || [ "$(cat "$bin/.gitleaks-version" 2>/dev/null)" != "$GITLEAKS_VERSION" ]; then
+  command -v go >/dev/null || die "go is not installed; the secrets scan builds gitleaks with it. Install Go 1.23+ (apt-get install golang-go), then run this again."
+  say "building gitleaks $GITLEAKS_VERSION (go install)..."
+  GOBIN="$bin" GOFLAGS=-mod=mod go install -ldflags "-X github.com/zricethezav/gitleaks/v8/version.Version=$GITLEAKS_VERSION" "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION" \
+    || die "go install github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION failed. Check that the Go module proxy (GOPROXY) is reachable."
+  echo "$GITLEAKS_VERSION" > "$bin/.gitleaks-version"
+fi
