@@ -4,21 +4,24 @@
 # pinned to one core, and each load generator in turn to the other (wrk -t1, Node's one thread,
 # k6 with GOMAXPROCS=1). Closed loop with the same connection count, the only mode wrk has.
 #
-#   bash bench/perf-engine.sh [--connections 16] [--duration 5]
+#   bash bench/perf-engine.sh [--connections 16] [--duration 5] [--rounds 3]
 #
-# Prints req/s, p50 and p99 per tool and the ratios to wrk. Goals for the built-in engine:
-# req/s >= 70 % of wrk's, p99 within 20 % of wrk's. Then one open-model run of the built-in
-# engine at half of its own closed-loop rate, to show it keeps the schedule (sent on time, latency from the
-# scheduled time). k6 is skipped with a note when it is not installed (npm run setup builds it).
+# Prints req/s, p50 and p99 per tool (its median round) and the ratios to wrk. Goals for the
+# built-in engine: req/s >= 70 % of wrk's, p99 within 20 % of wrk's. Then one open-model run of
+# the built-in engine at half of its own closed-loop rate, to show it keeps the schedule (sent on
+# time, latency from the scheduled time). k6 is skipped with a note when it is not installed
+# (npm run setup builds it).
 set -euo pipefail
 
 connections=16
 duration=5
+rounds=3
 while [ $# -gt 0 ]; do
   case $1 in
     --connections) connections=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/perf-engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,19 +52,10 @@ for _ in $(seq 1 100); do grep -q 'listening on' "$work/server.log" 2>/dev/null 
 port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/server.log")
 [ -n "$port" ] || { cat "$work/server.log" >&2; echo "bench/perf-engine.sh: the fixture server did not start" >&2; exit 1; }
 url="http://127.0.0.1:$port/static"
-say "endpoint $url, $connections connections, ${duration}s per tool, load average $(cut -d' ' -f1 /proc/loadavg)"
+say "endpoint $url, $connections connections, ${duration}s per tool and round, load average $(cut -d' ' -f1 /proc/loadavg)"
 
 # wrk's latency lines: "     99%    1.23ms" (units us, ms or s) -> milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 }; printf "%.3f", v }'; }
-
-"${pin_client[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" > "$work/wrk.txt"
-wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
-wrk_p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk.txt" | to_ms)
-wrk_p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt" | to_ms)
-
-node_json=$("${pin_client[@]}" node -r @swc-node/register bench/perf-engine.node.ts closed "$url" "$connections" "$duration")
-json() { node -e "const d = JSON.parse(process.argv[1]); console.log(Number(d[process.argv[2]]).toFixed(process.argv[3] ?? 3))" "$1" "$2" "${3:-3}"; }
-node_rps=$(json "$node_json" rps 2); node_p50=$(json "$node_json" p50Ms); node_p99=$(json "$node_json" p99Ms)
 
 k6_bin=$(ls "$root/.cache/bin/k6" 2>/dev/null || command -v k6 || true)
 if [ -n "$k6_bin" ]; then
@@ -70,12 +64,33 @@ import http from 'k6/http';
 export const options = { discardResponseBodies: true, vus: $connections, duration: '${duration}s', summaryTrendStats: ['p(50)', 'p(99)'] };
 export default function () { http.get('$url'); }
 JS
-  GOMAXPROCS=1 "${pin_client[@]}" "$k6_bin" run --quiet --no-usage-report --summary-export "$work/k6.json" "$work/k6.js" > "$work/k6.txt" 2>&1 \
-    || { cat "$work/k6.txt" >&2; echo "bench/perf-engine.sh: k6 failed (above)" >&2; exit 1; }
-  k6_rps=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_reqs.rate.toFixed(2))")
-  k6_p50=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_req_duration['p(50)'].toFixed(3))")
-  k6_p99=$(node -e "const m = require('$work/k6.json').metrics; console.log(m.http_req_duration['p(99)'].toFixed(3))")
 fi
+json() { node -e "const d = JSON.parse(process.argv[1]); console.log(Number(d[process.argv[2]]).toFixed(process.argv[3] ?? 3))" "$1" "$2" "${3:-3}"; }
+
+# Rounds interleave the tools, so a burst of load from elsewhere on the machine hits all of them;
+# each tool's median round is reported.
+: > "$work/wrk.tsv"; : > "$work/node.tsv"; : > "$work/k6.tsv"
+for round in $(seq 1 "$rounds"); do
+  say "round $round of $rounds"
+  "${pin_client[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" > "$work/wrk.txt"
+  printf '%s\t%s\t%s\n' "$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")" \
+    "$(awk '$1 == "50%" { print $2 }' "$work/wrk.txt" | to_ms)" "$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt" | to_ms)" >> "$work/wrk.tsv"
+
+  node_json=$("${pin_client[@]}" node -r @swc-node/register bench/perf-engine.node.ts closed "$url" "$connections" "$duration")
+  printf '%s\t%s\t%s\n' "$(json "$node_json" rps 2)" "$(json "$node_json" p50Ms)" "$(json "$node_json" p99Ms)" >> "$work/node.tsv"
+
+  if [ -n "$k6_bin" ]; then
+    GOMAXPROCS=1 "${pin_client[@]}" "$k6_bin" run --quiet --no-usage-report --summary-export "$work/k6.json" "$work/k6.js" > "$work/k6.txt" 2>&1 \
+      || { cat "$work/k6.txt" >&2; echo "bench/perf-engine.sh: k6 failed (above)" >&2; exit 1; }
+    node -e "const m = require('$work/k6.json').metrics; console.log([m.http_reqs.rate.toFixed(2), m.http_req_duration['p(50)'].toFixed(3), m.http_req_duration['p(99)'].toFixed(3)].join('\t'))" >> "$work/k6.tsv"
+  fi
+done
+
+# The round with the median req/s: "rps p50 p99".
+median() { sort -t$'\t' -k1,1g "$1" | awk -v n="$rounds" 'NR == int((n + 1) / 2) { print $1, $2, $3 }'; }
+read -r wrk_rps wrk_p50 wrk_p99 < <(median "$work/wrk.tsv")
+read -r node_rps node_p50 node_p99 < <(median "$work/node.tsv")
+if [ -n "$k6_bin" ]; then read -r k6_rps k6_p50 k6_p99 < <(median "$work/k6.tsv"); fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '\n%-22s %12s %10s %10s %12s %12s\n' tool 'req/s' 'p50 ms' 'p99 ms' 'req/s ratio' 'p99 ratio'

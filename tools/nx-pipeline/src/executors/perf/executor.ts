@@ -77,8 +77,9 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
       else if (spec.warmup) logger.info(`perf ${name}: no warm-up: the ${engine.name} engine runs the file's own flows, which only it understands`);
     }
     logger.info(`perf ${name}: profile "${profile}" for ${plannedS}s with the ${engine.name} engine against ${target}`);
-    // Every run is bounded: the planned length, then the request timeout and a margin to drain.
-    const deadline = setTimeout(() => controller.abort(), (plannedS + scenario.timeoutS + DRAIN_MARGIN_S) * 1000);
+    // Every run is bounded: the planned length, then the request timeout and a margin to drain,
+    // plus the time an external engine needs to start.
+    const deadline = setTimeout(() => controller.abort(), (plannedS + scenario.timeoutS + DRAIN_MARGIN_S + (engine.overheadS ?? 0)) * 1000);
     try {
       outcome = await engine.run({
         scenario: { ...scenario, target },

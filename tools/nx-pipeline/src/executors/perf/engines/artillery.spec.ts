@@ -14,7 +14,7 @@ const window = (period: number, ok: number, failed: number, p95: number): Artill
 });
 const REPORT: ArtilleryReport = {
   aggregate: {
-    counters: { 'http.codes.200': 290, 'http.codes.503': 6, 'errors.ETIMEDOUT': 4, 'http.requests': 300 },
+    counters: { 'http.codes.200': 290, 'http.codes.503': 6, 'errors.ETIMEDOUT': 4, 'http.requests': 300, 'vusers.created': 150 },
     summaries: {
       'http.response_time': { min: 2, max: 900, count: 296, mean: 40, p50: 20, median: 20, p75: 30, p90: 80, p95: 120, p99: 400, p999: 880 },
       'plugins.metrics-by-endpoint.response_time./chat': { min: 5, max: 900, count: 200, mean: 50, p50: 30, median: 30, p75: 40, p90: 100, p95: 150, p99: 420, p999: 890 },
@@ -29,7 +29,8 @@ describe('artillery engine', () => {
     expect(summary.totals).toMatchObject({ count: 300, errors: 10, p50Ms: 20, p95Ms: 120, p99Ms: 400, maxMs: 900, throughputRps: 14.5, statuses: { '200': 290, '503': 6, none: 4 } });
     expect(summary.totals.errorRate).toBeCloseTo(10 / 300);
     expect(summary.totals.errorKinds).toEqual({ 'HTTP 503': 6, ETIMEDOUT: 4 });
-    expect(summary.offeredRps).toBe(15);
+    // 15 users per second, two requests each.
+    expect(summary.offeredRps).toBe(30);
     expect(summary.timeline.map((p) => [p.second, p.count, p.errors, p.p95Ms])).toEqual([
       [0, 100, 5, 100],
       [10, 196, 1, 130],

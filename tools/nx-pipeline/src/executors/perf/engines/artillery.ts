@@ -94,9 +94,13 @@ export function artillerySummary(report: ArtilleryReport, phases: readonly Phase
   });
   const endpoints = Object.keys(report.aggregate.summaries ?? {}).filter((key) => key.startsWith(BY_ENDPOINT));
   const rt = report.aggregate.summaries?.[RESPONSE_TIME];
+  // Phases schedule virtual users; a flow may send several requests. The offered request rate is
+  // the arrival rate times the requests each user sent.
+  const users = report.aggregate.counters?.['vusers.created'] ?? 0;
+  const perUser = users > 0 ? (report.aggregate.counters?.['http.requests'] ?? users) / users : 1;
   return {
     durationS: phases.reduce((s, p) => s + p.durationS, 0),
-    offeredRps: activeS > 0 ? Math.round((offered / activeS) * 100) / 100 : 0,
+    offeredRps: activeS > 0 ? Math.round(((offered * perUser) / activeS) * 100) / 100 : 0,
     totals,
     phases: [],
     requests:
@@ -129,6 +133,8 @@ export function artillerySummary(report: ArtilleryReport, phases: readonly Phase
  */
 export const artilleryEngine: Engine = {
   name: 'artillery',
+  // Artillery loads its plugins and engines before the first phase: many seconds on a busy machine.
+  overheadS: 60,
   unavailable: (workspaceRoot) => (findArtillery(workspaceRoot) ? undefined : ARTILLERY_MISSING),
   async run({ scenario, phases, signal, workDirectory, workspaceRoot, log }: EngineRun) {
     const artillery = findArtillery(workspaceRoot);

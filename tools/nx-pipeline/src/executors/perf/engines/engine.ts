@@ -28,6 +28,8 @@ export type EngineOutcome =
  */
 export interface Engine {
   name: string;
+  /** Seconds the engine itself needs to start and finish, added to the run's deadline. */
+  overheadS?: number;
   /** Why the engine cannot run here ("not run: ... is not installed"), checked before any service starts. */
   unavailable?(workspaceRoot: string): string | undefined;
   run(run: EngineRun): Promise<EngineOutcome>;

@@ -152,6 +152,7 @@ interface K6Point {
  */
 export const k6Engine: Engine = {
   name: 'k6',
+  overheadS: 15,
   unavailable: (workspaceRoot) => (findK6(workspaceRoot) ? undefined : K6_MISSING),
   async run({ scenario, phases, record, signal, workDirectory, workspaceRoot, log }: EngineRun) {
     const k6 = findK6(workspaceRoot);
