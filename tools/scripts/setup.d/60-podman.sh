@@ -6,7 +6,8 @@
 # Writes the workspace's podman configuration under .cache/containers/ rather than /etc, so that
 # image storage lives in the workspace's cache and several clones on one machine do not share it.
 # The targets point podman at it with CONTAINERS_CONF and CONTAINERS_STORAGE_CONF; to use the
-# same storage by hand:  source tools/scripts/podman-env.sh
+# same storage by hand:
+#   export CONTAINERS_CONF=$PWD/.cache/containers/containers.conf CONTAINERS_STORAGE_CONF=$PWD/.cache/containers/storage.conf
 #
 # Silent and quick when everything is in place; set SKIP_CONTAINER_SETUP=1 to skip it entirely
 # on machines that never build images.

@@ -82,6 +82,7 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
       buildArgs,
       tagRules: options.tags ?? DEFAULT_TAG_RULES,
       labels: [],
+      noCache: options.noCache ?? false,
       quiet: options.quiet ?? true,
     }),
     // podman's default OCI format drops HEALTHCHECK; the docker format keeps it.

@@ -180,8 +180,21 @@ async function smoke(base: string, check: SmokeCheck): Promise<{ got: number | n
   }
 }
 
-/** Exports the image's filesystem (as a container would see it) and scans it for credentials. */
+/**
+ * Scans the image's filesystem for credentials: mounted in place where the engine can (rootful
+ * podman: no copy of a few hundred megabytes), else exported from a created container.
+ */
 async function scanImage(engine: ContainerEngine, image: string, allow: string[], cwd: string): Promise<SecretFinding[]> {
+  if (engine.mountImage && engine.unmountImage && process.getuid?.() === 0) {
+    const mounted = await capture(engine.mountImage(image, cwd), SETUP_FIX);
+    if (mounted.exitCode === 0 && mounted.stdout.trim()) {
+      try {
+        return scanFilesystem(mounted.stdout.trim(), { allow });
+      } finally {
+        await capture(engine.unmountImage(image, cwd), SETUP_FIX);
+      }
+    }
+  }
   mkdirSync(join(cwd, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(cwd, 'tmp', 'image-fs-'));
   const name = `nx-image-scan-${randomBytes(4).toString('hex')}`;

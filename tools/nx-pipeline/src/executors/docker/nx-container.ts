@@ -18,6 +18,7 @@ export interface BuildRequest {
   buildArgs: string[];
   tagRules: string[];
   labels: string[];
+  noCache: boolean;
   quiet: boolean;
 }
 
@@ -32,6 +33,7 @@ export function nxContainerOptions(request: BuildRequest): Record<string, unknow
     load: request.engine === 'docker',
     push: false,
     pull: false,
+    'no-cache': request.noCache,
     quiet: request.quiet,
     metadata: { images: [request.image], tags: request.tagRules, labels: request.labels },
   };

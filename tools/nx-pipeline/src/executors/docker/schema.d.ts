@@ -16,6 +16,8 @@ export interface DockerExecutorSchema {
   buildArgs?: string[];
   /** nx-container metadata tag rules (docker/metadata-action syntax). */
   tags?: string[];
+  /** Build without the engine's layer cache. */
+  noCache?: boolean;
   test?: ImageTestOptions & { secretsAllow?: string[] };
   skipTest?: boolean;
   push?: boolean;

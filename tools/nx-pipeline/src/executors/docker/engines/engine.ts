@@ -50,6 +50,9 @@ export interface ContainerEngine {
   remove(container: string, cwd: string): ToolCommand;
   create(image: string, name: string, cwd: string): ToolCommand;
   exportFs(container: string, tarball: string, cwd: string): ToolCommand;
+  /** podman as root mounts an image's filesystem in place (no export); null where the engine cannot. */
+  mountImage: ((image: string, cwd: string) => ToolCommand) | null;
+  unmountImage: ((image: string, cwd: string) => ToolCommand) | null;
   push(ref: string, digestFile: string, tlsVerify: boolean, cwd: string): ToolCommand;
   pull(ref: string, tlsVerify: boolean, cwd: string): ToolCommand;
 }
@@ -115,6 +118,8 @@ export function dockerLikeEngine(name: EngineName): ContainerEngine {
     remove: (container, cwd) => cmd('rm', ['rm', '--force', container], cwd),
     create: (image, container, cwd) => cmd('create', ['create', '--name', container, image], cwd),
     exportFs: (container, tarball, cwd) => cmd('export', ['export', '--output', tarball, container], cwd),
+    mountImage: name === 'podman' ? (image, cwd) => cmd('image mount', ['image', 'mount', image], cwd) : null,
+    unmountImage: name === 'podman' ? (image, cwd) => cmd('image unmount', ['image', 'unmount', image], cwd) : null,
     push: (ref, digestFile, verify, cwd) =>
       name === 'podman'
         ? cmd('push', ['push', ...tls(verify), '--digestfile', digestFile, ref], cwd)
