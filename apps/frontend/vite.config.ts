@@ -22,13 +22,15 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.spec.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // CI shares two cores between every project's tests; user-event typing is slow there, not wrong.
+    testTimeout: 20_000,
     // The widget inlines its stylesheet into its shadow root (`?inline`); Vitest drops CSS unless asked.
     css: { include: [/widget\.css/] },
     coverage: {
       ...shared.coverage,
       include: ['src/**/*.{ts,tsx}'],
       // Entry points only wire the tree into the page; everything they render is tested on its own.
-      exclude: ['src/**/*.spec.{ts,tsx}', 'src/test-setup.ts', 'src/**/test-api.ts', 'src/console/main.tsx', 'src/widget/main.ts', 'src/**/*.d.ts'],
+      exclude: ['src/**/*.spec.{ts,tsx}', 'src/test-setup.ts', 'src/**/test-api.{ts,tsx}', 'src/console/main.tsx', 'src/widget/main.ts', 'src/**/*.d.ts'],
     },
   },
 });

@@ -34,6 +34,7 @@ export function mount(options: EmbedOptions, doc: Document = document): HTMLElem
   const style = doc.createElement('style');
   style.textContent = css;
   const root = doc.createElement('div');
+  root.className = 'root';
   shadow.append(style, root);
   doc.body.append(host);
   render(<Widget api={createWidgetApi({ baseUrl: options.apiUrl, widgetKey: options.widgetKey })} title={options.title} />, root);

@@ -1,5 +1,5 @@
 import { ApiError } from '@customercare/api-client';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { document, fakeApi, renderConsole } from '../test-api';
 import { PROCESSING_POLL_MS } from './KnowledgePage';
@@ -27,6 +27,31 @@ describe('KnowledgePage', () => {
     expect(await screen.findByText('Uploaded shipping.md.')).toBeInTheDocument();
     expect(api.uploadDocument).toHaveBeenCalledWith(file);
     expect(api.listDocuments).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows an upload at once and keeps it until the list catches up', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const created = document({ id: 'doc-2', filename: 'shipping.md', status: 'ready' });
+    const listDocuments = vi
+      .fn()
+      .mockResolvedValueOnce([document()])
+      .mockResolvedValueOnce([document()])
+      .mockResolvedValue([created, document()]);
+    const api = fakeApi({ listDocuments, uploadDocument: vi.fn(async () => created) });
+    const { user } = renderConsole('/knowledge', api);
+    await screen.findByRole('rowheader', { name: 'returns-policy.md' });
+
+    await user.upload(screen.getByLabelText('Upload a document'), new File(['x'], 'shipping.md'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    expect(await screen.findByRole('rowheader', { name: 'shipping.md' })).toBeInTheDocument();
+    await waitFor(() => expect(listDocuments).toHaveBeenCalledTimes(2));
+    expect(screen.getByRole('rowheader', { name: 'shipping.md' })).toBeInTheDocument();
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    await waitFor(() => expect(listDocuments).toHaveBeenCalledTimes(3));
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS * 3));
+    expect(listDocuments).toHaveBeenCalledTimes(3);
+    expect(screen.getAllByRole('rowheader', { name: 'shipping.md' })).toHaveLength(1);
   });
 
   it("shows the API's reason when an upload is refused", async () => {

@@ -18,13 +18,20 @@ export function KnowledgePage() {
   const [file, setFile] = useState<File | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const processing = documents.data?.some((d) => d.status === 'processing') ?? false;
+  // Uploads this page made: shown at once from the 201 answer, and kept until the list includes them,
+  // since a list read right after the upload may not see it yet.
+  const [uploaded, setUploaded] = useState<Document[]>([]);
+  const listed = documents.data;
+  const unlisted = listed ? uploaded.filter((u) => !listed.some((d) => d.id === u.id)) : [];
+  const shown = listed && [...unlisted, ...listed];
+
+  const refreshing = unlisted.length > 0 || (shown?.some((d) => d.status === 'processing') ?? false);
   const { reload } = documents;
   useEffect(() => {
-    if (!processing) return;
+    if (!refreshing) return;
     const timer = setTimeout(reload, PROCESSING_POLL_MS);
     return () => clearTimeout(timer);
-  }, [processing, reload, documents.data]);
+  }, [refreshing, reload, listed]);
 
   const upload = async (event: FormEvent) => {
     event.preventDefault();
@@ -33,6 +40,7 @@ export function KnowledgePage() {
     setActionError(null);
     try {
       const created = await api.uploadDocument(file);
+      setUploaded((previous) => [created, ...previous]);
       setNotice(`Uploaded ${created.filename}.`);
       if (fileInput.current) fileInput.current.value = '';
       setFile(null);
@@ -49,6 +57,7 @@ export function KnowledgePage() {
     setActionError(null);
     try {
       await api.deleteDocument(document.id);
+      setUploaded((previous) => previous.filter((u) => u.id !== document.id));
       setNotice(`Deleted ${document.filename}.`);
       reload();
     } catch (error) {
@@ -80,8 +89,8 @@ export function KnowledgePage() {
       </p>
       {actionError && <ErrorMessage error={actionError} />}
       {documents.error && <ErrorMessage error={documents.error} onRetry={reload} />}
-      {documents.data && documents.data.length === 0 && <p>No documents yet: upload one so the assistant can answer from it.</p>}
-      {documents.data && documents.data.length > 0 && (
+      {shown && shown.length === 0 && <p>No documents yet: upload one so the assistant can answer from it.</p>}
+      {shown && shown.length > 0 && (
         <table>
           <caption className="sr-only">Documents</caption>
           <thead>
@@ -97,7 +106,7 @@ export function KnowledgePage() {
             </tr>
           </thead>
           <tbody>
-            {documents.data.map((document) => (
+            {shown.map((document) => (
               <tr key={document.id}>
                 <th scope="row">{document.filename}</th>
                 <td>

@@ -1,0 +1,76 @@
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+
+// The three journeys share one seeded backend and run in order: the document uploaded in the first
+// is the one the widget must cite in the second.
+test.describe.configure({ mode: 'serial' });
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const admin = { email: 'admin@acme.test', password: process.env.SEED_ADMIN_PASSWORD ?? 'customercare-demo' };
+/** The customer's site (scripts/serve-shop.mjs), on another origin than the API and the console. */
+const shopUrl = process.env.E2E_SHOP_URL as string;
+const unanswerable = 'What was the score of the 1923 chess olympiad final?';
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Knowledge base' })).toBeVisible();
+}
+
+/** Opens the plain HTML page that embeds widget.js with one <script> tag. */
+async function openShop(page: Page) {
+  await page.goto(shopUrl);
+  const launcher = page.getByRole('button', { name: 'Chat with us' });
+  await expect(launcher).toBeVisible();
+  return launcher;
+}
+
+async function ask(page: Page, question: string) {
+  await page.getByLabel('Your question').fill(question);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('log', { name: 'Conversation' }).getByText(question)).toBeVisible();
+}
+
+test('an admin signs in and uploads a document', async ({ page }) => {
+  await signIn(page);
+  await page.getByLabel('Upload a document').setInputFiles(join(fixtures, 'zephyr-warranty.md'));
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+  await expect(page.getByRole('status').filter({ hasText: 'Uploaded zephyr-warranty.md.' })).toBeVisible();
+  const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'zephyr-warranty.md' }) });
+  await expect(row.getByText('Ready')).toBeVisible();
+});
+
+test('a customer asks the widget on a plain HTML page and gets an answer citing that document', async ({ page }) => {
+  const launcher = await openShop(page);
+  // The page's `button { display: none !important }` and magenta text must not reach the shadow root.
+  await expect(launcher).not.toHaveCSS('color', 'rgb(255, 0, 255)');
+  await launcher.click();
+  await expect(page.getByRole('dialog', { name: 'Acme help chat' })).toBeVisible();
+
+  await ask(page, 'How many years of warranty does a Zephyr kettle have?');
+
+  const log = page.getByRole('log', { name: 'Conversation' });
+  await expect(log.getByText(/seven-year warranty/)).toBeVisible();
+  await expect(log.getByRole('list', { name: 'Sources' }).first()).toContainText('zephyr-warranty.md');
+  await expect(page.getByText('passed your question to our support team')).toHaveCount(0);
+});
+
+test('an unanswerable question is escalated and listed as escalated in the console', async ({ page }) => {
+  const launcher = await openShop(page);
+  await launcher.click();
+  await ask(page, unanswerable);
+  await expect(page.getByRole('status').filter({ hasText: 'passed your question to our support team' })).toBeVisible();
+
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Conversations' }).click();
+  await page.getByRole('checkbox', { name: 'Escalated only' }).check();
+  const escalated = page.getByRole('list', { name: 'Escalated conversations' });
+  await expect(escalated.getByRole('listitem')).toHaveCount(1);
+  await escalated.getByRole('link').click();
+  await expect(page.getByRole('heading', { name: 'Transcript' })).toBeVisible();
+  await expect(page.getByText(unanswerable)).toBeVisible();
+  await expect(page.getByText('Escalated')).toBeVisible();
+});
