@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from customercare.answers import LocalProvider, ProviderError
 from customercare.context import AppContext
@@ -65,64 +64,72 @@ def _citations(passages: list[ScoredPassage]) -> list[dict[str, str]]:
     return citations
 
 
-def reply(
-    context: AppContext, session: Session, workspace_id: str, conversation_id: str | None, text: str
-) -> Reply:
-    started = time.perf_counter()
-    if conversation_id is None:
-        conversation = Conversation(workspace_id=workspace_id)
-        session.add(conversation)
-        session.flush()
-    else:
-        found = session.scalar(
-            select(Conversation).where(
-                Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
-            )
-        )
-        if found is None:
-            raise ConversationNotFoundError(conversation_id)
-        conversation = found
+def _compose(context: AppContext, text: str, used: list[ScoredPassage]) -> str:
+    provider = context.provider
+    try:
+        return provider.compose(text, used)
+    except ProviderError as error:
+        log.warning("answer provider %s failed, answering extractively: %s", provider.name, error)
+        context.metrics.provider_errors.labels(provider.name).inc()
+        return _fallback.compose(text, used)
 
-    passages = context.knowledge.search(session, workspace_id, text, limit=3)
+
+def reply(context: AppContext, workspace_id: str, conversation_id: str | None, text: str) -> Reply:
+    """Answer one customer message.
+
+    Reading and composing happen outside the write transaction, so a slow provider (a network
+    call to Gemini) never holds the database's write lock; the write is two inserts and an update.
+    """
+    started = time.perf_counter()
+    with context.db.session(write=False) as session:
+        if conversation_id is not None and (
+            session.scalar(
+                select(Conversation.id).where(
+                    Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
+                )
+            )
+            is None
+        ):
+            raise ConversationNotFoundError(conversation_id)
+        passages = context.knowledge.search(session, workspace_id, text, limit=3)
     context.metrics.retrieval_hits.observe(len(passages))
     score = confidence(passages)
     escalate = score < context.settings.escalation_threshold
-    provider = context.provider
-    if escalate:
-        answer, used = ESCALATION_REPLY, []
-    else:
-        used = [scored for scored in passages if scored.coverage > 0]
-        try:
-            answer = provider.compose(text, used)
-        except ProviderError as error:
-            log.warning(
-                "answer provider %s failed, answering extractively: %s", provider.name, error
-            )
-            context.metrics.provider_errors.labels(provider.name).inc()
-            answer = _fallback.compose(text, used)
-
-    seq = conversation.message_count
-    customer = Message(
-        conversation_id=conversation.id, seq=seq, role="customer", content=text, citations=[]
-    )
+    used = [] if escalate else [scored for scored in passages if scored.coverage > 0]
+    answer = ESCALATION_REPLY if escalate else _compose(context, text, used)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    assistant = Message(
-        conversation_id=conversation.id,
-        seq=seq + 1,
-        role="assistant",
-        content=answer,
-        citations=_citations(used),
-        confidence=round(score, 4),
-        latency_ms=round(elapsed_ms, 3),
-        escalated=escalate,
-    )
-    session.add_all([customer, assistant])
-    conversation.message_count = seq + 2
-    conversation.last_message = answer[:500]
-    conversation.escalated = conversation.escalated or escalate
-    session.flush()
+
+    with context.db.session(write=True) as session:
+        if conversation_id is None:
+            conversation = Conversation(workspace_id=workspace_id)
+            session.add(conversation)
+            session.flush()
+        else:
+            found = session.get(Conversation, conversation_id)
+            if found is None:  # deleted between the read and the write
+                raise ConversationNotFoundError(conversation_id)
+            conversation = found
+        seq = conversation.message_count
+        customer = Message(
+            conversation_id=conversation.id, seq=seq, role="customer", content=text, citations=[]
+        )
+        assistant = Message(
+            conversation_id=conversation.id,
+            seq=seq + 1,
+            role="assistant",
+            content=answer,
+            citations=_citations(used),
+            confidence=round(score, 4),
+            latency_ms=round(elapsed_ms, 3),
+            escalated=escalate,
+        )
+        session.add_all([customer, assistant])
+        conversation.message_count = seq + 2
+        conversation.last_message = answer[:500]
+        conversation.escalated = conversation.escalated or escalate
+        session.flush()
     outcome = "escalated" if escalate else "answered"
-    context.metrics.answer_latency.labels(provider.name, outcome).observe(elapsed_ms / 1000)
+    context.metrics.answer_latency.labels(context.provider.name, outcome).observe(elapsed_ms / 1000)
     log.info(
         "answered a customer message",
         extra={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +65,11 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue on a lock, in order,
+        # instead of in SQLite's busy handler, which sleeps and retries and lets an unlucky
+        # writer starve until busy_timeout fails it with "database is locked". (busy_timeout
+        # still covers writers in other processes, such as the CLI.)
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -72,13 +78,20 @@ class Database:
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
         """A unit of work, committed at the end; `write=False` for read-only requests."""
-        with (self._write_sessions if write else self._sessions)() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with (self._write_sessions if write else self._sessions)() as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -25,7 +25,7 @@ Context = Annotated[AppContext, Depends(get_context)]
 
 
 def get_session(request: Request, context: Context) -> Iterator[Session]:
-    with context.db.session(write=request.method not in {"GET", "HEAD"}) as session:
+    with context.db.session(write=request.method in {"POST", "PUT", "PATCH", "DELETE"}) as session:
         yield session
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from customercare import conversations
 from customercare.api.deps import (
@@ -43,14 +42,15 @@ class _KeyInfo:
     allowed_origins: list[str]
 
 
-def _lookup_key(context: AppContext, session: Session, key: str) -> _KeyInfo | None:
+def _lookup_key(context: AppContext, key: str) -> _KeyInfo | None:
     cache_key = f"widget-key:{key}"
     cached = context.store.get(cache_key)
     if cached is not None:
         data = json.loads(cached)
         return _KeyInfo(**data) if data else None
-    row = session.get(WidgetKey, key)
-    info = _KeyInfo(row.workspace_id, list(row.allowed_origins)) if row else None
+    with context.db.session(write=False) as session:
+        row = session.get(WidgetKey, key)
+        info = _KeyInfo(row.workspace_id, list(row.allowed_origins)) if row else None
     payload = json.dumps(info.__dict__ if info else None)
     context.store.set(cache_key, payload, _KEY_CACHE_S if info else 10)
     return info
@@ -81,12 +81,11 @@ def chat(
     request: Request,
     response: Response,
     context: Context,
-    session: DbSession,
     x_widget_key: Annotated[str | None, Depends(widget_key_scheme)],
 ) -> ChatResponse:
     if not x_widget_key:
         raise ApiError(401, "missing_widget_key", "Send the widget key in the X-Widget-Key header.")
-    info = _lookup_key(context, session, x_widget_key) if len(x_widget_key) <= 64 else None
+    info = _lookup_key(context, x_widget_key) if len(x_widget_key) <= 64 else None
     if info is None:
         raise ApiError(401, "invalid_widget_key", "The widget key is not valid.")
     origin = request.headers.get("origin")
@@ -110,9 +109,7 @@ def chat(
         "messages",
     )
     try:
-        result = conversations.reply(
-            context, session, info.workspace_id, body.conversation_id, body.message
-        )
+        result = conversations.reply(context, info.workspace_id, body.conversation_id, body.message)
     except conversations.ConversationNotFoundError as error:
         raise ApiError(
             404, "conversation_not_found", "The conversation does not exist; start a new one."
