@@ -20,10 +20,14 @@ function copyWithTools(): string {
   return root;
 }
 
-function targetsOf(root: string, project: string): string[] {
+function targetConfigs(root: string, project: string): Record<string, { outputs?: string[] }> {
   const result = nx(root, ['show', 'project', project, '--json']);
   expect(result.stderr).toBe('');
-  return Object.keys((JSON.parse(result.stdout) as { targets: Record<string, unknown> }).targets);
+  return (JSON.parse(result.stdout) as { targets: Record<string, { outputs?: string[] }> }).targets;
+}
+
+function targetsOf(root: string, project: string): string[] {
+  return Object.keys(targetConfigs(root, project));
 }
 
 function affected(root: string, ...extra: string[]): string[] {
@@ -151,7 +155,10 @@ describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
     expect(existsSync(join(root, 'apps/e2e-kiosk/project.json'))).toBe(false);
     expect(existsSync(join(root, 'libs/e2e-text/project.json'))).toBe(false);
 
-    expect(targetsOf(root, 'e2e-kiosk')).toEqual(expect.arrayContaining(['lint', 'test', 'typecheck', 'build']));
+    const webTargets = targetConfigs(root, 'e2e-kiosk');
+    expect(Object.keys(webTargets)).toEqual(expect.arrayContaining(['lint', 'test', 'typecheck', 'build']));
+    // One output folder holds junit.xml and coverage, so a cache hit restores both.
+    expect(webTargets['test'].outputs).toEqual(['{workspaceRoot}/reports/apps/e2e-kiosk/test']);
     const libTargets = targetsOf(root, 'e2e-text');
     expect(libTargets).toEqual(expect.arrayContaining(['lint', 'test']));
     expect(libTargets).not.toContain('perf');
