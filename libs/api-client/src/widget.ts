@@ -18,7 +18,8 @@ export function createWidgetApi(options: WidgetApiOptions) {
     chat: (message: string, conversationId: string | null): Promise<ChatResponse> =>
       unwrap(
         client.POST('/api/v1/widget/chat', {
-          params: { header: { 'x-widget-key': options.widgetKey } },
+          // A security scheme in the document (apiKey in header), so not a typed parameter.
+          headers: { 'X-Widget-Key': options.widgetKey },
           body: { message, conversation_id: conversationId },
         }),
       ),

@@ -1010,9 +1010,7 @@ export interface operations {
     chat_api_v1_widget_chat_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-widget-key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
