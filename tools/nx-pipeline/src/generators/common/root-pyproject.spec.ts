@@ -1,6 +1,6 @@
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { addUvWorkspaceMember } from './uv-workspace';
+import { addRuffSourceRoot, addUvWorkspaceMember } from './root-pyproject';
 
 describe('addUvWorkspaceMember', () => {
   let tree: Tree;
@@ -47,5 +47,28 @@ describe('addUvWorkspaceMember', () => {
     expect(() => addUvWorkspaceMember(tree, 'apps/b')).toThrow(
       'Could not add "apps/b" to [tool.uv.workspace] members in pyproject.toml: the list is written in a layout this generator does not edit. Add it by hand, then run `uv lock`.',
     );
+  });
+});
+
+describe('addRuffSourceRoot', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  it('adds a source root that the [tool.ruff] src globs do not cover', () => {
+    tree.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src"]\n');
+    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe(true);
+    expect(tree.read('pyproject.toml', 'utf-8')).toBe(
+      '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src", "services/orders/src"]\n',
+    );
+  });
+
+  it('leaves the file alone when a glob covers it, or when there is no src list to keep in step', () => {
+    tree.write('pyproject.toml', '[tool.ruff]\nsrc = ["apps/*/src"]\n');
+    expect(addRuffSourceRoot(tree, 'apps/orders/src')).toBe(false);
+    tree.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n');
+    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe(false);
+    expect(tree.read('pyproject.toml', 'utf-8')).toBe('[tool.ruff]\nline-length = 100\n');
   });
 });

@@ -19,15 +19,20 @@ function newRootPyproject(member: string): string {
   ].join('\n');
 }
 
-function readMembers(text: string): string[] | undefined {
-  const data = parse(text) as { tool?: { uv?: { workspace?: { members?: unknown } } } };
-  const workspace = data.tool?.uv?.workspace;
-  if (workspace === undefined) return undefined;
-  const members = workspace.members ?? [];
-  if (!Array.isArray(members) || members.some((m) => typeof m !== 'string')) {
-    throw new GeneratorInputError(`${ROOT_PYPROJECT}: [tool.uv.workspace] members must be a list of folder paths or globs.`);
+/** The string list at `table.key` (e.g. tool.uv.workspace, members); undefined when the table is missing. */
+function readList(text: string, table: string, key: string): string[] | undefined {
+  let node: unknown = parse(text);
+  for (const part of table.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  if (node === undefined) return undefined;
+  const list = (node as Record<string, unknown>)[key] ?? [];
+  if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) {
+    throw new GeneratorInputError(`${ROOT_PYPROJECT}: [${table}] ${key} must be a list of folder paths or globs.`);
   }
-  return members as string[];
+  return list as string[];
+}
+
+function covers(patterns: string[], path: string): boolean {
+  return patterns.some((pattern) => minimatch(path, pattern.replace(/\/+$/, '')));
 }
 
 /**
@@ -41,11 +46,12 @@ export function addUvWorkspaceMember(tree: Tree, projectRoot: string): boolean {
     tree.write(ROOT_PYPROJECT, newRootPyproject(projectRoot));
     return true;
   }
-  const members = readMembers(text);
-  if (members?.some((member) => minimatch(projectRoot, member.replace(/\/+$/, '')))) return false;
+  const members = readList(text, 'tool.uv.workspace', 'members');
+  if (members && covers(members, projectRoot)) return false;
 
-  const updated = members === undefined ? appendWorkspaceTable(text, projectRoot) : insertMember(text, members, projectRoot);
-  if (!readMembers(updated)?.includes(projectRoot)) {
+  const updated =
+    members === undefined ? appendWorkspaceTable(text, projectRoot) : insertIntoList(text, 'tool.uv.workspace', 'members', members, projectRoot);
+  if (!readList(updated, 'tool.uv.workspace', 'members')?.includes(projectRoot)) {
     throw new GeneratorInputError(
       `Could not add "${projectRoot}" to [tool.uv.workspace] members in ${ROOT_PYPROJECT}: the list is written in a layout ` +
         'this generator does not edit. Add it by hand, then run `uv lock`.',
@@ -61,15 +67,36 @@ function appendWorkspaceTable(text: string, member: string): string {
 }
 
 /**
- * Rewrites only the `members = [...]` array inside the [tool.uv.workspace] table: a one-line array
- * stays on one line, a multi-line one gets a new line in the same indentation. Members stay sorted
- * when they were sorted.
+ * Tells ruff where first-party code lives when the root's `[tool.ruff] src` globs do not cover the
+ * new project (a `--directory` outside apps/ and libs/): without it ruff sorts the project's own
+ * imports as third-party and its lint fails. No [tool.ruff] src list: nothing to keep in step.
  */
-function insertMember(text: string, members: string[], member: string): string {
+export function addRuffSourceRoot(tree: Tree, sourceRoot: string): boolean {
+  const text = tree.read(ROOT_PYPROJECT, 'utf-8');
+  if (text === null) return false;
+  const hasSrc = (parse(text) as { tool?: { ruff?: { src?: unknown } } }).tool?.ruff?.src !== undefined;
+  const list = hasSrc ? (readList(text, 'tool.ruff', 'src') ?? []) : [];
+  if (!hasSrc || covers(list, sourceRoot)) return false;
+  const updated = insertIntoList(text, 'tool.ruff', 'src', list, sourceRoot);
+  if (!readList(updated, 'tool.ruff', 'src')?.includes(sourceRoot)) {
+    throw new GeneratorInputError(
+      `Could not add "${sourceRoot}" to [tool.ruff] src in ${ROOT_PYPROJECT}: the list is written in a layout this ` +
+        'generator does not edit. Add it by hand so ruff treats the project\'s imports as first-party.',
+    );
+  }
+  tree.write(ROOT_PYPROJECT, updated);
+  return true;
+}
+
+/**
+ * Rewrites only the `key = [...]` array inside one table: a one-line array stays on one line, a
+ * multi-line one gets a new line in the same indentation. Items stay sorted when they were sorted.
+ */
+function insertIntoList(text: string, tableName: string, key: string, items: string[], item: string): string {
   let offset = 0;
   let table: { index: number; length: number } | undefined;
   for (const line of text.split('\n')) {
-    if (line.replace(/#.*/, '').trim() === '[tool.uv.workspace]') {
+    if (line.replace(/#.*/, '').trim() === `[${tableName}]`) {
       table = { index: offset, length: line.length };
       break;
     }
@@ -79,18 +106,19 @@ function insertMember(text: string, members: string[], member: string): string {
   const afterTable = text.slice(table.index + table.length);
   const nextTable = /^\[/m.exec(afterTable);
   const body = nextTable ? afterTable.slice(0, nextTable.index) : afterTable;
-  const array = /^([ \t]*members[ \t]*=[ \t]*)\[([\s\S]*?)\]/m.exec(body);
+  // eslint-disable-next-line security/detect-non-literal-regexp -- key is one of our own constants
+  const array = new RegExp(`^([ \\t]*${key}[ \\t]*=[ \\t]*)\\[([\\s\\S]*?)\\]`, 'm').exec(body);
   if (!array) return text;
 
-  const sorted = members.every((m, i) => i === 0 || members[i - 1] <= m);
-  const next = sorted ? [...members, member].sort() : [...members, member];
-  const items = array[2];
+  const sorted = items.every((m, i) => i === 0 || items[i - 1] <= m);
+  const next = sorted ? [...items, item].sort() : [...items, item];
+  const written = array[2];
   let rendered: string;
-  if (!items.includes('\n')) {
+  if (!written.includes('\n')) {
     rendered = `${array[1]}[${next.map((m) => JSON.stringify(m)).join(', ')}]`;
   } else {
-    if (/#/.test(items)) return text; // comments inside the list: leave it to a person (see the error above)
-    const indent = /\n([ \t]+)\S/.exec(items)?.[1] ?? '    ';
+    if (/#/.test(written)) return text; // comments inside the list: leave it to a person (see the error above)
+    const indent = /\n([ \t]+)\S/.exec(written)?.[1] ?? '    ';
     rendered = `${array[1]}[\n${next.map((m) => `${indent}${JSON.stringify(m)},`).join('\n')}\n]`;
   }
   const start = table.index + table.length + array.index;

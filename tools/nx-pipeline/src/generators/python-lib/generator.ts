@@ -2,7 +2,7 @@ import { generateFiles, joinPathFragments, logger, type GeneratorCallback, type 
 import { assertNameIsFree, resolveProjectRoot, validateProjectName, validatePythonPackageName } from '../common/project-name';
 import { sanitizeDescription } from '../common/description';
 import { uvLockTask } from '../common/uv-lock';
-import { addUvWorkspaceMember } from '../common/uv-workspace';
+import { addRuffSourceRoot, addUvWorkspaceMember } from '../common/root-pyproject';
 import type { PythonLibGeneratorSchema } from './schema';
 
 /**
@@ -23,6 +23,9 @@ export async function pythonLibGenerator(tree: Tree, options: PythonLibGenerator
   });
   if (addUvWorkspaceMember(tree, projectRoot)) {
     logger.info(`Added ${projectRoot} to [tool.uv.workspace] members in pyproject.toml.`);
+  }
+  if (addRuffSourceRoot(tree, `${projectRoot}/src`)) {
+    logger.info(`Added ${projectRoot}/src to [tool.ruff] src in pyproject.toml.`);
   }
   return uvLockTask(tree.root, projectRoot, options.skipLock);
 }

@@ -83,10 +83,13 @@ describe('python-service generator', () => {
     expect(tree.exists('apps/billing-api/src/billing_api/app.py')).toBe(true);
   });
 
-  it('honours --directory as the project root', async () => {
+  it('honours --directory as the project root, and tells ruff where its first-party code is', async () => {
+    tree.write('pyproject.toml', `${ROOT_PYPROJECT}\n[tool.ruff]\nsrc = ["apps/*/src", "libs/*/src"]\n`);
     await pythonServiceGenerator(tree, { name: 'orders', directory: 'services/orders/' });
     expect(tree.exists('services/orders/pyproject.toml')).toBe(true);
-    expect(tree.read('pyproject.toml', 'utf-8')).toContain('"services/orders"');
+    const root = parseToml(tree.read('pyproject.toml', 'utf-8') ?? '') as { tool: { uv: { workspace: { members: string[] } }; ruff: { src: string[] } } };
+    expect(root.tool.uv.workspace.members).toContain('services/orders');
+    expect(root.tool.ruff.src).toEqual(['apps/*/src', 'libs/*/src', 'services/orders/src']);
   });
 
   it('does not list a member that a members glob already covers', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../common/project-name';
 import { sanitizeDescription } from '../common/description';
 import { uvLockTask } from '../common/uv-lock';
-import { addUvWorkspaceMember } from '../common/uv-workspace';
+import { addRuffSourceRoot, addUvWorkspaceMember } from '../common/root-pyproject';
 import type { PythonServiceGeneratorSchema } from './schema';
 
 export async function normalizeServiceOptions(tree: Tree, options: PythonServiceGeneratorSchema): Promise<PythonProjectLocation> {
@@ -34,6 +34,9 @@ export async function pythonServiceGenerator(tree: Tree, options: PythonServiceG
   });
   if (addUvWorkspaceMember(tree, location.projectRoot)) {
     logger.info(`Added ${location.projectRoot} to [tool.uv.workspace] members in pyproject.toml.`);
+  }
+  if (addRuffSourceRoot(tree, `${location.projectRoot}/src`)) {
+    logger.info(`Added ${location.projectRoot}/src to [tool.ruff] src in pyproject.toml.`);
   }
   return uvLockTask(tree.root, location.projectRoot, options.skipLock);
 }
