@@ -19,8 +19,9 @@ die() { printf '[setup:scanners] error: %s\n' "$*" >&2; exit 1; }
 # -- semgrep ---------------------------------------------------------------------------------------
 # uv's receipt names the installed version; `semgrep --version` would phone home for an update check.
 if [ ! -x "$bin/semgrep" ] || ! grep -qF "specifier = \"==$SEMGREP_VERSION\"" "$root/.cache/uv-tools/semgrep/uv-receipt.toml" 2>/dev/null; then
-  UV=${UV:-$(command -v uv || true)}
-  [ -n "$UV" ] || die "uv is not installed; run \`npm run setup\` (it installs uv first)."
+  if [ -z "${UV:-}" ]; then
+    UV=$(command -v uv) || die "uv is not installed; run \`npm run setup\` (it installs uv first)."
+  fi
   say "installing semgrep $SEMGREP_VERSION (uv tool, isolated from .venv)..."
   UV_TOOL_DIR="$root/.cache/uv-tools" UV_TOOL_BIN_DIR="$bin" UV_PYTHON_DOWNLOADS=never \
     "$UV" tool install --quiet --force ${PYTHON:+--python "$PYTHON"} "semgrep==$SEMGREP_VERSION" \
