@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -28,8 +29,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _openapi(output: Path | None) -> int:
+    """The document describes code, not a deployment: build it without touching DATA_DIR."""
+    from customercare.app import create_app
+
+    unused_key = secrets.token_urlsafe(32)  # signs nothing: no request is served
+    app = create_app(
+        Settings(migrate_on_start=False, secret_key=unused_key, database_url="sqlite://")
+    )
+    text = json.dumps(app.openapi(), indent=2) + "\n"
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        print(f"OpenAPI document written to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "openapi":
+        return _openapi(args.output)
     try:
         settings = Settings.from_env().with_defaults()
     except SettingsError as error:
@@ -82,17 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"documents added: {', '.join(result.documents_added) or 'none (already seeded)'}"
             )
-        elif args.command == "openapi":
-            from customercare.app import create_app
-
-            document = create_app(Settings(migrate_on_start=False, data_dir=settings.data_dir))
-            text = json.dumps(document.openapi(), indent=2, sort_keys=False) + "\n"
-            if args.output:
-                args.output.parent.mkdir(parents=True, exist_ok=True)
-                args.output.write_text(text, encoding="utf-8")
-                print(f"OpenAPI document written to {args.output}", file=sys.stderr)
-            else:
-                sys.stdout.write(text)
     except backups.BackupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

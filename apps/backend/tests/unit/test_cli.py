@@ -82,9 +82,12 @@ def test_backup_without_a_database_fails_clearly(capsys: pytest.CaptureFixture[s
 
 
 def test_openapi_prints_and_writes(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = set(data_dir.iterdir())
     assert main(["openapi"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert "/api/v1/widget/chat" in printed["paths"]
     target = data_dir / "out" / "openapi.json"
     assert main(["openapi", "--output", str(target)]) == 0
     assert json.loads(target.read_text())["info"]["title"] == "CustomerCareGPT API"
+    # Exporting the contract writes nothing else (no database, no development secret).
+    assert set(data_dir.iterdir()) - before == {data_dir / "out"}
