@@ -2,7 +2,7 @@
 // base with main, only the affected projects run (`nx affected`); otherwise every project does
 // (`nx run-many`). Then one gates table for every project and gate.
 //
-//   npm run pipeline                      # lint, test, scan, perf over what changed (or everything)
+//   npm run pipeline                      # lint, test, scan, perf, bundle-size over what changed (or everything)
 //   npm run pipeline -- --all             # everything, whatever changed
 //   npm run pipeline -- --targets=lint,test
 //   npm run pipeline -- --base=origin/main
@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const DEFAULT_TARGETS = 'lint,test,scan,perf';
+const DEFAULT_TARGETS = 'lint,test,scan,perf,bundle-size';
 
 const { values: options } = parseArgs({
   options: {
@@ -22,7 +22,7 @@ const { values: options } = parseArgs({
   strict: true,
 });
 if (options.help) {
-  console.log('usage: npm run pipeline -- [--all] [--targets=lint,test,scan,perf] [--base=<git ref>]');
+  console.log('usage: npm run pipeline -- [--all] [--targets=lint,test,scan,perf,bundle-size] [--base=<git ref>]');
   process.exit(0);
 }
 
