@@ -2,7 +2,7 @@
 // fixture releases v1..v4, a steady bounded load on 127.0.0.1. Prints one JSON object.
 import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
-import { between, failed, startLoad } from '../tools/nx-pipeline/src/executors/deploy/proof/load';
+import { between, failed, startLoad } from '../tools/nx-pipeline/src/executors/deploy/load';
 import { canaryStart, deploy, proofWorkspace, teardown } from '../tools/nx-pipeline/src/executors/deploy/proof/scenario';
 
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 15_000);

@@ -10,6 +10,8 @@ export interface BackupRequest {
   backupDir: string;
   environment: string;
   version: string;
+  /** Extra environment (the local provider's release environment, e.g. DATA_DIR). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -27,6 +29,7 @@ export function runBackup(request: BackupRequest, log: (line: string) => void): 
       env: {
         ...process.env,
         PATH: `${join(request.workspaceRoot, '.venv', 'bin')}${delimiter}${process.env.PATH}`,
+        ...request.env,
         BACKUP_DIR: request.backupDir,
         DEPLOY_ENVIRONMENT: request.environment,
         DEPLOY_VERSION: request.version,

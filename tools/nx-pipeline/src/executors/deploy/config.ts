@@ -23,11 +23,20 @@ interface RawEnvironment {
   approvals?: number;
   backup?: boolean;
   steps?: RawStep[];
-  analysis?: { interval?: Duration; minSamples?: number; errorRate?: number; p95Ms?: number; prometheus?: string; errorSource?: 'proxy' | 'app' };
+  analysis?: {
+    interval?: Duration;
+    minSamples?: number;
+    errorRate?: number;
+    p95Ms?: number;
+    prometheus?: string;
+    errorSource?: 'proxy' | 'app';
+    syntheticLoad?: { paths: string[]; concurrency?: number; gap?: Duration };
+  };
   local?: {
     command?: string[];
     env?: Record<string, string>;
-    image?: { file: string; engine?: 'podman' | 'docker'; containerPort?: number };
+    runtime?: 'process' | 'image';
+    image?: { file: string; engine?: 'podman' | 'docker'; containerPort?: number; volumes?: string[]; env?: Record<string, string> };
     scrapeInterval?: Duration;
     drain?: Duration;
     stateDir?: string;
@@ -39,7 +48,7 @@ interface RawEnvironment {
 
 export interface RawDeployConfig {
   service: string;
-  backup?: { command: string[]; timeout?: Duration };
+  backup?: { command: string[]; timeout?: Duration; onFirstDeploy?: 'run' | 'skip' };
   health?: { paths?: string[]; timeout?: Duration };
   smoke?: SmokeTest[];
   metrics?: Partial<MetricNames>;
@@ -81,6 +90,7 @@ export interface AnalysisConfig {
   p95Ms: number;
   prometheus?: string;
   errorSource: 'proxy' | 'app';
+  syntheticLoad?: { paths: string[]; concurrency: number; gapMs: number };
 }
 
 /** One environment of one service, with every default applied and every duration in milliseconds. */
@@ -90,7 +100,7 @@ export interface EnvironmentConfig {
   provider: ProviderName;
   url?: string;
   approvals: number;
-  backup?: { command: string[]; timeoutMs: number };
+  backup?: { command: string[]; timeoutMs: number; onFirstDeploy: 'run' | 'skip' };
   health: { paths: string[]; timeoutMs: number };
   smoke: SmokeTest[];
   metrics: MetricNames;
@@ -99,7 +109,8 @@ export interface EnvironmentConfig {
   local: {
     command?: string[];
     env: Record<string, string>;
-    image?: { file: string; engine: 'podman' | 'docker'; containerPort: number };
+    runtime: 'process' | 'image';
+    image?: { file: string; engine: 'podman' | 'docker'; containerPort: number; volumes: string[]; env: Record<string, string> };
     scrapeIntervalMs: number;
     drainMs: number;
     stateDir?: string;
@@ -114,6 +125,11 @@ export class DeployConfigError extends Error {
 }
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile<RawDeployConfig>(schema);
+
+/** "{workspaceRoot}" in a configured environment variable becomes the workspace root. */
+export function withWorkspaceRoot(env: Record<string, string>, workspaceRoot: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value.split('{workspaceRoot}').join(workspaceRoot)]));
+}
 
 /** Milliseconds from "500ms", "30s", "2m" or a number of seconds. */
 export function parseDuration(value: Duration | undefined, fallbackMs: number): number {
@@ -191,7 +207,10 @@ export function resolveEnvironment(
     provider: env.provider,
     url: env.url,
     approvals: env.approvals ?? 0,
-    backup: env.backup === false || !raw.backup ? undefined : { command: raw.backup.command, timeoutMs: parseDuration(raw.backup.timeout, 600_000) },
+    backup:
+      env.backup === false || !raw.backup
+        ? undefined
+        : { command: raw.backup.command, timeoutMs: parseDuration(raw.backup.timeout, 600_000), onFirstDeploy: raw.backup.onFirstDeploy ?? 'run' },
     health: { paths: raw.health?.paths ?? ['/health'], timeoutMs: parseDuration(raw.health?.timeout, 30_000) },
     smoke: raw.smoke ?? [],
     metrics: {
@@ -207,11 +226,23 @@ export function resolveEnvironment(
       p95Ms: env.analysis?.p95Ms ?? gates.perf.p95Ms,
       prometheus: env.analysis?.prometheus,
       errorSource: env.analysis?.errorSource ?? (env.provider === 'local' ? 'proxy' : 'app'),
+      syntheticLoad: env.analysis?.syntheticLoad && {
+        paths: env.analysis.syntheticLoad.paths,
+        concurrency: env.analysis.syntheticLoad.concurrency ?? 2,
+        gapMs: parseDuration(env.analysis.syntheticLoad.gap, 50),
+      },
     },
     local: {
       command: local.command,
       env: local.env ?? {},
-      image: local.image && { file: local.image.file, engine: local.image.engine ?? 'podman', containerPort: local.image.containerPort ?? 8000 },
+      runtime: local.runtime ?? 'process',
+      image: local.image && {
+        file: local.image.file,
+        engine: local.image.engine ?? 'podman',
+        containerPort: local.image.containerPort ?? 8000,
+        volumes: local.image.volumes ?? [],
+        env: local.image.env ?? {},
+      },
       scrapeIntervalMs: parseDuration(local.scrapeInterval, 1_000),
       drainMs: parseDuration(local.drain, 2_000),
       stateDir: local.stateDir,
@@ -232,8 +263,14 @@ export function resolveEnvironment(
   if (required && !env[required as 'cloudRun' | 'kubernetes']) {
     throw new DeployConfigError(`${file}: environments.${name} uses provider ${env.provider} but has no "${required}" section.`);
   }
-  if (env.provider === 'local' && !local.command && !local.image) {
-    throw new DeployConfigError(`${file}: environments.${name}.local needs a "command" (a process on loopback) or an "image".`);
+  if (env.analysis?.syntheticLoad && env.provider !== 'local') {
+    throw new DeployConfigError(`${file}: environments.${name}.analysis.syntheticLoad is for the local provider only (load on loopback); real environments get their traffic from users.`);
+  }
+  if (env.provider === 'local' && (local.runtime ?? 'process') === 'process' && !local.command) {
+    throw new DeployConfigError(`${file}: environments.${name}.local needs a "command" (the process of one release), or runtime: image with an "image" section.`);
+  }
+  if (env.provider === 'local' && local.runtime === 'image' && !local.image) {
+    throw new DeployConfigError(`${file}: environments.${name}.local has runtime: image but no "image" section (file, engine, containerPort).`);
   }
   return resolved;
 }

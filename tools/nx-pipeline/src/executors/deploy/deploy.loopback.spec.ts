@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
-import { between, failed, startLoad, type Load } from './proof/load';
+import { between, failed, startLoad, type Load } from './load';
 import { canaryStart, deploy, proofWorkspace, rollback, teardown } from './proof/scenario';
 
 const hasTools = ['haproxy', 'prometheus'].every((tool) => !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error);
@@ -54,7 +54,7 @@ describe('deploy on loopback (local provider: HAProxy + Prometheus)', () => {
   it('deploys v1 as the first release', async () => {
     const report = await deploy(workspace.context, 'v1');
     expect(report.outcome).toBe('promoted');
-    expect(report.phases.map((p) => p.phase)).toEqual(['preflight', 'backup', 'record stable', 'deploy candidate', 'health', 'smoke', 'promote', 'health after promote']);
+    expect(report.phases.map((p) => p.phase)).toEqual(['preflight', 'record stable', 'backup', 'deploy candidate', 'health', 'smoke', 'promote', 'health after promote']);
     expect(await releasesServing(url)).toEqual(new Set(['v1']));
   });
 

@@ -6,12 +6,14 @@ import { gatesForProject, loadGates } from '../../gates/load';
 import { formatGateLine } from '../../reports/gate-results';
 import { projectOf } from '../context';
 import { runBackup } from './backup';
-import { DeployConfigError, findDeployConfig, readDeployConfig, resolveEnvironment, type EnvironmentConfig } from './config';
+import { DeployConfigError, findDeployConfig, readDeployConfig, resolveEnvironment, withWorkspaceRoot, type EnvironmentConfig } from './config';
+import { startLoad } from './load';
 import { queryPrometheus } from './analysis';
 import { runDeploy, runRollback, type DeployReport } from './machine';
 import { createRunner, redact } from './providers/cli';
 import { PROVIDERS, secretsOf } from './providers';
 import { argoRollout } from './providers/kubernetes';
+import { stateDirOf, stopLocalEnvironment } from './providers/local';
 import type { ProviderContext } from './providers/provider';
 import { gateResultsOf, writeDeployReport } from './report';
 import type { DeployExecutorSchema } from './schema';
@@ -60,6 +62,13 @@ export async function executeDeploy(run: DeployRun, context: ExecutorContext): P
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, run.rollback ? 'rollback' : 'deploy', env.name);
   const version = run.rollback ? undefined : (options.release ?? process.env.DEPLOY_RELEASE ?? gitVersion(context.root));
 
+  if (options.stop) {
+    if (env.provider !== 'local') throw new DeployConfigError(`--stop is for the local provider; ${env.name} runs on ${env.provider}.`);
+    const stateDir = stateDirOf(context.root, name, env);
+    await stopLocalEnvironment(stateDir, context.root);
+    logger.info(`Stopped ${name} ${env.name}: its releases, HAProxy and Prometheus (state kept in ${relative(context.root, stateDir)}).`);
+    return { success: true };
+  }
   if (options.dryRun) {
     // Nothing may run in a dry run: only the local provider's state file is read to name the stable slot.
     const stable = env.provider === 'local' ? await provider.current(ctx) : { version: '<stable>', id: '<stable-revision>', url: '<stable-url>' };
@@ -85,6 +94,7 @@ export async function executeDeploy(run: DeployRun, context: ExecutorContext): P
           provider,
           ctx,
           query: queryPrometheus,
+          startLoad: env.analysis.syntheticLoad && env.url ? syntheticLoad(env.url, env.analysis.syntheticLoad) : undefined,
           backup: env.backup
             ? () =>
                 runBackup(
@@ -96,6 +106,8 @@ export async function executeDeploy(run: DeployRun, context: ExecutorContext): P
                     backupDir: join(context.root, reportsDirectory, 'backup'),
                     environment: env.name,
                     version: version as string,
+                    // The backup must see the database the releases use.
+                    env: env.provider === 'local' ? withWorkspaceRoot(env.local.env, context.root) : {},
                   },
                   log,
                 )
@@ -107,6 +119,10 @@ export async function executeDeploy(run: DeployRun, context: ExecutorContext): P
   for (const result of gateResultsOf(report, path)) (result.passed ? logger.info : logger.error)(redact(formatGateLine(result), secrets));
   logger.info(`Report: ${join(reportsDirectory, 'deploy-report.md')}`);
   return { success: run.rollback ? report.outcome === 'rolled-back' : report.outcome === 'promoted', report };
+}
+
+function syntheticLoad(url: string, load: NonNullable<EnvironmentConfig['analysis']['syntheticLoad']>) {
+  return () => startLoad(load.paths.map((path) => new URL(path, url).toString()), { concurrency: load.concurrency, gapMs: load.gapMs, maxMs: 60 * 60_000 });
 }
 
 export default async function deployExecutor(options: DeployExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

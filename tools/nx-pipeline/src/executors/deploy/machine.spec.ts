@@ -67,7 +67,7 @@ function prometheus(values: { requests: number | null; errors: number | null; p9
 const healthy = prometheus({ requests: 100, errors: 0, p95: 0.05 });
 
 describe('runDeploy', () => {
-  it('goes backup -> stable -> candidate -> health -> smoke -> steps -> promote', async () => {
+  it('goes stable -> backup -> candidate -> health -> smoke -> steps -> promote', async () => {
     const { provider, calls } = fakeProvider();
     const backup = jest.fn(async () => 'backup written');
     const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup, query: healthy }, 'v2');
@@ -75,7 +75,7 @@ describe('runDeploy', () => {
     expect(backup).toHaveBeenCalledTimes(1);
     expect(calls).toEqual(['preflight', 'current', 'deployCandidate v2', 'setTraffic 10', 'setTraffic 100', 'promote']);
     expect(report.phases.map((p) => `${p.phase}:${p.status}`)).toEqual([
-      'preflight:ok', 'backup:ok', 'record stable:ok', 'deploy candidate:ok', 'health:ok', 'smoke:ok', 'step 1: 10%:ok', 'step 2: 100%:ok', 'promote:ok',
+      'preflight:ok', 'record stable:ok', 'backup:ok', 'deploy candidate:ok', 'health:ok', 'smoke:ok', 'step 1: 10%:ok', 'step 2: 100%:ok', 'promote:ok',
     ]);
     expect(report.analyses[0].verdicts.at(-1)?.status).toBe('pass');
   });
@@ -86,7 +86,29 @@ describe('runDeploy', () => {
     const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup, query: healthy }, 'v2');
     expect(report.outcome).toBe('aborted');
     expect(report.failure).toEqual({ phase: 'backup', reason: 'backup exited 2, so nothing was deployed: connection refused' });
-    expect(calls).toEqual(['preflight']);
+    expect(calls).toEqual(['preflight', 'current']);
+  });
+
+  it('skips the backup of a first deploy only when the config says so', async () => {
+    const raw = { command: ['backup'], onFirstDeploy: 'skip' as const, timeoutMs: 1000 };
+    const backup = jest.fn(async () => 'backup written');
+    const first = fakeProvider({ stable: null });
+    const report = await runDeploy({ provider: first.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy }, 'v1');
+    expect(report.outcome).toBe('promoted');
+    expect(report.phases[2]).toMatchObject({ phase: 'backup', status: 'ok', detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)' });
+    expect(backup).not.toHaveBeenCalled();
+    const next = fakeProvider();
+    await runDeploy({ provider: next.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy }, 'v2');
+    expect(backup).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the synthetic load through the traffic steps and reports it', async () => {
+    const { provider } = fakeProvider();
+    const stop = jest.fn(async () => [{ status: 200 }, { status: 200 }, { status: 503 }]);
+    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy, startLoad: () => ({ stop }) }, 'v2');
+    expect(report.outcome).toBe('promoted');
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(report.syntheticLoad).toEqual({ requests: 3, failed: 1 });
   });
 
   it('rolls back to the recorded stable release when the analysis fails, without waiting out the step', async () => {

@@ -32,6 +32,8 @@ export interface DeployReport {
   phases: PhaseRecord[];
   probes: ProbeResult[];
   analyses: StepAnalysis[];
+  /** The synthetic load sent during the traffic steps, when the environment asks for one. */
+  syntheticLoad?: { requests: number; failed: number };
   /** Traffic weights the candidate had, in order, with when each was set. */
   traffic: Array<{ at: string; weight: number }>;
   failure?: { phase: string; reason: string };
@@ -44,6 +46,8 @@ export interface MachineDeps {
   ctx: ProviderContext;
   /** Runs the service's backup command; resolves with what it said, rejects when it failed. */
   backup?: () => Promise<string>;
+  /** Starts the configured synthetic load (local provider) for the traffic steps. */
+  startLoad?: () => { stop(): Promise<Array<{ status: number }>> };
   query: PromQuery;
   sleep?: (ms: number) => Promise<void>;
   /** Signals that interrupt a deploy (Ctrl-C, a cancelled CI job): it then rolls back like any failure. */
@@ -98,7 +102,7 @@ const iso = () => new Date().toISOString();
 /**
  * The deploy state machine. Every provider goes through the same phases:
  *
- *   preflight -> backup -> record stable -> candidate at 0 % -> health + smoke -> steps
+ *   preflight -> record stable -> backup -> candidate at 0 % -> health + smoke -> steps
  *   (weight, pause, analysis) -> promote -> health on the public URL
  *
  * Nothing changes before the backup succeeds. From "candidate" on, any failure (a thrown provider
@@ -162,11 +166,15 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
       await provider.preflight(ctx);
       checkAnalysisConfigured(deps, ctx);
     });
-    if (ctx.env.backup) {
+    // Reading the stable release changes nothing, and tells the backup whether there is data yet.
+    report.stable = await phase('record stable', () => provider.current(ctx), (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'));
+    const backup = ctx.env.backup;
+    if (backup && !report.stable && backup.onFirstDeploy === 'skip') {
+      report.phases.push({ phase: 'backup', status: 'ok', startedAt: iso(), durationMs: 0, detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)' });
+    } else if (backup) {
       if (!deps.backup) throw new PhaseError('backup', 'the environment asks for a backup but no backup runner was given');
       await phase('backup', deps.backup, (said) => said);
     }
-    report.stable = await phase('record stable', () => provider.current(ctx), (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'));
   } catch (error) {
     report.failure = failureOf(error);
     return finish('aborted');
@@ -194,12 +202,18 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
 
     if (stable) {
       const steps = provider.weightedTraffic ? ctx.env.steps : [{ weight: 100, pauseMs: 0, analysis: false }];
-      for (const [index, step] of steps.entries()) {
-        await phase(`step ${index + 1}: ${step.weight}%`, async () => {
-          await provider.setTraffic(ctx, stable, candidate, step.weight);
-          report.traffic.push({ at: iso(), weight: step.weight });
-          await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at), interrupt.check);
-        });
+      const load = deps.startLoad?.();
+      try {
+        for (const [index, step] of steps.entries()) {
+          await phase(`step ${index + 1}: ${step.weight}%`, async () => {
+            await provider.setTraffic(ctx, stable, candidate, step.weight);
+            report.traffic.push({ at: iso(), weight: step.weight });
+            await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at), interrupt.check);
+          });
+        }
+      } finally {
+        const samples = await load?.stop();
+        if (samples) report.syntheticLoad = { requests: samples.length, failed: samples.filter((s) => s.status === 0 || s.status >= 500).length };
       }
     }
     await phase('promote', () => provider.promote(ctx, stable, candidate));

@@ -3,6 +3,7 @@ export interface DeployExecutorSchema {
   release?: string;
   config?: string;
   dryRun?: boolean;
+  stop?: boolean;
   rollbackTo?: string;
   approvedBy?: string[];
   reportsDirectory?: string;

@@ -43,20 +43,23 @@ describe('local provider', () => {
     ]);
   });
 
-  it('runs the image the docker target built, when its image.json exists, published on loopback only', () => {
-    const e = env({ command: ['python', '-m', 'api', 'serve'], image: { file: 'reports/apps/api/docker/image.json', containerPort: 8000 } });
-    expect(localProvider.plan(ctx(e), { version: 'v2', stable: null })[0].argv).toEqual(['python', '-m', 'api', 'serve']);
+  it('runs processes by default, and the image the docker target built with runtime: image', () => {
+    const image = { file: 'reports/apps/api/docker/image.json', containerPort: 8000, volumes: ['{workspaceRoot}/tmp/data:/data:U'], env: { DATA_DIR: '/data' } };
+    const processes = env({ command: ['python', '-m', 'api', 'serve'], image });
+    expect(localProvider.plan(ctx(processes), { version: 'v2', stable: null })[0].argv).toEqual(['python', '-m', 'api', 'serve']);
     mkdirSync(join(root, 'reports/apps/api/docker'), { recursive: true });
-    writeFileSync(join(root, 'reports/apps/api/docker/image.json'), JSON.stringify({ image: 'localhost/api:abc123', id: 'sha256:1', tags: ['localhost/api:abc123'], engine: 'podman' }));
-    expect(localProvider.plan(ctx(e), { version: 'v2', stable: null })[0].argv).toEqual([
-      'podman', 'run', '--rm', '--name', 'api-staging-blue', '-p', '127.0.0.1:<port>:8000', '-e', 'HOST=0.0.0.0', '-e', 'PORT=8000', '-e', 'RELEASE=v2', 'localhost/api:abc123',
+    writeFileSync(join(root, 'reports/apps/api/docker/image.json'), JSON.stringify({ image: 'customercare/api', id: 'sha256:c2a5', tags: ['localhost/customercare/api:main'], engine: 'podman' }));
+    const images = env({ runtime: 'image', env: { DATA_DIR: '{workspaceRoot}/tmp/data', LOG_LEVEL: 'info' }, image });
+    expect(localProvider.plan(ctx(images), { version: 'v2', stable: null })[0].argv).toEqual([
+      'podman', 'run', '--rm', '--name', 'api-staging-blue', '-p', '127.0.0.1:<port>:8000', '-v', `${root}/tmp/data:/data:U`,
+      '-e', 'DATA_DIR=/data', '-e', 'LOG_LEVEL=info', '-e', 'HOST=0.0.0.0', '-e', 'PORT=8000', '-e', 'RELEASE=v2', 'sha256:c2a5',
     ]);
   });
 
-  it('says what to run when images are configured but none was built and there is no command', () => {
-    const e = env({ image: { file: 'reports/apps/api/docker/image.json' } });
+  it('says what to run when the environment runs images and none was built', () => {
+    const e = env({ runtime: 'image', image: { file: 'reports/apps/api/docker/image.json' } });
     expect(() => localProvider.plan(ctx(e), { version: 'v2', stable: null })).toThrow(
-      'environment staging deploys images, but reports/apps/api/docker/image.json does not exist: run `nx run api:docker` first, or set local.command to deploy a process.',
+      'environment staging runs images, but reports/apps/api/docker/image.json does not exist: run `nx run api:docker` first, or set local.runtime: process.',
     );
   });
 

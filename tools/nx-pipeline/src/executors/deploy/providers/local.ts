@@ -2,8 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { EnvironmentConfig } from '../config';
+import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
 import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, weightCommands, type Slot } from './local/haproxy';
+import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { podmanEnv } from '../../docker/engines/podman';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
@@ -86,40 +87,51 @@ function listenPort(env: EnvironmentConfig): number {
   return Number(url.port);
 }
 
-/** The image a container build wrote (issue #9's docker target), when the environment asks for images and one exists. */
+/** The image the docker target built (its image.json), when the environment runs images. */
 function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
   const image = ctx.env.local.image;
-  if (!image) return undefined;
+  if (ctx.env.local.runtime !== 'image' || !image) return undefined;
   const path = join(ctx.workspaceRoot, image.file);
-  if (!existsSync(path)) return undefined;
-  // The docker target's record (src/executors/docker: ImageRecord): image, id, tags, engine.
+  if (!existsSync(path)) {
+    throw new Error(`environment ${ctx.env.name} runs images, but ${image.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.runtime: process.`);
+  }
+  // The docker target's record (src/executors/docker: ImageRecord). Its id names exactly the image
+  // that was built and tested; a short name like "customercare/backend" does not resolve offline.
   const data = JSON.parse(readFileSync(path, 'utf8')) as { image?: string; id?: string; tags?: string[] };
-  return data.image ?? data.tags?.[0] ?? data.id;
+  const reference = data.id ?? data.tags?.[0] ?? data.image;
+  if (!reference) throw new Error(`${image.file} names no image (no id, tags or image field); rebuild it with \`nx run ${ctx.project}:docker\`.`);
+  return reference;
 }
 
 function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: Slot, port: number | string): { argv: string[]; container?: string } {
   const image = imageOf(ctx);
   const { env } = ctx;
   if (image && env.local.image) {
+    const { engine, containerPort, volumes } = env.local.image;
     const container = `${ctx.project}-${env.name}-${slot}`;
-    const envFlags = Object.entries({ ...env.local.env, HOST: '0.0.0.0', PORT: String(env.local.image.containerPort), RELEASE: version }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const containerEnv = { ...withWorkspaceRoot(env.local.env, ctx.workspaceRoot), ...env.local.image.env, HOST: '0.0.0.0', PORT: String(containerPort), RELEASE: version };
     return {
       container,
-      argv: [env.local.image.engine, 'run', '--rm', '--name', container, '-p', `127.0.0.1:${port}:${env.local.image.containerPort}`, ...envFlags, image],
+      argv: [
+        engine, 'run', '--rm', '--name', container, '-p', `127.0.0.1:${port}:${containerPort}`,
+        ...volumes.flatMap((v) => ['-v', withWorkspaceRoot({ v }, ctx.workspaceRoot).v]),
+        ...Object.entries(containerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+        image,
+      ],
     };
   }
-  if (!env.local.command) {
-    throw new Error(
-      `environment ${env.name} deploys images, but ${env.local.image?.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.command to deploy a process.`,
-    );
-  }
-  return { argv: env.local.command.map((part) => withVersion(part, version)) };
+  return { argv: (env.local.command ?? []).map((part) => withVersion(part, version)) };
 }
 
-function startRelease(ctx: ProviderContext, dir: string, version: string, slot: Slot, port: number): SlotRelease {
+async function startRelease(ctx: ProviderContext, dir: string, version: string, slot: Slot, port: number): Promise<SlotRelease> {
   const { argv, container } = releaseArgv(ctx, version, slot, port);
   mkdirSync(files(dir).logs, { recursive: true });
-  const log = openSync(join(files(dir).logs, `${slot}-${version}.log`), 'a');
+  // Bind mounts need their host folder.
+  for (const volume of container ? (ctx.env.local.image?.volumes ?? []) : []) {
+    mkdirSync(withWorkspaceRoot({ v: volume }, ctx.workspaceRoot).v.split(':')[0], { recursive: true });
+  }
+  const logPath = join(files(dir).logs, `${slot}-${version}.log`);
+  const log = openSync(logPath, 'a');
   const venvBin = join(ctx.workspaceRoot, '.venv', 'bin');
   ctx.log(`[local] starting ${version} in slot ${slot} on 127.0.0.1:${port}: ${argv.join(' ')}`);
   // Detached: a deployed release outlives the deploy command, like a service would.
@@ -130,7 +142,7 @@ function startRelease(ctx: ProviderContext, dir: string, version: string, slot: 
       // podman finds the images the docker target built in the workspace's own storage.
       ...(container ? podmanEnv(ctx.workspaceRoot) : {}),
       PATH: `${venvBin}${delimiter}${process.env.PATH}`,
-      ...ctx.env.local.env,
+      ...withWorkspaceRoot(ctx.env.local.env, ctx.workspaceRoot),
       HOST: '127.0.0.1',
       PORT: String(port),
       RELEASE: version,
@@ -138,8 +150,18 @@ function startRelease(ctx: ProviderContext, dir: string, version: string, slot: 
     detached: true,
     stdio: ['ignore', log, log],
   });
-  child.on('error', () => undefined);
+  let failure: Error | undefined;
+  child.on('error', (error) => (failure = error));
   child.unref();
+  // A release that dies at once (bad command, missing image, port taken) fails here with its own
+  // words, instead of after the whole health-check timeout.
+  for (let waited = 0; waited < 1_000; waited += 100) {
+    await sleep(100);
+    if (failure || !alive(child.pid)) {
+      const said = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+      throw new Error(`${version} exited as soon as it started (${argv.join(' ')}): ${failure?.message ?? ''}${said ? `\n${said}` : ''}\nFull log: ${logPath}`);
+    }
+  }
   return { version, port, pid: child.pid, container, argv };
 }
 
@@ -296,7 +318,7 @@ export const localProvider: Provider = {
     const slot: Slot = stable?.id === 'blue' ? 'green' : 'blue';
     // A candidate left by an interrupted deploy holds no traffic (weights only move forward after checks): replace it.
     if (state.slots[slot]) await retire(ctx, dir, state, slot);
-    const release = startRelease(ctx, dir, version, slot, await freePort());
+    const release = await startRelease(ctx, dir, version, slot, await freePort());
     state.slots[slot] = release;
     writeState(dir, state);
     writeTargets(dir, state);
@@ -335,10 +357,18 @@ export const localProvider: Provider = {
         toSlot = fromSlot === 'blue' ? 'green' : 'blue';
         if (state.slots[toSlot]) await retire(ctx, dir, state, toSlot);
         state = readState(dir);
-        const release = startRelease(ctx, dir, to.version, toSlot, await freePort());
+        const release = await startRelease(ctx, dir, to.version, toSlot, await freePort());
         state.slots[toSlot] = release;
         writeState(dir, state);
         writeTargets(dir, state);
+        // HAProxy may count a server leaving maintenance as UP before its first check: only put the
+        // release in rotation once it answers its health checks itself.
+        const health = await waitHealthy(`http://127.0.0.1:${release.port}`, ctx.env.health.paths, ctx.env.health.timeoutMs);
+        const unhealthy = health.find((r) => !r.passed);
+        if (unhealthy) {
+          await retire(ctx, dir, state, toSlot);
+          throw new Error(`${to.version} did not become healthy, so traffic stays on ${from?.version ?? 'the current release'}: ${unhealthy.check}: ${unhealthy.detail}`);
+        }
         for (const command of slotCommands(toSlot, release.port)) await runtimeSet(socket, command);
       }
       await waitUp(ctx, socket, toSlot);
