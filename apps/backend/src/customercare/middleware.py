@@ -69,7 +69,20 @@ class ServiceMiddleware:
         response_started = False
         limit = self.body_limit(path)
 
+        too_large = False
+
         async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if too_large:
+                # The app turned the interrupted body read into its own error (FastAPI answers
+                # 400 "error parsing the body"); answer 413, which says what happened.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    status = await self._too_large(send_wrapper_raw, limit)
+                return
+            await send_wrapper_raw(message)
+
+        async def send_wrapper_raw(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -85,28 +98,29 @@ class ServiceMiddleware:
         received = 0
 
         async def receive_wrapper() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise BodyTooLargeError
             return message
 
         try:
             if "\x00" in path or b"%00" in scope.get("query_string", b""):
                 status = await self._reject(
-                    send_wrapper, 400, "bad_request", "The address contains a NUL character."
+                    send_wrapper_raw, 400, "bad_request", "The address contains a NUL character."
                 )
             elif content_length > limit:
-                status = await self._too_large(send_wrapper, limit)
+                status = await self._too_large(send_wrapper_raw, limit)
             else:
                 try:
                     await self.app(scope, receive_wrapper, send_wrapper)
                 except BodyTooLargeError:
                     if response_started:
                         raise
-                    status = await self._too_large(send_wrapper, limit)
+                    status = await self._too_large(send_wrapper_raw, limit)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -441,3 +442,34 @@ def test_nul_characters_are_refused_before_the_database(
         "/api/v1/widget/chat", json={"message": "refund\x00 please"}, headers=widget_headers
     )
     assert chat.status_code == 200
+
+
+def test_a_streamed_body_over_the_limit_is_413(
+    client: TestClient, widget_headers: dict[str, str]
+) -> None:
+    """Without Content-Length (chunked), the limit is enforced while the body is read."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"message": "'
+        for _ in range(20):
+            yield b"x" * 8192
+        yield b'"}'
+
+    response = client.post(
+        "/api/v1/widget/chat",
+        content=chunks(),
+        headers={**widget_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_sentry_is_initialised_without_personal_data(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("sentry_sdk.init", lambda **options: calls.append(options))
+    create_app(Settings(**{**settings.__dict__, "sentry_dsn": "https://key@sentry.test/1"}))
+    assert calls[0]["dsn"] == "https://key@sentry.test/1"
+    assert calls[0]["send_default_pii"] is False
+    assert calls[0]["max_request_body_size"] == "never"
