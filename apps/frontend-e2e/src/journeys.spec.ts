@@ -56,12 +56,22 @@ test('a customer asks the widget on a plain HTML page and gets an answer citing 
   await expect(log.getByText(/seven-year warranty/)).toBeVisible();
   await expect(log.getByRole('list', { name: 'Sources' }).first()).toContainText('zephyr-warranty.md');
   await expect(page.getByText('passed your question to our support team')).toHaveCount(0);
+
+  // The conversation outlives a page change on the customer's site (sessionStorage).
+  await page.reload();
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  await expect(log.getByText(/seven-year warranty/)).toBeVisible();
 });
 
 test('an unanswerable question is escalated and listed as escalated in the console', async ({ page }) => {
+  // Keyboard only: the launcher takes focus, Enter opens the chat into its text box, Enter sends.
   const launcher = await openShop(page);
-  await launcher.click();
-  await ask(page, unanswerable);
+  await launcher.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Your question')).toBeFocused();
+  await page.keyboard.type(unanswerable);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('log', { name: 'Conversation' }).getByText(unanswerable)).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'passed your question to our support team' })).toBeVisible();
 
   await signIn(page);

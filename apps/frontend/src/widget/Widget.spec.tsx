@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 import { render, screen, waitFor } from '@testing-library/preact';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { answer, controlledApi, networkDown } from './test-api';
 import { Widget } from './Widget';
 
@@ -102,6 +102,20 @@ describe('Widget', () => {
     calls[1].resolve(answer('It is on its way.'));
     expect(await screen.findByText('It is on its way.')).toBeInTheDocument();
     expect(screen.getAllByText('Is my parcel lost?')).toHaveLength(1);
+  });
+
+  it('restores the conversation from its store and saves each change', async () => {
+    const { api, calls } = controlledApi();
+    const saved = { conversationId: 'conv-7', escalated: false, messages: [answer('Earlier answer.').message] };
+    const store = { load: vi.fn(() => saved), save: vi.fn() };
+    const user = userEvent.setup();
+    render(<Widget api={api} store={store} />);
+
+    await user.click(screen.getByRole('button', { name: 'Chat with us' }));
+    expect(screen.getByText('Earlier answer.')).toBeInTheDocument();
+    await ask(user, 'And now?', calls);
+    expect(calls[0].conversationId).toBe('conv-7');
+    await waitFor(() => expect(store.save).toHaveBeenLastCalledWith(expect.objectContaining({ pending: 'And now?' })));
   });
 
   it('does not send an empty message', async () => {

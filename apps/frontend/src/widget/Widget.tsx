@@ -2,6 +2,7 @@
 import type { ApiError, Message, WidgetApi } from '@customercare/api-client';
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { initialConversation, reduce } from './conversation';
+import type { ConversationStore } from './persistence';
 
 export interface WidgetProps {
   api: WidgetApi;
@@ -9,14 +10,16 @@ export interface WidgetProps {
   title?: string;
   /** Clock for message timestamps; tests pass a fixed one. */
   now?: () => string;
+  /** Where the conversation outlives the page (sessionStorage when embedded). */
+  store?: ConversationStore;
 }
 
 const PANEL_ID = 'ccg-panel';
 
-export function Widget({ api, title = 'Support', now = () => new Date().toISOString() }: WidgetProps) {
+export function Widget({ api, title = 'Support', now = () => new Date().toISOString(), store }: WidgetProps) {
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState('');
-  const [state, dispatch] = useReducer(reduce, initialConversation);
+  const [state, dispatch] = useReducer(reduce, initialConversation, (initial) => ({ ...initial, ...store?.load() }));
   const launcherRef = useRef<HTMLButtonElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const logRef = useRef<HTMLDivElement>(null);
@@ -28,6 +31,10 @@ export function Widget({ api, title = 'Support', now = () => new Date().toISOStr
     else if (wasOpenRef.current) launcherRef.current?.focus();
     wasOpenRef.current = open;
   }, [open]);
+
+  useEffect(() => {
+    store?.save(state);
+  }, [store, state]);
 
   useEffect(() => {
     logRef.current?.scrollTo?.({ top: logRef.current.scrollHeight });
@@ -114,7 +121,8 @@ export function Widget({ api, title = 'Support', now = () => new Date().toISOStr
             placeholder="Type your question…"
             onInput={(event) => setDraft((event.target as HTMLTextAreaElement).value)}
             onKeyDown={(event) => {
-              if (event.key === 'Enter' && !event.shiftKey) send(event);
+              // Shift+Enter is a new line; Enter while an input method composes a word is not "send".
+              if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) send(event);
             }}
           />
           <button type="submit" disabled={state.pending !== null || !draft.trim()}>

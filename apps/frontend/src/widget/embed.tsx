@@ -2,6 +2,7 @@
 import { createWidgetApi } from '@customercare/api-client';
 import { render } from 'preact';
 import css from './widget.css?inline';
+import { sessionStore } from './persistence';
 import { Widget } from './Widget';
 
 export interface EmbedOptions {
@@ -37,6 +38,7 @@ export function mount(options: EmbedOptions, doc: Document = document): HTMLElem
   root.className = 'root';
   shadow.append(style, root);
   doc.body.append(host);
-  render(<Widget api={createWidgetApi({ baseUrl: options.apiUrl, widgetKey: options.widgetKey })} title={options.title} />, root);
+  const api = createWidgetApi({ baseUrl: options.apiUrl, widgetKey: options.widgetKey });
+  render(<Widget api={api} title={options.title} store={sessionStore(options.widgetKey)} />, root);
   return host;
 }
