@@ -6,6 +6,8 @@
 #
 #   bash bench/perf-engine.sh [--connections 16] [--duration 5] [--rounds 3]
 #
+# The built-in engine sends 10,000 requests (at most 10 s) unmeasured first: JIT and undici's
+# WebAssembly HTTP parser compile on first use. wrk and k6 are measured from their start.
 # Prints req/s, p50 and p99 per tool (its median round) and the ratios to wrk. Goals for the
 # built-in engine: req/s >= 70 % of wrk's, p99 within 20 % of wrk's. Then one open-model run of
 # the built-in engine at half of its own closed-loop rate, to show it keeps the schedule (sent on
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/perf-engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
