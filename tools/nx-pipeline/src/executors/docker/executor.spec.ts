@@ -31,7 +31,7 @@ function importBusyboxBase(work: string): void {
   const rootfs = join(work, 'busybox-rootfs');
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  for (const applet of ['sh', 'env', 'httpd', 'id', 'kill', 'sleep']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  for (const applet of ['sh', 'env', 'httpd', 'id', 'kill', 'sleep', 'wget']) symlinkSync('busybox', join(rootfs, 'bin', applet));
   write(rootfs, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n');
   write(rootfs, 'etc/group', 'root:x:0:\napp:x:1000:\n');
   sh('tar', ['--create', '--file', join(work, 'busybox.tar'), '--directory', rootfs, '.'], work);
@@ -105,7 +105,7 @@ describe('docker executor (podman, nx-container, registry)', () => {
     process.env['CONTAINERS_STORAGE_CONF'] = join(WORKSPACE_ROOT, '.cache/containers/storage.conf');
     root = mkdtempSync(join(tmpdir(), 'nx-docker-'));
     importBusyboxBase(root);
-    project(root, 'web', containerfile([]));
+    project(root, 'web', containerfile(['HEALTHCHECK CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/index.html"]']));
     project(root, 'rooted', containerfile([], ''));
     const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
     project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), { 'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n` });
@@ -134,6 +134,9 @@ describe('docker executor (podman, nx-container, registry)', () => {
     expect(Object.keys(results).sort()).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
     expect(Object.values(results).every((gate) => gate.passed)).toBe(true);
     expect(results['image-user'].measured).toBe(1000);
+    const report = JSON.parse(readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8')) as { healthcheck: string; stop: { clean: boolean } };
+    expect(report.healthcheck).toBe('healthy');
+    expect(report.stop.clean).toBe(true);
   });
 
   it('fails on a root user', async () => {

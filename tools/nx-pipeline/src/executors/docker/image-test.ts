@@ -22,6 +22,8 @@ export interface ImageTestReport {
   user: { configured: string; runtimeUid: number | null };
   smoke: Array<SmokeCheck & { got: number | null; passed: boolean; detail?: string }>;
   readyAfterMs: number | null;
+  /** The image's own HEALTHCHECK, run once after readiness: none when the image has none. */
+  healthcheck: 'healthy' | 'unhealthy' | 'none' | 'not run';
   stop: { seconds: number; exitCode: number | null; clean: boolean } | null;
   secrets: SecretFinding[];
 }
@@ -62,6 +64,7 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
     user: { configured: image.user, runtimeUid: null },
     smoke: [],
     readyAfterMs: null,
+    healthcheck: 'not run',
     stop: null,
     secrets: [],
   };
@@ -98,7 +101,8 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
   ];
   if (options.port) {
     const passedSmoke = report.smoke.filter((check) => check.passed).length;
-    const smokeOk = report.readyAfterMs !== null && passedSmoke === report.smoke.length && (report.stop?.clean ?? false);
+    const smokeOk =
+      report.readyAfterMs !== null && passedSmoke === report.smoke.length && report.healthcheck !== 'unhealthy' && (report.stop?.clean ?? false);
     const failed = report.smoke.filter((check) => !check.passed).map((check) => `${check.method} ${check.path} got ${check.got ?? 'no answer'}${check.detail ? ` (${check.detail})` : ''}`);
     gates.push(
       gate(
@@ -110,7 +114,9 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
           ? `not ready on ${options.ready ?? '/'} within ${READY_TIMEOUT_MS / 1000} s (its log is above)`
           : failed.length > 0
             ? failed.join('; ')
-            : `did not stop cleanly on SIGTERM within ${STOP_TIMEOUT_S} s (exit ${report.stop?.exitCode}): run an init (tini) as PID 1 and let the server handle SIGTERM`,
+            : report.healthcheck === 'unhealthy'
+              ? 'the image\'s own HEALTHCHECK reports it unhealthy while the smoke requests pass: fix the HEALTHCHECK command'
+              : `did not stop cleanly on SIGTERM within ${STOP_TIMEOUT_S} s (exit ${report.stop?.exitCode}): run an init (tini) as PID 1 and let the server handle SIGTERM`,
       ),
     );
   }
@@ -132,6 +138,11 @@ async function runAndProbe(request: ImageTestRequest, containerPort: number, rep
       return;
     }
     for (const check of options.smoke ?? []) report.smoke.push({ ...check, ...(await smoke(base, check)) });
+    if (engine.healthcheck) {
+      const health = await capture(engine.healthcheck(name, cwd), SETUP_FIX);
+      // podman: 0 healthy, 1 unhealthy, 125 with "has no defined healthcheck".
+      report.healthcheck = health.exitCode === 0 ? 'healthy' : /no defined healthcheck/i.test(health.stderr) ? 'none' : 'unhealthy';
+    }
     // `env` with a standard PATH: an image's own PATH may not list where its coreutils live.
     const uid = await capture(engine.exec(name, ['env', `PATH=${STANDARD_PATH}`, 'id', '-u'], cwd), SETUP_FIX);
     report.user.runtimeUid = uid.exitCode === 0 ? Number(uid.stdout.trim()) : null;

@@ -7,8 +7,13 @@ describe('engine argv', () => {
   it('runs a test container on loopback only', () => {
     const command = podman.run({ image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' } }, '/w');
     expect([command.command, ...command.args]).toEqual([
-      'podman', 'run', '--detach', '--name', 't1', '--publish', '127.0.0.1:40000:8000', '--env', 'A=1', 'sha256:abc',
+      'podman', 'run', '--detach', '--name', 't1', '--health-interval=disable', '--publish', '127.0.0.1:40000:8000', '--env', 'A=1', 'sha256:abc',
     ]);
+  });
+
+  it('runs the HEALTHCHECK on demand with podman; docker runs it itself', () => {
+    expect(podman.healthcheck?.('t1', '/w').args).toEqual(['healthcheck', 'run', 't1']);
+    expect(docker.healthcheck).toBeNull();
   });
 
   it('pushes with a digest file and explicit TLS on podman, plainly on docker', () => {

@@ -43,6 +43,8 @@ export interface ContainerEngine {
   removeImage(image: string, cwd: string): ToolCommand;
   run(spec: RunSpec, cwd: string): ToolCommand;
   exec(container: string, command: string[], cwd: string): ToolCommand;
+  /** Runs the image's HEALTHCHECK once (exit 0 healthy, 1 unhealthy); null where the daemon runs it itself. */
+  healthcheck: ((container: string, cwd: string) => ToolCommand) | null;
   stop(container: string, timeoutSeconds: number, cwd: string): ToolCommand;
   /** Exit code of a stopped container. */
   exitCode(container: string, cwd: string): ToolCommand;
@@ -104,6 +106,8 @@ export function dockerLikeEngine(name: EngineName): ContainerEngine {
           '--detach',
           '--name',
           spec.name,
+          // podman schedules HEALTHCHECKs with systemd timers, absent here; the test runs it itself.
+          ...(name === 'podman' ? ['--health-interval=disable'] : []),
           '--publish',
           `127.0.0.1:${spec.hostPort}:${spec.containerPort}`,
           ...Object.entries(spec.env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
@@ -112,6 +116,7 @@ export function dockerLikeEngine(name: EngineName): ContainerEngine {
         cwd,
       ),
     exec: (container, command, cwd) => cmd('exec', ['exec', container, ...command], cwd),
+    healthcheck: name === 'podman' ? (container, cwd) => cmd('healthcheck run', ['healthcheck', 'run', container], cwd) : null,
     stop: (container, timeoutSeconds, cwd) => cmd('stop', ['stop', '--time', String(timeoutSeconds), container], cwd),
     exitCode: (container, cwd) => cmd('inspect', ['inspect', '--format', '{{.State.ExitCode}}', container], cwd),
     logs: (container, cwd) => cmd('logs', ['logs', container], cwd),
