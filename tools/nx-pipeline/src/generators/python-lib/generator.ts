@@ -11,8 +11,8 @@ import type { PythonLibGeneratorSchema } from './schema';
  */
 export async function pythonLibGenerator(tree: Tree, options: PythonLibGeneratorSchema): Promise<GeneratorCallback> {
   const projectName = validateProjectName(options.name);
-  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'libs');
   await assertNameIsFree(tree, projectName);
+  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'libs');
   const packageName = await validatePythonPackageName(tree, projectName);
 
   generateFiles(tree, joinPathFragments(__dirname, 'files'), projectRoot, {

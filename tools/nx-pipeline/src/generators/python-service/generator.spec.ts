@@ -138,6 +138,10 @@ describe('python-service generator', () => {
       );
     });
 
+    it('a taken name whose folder exists: the name is the problem to report', async () => {
+      expect(await refusal({ name: 'backend' })).toMatch(/^A project named "backend" already exists \(at apps\/backend\)/);
+    });
+
     it('a name a project.json project has', async () => {
       addProjectConfiguration(tree, 'frontend', { root: 'apps/frontend' });
       expect(await refusal({ name: 'frontend', directory: 'apps/frontend-api' })).toMatch(/"frontend" already exists \(at apps\/frontend\)/);

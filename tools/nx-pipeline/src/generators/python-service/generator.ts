@@ -13,8 +13,8 @@ import type { PythonServiceGeneratorSchema } from './schema';
 
 export async function normalizeServiceOptions(tree: Tree, options: PythonServiceGeneratorSchema): Promise<PythonProjectLocation> {
   const projectName = validateProjectName(options.name);
-  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
   await assertNameIsFree(tree, projectName);
+  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
   const packageName = await validatePythonPackageName(tree, projectName);
   return { projectName, projectRoot, packageName };
 }

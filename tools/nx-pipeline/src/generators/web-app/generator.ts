@@ -45,8 +45,8 @@ function title(name: string): string {
  */
 export async function webAppGenerator(tree: Tree, options: WebAppGeneratorSchema): Promise<GeneratorCallback> {
   const projectName = validateProjectName(options.name);
-  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
   await assertNameIsFree(tree, projectName);
+  const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
   if (!tree.exists('package.json')) {
     throw new GeneratorInputError('The workspace has no root package.json; a web app needs npm workspaces. Run `npm init -y` and add "workspaces": ["apps/*"].');
   }
