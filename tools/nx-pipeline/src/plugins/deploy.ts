@@ -2,6 +2,7 @@ import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type Create
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readDeployConfig } from '../executors/deploy/config';
+import configSchema from '../executors/deploy/config-schema.json';
 import { InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
 
@@ -27,7 +28,8 @@ export const deployKind: InferenceKind = {
   glob: '**/deploy.{yml,yaml,json}',
   async createNodes(files, rawOptions, context) {
     const options = deployOptions(rawOptions);
-    const cache = new InferenceCache<Record<string, TargetConfiguration>>('deploy', options);
+    // The config schema lives with the executor: a change to it must recompute, like a change here.
+    const cache = new InferenceCache<Record<string, TargetConfiguration>>('deploy', { ...options, schema: hashArray([JSON.stringify(configSchema)]) });
     // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
     const order = ['deploy.yml', 'deploy.yaml', 'deploy.json'];
     const chosen = files.filter((file) => !order.slice(0, order.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))));
