@@ -109,6 +109,14 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     expect(summary.findings.map((f: { message: string }) => f.message.split(' (')[0])).toEqual(['copyleft-lib 2.1.0']);
   });
 
+  it('fails on eval in TypeScript/JavaScript (real ESLint with eslint-plugin-security), ignoring the inline disable', async () => {
+    const ws = scanWorkspace('npm-eval', ['eslint-security']);
+    root = ws.root;
+    await expect(scanExecutor({ scanners: ['eslint-security'] }, ws.context)).resolves.toEqual({ success: false });
+    expect(ws.gate('security-grade')).toMatchObject({ measured: 'D', passed: false });
+    expect(ws.gate('security-grade').reason).toBe('1 high: high eslint-security security/detect-eval-with-expression at apps/fixture/src/calculator.mjs:4');
+  });
+
   it('fails when a required scanner could not run, saying why, instead of reporting it clean', async () => {
     const ws = scanWorkspace('python-clean', ['bandit', 'trivy']);
     root = ws.root;

@@ -144,7 +144,7 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
   ]);
 }
 
-/** Writes every report of a scan into `directory` (absolute) and returns its gate results. */
+/** Writes every report of a scan into `directory` (absolute): SARIF, JSON, Markdown, HTML and JUnit. */
 export function writeScanReports(directory: string, summary: ScanSummary, runs: readonly ScannerRun[], gates: GateResult[]): void {
   const sarif = toSarif(
     summary.project,
@@ -169,7 +169,7 @@ export function writeScanReports(directory: string, summary: ScanSummary, runs: 
         className: `scan.${summary.project}`,
         name: run.scanner,
         timeSeconds: run.durationMs / 1000,
-        skipped: run.status === 'ran' ? undefined : `${run.status}: ${run.reason}`,
+        skipped: run.status === 'ran' ? undefined : `${run.status === 'incomplete' ? 'incomplete' : 'not run'}: ${run.reason}`,
         failure: run.status === 'ran' && grading > 0 ? `${grading} finding(s) that lower the grade: ${SEVERITIES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(', ')}` : undefined,
       };
     }),
