@@ -25,7 +25,9 @@ WIDGET = {"X-Widget-Key": DEFAULT_WIDGET_KEY, "Origin": ORIGIN}
 def _seeded_client(
     tmp_path: Path, postgres_url: str, redis_url: str, **overrides: object
 ) -> TestClient:
-    settings = make_settings(tmp_path, database_url=postgres_url, redis_url=redis_url, **overrides)
+    settings = make_settings(
+        tmp_path, database_url=postgres_url, redis_url=redis_url, migrate_on_start=True, **overrides
+    )
     app = create_app(settings)  # applies the migrations to the empty database
     seed(app.state.context.db)
     return TestClient(app)
