@@ -220,6 +220,17 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
     state.live = undefined;
     await waitFor('HAProxy did not open its runtime socket', 5_000, async () => existsSync(f.socket));
   }
+  if (state.haproxy.port !== listenPort(ctx.env)) {
+    throw new Error(
+      `HAProxy for ${ctx.env.name} listens on 127.0.0.1:${state.haproxy.port}, but the config now says ${ctx.env.url}: ` +
+        `stop the environment (nx run ${ctx.project}:deploy:${ctx.env.name} --stop), then deploy again.`,
+    );
+  }
+  // The analysis counts requests and errors from HAProxy's exporter: without it every verdict would be "no data".
+  const exporter = await fetch(`http://127.0.0.1:${state.haproxy.statsPort}/metrics`).then((r) => r.text(), (e: Error) => e.message);
+  if (!exporter.includes('haproxy_server_http_responses_total')) {
+    throw new Error(`HAProxy's Prometheus exporter does not answer on 127.0.0.1:${state.haproxy.statsPort}/metrics (${exporter.slice(0, 120)}): the local provider needs HAProxy 2.6+ built with it (Debian's is). ${SETUP_FIX}`);
+  }
   if (!state.prometheus || !alive(state.prometheus.pid)) {
     const port = await freePort();
     writeFileSync(f.prometheusYml, prometheusConfig({ scrapeIntervalMs: ctx.env.local.scrapeIntervalMs, statsPort: state.haproxy.statsPort, targetsFile: f.targets }));
