@@ -27,7 +27,7 @@ interface ChartSpec {
 
 const W = 880;
 const H = 280;
-const PAD = { left: 64, right: 16, top: 28, bottom: 44 };
+const PAD = { left: 78, right: 16, top: 28, bottom: 44 };
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;
@@ -35,13 +35,26 @@ function niceMax(value: number): number {
   return ([1, 2, 2.5, 5, 10].find((step) => step * power >= value) ?? 10) * power;
 }
 
+/** About five ticks at round numbers (1, 2 or 5 times a power of ten) between min and max. */
+function niceTicks(min: number, max: number): number[] {
+  const raw = (max - min) / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const ticks: number[] = [];
+  for (let x = Math.ceil(min / step) * step; x <= max + 1e-9; x += step) ticks.push(x);
+  return ticks;
+}
+
 /** A self-contained SVG line (or bar) chart: no script, no external assets. */
 function chart(spec: ChartSpec): string {
   const all = spec.series.flatMap((s) => s.points);
   if (all.length === 0) return `<p>No data for “${escape(spec.title)}”.</p>`;
   const xs = all.map(([x]) => x);
+  // A bar covers its slot [x, x + step), so the axis runs one slot past the last x.
+  const slots = [...new Set(xs)].sort((a, b) => a - b);
+  const step = slots.length > 1 ? Math.min(...slots.slice(1).map((x, i) => x - slots[i])) : 1;
   const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs, xMin + 1);
+  const xMax = Math.max(...xs, xMin + 1) + (spec.bars ? step : 0);
   const totals = new Map<number, number>();
   for (const [x, y] of all) totals.set(x, (totals.get(x) ?? 0) + y);
   const yMax = niceMax(spec.bars ? Math.max(...totals.values()) : Math.max(...all.map(([, y]) => y)));
@@ -55,7 +68,7 @@ function chart(spec: ChartSpec): string {
       `<text x="${PAD.left - 6}" y="${py(y) + 4}" text-anchor="end">${escape(spec.bars ? String(Math.round(y * 10) / 10) : formatMs(y))}</text>`,
     );
   }
-  const ticks = spec.xTicks ?? Array.from({ length: 6 }, (_, i) => xMin + ((xMax - xMin) / 5) * i);
+  const ticks = spec.xTicks ?? niceTicks(xMin, xMax);
   for (const x of ticks) {
     parts.push(`<text x="${px(x)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escape(spec.xTick ? spec.xTick(x) : String(Math.round(x)))}</text>`);
   }
@@ -66,8 +79,6 @@ function chart(spec: ChartSpec): string {
     );
   }
   // Bars are stacked series on series, one slot per distinct x.
-  const slots = [...new Set(xs)].sort((a, b) => a - b);
-  const step = slots.length > 1 ? Math.min(...slots.slice(1).map((x, i) => x - slots[i])) : 1;
   const barWidth = Math.max(1, px(xMin + step) - px(xMin) - 1);
   const stacked = new Map<number, number>();
   for (const series of spec.series) {
@@ -75,7 +86,7 @@ function chart(spec: ChartSpec): string {
       for (const [x, y] of series.points) {
         const base = stacked.get(x) ?? 0;
         stacked.set(x, base + y);
-        parts.push(`<rect x="${px(x) - barWidth / 2}" y="${py(base + y)}" width="${barWidth}" height="${py(base) - py(base + y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`);
+        parts.push(`<rect x="${px(x) + 0.5}" y="${py(base + y)}" width="${barWidth}" height="${py(base) - py(base + y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`);
       }
     } else {
       const d = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('');
