@@ -42,7 +42,7 @@ describe('perf inference', () => {
     const perf = load.projects?.['apps/api'].targets?.perf;
     expect(perf?.options).toEqual({ scenario: 'perf/load.yml', profile: 'ci', reportsDirectory: 'reports/apps/api/perf' });
     expect(Object.keys(perf?.configurations ?? {})).toEqual(['load', 'ci', 'stress']);
-    expect(perf?.inputs).toEqual(['default', '^production', '{workspaceRoot}/gates.json', '{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock']);
+    expect(perf?.inputs).toEqual(['production', '^production', '{workspaceRoot}/gates.json', '{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock']);
     // A scenario without a ci profile runs its phases; a folder that is no project gets nothing.
     expect(results[1][1].projects?.['apps/api'].targets?.['perf-checkout']?.options?.profile).toBe('load');
     expect(results[2][1]).toEqual({});

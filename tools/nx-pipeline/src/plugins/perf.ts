@@ -36,12 +36,13 @@ export function buildPerfTarget(projectRoot: string, scenarioFile: string, profi
     executor: '@customercare/nx-pipeline:perf',
     options: { scenario: `perf/${name}.yml`, profile: profiles.includes(DEFAULT_PROFILE) ? DEFAULT_PROFILE : 'load', reportsDirectory },
     configurations: Object.fromEntries(profiles.map((profile) => [profile, { profile }])),
-    // Cached by inputs: an unchanged service, scenario, lockfile and gates file is not measured twice.
+    // Cached by inputs: an unchanged service, scenario, lockfile and gates file is not measured twice;
+    // `production` leaves tests out (a new unit test does not change how the service performs).
     // Scheduled runs that must re-measure pass --skip-nx-cache.
     cache: true,
     // A perf run measures the machine: never share it with other tasks.
     parallelism: false,
-    inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...extraInputs],
+    inputs: ['production', '^production', '{workspaceRoot}/gates.json', ...extraInputs],
     outputs: ['{options.reportsDirectory}'],
     metadata: {
       technologies: ['hdr-histogram', 'k6'],
