@@ -107,7 +107,7 @@ printf '%-44s %12s %12s %8s  %s\n' "measure" "measured" "budget" "ratio" "verdic
 status=0
 row() {  # name measured budget direction(le|ge)
   local ratio verdict
-  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.3f", (b == 0 ? (a == 0 ? 0 : 999) : a / b) }')
+  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { if (b == 0) print "-"; else printf "%.3f", a / b }')
   verdict=$(awk -v a="$2" -v b="$3" -v d="$4" 'BEGIN { ok = (d == "le" ? a <= b : a >= b); print (ok ? "meets" : "MISSES") }')
   [ "$verdict" = meets ] || status=1
   printf '%-44s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$ratio" "$verdict"

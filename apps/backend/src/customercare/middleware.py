@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+import sentry_sdk
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customercare.errors import error_body
@@ -121,6 +122,20 @@ class ServiceMiddleware:
                     if response_started:
                         raise
                     status = await self._too_large(send_wrapper_raw, limit)
+                except Exception as error:
+                    # Answered here rather than by Starlette's outermost error middleware, so the
+                    # log line, the response and its headers carry this request's id.
+                    if response_started:
+                        raise
+                    log.exception("unhandled error on %s %s", scope["method"], path)
+                    sentry_sdk.capture_exception(error)
+                    status = await self._reject(
+                        send_wrapper_raw,
+                        500,
+                        "internal_error",
+                        "Something went wrong on our side; it has been logged.",
+                        {"request_id": request_id},
+                    )
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
@@ -473,3 +474,27 @@ def test_sentry_is_initialised_without_personal_data(
     assert calls[0]["dsn"] == "https://key@sentry.test/1"
     assert calls[0]["send_default_pii"] is False
     assert calls[0]["max_request_body_size"] == "never"
+
+
+def test_unexpected_errors_are_500_json_with_the_request_id(
+    app: FastAPI, widget_headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("index exploded")
+
+    app.state.context.knowledge.search = broken
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.post(
+        "/api/v1/widget/chat",
+        json={"message": "refund"},
+        headers={**widget_headers, "X-Request-ID": "req-500"},
+    )
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "internal_error",
+        "message": "Something went wrong on our side; it has been logged.",
+        "details": {"request_id": "req-500"},
+    }
+    assert response.headers["x-request-id"] == "req-500"
+    assert "index exploded" not in response.text
+    assert any("unhandled error" in r.getMessage() and r.exc_info for r in caplog.records)
