@@ -24,10 +24,13 @@ export const cloudRunArgv = {
     'gcloud', 'run', 'deploy', cr.service, '--image', withVersion(cr.image, version), ...where(cr),
     '--tag', tagOf(version), ...(firstDeploy ? [] : ['--no-traffic']), '--quiet',
   ],
-  // The stable revision is pinned by name: --to-latest after a --no-traffic deploy would send everything to the candidate.
-  traffic: (cr: CloudRunConfig, stableRevision: string, version: string, weight: number) => [
+  // Both revisions are pinned by name: --to-latest after a --no-traffic deploy would send everything
+  // to the candidate. gcloud takes one of --to-latest | --to-revisions | --to-tags per call, so a
+  // split names both revisions; the last step moves all traffic to the candidate's tag.
+  traffic: (cr: CloudRunConfig, stableRevision: string, candidateRevision: string, version: string, weight: number) => [
     'gcloud', 'run', 'services', 'update-traffic', cr.service, ...where(cr),
-    ...(weight < 100 ? ['--to-revisions', `${stableRevision}=${100 - weight}`] : []), '--to-tags', `${tagOf(version)}=${weight}`, '--quiet',
+    ...(weight < 100 ? ['--to-revisions', `${stableRevision}=${100 - weight},${candidateRevision}=${weight}`] : ['--to-tags', `${tagOf(version)}=100`]),
+    '--quiet',
   ],
   pin: (cr: CloudRunConfig, revision: string) => ['gcloud', 'run', 'services', 'update-traffic', cr.service, ...where(cr), '--to-revisions', `${revision}=100`, '--quiet'],
   revisions: (cr: CloudRunConfig) => ['gcloud', 'run', 'revisions', 'list', '--service', cr.service, ...where(cr), '--format', 'json'],
@@ -69,7 +72,7 @@ export const cloudRunProvider: Provider = {
     return [
       { phase: 'current', argv: cloudRunArgv.describe(cr) },
       { phase: 'deployCandidate', argv: cloudRunArgv.deploy(cr, request.version, request.stable === null) },
-      ...ctx.env.steps.map((s) => ({ phase: 'setTraffic' as const, argv: cloudRunArgv.traffic(cr, stable, request.version, s.weight) })),
+      ...ctx.env.steps.map((s) => ({ phase: 'setTraffic' as const, argv: cloudRunArgv.traffic(cr, stable, request.candidateId ?? '<candidate-revision>', request.version, s.weight) })),
       { phase: 'rollback', argv: cloudRunArgv.pin(cr, stable) },
     ];
   },
@@ -99,7 +102,7 @@ export const cloudRunProvider: Provider = {
 
   async setTraffic(ctx, stable, candidate, weight) {
     if (!stable) return;
-    await runOrThrow(ctx.run, cloudRunArgv.traffic(config(ctx.env), stable.id, candidate.version, weight), 'gcloud run services update-traffic');
+    await runOrThrow(ctx.run, cloudRunArgv.traffic(config(ctx.env), stable.id, candidate.id, candidate.version, weight), 'gcloud run services update-traffic');
   },
 
   async promote(ctx, _stable, candidate) {

@@ -88,8 +88,8 @@ describe('cloud-run', () => {
       `gcloud run services describe api ${where} --format json`,
       `gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v2 ${where} --tag v-v2 --no-traffic --quiet`,
       `gcloud run services describe api ${where} --format json`,
-      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=90 --to-tags v-v2=10 --quiet`,
-      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=50 --to-tags v-v2=50 --quiet`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=90,api-00002--v2=10 --quiet`,
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=50,api-00002--v2=50 --quiet`,
       `gcloud run services update-traffic api ${where} --to-tags v-v2=100 --quiet`,
       `gcloud run services update-traffic api ${where} --to-revisions api-00002--v2=100 --quiet`,
     ]);
@@ -116,8 +116,8 @@ describe('cloud-run', () => {
     expect(plan.map((p) => `${p.phase}: ${p.argv.join(' ')}`)).toEqual([
       `current: gcloud run services describe api ${where} --format json`,
       `deployCandidate: gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v2 ${where} --tag v-v2 --no-traffic --quiet`,
-      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=90 --to-tags v-v2=10 --quiet`,
-      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=50 --to-tags v-v2=50 --quiet`,
+      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=90,<candidate-revision>=10 --quiet`,
+      `setTraffic: gcloud run services update-traffic api ${where} --to-revisions api-00001=50,<candidate-revision>=50 --quiet`,
       `setTraffic: gcloud run services update-traffic api ${where} --to-tags v-v2=100 --quiet`,
       `rollback: gcloud run services update-traffic api ${where} --to-revisions api-00001=100 --quiet`,
     ]);
