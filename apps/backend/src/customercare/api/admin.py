@@ -51,8 +51,8 @@ def list_documents(admin: Admin, session: DbSession) -> DocumentList:
     response_model=DocumentOut,
     responses=error_responses(400, 413, 415, 422),
 )
-async def upload_document(
-    admin: Admin, context: Context, session: DbSession, file: Annotated[UploadFile, File()]
+def upload_document(
+    admin: Admin, context: Context, file: Annotated[UploadFile, File()]
 ) -> DocumentOut:
     filename = (file.filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
     if not filename:
@@ -62,7 +62,7 @@ async def upload_document(
     except UnsupportedDocumentError as error:
         raise ApiError(415, "unsupported_document_type", str(error)) from error
     limit = context.settings.max_upload_bytes
-    data = await file.read(limit + 1)
+    data = file.file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(
             413,
@@ -71,11 +71,13 @@ async def upload_document(
             {"limit_bytes": limit},
         )
     try:
-        document = context.knowledge.add_document(
-            session, admin.workspace_id, filename, content_type, data
-        )
+        passages = context.knowledge.parse(filename, content_type, data)
     except UnreadableDocumentError as error:
         raise ApiError(422, "unreadable_document", str(error)) from error
+    with context.db.session(write=True) as session:
+        document = context.knowledge.add_parsed(
+            session, admin.workspace_id, filename, content_type, len(data), passages
+        )
     return DocumentOut.model_validate(document)
 
 

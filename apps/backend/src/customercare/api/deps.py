@@ -45,7 +45,6 @@ widget_key_scheme = APIKeyHeader(
 
 def current_admin(
     context: Context,
-    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> AdminUser:
     if credentials is None or not credentials.credentials:
@@ -56,7 +55,12 @@ def current_admin(
             headers={"WWW-Authenticate": "Bearer"},
         )
     subject = read_token(context.settings.secret_key, credentials.credentials.strip())
-    admin = session.get(AdminUser, subject) if subject else None
+    admin = None
+    if subject:
+        # Its own read-only session: the request's write session (and SQLite's write lock) is
+        # taken only by the handlers that write, and only for as long as they write.
+        with context.db.session(write=False) as session:
+            admin = session.get(AdminUser, subject)
     if admin is None:
         raise ApiError(
             401,

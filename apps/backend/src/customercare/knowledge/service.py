@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from customercare.knowledge.bm25 import Bm25Index, IndexedPassage, ScoredPassage
-from customercare.knowledge.chunking import chunk_text
+from customercare.knowledge.chunking import Passage, chunk_text
 from customercare.knowledge.extract import extract_text
 from customercare.models import Chunk, Document, Workspace
 
@@ -27,18 +27,36 @@ class KnowledgeBase:
         self._indexes: dict[str, _CachedIndex] = {}
         self._lock = threading.Lock()
 
+    @staticmethod
+    def parse(filename: str, content_type: str, data: bytes) -> list[Passage]:
+        """The document's passages (UnreadableDocumentError if it has no text).
+
+        Separate from storing, so parsing a large PDF happens outside the write transaction.
+        """
+        text = extract_text(data, content_type)
+        title = filename.rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
+        return chunk_text(text, title=title)
+
     def add_document(
         self, session: Session, workspace_id: str, filename: str, content_type: str, data: bytes
     ) -> Document:
-        """Store the document and its passages (UnreadableDocumentError if it has no text)."""
-        text = extract_text(data, content_type)
-        title = filename.rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
-        passages = chunk_text(text, title=title)
+        passages = self.parse(filename, content_type, data)
+        return self.add_parsed(session, workspace_id, filename, content_type, len(data), passages)
+
+    def add_parsed(
+        self,
+        session: Session,
+        workspace_id: str,
+        filename: str,
+        content_type: str,
+        size_bytes: int,
+        passages: list[Passage],
+    ) -> Document:
         document = Document(
             workspace_id=workspace_id,
             filename=filename,
             content_type=content_type,
-            size_bytes=len(data),
+            size_bytes=size_bytes,
             status="processing",
         )
         session.add(document)
