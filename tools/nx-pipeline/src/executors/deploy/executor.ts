@@ -71,13 +71,17 @@ export async function executeDeploy(run: DeployRun, context: ExecutorContext): P
   }
   if (options.dryRun) {
     // Nothing may run in a dry run: only the local provider's state file is read to name the stable slot.
-    const stable = env.provider === 'local' ? await provider.current(ctx) : { version: '<stable>', id: '<stable-revision>', url: '<stable-url>' };
-    logger.info(`Dry run: deploy ${name} ${version ?? '(rollback)'} to ${env.name} with ${provider.name}; nothing is changed.`);
-    if (env.backup) logger.info(`  backup: ${env.backup.command.join(' ')}`);
-    for (const step of provider.plan(ctx, { version: version ?? 'rollback', stable })) {
+    // For a manual rollback the release to return to plays the stable one's part.
+    const target = run.rollback?.to ? { version: run.rollback.to, id: run.rollback.to, url: run.rollback.to } : undefined;
+    const stable = env.provider === 'local' ? await provider.current(ctx) : (target ?? { version: '<stable>', id: '<stable-revision>', url: '<stable-url>' });
+    const what = run.rollback ? `roll back ${name} in ${env.name} to ${run.rollback.to ?? 'the previous release'}` : `deploy ${name} ${version} to ${env.name}`;
+    logger.info(`Dry run: ${what} with ${provider.name}; nothing is changed.`);
+    if (env.backup && !run.rollback) logger.info(`  backup: ${env.backup.command.join(' ')}`);
+    const plan = provider.plan(ctx, { version: version ?? run.rollback?.to ?? '<previous>', stable });
+    for (const step of plan.filter((p) => !run.rollback || p.phase === 'rollback')) {
       logger.info(redact(`  ${step.phase}: ${step.argv.join(' ')}${step.note ? `   # ${step.note}` : ''}`, secrets));
     }
-    if (env.provider === 'kubernetes') {
+    if (env.provider === 'kubernetes' && !run.rollback) {
       const manifests = join(context.root, reportsDirectory, 'argo-rollout.yaml');
       mkdirSync(dirname(manifests), { recursive: true });
       writeFileSync(manifests, argoRollout(env, version ?? 'rollback'));
