@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
+import { expectAccessible } from './a11y';
 
 // The three journeys share one seeded backend and run in order: the document uploaded in the first
 // is the one the widget must cite in the second.
@@ -41,6 +42,7 @@ test('an admin signs in and uploads a document', async ({ page }) => {
   await expect(page.getByRole('status').filter({ hasText: 'Uploaded zephyr-warranty.md.' })).toBeVisible();
   const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'zephyr-warranty.md' }) });
   await expect(row.getByText('Ready')).toBeVisible();
+  await expectAccessible(page);
 });
 
 test('a customer asks the widget on a plain HTML page and gets an answer citing that document', async ({ page }) => {
@@ -56,6 +58,8 @@ test('a customer asks the widget on a plain HTML page and gets an answer citing 
   await expect(log.getByText(/seven-year warranty/)).toBeVisible();
   await expect(log.getByRole('list', { name: 'Sources' }).first()).toContainText('zephyr-warranty.md');
   await expect(page.getByText('passed your question to our support team')).toHaveCount(0);
+  // The widget only: the shop page's own (deliberately hostile) styles are not ours to fix.
+  await expectAccessible(page, '[data-customercare-widget]');
 
   // The conversation outlives a page change on the customer's site (sessionStorage).
   await page.reload();
@@ -83,4 +87,10 @@ test('an unanswerable question is escalated and listed as escalated in the conso
   await expect(page.getByRole('heading', { name: 'Transcript' })).toBeVisible();
   await expect(page.getByText(unanswerable)).toBeVisible();
   await expect(page.getByText('Escalated')).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
+  await expect(page.getByRole('img', { name: /^Questions per day: \d+ questions/ })).toBeVisible();
+  await expect(page.getByText(/Escalated: [1-9]\d* \(/)).toBeVisible();
+  await expectAccessible(page);
 });
