@@ -59,7 +59,7 @@ def main() -> None:
         f"questions over {len(corpus)} passages"
     )
     print(f"{'ranking':<14}{'hit@1':>8}{'hit@3':>8}{'answered':>10}{'escalated':>11}")
-    for name, result in (("bm25", bm25), ("term overlap", overlap)):
+    for name, result in (("bm25 stemmed", bm25), ("term overlap", overlap)):
         print(
             f"{name:<14}{result.hit_at_1:>8.3f}{result.hit_at_3:>8.3f}"
             f"{result.answered_correctly:>6}/{result.answerable:<3}"

@@ -118,7 +118,7 @@ def _pdf(text: str) -> bytes:
 def test_document_lifecycle_changes_answers(
     client: TestClient, admin: Admin, widget_headers: dict[str, str]
 ) -> None:
-    question = {"message": "Where do kayaks leave from, Rotterdam?"}
+    question = {"message": "Do kayaks depart from Rotterdam?"}
     before = client.post("/api/v1/widget/chat", json=question, headers=widget_headers).json()
     assert before["escalated"] is True
 

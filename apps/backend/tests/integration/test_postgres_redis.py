@@ -54,7 +54,7 @@ def test_api_on_postgres_and_redis(tmp_path: Path, postgres_url: str, redis_url:
     assert document["chunk_count"] == 1
 
     answer = client.post(
-        "/api/v1/widget/chat", json={"message": "Where do kayaks leave from?"}, headers=WIDGET
+        "/api/v1/widget/chat", json={"message": "Do kayaks depart from Rotterdam?"}, headers=WIDGET
     ).json()
     assert answer["escalated"] is False
     assert answer["message"]["citations"][0]["document_id"] == document["id"]

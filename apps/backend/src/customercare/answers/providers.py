@@ -12,9 +12,8 @@ from typing import Protocol
 
 import httpx
 
-from customercare.knowledge.bm25 import ScoredPassage
+from customercare.knowledge.bm25 import ScoredPassage, terms
 from customercare.settings import Settings
-from service_kit import tokenize
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -43,14 +42,14 @@ class LocalProvider:
         self._max_sentences = max_sentences
 
     def compose(self, question: str, passages: Sequence[ScoredPassage]) -> str:
-        terms = set(tokenize(question))
+        wanted = set(terms(question))
         candidates: list[tuple[int, int, str]] = []
         for rank, scored in enumerate(passages[:2]):
             for sentence in _SENTENCE.split(scored.passage.text):
                 sentence = sentence.strip().lstrip("-*• ").strip()
                 if len(sentence) < 3:
                     continue
-                overlap = len(terms & set(tokenize(sentence)))
+                overlap = len(wanted & set(terms(sentence)))
                 # The top passage's sentences win ties; the first sentence always has a chance.
                 candidates.append((overlap * 10 - rank * 5, len(candidates), sentence))
         if not candidates:

@@ -9,11 +9,31 @@ evaluation in bench/retrieval_eval.py measures its hit@3 against the simpler ter
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from service_kit import tokenize
+
+# A Snowball stemmer keeps per-call state, so each thread gets its own.
+_stemmers = threading.local()
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
+
+
+def terms(text: str) -> list[str]:
+    """Words as the index compares them: tokenised, no stop words, stemmed (outages -> outag)."""
+    return [_stem(word) for word in tokenize(text)]
 
 
 @dataclass(frozen=True)
@@ -45,9 +65,9 @@ class Bm25Index:
         self._lengths: list[int] = []
         for number, passage in enumerate(self.passages):
             # The heading counts twice: it says what the passage is about.
-            terms = tokenize(f"{passage.heading} {passage.heading} {passage.text}")
-            self._lengths.append(len(terms))
-            for term, count in Counter(terms).items():
+            words = terms(f"{passage.heading} {passage.heading} {passage.text}")
+            self._lengths.append(len(words))
+            for term, count in Counter(words).items():
                 self._postings[term].append((number, count))
         total = sum(self._lengths)
         self._average_length = total / len(self._lengths) if self._lengths else 0.0
@@ -61,13 +81,13 @@ class Bm25Index:
         return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
     def search(self, query: str, limit: int = 3) -> list[ScoredPassage]:
-        terms = set(tokenize(query))
-        if not terms or not self.passages:
+        wanted = set(terms(query))
+        if not wanted or not self.passages:
             return []
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
-        known = sum(1 for term in terms if term in self._postings)
-        for term in terms:
+        known = sum(1 for term in wanted if term in self._postings)
+        for term in wanted:
             postings = self._postings.get(term)
             if not postings:
                 continue
@@ -78,6 +98,6 @@ class Bm25Index:
                 matched[number] += 1
         ranked = sorted(scores, key=lambda number: (-scores[number], self.passages[number].id))
         return [
-            ScoredPassage(self.passages[n], scores[n], matched[n] / known, known / len(terms))
+            ScoredPassage(self.passages[n], scores[n], matched[n] / known, known / len(wanted))
             for n in ranked[:limit]
         ]
