@@ -28,7 +28,9 @@ def passages() -> list[IndexedPassage]:
         text = extract_text(data, detect_content_type(name, None))
         for passage in chunk_text(text, title=name):
             found.append(
-                IndexedPassage(f"{name}#{passage.position}", name, name, passage.heading, passage.text)
+                IndexedPassage(
+                    f"{name}#{passage.position}", name, name, passage.heading, passage.text
+                )
             )
     return found
 
