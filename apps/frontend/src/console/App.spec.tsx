@@ -40,8 +40,9 @@ describe('the console', () => {
     expect(tokenStore.get()).toBeNull();
   });
 
-  it('signs out from the top bar', async () => {
+  it('names the workspace and the admin, and signs out from the top bar', async () => {
     const { user } = renderConsole('/knowledge', fakeApi());
+    expect(await screen.findByText('Acme Support · admin@acme.test')).toBeInTheDocument();
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));
     expect(screen.getByRole('heading', { name: 'Sign in to CustomerCareGPT' })).toBeInTheDocument();
     expect(tokenStore.get()).toBeNull();

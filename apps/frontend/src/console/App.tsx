@@ -1,13 +1,14 @@
 import type { AdminApi } from '@customercare/api-client';
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
-import { AuthProvider, useAuth } from './auth';
+import { AuthProvider, useApi, useAuth } from './auth';
 import { AnalyticsPage } from './pages/AnalyticsPage';
 import { ConversationPage } from './pages/ConversationPage';
 import { ConversationsPage } from './pages/ConversationsPage';
 import { EmbedPage } from './pages/EmbedPage';
 import { KnowledgePage } from './pages/KnowledgePage';
 import { LoginPage } from './pages/LoginPage';
+import { useResource } from './useResource';
 
 export interface ConsoleConfig {
   /** Where the console sends API calls; '' for its own origin (proxied to the API). */
@@ -25,6 +26,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
 
 function Layout({ children }: { children: ReactNode }) {
   const { logout } = useAuth();
+  const api = useApi();
+  const me = useResource(() => api.me(), [api]);
   return (
     <div className="layout">
       <a className="skip" href="#content">
@@ -38,6 +41,11 @@ function Layout({ children }: { children: ReactNode }) {
           <NavLink to="/embed">Embed</NavLink>
           <NavLink to="/analytics">Analytics</NavLink>
         </nav>
+        {me.data && (
+          <span className="who">
+            {me.data.workspace.name} · {me.data.email}
+          </span>
+        )}
         <button type="button" className="link" onClick={logout}>
           Sign out
         </button>
