@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sizes and build times of the container images, measured side by side in one run:
 #
-#   cold:    nx run <project>:docker --noCache      (no layer cache; the base image is reused)
-#   layers:  nx run <project>:docker                (engine layer cache, nothing changed)
-#   nx hit:  nx run <project>:docker                (Nx cache: image.json restored, no build)
+#   cold:    nx run <project>:docker --noCache --skip-nx-cache   (no layer cache; the base is reused)
+#   layers:  nx run <project>:docker --skip-nx-cache             (engine layer cache, nothing changed)
+#   nx hit:  nx run <project>:docker                             (Nx cache: image.json restored, no build)
 #
 # Every build runs through the real target (nx-container on podman) with the image test skipped,
 # so the times are the build's alone; `--with-test` keeps the image test in the layer-cache run.
@@ -60,10 +60,12 @@ case " $projects " in *" frontend "*) timed frontend-build npx nx build frontend
 
 printf '\n%-10s %10s %10s %10s %10s %12s %12s\n' project size_MB cold_s layers_s nx_hit_s cold/layers cold/nx_hit
 for project in $projects; do
-  cold=$(timed "$project-cold" npx nx run "$project:docker" --skip-nx-cache --noCache --skipTest)
   test_flag=$([ $with_test = 1 ] && echo || echo --skipTest)
+  cold=$(timed "$project-cold" npx nx run "$project:docker" --skip-nx-cache --noCache --skipTest)
+  # Untimed: layers built with --no-cache are not reused, and --skip-nx-cache runs store nothing in
+  # the Nx cache; this run leaves both caches warm for the two timed runs below.
+  timed "$project-warm" npx nx run "$project:docker" $test_flag >/dev/null
   layers=$(timed "$project-layers" npx nx run "$project:docker" --skip-nx-cache $test_flag)
-  # The same options again: the Nx cache answers, restoring image.json.
   hit=$(timed "$project-hit" npx nx run "$project:docker" $test_flag)
   grep -q "existing outputs match the cache\|local cache" "$out/$project-hit.log" \
     || echo "bench/images.sh: warning: the third $project run was not an Nx cache hit (see reports/bench/images/$project-hit.log)" >&2

@@ -116,10 +116,11 @@ describe('docker executor (podman, nx-container, registry)', () => {
   });
 
   afterAll(() => {
-    const images = sh('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}'], WORKSPACE_ROOT)
-      .split('\n')
-      .filter((ref) => ref.includes(`/${IMAGE_PREFIX}/`));
-    if (images.length > 0) spawnSync('podman', ['rmi', '--force', ...images], { env: process.env });
+    // Every image this file built carries its fixture workspace as the OCI source label, tagged or not.
+    const built = sh('podman', ['images', '--quiet', '--filter', `label=org.opencontainers.image.source=file://${root}`], WORKSPACE_ROOT);
+    const ids = [...new Set(built.split('\n').filter(Boolean))];
+    if (ids.length > 0) spawnSync('podman', ['rmi', '--force', ...ids], { env: process.env });
+    spawnSync('podman', ['rmi', '--force', BASE], { env: process.env });
     rmSync(root, { recursive: true, force: true });
     process.env = saved;
   });
@@ -130,6 +131,7 @@ describe('docker executor (podman, nx-container, registry)', () => {
     expect(image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(image.tags).toEqual(expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:sha-${sha.slice(0, 7)}`, `localhost/${IMAGE_PREFIX}/web:main`]));
     expect(image.labels['org.opencontainers.image.revision']).toBe(sha);
+    expect(image.labels['org.opencontainers.image.title']).toBe('web');
     const results = gates(root, 'web');
     expect(Object.keys(results).sort()).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
     expect(Object.values(results).every((gate) => gate.passed)).toBe(true);

@@ -81,7 +81,7 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
       image,
       buildArgs,
       tagRules: options.tags ?? DEFAULT_TAG_RULES,
-      labels: [],
+      labels: projectLabels(name, context),
       noCache: options.noCache ?? false,
       quiet: options.quiet ?? true,
     }),
@@ -147,6 +147,12 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
   writeGateResults(reports, gates);
   for (const gate of gates) (gate.passed ? logger.info : logger.error)(formatGateLine(gate));
   return { success: gates.every((gate) => gate.passed) && (!registry || record.pushed !== undefined) };
+}
+
+/** Title and description from the project (metadata-action leaves them empty outside GitHub, where it reads them from the repository). */
+function projectLabels(name: string, context: ExecutorContext): string[] {
+  const description = context.projectsConfigurations.projects[name]?.metadata?.description;
+  return [`org.opencontainers.image.title=${name}`, ...(description ? [`org.opencontainers.image.description=${description}`] : [])];
 }
 
 function writeRecord(reports: string, record: ImageRecord): void {
