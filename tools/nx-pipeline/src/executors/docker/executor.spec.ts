@@ -213,4 +213,21 @@ describe('docker executor (podman, nx-container, registry)', () => {
       await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).rejects.toThrow('push: CONTAINER_REGISTRY is not set');
     });
   });
+
+  it('tags a v* release with its semver, as CI does on a tag push', async () => {
+    // A tag on an earlier commit, checked out detached: the git context then reads the ref as refs/tags/v1.4.2.
+    sh('git', ['tag', 'v1.4.2'], root);
+    write(root, 'apps/web/www/later.html', 'later\n');
+    sh('git', ['add', '.'], root);
+    sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'later'], root);
+    sh('git', ['checkout', '--quiet', '--detach', 'v1.4.2'], root);
+    try {
+      await expect(dockerExecutor(options('web', { skipTest: true }), context(root, 'web'))).resolves.toEqual({ success: true });
+      const image = record(root, 'web');
+      expect(image.tags).toEqual(expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:1.4.2`, `localhost/${IMAGE_PREFIX}/web:1.4`]));
+      expect(image.labels['org.opencontainers.image.version']).toBe('1.4.2');
+    } finally {
+      sh('git', ['checkout', '--quiet', 'main'], root);
+    }
+  });
 });
