@@ -62,7 +62,12 @@ describe('Widget', () => {
 
     expect(await screen.findByText('Returns are refunded within 14 days.')).toBeInTheDocument();
     expect(screen.queryByText('The assistant is typing…')).toBeNull();
-    expect(screen.getByRole('list', { name: 'Sources' })).toHaveTextContent('returns-policy.md');
+    const sources = screen.getByRole('list', { name: 'Sources' });
+    expect(sources).toHaveTextContent('returns-policy.md');
+    const quote = screen.getByText('refunded within 14 days');
+    expect(quote).not.toBeVisible();
+    await user.click(screen.getByText('returns-policy.md'));
+    expect(quote).toBeVisible();
   });
 
   it('sends Enter as a message and continues the same conversation', async () => {

@@ -153,8 +153,11 @@ function MessageBubble({ message }: { message: Message }) {
       {message.citations.length > 0 && (
         <ol class="citations" aria-label="Sources">
           {message.citations.map((citation) => (
-            <li key={citation.passage_id} title={citation.snippet}>
-              {citation.document_name}
+            <li key={citation.passage_id}>
+              <details>
+                <summary>{citation.document_name}</summary>
+                <q>{citation.snippet}</q>
+              </details>
             </li>
           ))}
         </ol>

@@ -1,7 +1,8 @@
 import { ApiError } from '@customercare/api-client';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeApi, renderConsole } from '../test-api';
+import { filterFromParams } from './ConversationsPage';
 
 const summary = (id: string, escalated: boolean, last: string) => ({
   id,
@@ -51,6 +52,19 @@ describe('ConversationsPage', () => {
     expect(await screen.findByRole('list', { name: 'Escalated conversations' })).toBeInTheDocument();
   });
 
+  it('filters by day, and clears a day filter', async () => {
+    const api = fakeApi();
+    const { user } = renderConsole('/conversations?escalated=true', api);
+    await screen.findByText('No escalated conversations.');
+
+    await user.type(screen.getByLabelText('From'), '2026-11-01');
+    await waitFor(() =>
+      expect(api.listConversations).toHaveBeenLastCalledWith({ escalated: true, since: '2026-11-01T00:00:00Z' }),
+    );
+    await user.clear(screen.getByLabelText('From'));
+    await waitFor(() => expect(api.listConversations).toHaveBeenLastCalledWith({ escalated: true }));
+  });
+
   it('says when there is nothing to show', async () => {
     renderConsole('/conversations?escalated=true', fakeApi());
     expect(await screen.findByText('No escalated conversations.')).toBeInTheDocument();
@@ -60,5 +74,15 @@ describe('ConversationsPage', () => {
     const getConversation = vi.fn().mockRejectedValue(new ApiError(404, 'conversation_not_found', 'There is no such conversation.'));
     renderConsole('/conversations/zzz', fakeApi({ getConversation }));
     expect(await screen.findByRole('alert')).toHaveTextContent('There is no such conversation.');
+  });
+});
+
+describe('filterFromParams', () => {
+  it('turns whole days into an inclusive UTC range', () => {
+    expect(filterFromParams(new URLSearchParams('from=2026-11-01&to=2026-11-30'))).toEqual({
+      since: '2026-11-01T00:00:00Z',
+      until: '2026-11-30T23:59:59.999Z',
+    });
+    expect(filterFromParams(new URLSearchParams('escalated=false'))).toEqual({});
   });
 });
