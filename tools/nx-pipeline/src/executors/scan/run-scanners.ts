@@ -41,7 +41,13 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
   if ('notRun' in invocation) return finish({ status: 'not-run', reason: invocation.notRun, findings: [] });
 
   log(`> ${invocation.command.label}: ${formatCommand(invocation.command)}`);
-  const result = await captureTool(invocation.command, INSTALL_FIX, invocation.stdout ? invocation.outputFile : undefined);
+  let result;
+  try {
+    result = await captureTool(invocation.command, INSTALL_FIX, invocation.stdout ? invocation.outputFile : undefined);
+  } catch (error) {
+    // The tool could not be started (removed between the check and the run, not executable, ...).
+    return finish({ status: 'not-run', reason: (error as Error).message, findings: [] });
+  }
   const output = relative(context.workspaceRoot, invocation.outputFile);
   if (!invocation.okExitCodes.includes(result.exitCode)) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;

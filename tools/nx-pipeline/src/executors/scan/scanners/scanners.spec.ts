@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '../../../testing/python-workspace';
-import type { ScanContext } from './types';
+import { runScanner } from '../run-scanners';
+import type { ScanContext, Scanner } from './types';
 import { bandit } from './bandit';
 import { eslintSecurity } from './eslint-security';
 import { gitleaks } from './gitleaks';
@@ -286,5 +287,33 @@ describe('licences (Python)', () => {
       ['licence-not-allowed', 'high', 'gpl-thing'],
       ['licence-unknown', 'medium', 'ghost'],
     ]);
+  });
+});
+
+describe('runScanner', () => {
+  it('turns a tool that cannot be started into "not run" with the reason', async () => {
+    const broken: Scanner = {
+      ...bandit,
+      invocation: () => ({
+        command: { label: 'bandit', command: '/nonexistent/bin/bandit', args: [], cwd: '/' },
+        outputFile: '/nonexistent/out.json',
+        okExitCodes: [0],
+      }),
+    };
+    const run = await runScanner(broken, context, () => undefined);
+    expect(run).toMatchObject({ scanner: 'bandit', status: 'not-run', findings: [], reason: expect.stringMatching(/Unable to run bandit: \/nonexistent\/bin\/bandit was not found/) });
+  });
+
+  it('turns an unexpected exit code into "not run", quoting stderr', async () => {
+    const failing: Scanner = {
+      ...bandit,
+      invocation: () => ({
+        command: { label: 'fake tool', command: process.execPath, args: ['-e', 'console.error("database unreachable"); process.exit(3)'], cwd: '/' },
+        outputFile: '/nonexistent/out.json',
+        okExitCodes: [0, 1],
+      }),
+    };
+    const run = await runScanner(failing, context, () => undefined);
+    expect(run).toMatchObject({ status: 'not-run', reason: 'fake tool exited with code 3: database unreachable' });
   });
 });
