@@ -15,8 +15,10 @@ trap 'rm -rf "$work"' EXIT
 copy() {
   local dest=$1
   mkdir -p "$dest"
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard) |
-    (cd "$root" && xargs -0 cp --parents -t "$dest" 2>/dev/null) || true
+  # Files deleted in the working tree but still tracked are left out, as the workspace has them.
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+    xargs -0 cp --parents -t "$dest")
   ln -s "$root/node_modules" "$dest/node_modules"
   ln -s "$root/.venv" "$dest/.venv"
   for i in $(seq -w 1 "$projects"); do

@@ -23,8 +23,9 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 command -v node >/dev/null || die "node is not installed. Install Node.js 20.19 or newer (https://nodejs.org), then run this again."
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || die "Node $(node --version) is too old: this workspace needs Node 20.19 or newer."
-PYTHON=${PYTHON:-$(command -v python3 || true)}
-[ -n "$PYTHON" ] || die "python3 is not installed. Install CPython 3.11 or newer (apt-get install python3 python3-venv), or set PYTHON=/path/to/python3."
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=$(command -v python3) || die "python3 is not installed. Install CPython 3.11 or newer (apt-get install python3 python3-venv), or set PYTHON=/path/to/python3."
+fi
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || die "$PYTHON is Python $("$PYTHON" -c 'import platform;print(platform.python_version())'); this workspace needs 3.11 or newer. Set PYTHON=/path/to/python3.11."
 PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
@@ -32,7 +33,7 @@ PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 # -- npm -------------------------------------------------------------------------------------------
-npm_hash=$(hash_of package.json package-lock.json)
+npm_hash=$(hash_of package-lock.json $(git ls-files 'package.json' '*/package.json' 2>/dev/null))
 if [ ! -d node_modules ] || [ "$(cat "$stamp_dir/npm" 2>/dev/null)" != "$npm_hash" ]; then
   say "installing npm dependencies (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
@@ -41,19 +42,29 @@ fi
 
 # -- uv --------------------------------------------------------------------------------------------
 # uv reads its index from the same place pip does on this machine, so a configured mirror is honoured.
-pip_index=$("$PYTHON" -m pip config get global.index-url 2>/dev/null || true)
-[ -n "${PIP_INDEX_URL:-}" ] && pip_index=$PIP_INDEX_URL
-[ -n "$pip_index" ] && export UV_DEFAULT_INDEX="$pip_index"
+# (`pip config get` exits non-zero when the key is not set: then there is no mirror to honour.)
+if [ -n "${PIP_INDEX_URL:-}" ]; then
+  export UV_DEFAULT_INDEX="$PIP_INDEX_URL"
+elif pip_index=$("$PYTHON" -m pip config get global.index-url 2>/dev/null) && [ -n "$pip_index" ]; then
+  export UV_DEFAULT_INDEX="$pip_index"
+fi
 export UV_PYTHON_DOWNLOADS=never UV_PYTHON="$PYTHON"
 
-UV=$(command -v uv || true)
-if [ -z "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
-  UV=$("$PYTHON" -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || true)
-  if [ -z "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
-    say "installing uv $UV_VERSION from PyPI..."
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
-      || die "could not install uv $UV_VERSION with $PYTHON -m pip. Check that PyPI (or your pip mirror) is reachable."
-    UV=$("$PYTHON" -c 'import uv; print(uv.find_uv_bin())')
+uv_ok() { [ -n "$UV" ] && [ -x "$UV" ] && [ "$("$UV" --version | cut -d' ' -f2)" = "$UV_VERSION" ]; }
+# The pinned uv on PATH, else the one in the workspace's own tool environment, else install it
+# there: a private venv, so the machine's Python (possibly "externally managed", PEP 668) is untouched.
+uv_venv="$root/.cache/uv-venv"
+UV=$(command -v uv) || UV=
+if ! uv_ok; then
+  UV="$uv_venv/bin/uv"
+  if ! uv_ok; then
+    say "installing uv $UV_VERSION from PyPI into .cache/uv-venv..."
+    rm -rf "$uv_venv"
+    "$PYTHON" -m venv "$uv_venv" \
+      || die "$PYTHON cannot create a virtual environment. On Debian/Ubuntu: apt-get install python3-venv."
+    "$uv_venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
+      || die "could not install uv $UV_VERSION from PyPI. Check that PyPI (or your pip mirror) is reachable."
+    uv_ok || die "uv $UV_VERSION was installed but $UV does not run; remove .cache/uv-venv and run this again."
   fi
 fi
 
