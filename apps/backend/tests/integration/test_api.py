@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from fpdf import FPDF
 from customercare import __version__
 from customercare.app import create_app
 from customercare.settings import Settings
+from service_kit import JsonFormatter
 from tests.conftest import ORIGIN, Admin, make_settings
 
 
@@ -498,3 +501,33 @@ def test_unexpected_errors_are_500_json_with_the_request_id(
     assert response.headers["x-request-id"] == "req-500"
     assert "index exploded" not in response.text
     assert any("unhandled error" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_json_logs_carry_the_request_id_and_never_the_message(
+    client: TestClient, widget_headers: dict[str, str]
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("customercare-backend"))
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    private_question = "my card number is 4111 1111 1111 1111, can I get a refund?"
+    try:
+        client.post(
+            "/api/v1/widget/chat",
+            json={"message": private_question},
+            headers={**widget_headers, "X-Request-ID": "req-log-1"},
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "customercare.access"]
+    assert access[0]["request_id"] == "req-log-1"
+    assert access[0]["message"] == "POST /api/v1/widget/chat 200"
+    service = [line for line in lines if line["logger"].startswith("customercare")]
+    assert {line["request_id"] for line in service} == {"req-log-1"}
+    assert "4111" not in stream.getvalue()
+    assert "ccg_demo_widget_key" not in stream.getvalue()
