@@ -109,6 +109,8 @@ describe('docker executor (podman, nx-container, registry)', () => {
     project(root, 'rooted', containerfile([], ''));
     const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
     project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), { 'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n` });
+    // As in a real workspace: what builds write is not part of the repository.
+    write(root, '.gitignore', 'node_modules/\nreports/\ntmp/\n');
     sh('git', ['init', '--quiet', '--initial-branch=main'], root);
     sh('git', ['add', '.'], root);
     sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'fixture'], root);

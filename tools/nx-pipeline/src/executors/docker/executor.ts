@@ -220,6 +220,27 @@ async function baseImageArgs(options: DockerExecutorSchema, engine: ContainerEng
 }
 
 /**
+ * uv as setup.sh finds it: $UV, else on PATH, else the one `pip install uv` put next to python3
+ * (a pyenv shim may not exist for it yet).
+ */
+async function findUv(cwd: string): Promise<string> {
+  if (process.env['UV']) return process.env['UV'];
+  const works = async (command: string, args: string[]) => {
+    try {
+      return await capture({ label: command, command, args, cwd }, SETUP_FIX);
+    } catch {
+      // Not installed: try the next place.
+      return null;
+    }
+  };
+  if ((await works('uv', ['--version']))?.exitCode === 0) return 'uv';
+  const python = process.env['PYTHON'] ?? 'python3';
+  const found = await works(python, ['-c', 'import uv; print(uv.find_uv_bin())']);
+  if (found?.exitCode === 0 && found.stdout.trim()) return found.stdout.trim();
+  throw new Error(`context "python" needs uv, which is neither on PATH nor importable by ${python}. ${SETUP_FIX}`);
+}
+
+/**
  * The context of a Python image: its locked runtime dependencies and the workspace packages it
  * uses, installed by uv for the base image's own interpreter into site-packages/. Nothing else of
  * the repository is in it, so no source, test, lockfile or local secret can reach a layer.
@@ -238,7 +259,7 @@ async function stagePythonContext(project: string, projectRoot: string, engine: 
   const absolute = join(cwd, contextDir);
   rmSync(absolute, { recursive: true, force: true });
   mkdirSync(absolute, { recursive: true });
-  const uv = process.env['UV'] ?? 'uv';
+  const uv = await findUv(cwd);
   const paths = contextPaths(absolute);
   const uvEnv = { UV_PYTHON_DOWNLOADS: 'never' };
   await captureOk({ ...uvExportCommand(uv, distName, paths.requirements, cwd), env: uvEnv }, SETUP_FIX);
