@@ -60,14 +60,15 @@ case " $projects " in *" frontend "*) timed frontend-build npx nx build frontend
 
 printf '\n%-10s %10s %10s %10s %10s %12s %12s\n' project size_MB cold_s layers_s nx_hit_s cold/layers cold/nx_hit
 for project in $projects; do
-  test_flag=$([ $with_test = 1 ] && echo || echo --skipTest)
+  test_flags=()
+  [ $with_test = 1 ] || test_flags=(--skipTest)
   # --excludeTaskDependencies: the base images and the Vite build are ready (above); time the image alone.
   cold=$(timed "$project-cold" npx nx run "$project:docker" --excludeTaskDependencies --skip-nx-cache --noCache --skipTest)
   # Untimed: layers built with --no-cache are not reused, and --skip-nx-cache runs store nothing in
   # the Nx cache; this run leaves both caches warm for the two timed runs below.
-  timed "$project-warm" npx nx run "$project:docker" --excludeTaskDependencies $test_flag >/dev/null
-  layers=$(timed "$project-layers" npx nx run "$project:docker" --excludeTaskDependencies --skip-nx-cache $test_flag)
-  hit=$(timed "$project-hit" npx nx run "$project:docker" --excludeTaskDependencies $test_flag)
+  timed "$project-warm" npx nx run "$project:docker" --excludeTaskDependencies "${test_flags[@]}" >/dev/null
+  layers=$(timed "$project-layers" npx nx run "$project:docker" --excludeTaskDependencies --skip-nx-cache "${test_flags[@]}")
+  hit=$(timed "$project-hit" npx nx run "$project:docker" --excludeTaskDependencies "${test_flags[@]}")
   grep -q "existing outputs match the cache\|local cache" "$out/$project-hit.log" \
     || echo "bench/images.sh: warning: the third $project run was not an Nx cache hit (see reports/bench/images/$project-hit.log)" >&2
   size=$(node -e 'const r=require(process.argv[1]); console.log((r.sizeBytes/1e6).toFixed(1))' "$root/reports/apps/$project/docker/image.json")

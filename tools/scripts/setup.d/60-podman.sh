@@ -36,7 +36,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update failed: check the apt sources in /etc/apt/sources.list*."
     mkdir -p "$root/.cache/setup" && touch "$root/.cache/setup/apt-updated"
   fi
-  apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" uidmap slirp4netns fuse-overlayfs >/dev/null \
+  # podman's networking (published ports for the image test) needs the CNI plugins and iptables,
+  # which it only recommends.
+  apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" \
+    containernetworking-plugins iptables uidmap slirp4netns fuse-overlayfs >/dev/null \
     || die "apt-get install ${missing[*]} failed (see above)."
 fi
 
