@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -531,3 +532,24 @@ def test_json_logs_carry_the_request_id_and_never_the_message(
     assert {line["request_id"] for line in service} == {"req-log-1"}
     assert "4111" not in stream.getvalue()
     assert "ccg_demo_widget_key" not in stream.getvalue()
+
+
+def test_conversation_date_filters_respect_time_zones(
+    client: TestClient, admin: Admin, widget_headers: dict[str, str]
+) -> None:
+    started = client.post(
+        "/api/v1/widget/chat", json={"message": "Can I get a refund?"}, headers=widget_headers
+    ).json()["conversation_id"]
+    now = datetime.now(UTC)
+
+    def listed(**params: str) -> list[str]:
+        response = client.get("/api/v1/conversations", params=params, headers=admin.headers)
+        return [item["id"] for item in response.json()["items"]]
+
+    # One minute ago, written as local time in UTC+05:00 (and naive, which means UTC).
+    earlier = (now - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=5)))
+    assert listed(since=earlier.isoformat()) == [started]
+    assert listed(since=(now - timedelta(minutes=1)).replace(tzinfo=None).isoformat()) == [started]
+    later = (now + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=-7)))
+    assert listed(since=later.isoformat()) == []
+    assert listed(until=later.isoformat()) == [started]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -90,6 +90,11 @@ def delete_document(
     return Response(status_code=204)
 
 
+def _utc(moment: datetime) -> datetime:
+    """Stored times are UTC, and SQLite compares them as text: bring every filter to UTC first."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @router.get("/conversations", response_model=ConversationList, responses=error_responses(422))
 def list_conversations(
     admin: Admin,
@@ -103,9 +108,9 @@ def list_conversations(
     if escalated is not None:
         query = query.where(Conversation.escalated == escalated)
     if since is not None:
-        query = query.where(Conversation.started_at >= since)
+        query = query.where(Conversation.started_at >= _utc(since))
     if until is not None:
-        query = query.where(Conversation.started_at <= until)
+        query = query.where(Conversation.started_at <= _utc(until))
     conversations = session.scalars(
         query.order_by(Conversation.started_at.desc(), Conversation.id).limit(limit)
     )
