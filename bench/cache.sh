@@ -108,9 +108,11 @@ if [ -n "$projects" ]; then
   [ -n "$excluded" ] && exclude=(--exclude="$excluded")
 fi
 
+[ -f "$work/a/$change" ] || { echo "bench/cache.sh: --change $change is not a file at HEAD (commit it, or pick another)." >&2; exit 2; }
 say "3/3 affected: change $change, nx affected -t $targets --skip-nx-cache (clone A)..."
 printf '\n// bench: a one-line change\n' >> "$work/a/$change"
-affected_projects=$(cd "$work/a" && NX_DAEMON=false npx nx show projects --affected --base=HEAD "${exclude[@]}" 2>/dev/null | tr '\n' ' ')
+affected_projects=$(cd "$work/a" && NX_DAEMON=false npx nx show projects --affected --base=HEAD "${exclude[@]}" 2> "$work/show.log" | tr '\n' ' ') \
+  || affected_projects="unknown: nx show projects --affected failed, see show.log"
 t0=$(now)
 # shellcheck disable=SC2086
 run_nx "$work/a" "$work/affected.log" npx nx affected -t $targets "${exclude[@]}" --base=HEAD --skip-nx-cache --output-style=static && affected_ok=0 || affected_ok=$?
