@@ -22,6 +22,7 @@ import {
 import { pushAndVerify, type PushReport } from './push';
 import {
   contextPaths,
+  normalizeMtimes,
   parsePythonTarget,
   parseWorkspacePackages,
   PYTHON_TARGET_PROBE,
@@ -267,6 +268,7 @@ async function stagePythonContext(project: string, projectRoot: string, engine: 
   for (const command of uvInstallCommands(uv, target, paths.requirements, workspacePackages, paths.sitePackages, cwd)) {
     await captureOk({ ...command, env: uvEnv }, SETUP_FIX);
   }
+  normalizeMtimes(paths.sitePackages);
   logger.info(`docker ${project}: staged ${workspacePackages.length} workspace package(s) and the locked dependencies for Python ${target.version} (${target.platform}) in ${contextDir}`);
   return contextDir;
 }

@@ -1,4 +1,7 @@
-import { parsePythonTarget, parseWorkspacePackages, uvExportCommand, uvInstallCommands } from './python-context';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalizeMtimes, parsePythonTarget, STAGED_MTIME, parseWorkspacePackages, uvExportCommand, uvInstallCommands } from './python-context';
 
 describe('python context', () => {
   it('turns the base interpreter into uv cross-install flags', () => {
@@ -24,5 +27,19 @@ describe('python context', () => {
     ]);
     expect(workspace.args.slice(-2)).toEqual(['--no-deps', './libs/kit']);
     expect(uvInstallCommands('uv', { version: '3.11.2', platform: 'p' }, 'r', [], '/s', '/w')).toHaveLength(1);
+  });
+});
+
+describe('normalizeMtimes', () => {
+  it('gives every file and folder the same mtime, so an unchanged context hits the layer cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nx-mtime-'));
+    try {
+      mkdirSync(join(dir, 'pkg'));
+      writeFileSync(join(dir, 'pkg', 'a.py'), 'x = 1\n');
+      normalizeMtimes(dir);
+      for (const path of [dir, join(dir, 'pkg'), join(dir, 'pkg', 'a.py')]) expect(statSync(path).mtimeMs).toBe(STAGED_MTIME * 1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { lutimesSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ToolCommand } from '../../process/run';
 
@@ -68,3 +69,20 @@ export const contextPaths = (contextDir: string) => ({
   requirements: join(contextDir, 'requirements.txt'),
   sitePackages: join(contextDir, SITE_PACKAGES),
 });
+
+/** 1980-01-01, the earliest time a zip (wheel) entry can hold. */
+export const STAGED_MTIME = 315532800;
+
+/**
+ * Gives every staged file one fixed mtime. The engine's layer cache keys a COPY on file metadata
+ * too, and the workspace packages are rebuilt on every run: without this an unchanged context would
+ * still miss the cache and redo the byte-compiling stage.
+ */
+export function normalizeMtimes(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) normalizeMtimes(path);
+    lutimesSync(path, STAGED_MTIME, STAGED_MTIME);
+  }
+  lutimesSync(dir, STAGED_MTIME, STAGED_MTIME);
+}
