@@ -18,7 +18,13 @@ interface GateResult {
 describe('nx run backend:docker', () => {
   let root: string;
   const conf = join(WORKSPACE_ROOT, '.cache/containers');
-  const env = { CONTAINERS_CONF: join(conf, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(conf, 'storage.conf') };
+  // The copy has no .cache of its own: podman's config and storage, and uv, come from the checkout.
+  const uv = join(WORKSPACE_ROOT, '.cache/uv-venv/bin/uv');
+  const env = {
+    CONTAINERS_CONF: join(conf, 'containers.conf'),
+    CONTAINERS_STORAGE_CONF: join(conf, 'storage.conf'),
+    ...(existsSync(uv) && !process.env['UV'] ? { UV: uv } : {}),
+  };
 
   beforeAll(() => {
     if (!existsSync(env.CONTAINERS_CONF)) {

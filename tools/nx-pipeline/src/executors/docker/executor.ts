@@ -220,25 +220,17 @@ async function baseImageArgs(options: DockerExecutorSchema, engine: ContainerEng
   return args;
 }
 
-/**
- * uv as setup.sh finds it: $UV, else on PATH, else the one `pip install uv` put next to python3
- * (a pyenv shim may not exist for it yet).
- */
+/** uv as setup.sh finds it: $UV, else on PATH, else the workspace's own .cache/uv-venv. */
 async function findUv(cwd: string): Promise<string> {
   if (process.env['UV']) return process.env['UV'];
-  const works = async (command: string, args: string[]) => {
-    try {
-      return await capture({ label: command, command, args, cwd }, SETUP_FIX);
-    } catch {
-      // Not installed: try the next place.
-      return null;
-    }
-  };
-  if ((await works('uv', ['--version']))?.exitCode === 0) return 'uv';
-  const python = process.env['PYTHON'] ?? 'python3';
-  const found = await works(python, ['-c', 'import uv; print(uv.find_uv_bin())']);
-  if (found?.exitCode === 0 && found.stdout.trim()) return found.stdout.trim();
-  throw new Error(`context "python" needs uv, which is neither on PATH nor importable by ${python}. ${SETUP_FIX}`);
+  try {
+    if ((await capture({ label: 'uv', command: 'uv', args: ['--version'], cwd }, SETUP_FIX)).exitCode === 0) return 'uv';
+  } catch {
+    // Not on PATH: setup.sh keeps its own copy in the workspace.
+  }
+  const local = join(cwd, '.cache/uv-venv/bin/uv');
+  if (existsSync(local)) return local;
+  throw new Error(`context "python" needs uv, which is neither on PATH nor at ${local}. ${SETUP_FIX}`);
 }
 
 /**
