@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   OTHER_NAMESPACE_TOKEN,
   READ_ONLY_TOKEN,
+  newToken,
   READ_WRITE_TOKEN,
   bearer,
   cacheUrl,
@@ -181,7 +182,8 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
     await put('2718', Buffer.from('artifact'));
     await get('2718', READ_ONLY_TOKEN);
     await settled(server, 2);
-    await get('2718', 'a-wrong-secret-0123456789');
+    const wrong = newToken();
+    await get('2718', wrong);
     await settled(server, 3);
     const requests = server.logs.filter((line) => line.msg === 'request');
     expect(requests.map(({ method, path, status, token, namespace }) => ({ method, path, status, token, namespace }))).toEqual([
@@ -190,7 +192,7 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
       { method: 'GET', path: '/v1/cache/2718', status: 401, token: undefined, namespace: undefined },
     ]);
     const everything = server.rawLogs.join('\n');
-    for (const secret of [READ_WRITE_TOKEN, READ_ONLY_TOKEN, OTHER_NAMESPACE_TOKEN, 'a-wrong-secret-0123456789']) {
+    for (const secret of [READ_WRITE_TOKEN, READ_ONLY_TOKEN, OTHER_NAMESPACE_TOKEN, wrong]) {
       expect(everything).not.toContain(secret);
     }
   });
