@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runWithRemoteCache } from './remote-cache.mjs';
 
 const DEFAULT_TARGETS = 'lint,test,scan,perf,bundle-size';
 
@@ -45,23 +46,17 @@ const nxArgs = base
   : ['nx', 'run-many', '-t', ...targets, '--parallel=2'];
 
 const env = { NX_DAEMON: 'false', ...process.env };
-const { prepareRemoteCache } = await import('./remote-cache.mjs');
-const cache = await prepareRemoteCache(env);
-if (cache.warning) console.warn(`[pipeline] warning: ${cache.warning}`);
 
 // Each run's reports are its own: stale gate results would be summarised again. Nx restores the
 // reports of cached tasks, so nothing is lost.
 rmSync('reports', { recursive: true, force: true });
 console.log(base ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}` : `[pipeline] every project: ${targets.join(', ')}`);
 console.log(`[pipeline] npx ${nxArgs.join(' ')}`);
-const run = spawnSync('npx', nxArgs, { stdio: 'inherit', env: cache.env });
-if (run.error) {
-  console.error(`[pipeline] could not start nx: ${run.error.message}. Run \`npm run setup\` first.`);
-  process.exit(1);
-}
+// A remote cache that is down before or during the run costs speed, never the run: see remote-cache.mjs.
+const status = await runWithRemoteCache('npx', nxArgs, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
 
 console.log('\n[pipeline] quality gates');
-const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env: cache.env });
-const failed = run.status !== 0 || summary.status !== 0;
+const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env });
+const failed = status !== 0 || summary.status !== 0;
 console.log(failed ? '[pipeline] FAILED: see the failed tasks and gates above.' : '[pipeline] passed: every task and gate is green.');
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,6 @@
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { copyWorkspace, git, nx } from './workspace-copy';
 
 /** The projects `nx show projects --affected` lists for the uncommitted change in `root`. */
@@ -18,6 +19,19 @@ function plannedTasks(root: string): string[] {
   return Object.keys(graph.tasks.tasks).sort();
 }
 
+/** A real, lint-clean edit: `replacement` instead of the first occurrence of `marker`. */
+function touch(file: string, marker: string, replacement: string): void {
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(marker);
+  expect(at).toBeGreaterThanOrEqual(0);
+  writeFileSync(file, text.slice(0, at) + replacement + text.slice(at + marker.length));
+}
+
+/** On failure, shows the end of nx's output in the assertion diff rather than only its exit code. */
+function expectSuccess(run: SpawnSyncReturns<string>): void {
+  expect({ status: run.status, output: run.status === 0 ? '' : `${run.stdout}\n${run.stderr}`.slice(-6000) }).toEqual({ status: 0, output: '' });
+}
+
 describe('affected across Python and TypeScript', () => {
   let root: string;
   beforeAll(() => {
@@ -30,29 +44,40 @@ describe('affected across Python and TypeScript', () => {
   });
 
   it('a change in the Python library affects it and the backend, not the front end', () => {
-    appendFileSync(join(root, 'libs/service-kit/src/service_kit/text.py'), '\n# touched by the affected e2e test\n');
-    const affected = affectedProjects(root);
-    expect(affected).toEqual(['backend', 'service-kit']);
-    expect(plannedTasks(root)).toEqual(['backend:lint', 'backend:test', 'service-kit:lint', 'service-kit:test']);
+    touch(join(root, 'libs/service-kit/src/service_kit/text.py'), 'Text normalisation', 'Text normalization');
+    // frontend-e2e is affected too, rightly: its journeys run against the real backend.
+    expect(affectedProjects(root)).toEqual(['backend', 'frontend-e2e', 'service-kit']);
+    const tasks = plannedTasks(root);
+    expect(tasks).toEqual(expect.arrayContaining(['backend:lint', 'backend:test', 'service-kit:lint', 'service-kit:test']));
+    expect(tasks.filter((task) => !/^(backend|service-kit|frontend-e2e):/.test(task))).toEqual([]);
 
-    const run = nx(root, ['affected', '-t', 'lint', 'test', '--outputStyle=static']);
-    expect(run.status).toBe(0);
+    const run = nx(root, ['affected', '-t', 'lint', 'test', '--exclude=frontend-e2e', '--outputStyle=static']);
+    expectSuccess(run);
     expect(run.stdout).toContain('Successfully ran targets lint, test for 2 projects');
   });
 
+  it('a change of the API contract affects the backend, the client and the front end', () => {
+    const contract = join(root, 'libs/api-contract/openapi.json');
+    const document = JSON.parse(readFileSync(contract, 'utf8'));
+    document.info.description = 'changed by the affected e2e test';
+    writeFileSync(contract, JSON.stringify(document));
+    expect(affectedProjects(root)).toEqual(['api-client', 'api-contract', 'backend', 'frontend', 'frontend-e2e']);
+  });
+
   it('a change in the TypeScript library affects it and the front end, not the backend', () => {
-    appendFileSync(join(root, 'libs/api-client/src/index.ts'), '\n// touched by the affected e2e test\n');
+    touch(join(root, 'libs/api-client/src/index.ts'), '', '// Touched by the affected e2e test.\n');
     const affected = affectedProjects(root);
     expect(affected).toContain('api-client');
     expect(affected).toContain('frontend');
     expect(affected).not.toContain('backend');
     expect(affected).not.toContain('service-kit');
+    expect(affected).not.toContain('api-contract');
     const tasks = plannedTasks(root);
     expect(tasks).toEqual(expect.arrayContaining(['api-client:lint', 'api-client:test', 'frontend:lint', 'frontend:test']));
     expect(tasks.filter((task) => !/^(api-client|frontend|frontend-e2e):/.test(task))).toEqual([]);
 
     const run = nx(root, ['affected', '-t', 'lint', 'test', '--outputStyle=static']);
-    expect(run.status).toBe(0);
+    expectSuccess(run);
     expect(run.stdout).toMatch(/Successfully ran targets lint, test for \d+ projects/);
   });
 
