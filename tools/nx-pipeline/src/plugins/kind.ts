@@ -24,9 +24,14 @@ export interface InferenceKind {
  * The plugin lives in this repository and changes with it, so its own inference code is part of
  * every cache key: an edited rule never serves targets computed by the previous one.
  */
+let sourceHash: string | undefined;
 function inferenceSourceHash(): string {
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
-  return hashArray(files.sort().map((f) => readFileSync(join(__dirname, f), 'utf8')));
+  // Once per process: a plugin worker serves many graph computations (the daemon's, above all).
+  if (sourceHash === undefined) {
+    const files = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    sourceHash = hashArray(files.sort().map((f) => readFileSync(join(__dirname, f), 'utf8')));
+  }
+  return sourceHash;
 }
 
 /**
@@ -44,13 +49,20 @@ export class InferenceCache<T> {
     this.entries = InferenceCache.read<T>(this.path);
   }
 
+  private changed = false;
+
   get(hash: string, compute: () => T): T {
-    if (!(hash in this.entries)) this.entries[hash] = compute();
+    if (!(hash in this.entries)) {
+      this.entries[hash] = compute();
+      this.changed = true;
+    }
     return this.entries[hash];
   }
 
+  /** Writes the cache back, only when this run added to it. */
   save(): void {
-    writeJsonFile(this.path, this.entries);
+    if (this.changed) writeJsonFile(this.path, this.entries);
+    this.changed = false;
   }
 
   private static read<T>(path: string): Record<string, T> {
