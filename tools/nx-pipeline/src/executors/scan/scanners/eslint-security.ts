@@ -54,6 +54,9 @@ export const eslintSecurity: Scanner = {
           '--output-file',
           outputFile,
           '--no-warn-ignored',
+          // A project with no JavaScript or TypeScript (a contract, a fixture) has nothing to lint:
+          // ESLint then reports zero files rather than failing as a crashed tool would.
+          '--no-error-on-unmatched-pattern',
           ...context.exclude.flatMap((glob) => ['--ignore-pattern', glob]),
           context.projectRoot,
         ],
