@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { formatCommand, ToolNotFoundError, type ToolCommand } from '../../process/run';
+import { formatCommand, startFailure, type ToolCommand } from '../../process/run';
 
 export interface Captured {
   exitCode: number;
@@ -18,13 +18,7 @@ export function capture(command: ToolCommand, fix: string, input?: string): Prom
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new ToolNotFoundError(`Unable to run ${command.label}: ${command.command} was not found. ${fix}`)
-          : new Error(`Unable to run ${command.label} (${formatCommand(command)}): ${error.message}. ${fix}`),
-      );
-    });
+    child.once('error', (error: NodeJS.ErrnoException) => reject(startFailure(command, fix, error)));
     child.once('close', (code) => resolve({ exitCode: code ?? 128, stdout, stderr }));
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ScannerName } from '../../gates/types';
-import { captureTool } from '../../process/capture';
-import { formatCommand } from '../../process/run';
+import { formatCommand, runTool } from '../../process/run';
 import type { Finding } from './findings';
 import type { AnyScanner, ScanContext, ScannerCategory } from './scanners/types';
 
@@ -43,7 +42,7 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
   log(`> ${invocation.command.label}: ${formatCommand(invocation.command)}`);
   let result;
   try {
-    result = await captureTool(invocation.command, INSTALL_FIX, invocation.stdout ? invocation.outputFile : undefined);
+    result = await runTool(invocation.command, INSTALL_FIX, { stdoutFile: invocation.stdout ? invocation.outputFile : undefined });
   } catch (error) {
     // The tool could not be started (removed between the check and the run, not executable, ...).
     return finish({ status: 'not-run', reason: (error as Error).message, findings: [] });
