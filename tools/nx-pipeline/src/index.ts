@@ -1,5 +1,4 @@
 export { createNodes, createNodesV2 } from './plugins/plugin';
 export type { PipelinePluginOptions } from './plugins/plugin';
 export { loadGates, gatesForProject } from './gates/load';
-export { coverageThresholds } from './gates/vitest';
 export type { GatesConfig, ProjectGates, GateResult } from './gates/types';
