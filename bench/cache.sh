@@ -57,6 +57,9 @@ clone() {
   ln -s "$root/node_modules" "$1/node_modules"
   mkdir -p "$1/.cache" "$1.home"
   [ -d "$root/.cache/bin" ] && ln -s "$root/.cache/bin" "$1/.cache/bin"
+  # The docker executor's tests need the clone's own podman configuration (and storage).
+  ROOT="$1" bash "$1/tools/scripts/setup.d/60-podman.sh" \
+    || { echo "bench/cache.sh: podman setup failed in the clone (see above)." >&2; exit 1; }
   (cd "$1" && UV_PYTHON_DOWNLOADS=never "$uv" sync --all-packages --all-groups --frozen --quiet) \
     || { echo "bench/cache.sh: uv sync failed in the clone (see above)." >&2; exit 1; }
 }
