@@ -10,5 +10,5 @@ module.exports = {
   testTimeout: 180000,
   coverageDirectory: '../../reports/tools/cache-server/test',
   coverageReporters: ['text-summary', 'cobertura', 'lcov'],
-  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/cache-server/test', outputName: 'junit.xml' }]],
+  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/cache-server/test', outputName: 'junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', ancestorSeparator: ' › ' }]],
 };
