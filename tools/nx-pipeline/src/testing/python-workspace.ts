@@ -21,7 +21,12 @@ export function pythonWorkspace(files: Record<string, string>, gates?: object): 
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-  const context: ExecutorContext = {
+  return { root, context: fixtureContext(root) };
+}
+
+/** The executor context Nx would pass for the one project `fixture` at `apps/fixture` under `root`. */
+export function fixtureContext(root: string): ExecutorContext {
+  return {
     root,
     cwd: root,
     isVerbose: false,
@@ -30,7 +35,6 @@ export function pythonWorkspace(files: Record<string, string>, gates?: object): 
     projectsConfigurations: { version: 2, projects: { fixture: { root: 'apps/fixture' } } },
     nxJsonConfiguration: {},
   };
-  return { root, context };
 }
 
 export const FIXTURE_PYPROJECT = `[project]

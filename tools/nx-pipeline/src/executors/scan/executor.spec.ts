@@ -1,4 +1,3 @@
-import type { ExecutorContext } from '@nx/devkit';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { generateKeyPairSync } from 'node:crypto';
@@ -6,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GateResult, ScannerName } from '../../gates/types';
-import { WORKSPACE_ROOT } from '../../testing/python-workspace';
+import { fixtureContext, WORKSPACE_ROOT } from '../../testing/python-workspace';
 import scanExecutor from './executor';
 
 const FIXTURES = join(__dirname, '__fixtures__');
@@ -29,15 +28,7 @@ function scanWorkspace(fixture: string, required: ScannerName[], suppressions = 
   writeFileSync(join(root, 'security', 'suppressions.yaml'), suppressions);
   cpSync(join(FIXTURES, fixture), join(root, 'apps', 'fixture'), { recursive: true });
   if (fixture.startsWith('python-')) writeFileSync(join(root, 'apps', 'fixture', 'pyproject.toml'), PYPROJECT);
-  const context: ExecutorContext = {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'fixture',
-    projectGraph: { nodes: {}, dependencies: {} },
-    projectsConfigurations: { version: 2, projects: { fixture: { root: 'apps/fixture' } } },
-    nxJsonConfiguration: {},
-  };
+  const context = fixtureContext(root);
   const read = (file: string) => readFileSync(join(root, 'reports/apps/fixture/scan', file), 'utf8');
   const gate = (name: string) => (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === name) as GateResult;
   return { root, context, read, gate };
