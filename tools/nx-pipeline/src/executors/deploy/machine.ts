@@ -99,6 +99,26 @@ function interruptions(signals: readonly NodeJS.Signals[], sleep: (ms: number) =
 }
 const iso = () => new Date().toISOString();
 
+/** A report that says "failed" until the run proves otherwise, so no early exit reads as a success. */
+function newReport(kind: DeployReport['kind'], { provider, ctx }: Pick<MachineDeps, 'provider' | 'ctx'>, version: string): DeployReport {
+  return {
+    kind,
+    project: ctx.project,
+    environment: ctx.env.name,
+    provider: provider.name,
+    version,
+    outcome: 'failed',
+    startedAt: iso(),
+    finishedAt: '',
+    stable: null,
+    candidate: null,
+    phases: [],
+    probes: [],
+    analyses: [],
+    traffic: [],
+  };
+}
+
 /**
  * The deploy state machine. Every provider goes through the same phases:
  *
@@ -122,22 +142,7 @@ export async function runDeploy(deps: MachineDeps, version: string): Promise<Dep
 async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnType<typeof interruptions>): Promise<DeployReport> {
   const { provider, ctx } = deps;
   const sleep = interrupt.sleep;
-  const report: DeployReport = {
-    kind: 'deploy',
-    project: ctx.project,
-    environment: ctx.env.name,
-    provider: provider.name,
-    version,
-    outcome: 'failed',
-    startedAt: iso(),
-    finishedAt: '',
-    stable: null,
-    candidate: null,
-    phases: [],
-    probes: [],
-    analyses: [],
-    traffic: [],
-  };
+  const report = newReport('deploy', deps, version);
   const phase = async <T>(name: string, work: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
     const startedAt = iso();
     const start = Date.now();
@@ -246,22 +251,7 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
 /** A manual rollback: all traffic to `version` (or the previous release), then health on the public URL. */
 export async function runRollback(deps: Pick<MachineDeps, 'provider' | 'ctx'>, version: string | undefined): Promise<DeployReport> {
   const { provider, ctx } = deps;
-  const report: DeployReport = {
-    kind: 'rollback',
-    project: ctx.project,
-    environment: ctx.env.name,
-    provider: provider.name,
-    version: version ?? '(previous)',
-    outcome: 'failed',
-    startedAt: iso(),
-    finishedAt: '',
-    stable: null,
-    candidate: null,
-    phases: [],
-    probes: [],
-    analyses: [],
-    traffic: [],
-  };
+  const report = newReport('rollback', deps, version ?? '(previous)');
   const started = iso();
   try {
     await provider.preflight(ctx);
