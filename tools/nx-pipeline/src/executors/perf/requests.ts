@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpMethod, RequestSpec, VariableValue } from './scenario';
 
-/** A request ready to send: placeholders filled, body serialised. */
+/**
+ * A request ready to send: placeholders filled, body serialised. A request without placeholders
+ * is rendered once and the same object returned every time, so it is read-only.
+ */
 export interface RenderedRequest {
-  name: string;
-  method: HttpMethod;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
+  readonly name: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
 }
 
 /** mulberry32: a tiny seeded PRNG, so a profile picks the same mix of requests on every run. */
@@ -43,8 +46,16 @@ type Variables = Record<string, VariableValue | VariableValue[]>;
  */
 export function createRenderer(variables: Variables, random: () => number) {
   let iteration = 0;
+  // A request without placeholders renders the same every time: render it once (a static
+  // endpoint under load is the common case, and the engine's cost per request is what bounds it).
+  const constant = new Map<RequestSpec, RenderedRequest | undefined>();
   return (spec: RequestSpec): RenderedRequest => {
     iteration += 1;
+    if (!constant.has(spec)) constant.set(spec, hasPlaceholder(spec) ? undefined : renderOnce(spec));
+    return constant.get(spec) ?? renderOnce(spec);
+  };
+
+  function renderOnce(spec: RequestSpec): RenderedRequest {
     const values = new Map<string, VariableValue>();
     const valueOf = (name: string): VariableValue => {
       if (!values.has(name)) values.set(name, resolve(name, variables, random, iteration));
@@ -71,7 +82,13 @@ export function createRenderer(variables: Variables, random: () => number) {
       body = String(fillString(spec.body));
     }
     return { name: spec.name, method: spec.method, path: String(fillString(spec.url)), headers, body };
-  };
+  }
+}
+
+const PLACEHOLDER = /\{\{\s*[$\w]+\s*\}\}/;
+
+function hasPlaceholder(spec: RequestSpec): boolean {
+  return [spec.url, spec.body ?? '', JSON.stringify(spec.json ?? null), ...Object.values(spec.headers)].some((text) => PLACEHOLDER.test(text));
 }
 
 function resolve(name: string, variables: Variables, random: () => number, iteration: number): VariableValue {

@@ -1,38 +1,31 @@
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { Client, type Dispatcher } from 'undici';
+import { Recorder, type Sample } from '../recorder';
 import { createRenderer, seededRandom, weightedPicker, type RenderedRequest } from '../requests';
-import { arrivals, type Arrival } from '../schedule';
+import type { Phase, Scenario } from '../scenario';
+import { arrivals } from '../schedule';
 import type { Engine, EngineRun } from './engine';
-
-/**
- * One request through undici's lowest-level API (dispatch with a handler, no promise and no body
- * stream per request): the engine's own overhead per request is what limits its rate.
- */
-function dispatch(pool: Pool, options: Dispatcher.DispatchOptions, done: (status: number, error?: unknown) => void): void {
-  let status = 0;
-  // A Pool (unlike a composed dispatcher) takes only the classic handler callbacks (undici 7).
-  pool.dispatch(options, {
-    onConnect() {
-      // Required by the classic handler interface; nothing to do when the request starts.
-    },
-    onHeaders(statusCode) {
-      status = statusCode;
-      return true;
-    },
-    onData() {
-      return true;
-    },
-    onComplete() {
-      done(status);
-    },
-    onError(error) {
-      done(0, error);
-    },
-  });
-}
 
 /** Same seed, same mix of requests, run after run. */
 const SEED = 20_240_601;
+
+/** A late send worth a warning: the engine itself, not the service, was behind by this much. */
+const LATE_WARNING_MS = 50;
+
+/** A rendered request with what sending and judging it needs, built once per distinct request. */
+interface Prepared {
+  readonly name: string;
+  readonly options: Dispatcher.DispatchOptions;
+  readonly expected: ReadonlySet<number>;
+}
+
+/** A request due while every connection was busy: its latency runs from `scheduledAt` already. */
+interface Waiting {
+  request: Prepared;
+  atMs: number;
+  phase: number;
+  scheduledAt: number;
+}
 
 function errorKind(error: unknown): string {
   const code = (error as { code?: string }).code;
@@ -51,6 +44,215 @@ function errorKind(error: unknown): string {
 }
 
 /**
+ * One keep-alive connection (an undici Client) with at most one request in flight, as wrk sends
+ * them (no pipelining), and the handler of that request: undici's lowest-level API (dispatch with
+ * the classic callbacks; no promise, no body stream, and no new handler object per request).
+ */
+class Connection implements Dispatcher.DispatchHandler {
+  private request!: Prepared;
+  private atMs = 0;
+  private phase = 0;
+  private scheduledAt = 0;
+  private status = 0;
+
+  constructor(
+    readonly client: Client,
+    private readonly load: Load,
+  ) {}
+
+  send(request: Prepared, atMs: number, phase: number, scheduledAt: number): void {
+    this.request = request;
+    this.atMs = atMs;
+    this.phase = phase;
+    this.scheduledAt = scheduledAt;
+    this.status = 0;
+    this.client.dispatch(request.options, this);
+  }
+
+  onConnect(): void {
+    // Required by the classic handler interface; nothing to do when the request starts.
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    this.load.settle(this, this.request, this.atMs, this.phase, this.scheduledAt, this.status, undefined);
+  }
+
+  onError(error: Error): void {
+    this.load.settle(this, this.request, this.atMs, this.phase, this.scheduledAt, 0, error);
+  }
+}
+
+interface LoadOptions {
+  origin: string;
+  maxConnections: number;
+  timeoutMs: number;
+  record(sample: Sample): void;
+  /**
+   * Closed loop (the benchmark's comparison with wrk): a connection that gets its answer sends the
+   * next request at once, until `closedUntil` (performance.now() time). Unset: the open model.
+   */
+  closed?: { until: number; next(): Prepared; start: number };
+}
+
+/**
+ * The engine's sending side, shared by the open model (perf targets) and the closed loop (the
+ * benchmark): connections opened as needed up to a maximum, a free connection per request, and
+ * a first-in-first-out queue of requests that are due while all are busy. Every request is
+ * recorded once, with its latency from its scheduled time, including the time it waited here.
+ */
+class Load {
+  private readonly connections: Connection[] = [];
+  private readonly idle: Connection[] = [];
+  private waiting: Array<Waiting | undefined> = [];
+  private head = 0;
+  /** Requests sent or waiting, not yet recorded. */
+  private outstanding = 0;
+  private stopped = false;
+  private depth = 0;
+  private drained: () => void = () => undefined;
+  private drainedPromise: Promise<void> | undefined;
+
+  constructor(private readonly options: LoadOptions) {}
+
+  send(request: Prepared, atMs: number, phase: number, scheduledAt: number): void {
+    this.outstanding += 1;
+    const connection = this.idle.pop() ?? this.open();
+    if (connection) connection.send(request, atMs, phase, scheduledAt);
+    else this.waiting.push({ request, atMs, phase, scheduledAt });
+  }
+
+  /** Resolves when every request sent so far is recorded. */
+  idleAll(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    this.drainedPromise ??= new Promise((resolve) => (this.drained = resolve));
+    return this.drainedPromise;
+  }
+
+  /** Called by a connection when its request is answered or failed. */
+  settle(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number, status: number, error: Error | undefined): void {
+    const now = performance.now();
+    const latencyMs = now - scheduledAt;
+    const { timeoutMs, record, closed } = this.options;
+    if (error !== undefined) {
+      record({ atMs, latencyMs, name: request.name, phase, status: 0, ok: false, error: errorKind(error) });
+    } else {
+      const inTime = latencyMs <= timeoutMs;
+      record({ atMs, latencyMs, name: request.name, phase, status, ok: inTime && request.expected.has(status), error: inTime ? undefined : 'timeout' });
+    }
+    this.outstanding -= 1;
+    if (this.stopped) return this.checkDrained(connection);
+    const waiting = this.take();
+    if (waiting === undefined && closed !== undefined && now < closed.until) {
+      this.outstanding += 1;
+      return this.dispatchFrom(connection, closed.next(), now - closed.start, 0, now);
+    }
+    if (waiting !== undefined) return this.dispatchFrom(connection, waiting.request, waiting.atMs, waiting.phase, waiting.scheduledAt);
+    this.checkDrained(connection);
+  }
+
+  /**
+   * Stops sending: every request still waiting is recorded as cut off, and the connections are
+   * destroyed, which fails (and so records) every request in flight.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const now = performance.now();
+    for (let waiting = this.take(); waiting !== undefined; waiting = this.take()) {
+      this.outstanding -= 1;
+      const { request, atMs, phase, scheduledAt } = waiting;
+      this.options.record({ atMs, latencyMs: now - scheduledAt, name: request.name, phase, status: 0, ok: false, error: 'cut off at the end of the run' });
+    }
+    if (this.outstanding === 0) this.drained();
+    await Promise.all(this.connections.map((connection) => connection.client.destroy().catch(() => undefined)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.map((connection) => connection.client.close().catch(() => undefined)));
+  }
+
+  private open(): Connection | undefined {
+    if (this.connections.length >= this.options.maxConnections) return undefined;
+    const { origin, timeoutMs } = this.options;
+    const client = new Client(origin, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 30_000 });
+    const connection = new Connection(client, this);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  private take(): Waiting | undefined {
+    if (this.head >= this.waiting.length) return undefined;
+    const waiting = this.waiting[this.head];
+    this.waiting[this.head] = undefined;
+    this.head += 1;
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return waiting;
+  }
+
+  /**
+   * Sends on a connection from within one of its callbacks. A request undici rejects at once
+   * (a bad header, a destroyed client) calls back synchronously; past a small depth the next
+   * send goes to the next turn of the event loop, so a queue of such requests cannot overflow the
+   * stack.
+   */
+  private dispatchFrom(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number): void {
+    if (this.depth > 32) {
+      setImmediate(() => connection.send(request, atMs, phase, scheduledAt));
+      return;
+    }
+    this.depth += 1;
+    try {
+      connection.send(request, atMs, phase, scheduledAt);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private checkDrained(connection: Connection): void {
+    this.idle.push(connection);
+    if (this.outstanding === 0) this.drained();
+  }
+}
+
+/** Renders the scenario's requests in its seeded mix, each distinct one prepared for undici once. */
+function requestSource(scenario: Scenario & { target: string }): () => Prepared {
+  const basePath = new URL(scenario.target).pathname.replace(/\/$/, '');
+  const random = seededRandom(SEED);
+  const pick = weightedPicker(scenario.requests, random);
+  const render = createRenderer(scenario.variables, random);
+  const expected = new Map(scenario.requests.map((r) => [r.name, new Set(r.expectedStatuses)]));
+  // A request without placeholders is rendered to the same object every time: prepare it once.
+  const prepared = new WeakMap<RenderedRequest, Prepared>();
+  return () => {
+    const request = render(pick());
+    let ready = prepared.get(request);
+    if (ready === undefined) {
+      ready = {
+        name: request.name,
+        options: { path: basePath + request.path, method: request.method, headers: request.headers, body: request.body },
+        expected: expected.get(request.name) ?? new Set(),
+      };
+      prepared.set(request, ready);
+    }
+    return ready;
+  };
+}
+
+/**
  * The built-in engine: Node and undici, no install. An open model: a timer walks the schedule and
  * sends every request that is due, whether or not earlier ones have answered; a request's latency
  * runs from its scheduled time, so time spent waiting for a free connection (or for our own
@@ -58,72 +260,44 @@ function errorKind(error: unknown): string {
  */
 export const nodeEngine: Engine = {
   name: 'node',
-  async run({ scenario, phases, record, signal }: EngineRun) {
-    const target = new URL(scenario.target);
-    const basePath = target.pathname.replace(/\/$/, '');
-    const timeoutMs = scenario.timeoutS * 1000;
-    const pool = new Pool(target.origin, {
-      connections: scenario.maxConnections,
-      pipelining: 1,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
-    const random = seededRandom(SEED);
-    const pick = weightedPicker(scenario.requests, random);
-    const render = createRenderer(scenario.variables, random);
-    const expected = new Map(scenario.requests.map((r) => [r.name, new Set(r.expectedStatuses)]));
-
-    let inFlight = 0;
+  async run({ scenario, phases, record, signal, log }: EngineRun) {
+    const next = requestSource(scenario);
+    const load = new Load({ origin: new URL(scenario.target).origin, maxConnections: scenario.maxConnections, timeoutMs: scenario.timeoutS * 1000, record });
+    const schedule = arrivals(phases);
+    let arrival = schedule.next();
     let scheduling = true;
+    let latestMs = 0;
     let finish: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const settle = () => {
-      inFlight -= 1;
-      if (!scheduling && inFlight === 0) finish();
-    };
-
-    const start = performance.now();
-    const send = (arrival: Arrival, request: RenderedRequest) => {
-      const scheduledAt = start + arrival.atMs;
-      inFlight += 1;
-      dispatch(pool, { path: basePath + request.path, method: request.method, headers: request.headers, body: request.body }, (status, error) => {
-        const latencyMs = performance.now() - scheduledAt;
-        if (error !== undefined) {
-          record({ atMs: arrival.atMs, latencyMs, name: request.name, phase: arrival.phase, status: 0, ok: false, error: errorKind(error) });
-        } else {
-          const ok = (expected.get(request.name)?.has(status) ?? false) && latencyMs <= timeoutMs;
-          record({ atMs: arrival.atMs, latencyMs, name: request.name, phase: arrival.phase, status, ok, error: ok || latencyMs <= timeoutMs ? undefined : 'timeout' });
-        }
-        settle();
-      });
-    };
-
-    const schedule = arrivals(phases);
-    let next = schedule.next();
-    const stop = () => {
-      scheduling = false;
-      if (inFlight === 0) finish();
-    };
     const onAbort = () => {
-      stop();
-      // Fails whatever is still in flight; each one is recorded as cut off.
-      void pool.destroy();
+      scheduling = false;
+      // Records whatever is waiting or in flight as cut off.
+      void load
+        .stop()
+        .then(() => load.idleAll())
+        .then(finish);
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
+    const start = performance.now();
     const tick = () => {
       if (!scheduling) return;
-      const now = performance.now() - start;
-      while (!next.done && next.value.atMs <= now) {
-        send(next.value, render(pick()));
-        next = schedule.next();
+      let now = performance.now() - start;
+      // How late this turn of the event loop came for its first due request: the engine's own lag.
+      if (!arrival.done && now - arrival.value.atMs > latestMs) latestMs = now - arrival.value.atMs;
+      while (!arrival.done && arrival.value.atMs <= now) {
+        const { atMs, phase } = arrival.value;
+        load.send(next(), atMs, phase, start + atMs);
+        arrival = schedule.next();
       }
-      if (next.done) {
-        stop();
+      if (arrival.done) {
+        scheduling = false;
+        void load.idleAll().then(finish);
         return;
       }
-      const wait = next.value.atMs - (performance.now() - start);
+      now = performance.now() - start;
+      const wait = arrival.value.atMs - now;
+      // setTimeout fires up to a millisecond late; the last millisecond is spent in setImmediate turns.
       if (wait > 1) setTimeout(tick, wait - 1);
       else setImmediate(tick);
     };
@@ -132,7 +306,14 @@ export const nodeEngine: Engine = {
 
     await finished;
     signal.removeEventListener('abort', onAbort);
-    await pool.close().catch(() => undefined);
+    await load.close();
+    if (latestMs > LATE_WARNING_MS) {
+      log(
+        `node engine: requests went out up to ${Math.round(latestMs)} ms after their scheduled time because this process was busy ` +
+          '(a rate too high for one core, or a busy machine). Latencies count from the scheduled time, so they include that delay; ' +
+          'lower the rate, or use --engine=k6.',
+      );
+    }
     return { ran: true as const, engine: 'node', version: `node ${process.versions.node}, undici ${undiciVersion()}` };
   },
 };
@@ -151,43 +332,39 @@ export interface SaturationResult {
 
 /**
  * A closed loop (each connection sends its next request when the previous one answers), the way
- * wrk works. Only the benchmark uses it, to compare this engine's HTTP path with wrk's like for
- * like; perf targets always use the open model above.
+ * wrk works. Only the benchmark uses it, to compare this engine with wrk like for like; it sends
+ * through the same connections, request preparation and Recorder as the open model above, and
+ * perf targets always use the open model.
  */
 export async function saturate(url: string, connections: number, durationMs: number): Promise<SaturationResult> {
-  const { build } = await import('hdr-histogram-js');
   const target = new URL(url);
-  const pool = new Pool(target.origin, { connections, pipelining: 1 });
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  let requests = 0;
-  let errors = 0;
-  const started = performance.now();
-  const end = started + durationMs;
-  const options: Dispatcher.DispatchOptions = { path: target.pathname + target.search, method: 'GET' };
-  const loop = () =>
-    new Promise<void>((resolve) => {
-      const next = () => {
-        if (performance.now() >= end) return resolve();
-        const t0 = performance.now();
-        dispatch(pool, options, (status) => {
-          histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-          requests += 1;
-          if (status === 0 || status >= 400) errors += 1;
-          next();
-        });
-      };
-      next();
-    });
-  await Promise.all(Array.from({ length: connections }, loop));
-  const elapsedS = (performance.now() - started) / 1000;
-  await pool.close();
-  const result = {
-    requests,
-    errors,
-    rps: requests / elapsedS,
-    p50Ms: histogram.getValueAtPercentile(50) / 1000,
-    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+  const scenario: Scenario & { target: string } = {
+    file: 'bench',
+    profile: 'closed',
+    profiles: ['closed'],
+    target: target.origin,
+    phases: [],
+    requests: [{ name: 'static', weight: 1, method: 'GET', url: target.pathname + target.search, headers: {}, expectedStatuses: [200] }],
+    variables: {},
+    timeoutS: 10,
+    maxConnections: connections,
   };
-  histogram.destroy();
-  return result;
+  const phases: Phase[] = [{ name: 'closed loop', durationS: durationMs / 1000, arrivalRate: 0, rampTo: 0 }];
+  const recorder = new Recorder(phases);
+  const next = requestSource(scenario);
+  const start = performance.now();
+  const load = new Load({
+    origin: target.origin,
+    maxConnections: connections,
+    timeoutMs: scenario.timeoutS * 1000,
+    record: (sample) => recorder.record(sample),
+    closed: { until: start + durationMs, next, start },
+  });
+  for (let i = 0; i < connections; i++) load.send(next(), 0, 0, start);
+  await load.idleAll();
+  const elapsedS = (performance.now() - start) / 1000;
+  await load.close();
+  const { totals } = recorder.summary();
+  recorder.destroy();
+  return { requests: totals.count, errors: totals.errors, rps: totals.count / elapsedS, p50Ms: totals.p50Ms, p99Ms: totals.p99Ms };
 }

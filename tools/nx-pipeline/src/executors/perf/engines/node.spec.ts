@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sample } from '../recorder';
+import type { Phase, Scenario } from '../scenario';
+import { startService, type StartedService } from '../service';
+import { FIXTURE_SERVER } from '../testing';
+import { nodeEngine, saturate } from './node';
+
+// Real requests to the fixture server on loopback, each test well under 2 s.
+describe('the built-in node engine', () => {
+  let dir: string;
+  let service: StartedService;
+  const start = async (args: string[]) => {
+    dir = mkdtempSync(join(tmpdir(), 'perf-node-engine-'));
+    service = await startService(
+      { command: [process.execPath, FIXTURE_SERVER, ...args], env: {}, setup: [], readinessPath: '/health', readinessTimeoutS: 10 },
+      { projectRoot: dir, pathPrepend: [], logFile: join(dir, 'service.log'), stopGraceS: 1 },
+    );
+  };
+  afterEach(async () => {
+    await service?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (phases: Phase[], maxConnections: number, signal = new AbortController().signal) => {
+    const scenario: Scenario & { target: string } = {
+      file: 'test',
+      profile: 'test',
+      profiles: ['test'],
+      target: service.url,
+      phases,
+      requests: [{ name: 'static', weight: 1, method: 'GET', url: '/static', headers: {}, expectedStatuses: [200] }],
+      variables: {},
+      timeoutS: 5,
+      maxConnections,
+    };
+    const samples: Sample[] = [];
+    const logs: string[] = [];
+    const outcome = await nodeEngine.run({ scenario, phases, record: (s) => samples.push(s), signal, workDirectory: dir, workspaceRoot: dir, log: (m) => logs.push(m) });
+    return { outcome, samples: samples.sort((a, b) => a.atMs - b.atMs), logs };
+  };
+
+  it('counts the wait for a busy connection in the latency (no coordinated omission)', async () => {
+    // One connection, 100 ms per answer, a request every 50 ms: the queue grows by half a request
+    // per answer, and the i-th request waits for the i answers before it.
+    await start(['--delay-ms', '100']);
+    const { outcome, samples } = await run([{ name: 'steady', durationS: 0.5, arrivalRate: 20, rampTo: 20 }], 1);
+    expect(outcome).toMatchObject({ ran: true, engine: 'node' });
+    expect(samples).toHaveLength(10);
+    expect(samples.every((s) => s.ok && s.status === 200)).toBe(true);
+    expect(samples.map((s) => s.atMs)).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450]);
+    // Answered at about 100·(i + 1) ms, scheduled at 50·i ms: latency about 100 + 50·i ms.
+    samples.forEach((s, i) => expect(s.latencyMs).toBeGreaterThanOrEqual(100 + 50 * i - 5));
+  });
+
+  it('records every request still waiting or in flight as cut off when aborted', async () => {
+    await start(['--delay-ms', '2000']);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const { samples } = await run([{ name: 'steady', durationS: 1, arrivalRate: 20, rampTo: 20 }], 2, controller.signal);
+    // Sent at 0, 50, ..., 250 ms: two on the connections, four waiting, none answered.
+    expect(samples).toHaveLength(6);
+    expect(samples.every((s) => !s.ok && s.status === 0 && s.error === 'cut off at the end of the run')).toBe(true);
+    expect(Math.max(...samples.map((s) => s.latencyMs))).toBeGreaterThanOrEqual(290);
+  });
+
+  it('runs a closed loop through the same path for the benchmark', async () => {
+    await start([]);
+    const result = await saturate(`${service.url}/static`, 2, 300);
+    expect(result.requests).toBeGreaterThan(10);
+    expect(result.errors).toBe(0);
+    expect(result.rps).toBeGreaterThan(0);
+    expect(result.p50Ms).toBeGreaterThan(0);
+    expect(result.p99Ms).toBeGreaterThanOrEqual(result.p50Ms);
+  });
+});
