@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseContainerfileDirectives } from './containerfile';
 import { InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
+import { lockedPackagesOf } from './uv-lock';
 
 export interface ContainerTargetOptions {
   dockerTargetName: string;
@@ -52,11 +53,13 @@ function createContainerTargets(
   const projectRoot = dirname(file);
   if (!PROJECT_FILES.some((name) => existsSync(join(context.workspaceRoot, projectRoot, name)))) return {};
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-  const targets = cache.get(hashArray([text, file]), () => buildContainerTargets(file, text, options));
+  const packages = lockedPackagesOf(context.workspaceRoot, projectRoot);
+  const targets = cache.get(hashArray([text, file, ...packages]), () => buildContainerTargets(file, text, options, packages));
   return { projects: { [projectRoot]: { root: projectRoot, targets } } };
 }
 
-export function buildContainerTargets(file: string, text: string, options: ContainerTargetOptions): Record<string, TargetConfiguration> {
+/** `packages`: the project's locked PyPI packages (uv-lock.ts), which a Python image installs. */
+export function buildContainerTargets(file: string, text: string, options: ContainerTargetOptions, packages: string[] = []): Record<string, TargetConfiguration> {
   const projectRoot = dirname(file);
   const directives = parseContainerfileDirectives(text, file);
   const pythonContext = directives.context === 'python';
@@ -65,11 +68,12 @@ export function buildContainerTargets(file: string, text: string, options: Conta
   const inputs: TargetConfiguration['inputs'] = [
     'production',
     '^production',
-    ...(pythonContext ? ['{workspaceRoot}/uv.lock', '{workspaceRoot}/pyproject.toml'] : []),
     ...bases.map((base) => `{workspaceRoot}/${options.baseImagesDirectory}/${base}.packages`),
     // With --configuration=ci a cached result vouches that this image went to this registry.
     { env: 'CONTAINER_REGISTRY' },
-    { externalDependencies: ['@nx-tools/nx-container'] },
+    // A Python image installs the project's locked packages: hashed as pypi: nodes (uv-lock.ts),
+    // not as the bytes of uv.lock, which change whenever any member is added.
+    { externalDependencies: ['@nx-tools/nx-container', ...(pythonContext ? packages : [])] },
   ];
   const dependsOn: TargetConfiguration['dependsOn'] = [
     ...directives.dependsOn,

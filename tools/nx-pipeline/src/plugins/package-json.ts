@@ -53,7 +53,8 @@ function createScanTarget(
   const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot, ...globs]);
   const targets = cache.get(hash, () => ({
     [scanTargetName]: buildScanTarget('npm', `reports/${projectRoot}/${scanTargetName}`, {
-      lockfileInputs: ['{workspaceRoot}/package-lock.json'],
+      dependencyInputs: ['{workspaceRoot}/package-lock.json'],
+      tools: ['eslint', 'eslint-plugin-security'],
     }),
   }));
   return { projects: { [projectRoot]: { root: projectRoot, targets } } };

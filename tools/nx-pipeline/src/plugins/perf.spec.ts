@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { perfKind } from './perf';
+import { uvLockFixture } from '../testing/uv-lock-fixture';
 
 function workspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-perf-infer-'));
@@ -28,7 +29,7 @@ describe('perf inference', () => {
 
   it('adds perf (perf/load.yml) and perf-<name> targets to projects, with a configuration per profile', async () => {
     root = workspace({
-      'uv.lock': '',
+      'uv.lock': uvLockFixture(),
       'pyproject.toml': '',
       'apps/api/pyproject.toml': '[project]\nname = "api"\n',
       'apps/api/perf/load.yml': SCENARIO,
@@ -42,7 +43,8 @@ describe('perf inference', () => {
     const perf = load.projects?.['apps/api'].targets?.perf;
     expect(perf?.options).toEqual({ scenario: 'perf/load.yml', profile: 'ci', reportsDirectory: 'reports/apps/api/perf' });
     expect(Object.keys(perf?.configurations ?? {})).toEqual(['load', 'ci', 'stress']);
-    expect(perf?.inputs).toEqual(['production', '^production', '{workspaceRoot}/gates.json', '{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock']);
+    // The service's locked packages, as pypi: nodes (uv-lock.ts): not uv.lock, which every new uv member rewrites.
+    expect(perf?.inputs).toEqual(['production', '^production', '{workspaceRoot}/gates.json', { externalDependencies: ['pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] }]);
     // A scenario without a ci profile runs its phases; a folder that is no project gets nothing.
     expect(results[1][1].projects?.['apps/api'].targets?.['perf-checkout']?.options?.profile).toBe('load');
     expect(results[2][1]).toEqual({});

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { InferenceCache, type InferenceKind } from './kind';
+import { lockedPackagesOf } from './uv-lock';
 
 /** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
 const MAIN_SCENARIO = 'load';
@@ -20,15 +21,24 @@ function profilesOf(text: string): string[] {
   }
 }
 
-/** Workspace lockfiles that pin what a service runs with: uv.lock for Python projects, package-lock.json for Node ones. */
-function lockfileInputs(workspaceRoot: string, projectRoot: string): string[] {
+/**
+ * Workspace lockfiles that pin what a service runs with. A Python project's locked packages reach
+ * the hash through `^production` (its pypi: edges, see uv-lock.ts), so uv.lock is not named; a Node
+ * project's come from package-lock.json.
+ */
+type Inputs = NonNullable<TargetConfiguration['inputs']>;
+
+function lockfileInputs(workspaceRoot: string, projectRoot: string): Inputs {
   const inputs: string[] = [];
-  if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) inputs.push('{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock');
+  if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) {
+    const packages = lockedPackagesOf(workspaceRoot, projectRoot);
+    return packages.length > 0 ? [{ externalDependencies: packages }] : [];
+  }
   if (existsSync(join(workspaceRoot, projectRoot, 'package.json'))) inputs.push('{workspaceRoot}/package-lock.json');
   return inputs.filter((input) => existsSync(join(workspaceRoot, input.replace('{workspaceRoot}/', ''))));
 }
 
-export function buildPerfTarget(projectRoot: string, scenarioFile: string, profiles: string[], extraInputs: string[]): TargetConfiguration {
+export function buildPerfTarget(projectRoot: string, scenarioFile: string, profiles: string[], extraInputs: Inputs): TargetConfiguration {
   const name = basename(scenarioFile, '.yml');
   const targetName = name === MAIN_SCENARIO ? 'perf' : `perf-${name}`;
   const reportsDirectory = `reports/${projectRoot === '.' ? 'root' : projectRoot}/${targetName}`;
@@ -79,7 +89,7 @@ function createPerfTarget(file: string, context: CreateNodesContextV2, cache: In
   const hasProject = PROJECT_FILES.some((f) => existsSync(join(context.workspaceRoot, projectRoot, f)));
   const extraInputs = lockfileInputs(context.workspaceRoot, projectRoot);
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-  const hash = hashArray([text, projectRoot, String(hasProject), ...extraInputs]);
+  const hash = hashArray([text, projectRoot, String(hasProject), JSON.stringify(extraInputs)]);
   const target = cache.get(hash, () => (hasProject ? buildPerfTarget(projectRoot, file, profilesOf(text), extraInputs) : null));
   if (!target) return {};
   const name = basename(file, '.yml');

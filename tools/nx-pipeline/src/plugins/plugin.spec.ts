@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createNodes, createNodesV2 } from './plugin';
 import { readPyproject } from './pyproject';
+import { uvLockFixture } from '../testing/uv-lock-fixture';
 
 // Counting reads proves the cache: every call still goes through the real parser.
 jest.mock('./pyproject', () => {
@@ -36,10 +37,18 @@ describe('createNodesV2', () => {
       'apps/api/pyproject.toml': '[project]\nname = "api"\ndescription = "The API"\nversion = "1.0.0"\n',
       'apps/api/src/api/__init__.py': '',
       'libs/kit/pyproject.toml': '[project]\nname = "kit"\nversion = "0.1.0"\n',
+      'uv.lock': uvLockFixture(),
     });
-    const files = ['pyproject.toml', 'apps/api/pyproject.toml', 'libs/kit/pyproject.toml'];
+    const files = ['pyproject.toml', 'apps/api/pyproject.toml', 'libs/kit/pyproject.toml', 'uv.lock'];
     const results = await infer(files, {}, context(root));
     expect(results).toMatchSnapshot();
+    // Each target names the tools it runs and the project's locked packages; no target names the
+    // root pyproject.toml or uv.lock, which a new uv member rewrites.
+    const api = results.find(([file]) => file === 'apps/api/pyproject.toml')?.[1].projects?.['apps/api'].targets ?? {};
+    expect(api['lint'].inputs).toEqual(['default', '^production', '{workspaceRoot}/ruff.toml', { externalDependencies: ['pypi:ruff', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] }]);
+    expect(api['test'].inputs).toContainEqual({ externalDependencies: ['pypi:pytest', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] });
+    expect(JSON.stringify(results)).not.toMatch(/\{workspaceRoot\}\/(uv\.lock|pyproject\.toml)/);
+    expect(Object.keys(results.find(([file]) => file === 'uv.lock')?.[1].externalNodes ?? {})).toContain('pypi:starlette');
   });
 
   it('honours target names and the venv option', async () => {

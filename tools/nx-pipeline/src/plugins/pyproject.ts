@@ -48,6 +48,10 @@ function isPackageName(name: string): boolean {
 }
 
 export interface PythonTargetOptions {
+  /** The uv.lock packages each target runs, as `pypi:<name>` external nodes (see uv-lock.ts). */
+  tools?: { lint: string[]; test: string[]; scan: string[] };
+  /** The project's own locked packages (uv-lock.ts lockedPackagesOf). */
+  packages?: string[];
   lintTargetName: string;
   testTargetName: string;
   scanTargetName: string;
@@ -59,15 +63,21 @@ export function buildPythonTargets(
   projectRoot: string,
   options: PythonTargetOptions,
 ): Record<string, TargetConfiguration> {
-  // The workspace's Python tool settings and the one lockfile that pins every Python dependency.
-  const pythonInputs = ['{workspaceRoot}/pyproject.toml', '{workspaceRoot}/uv.lock'];
+  // The project's locked packages and the tools each target runs, as pypi: external nodes (see
+  // uv-lock.ts). Neither the root pyproject.toml nor uv.lock is an input, so a new uv member
+  // affects no other project, and a dependency bump re-runs only the projects that lock it.
+  const packages = options.packages ?? [];
+  const tools = (names: string[] | undefined) => {
+    const all = [...new Set([...(names ?? []), ...packages])];
+    return all.length > 0 ? [{ externalDependencies: all }] : [];
+  };
   const reports = (target: string) => `reports/${projectRoot === '.' ? 'root' : projectRoot}/${target}`;
   return {
     [options.lintTargetName]: {
       executor: '@customercare/nx-pipeline:lint',
       options: { venv: options.venv, reportsDirectory: reports(options.lintTargetName) },
       cache: true,
-      inputs: ['default', '^production', ...pythonInputs],
+      inputs: ['default', '^production', '{workspaceRoot}/ruff.toml', ...tools(options.tools?.lint)],
       outputs: ['{options.reportsDirectory}'],
       metadata: {
         technologies: ['python', 'ruff', 'mypy'],
@@ -82,7 +92,7 @@ export function buildPythonTargets(
       executor: '@customercare/nx-pipeline:test',
       options: { venv: options.venv, reportsDirectory: reports(options.testTargetName) },
       cache: true,
-      inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...pythonInputs],
+      inputs: ['default', '^production', '{workspaceRoot}/gates.json', ...tools(options.tools?.test)],
       outputs: ['{options.reportsDirectory}'],
       metadata: {
         technologies: ['python', 'pytest'],
@@ -95,7 +105,9 @@ export function buildPythonTargets(
     },
     [options.scanTargetName]: buildScanTarget('python', reports(options.scanTargetName), {
       venv: options.venv,
-      lockfileInputs: pythonInputs,
+      // The SBOM, licence and advisory checks read the project's locked packages.
+      dependencyInputs: [],
+      tools: [...new Set([...(options.tools?.scan ?? []), ...packages])],
     }),
   };
 }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
 import { buildPythonTargets, readPyproject, type PythonTargetOptions } from './pyproject';
+import { lockedPackagesOf, lockedTools } from './uv-lock';
 
 interface InferredPythonProject {
   name?: string;
@@ -11,8 +12,16 @@ interface InferredPythonProject {
   targets: Record<string, TargetConfiguration>;
 }
 
-function pythonOptions(options: PipelinePluginOptions): PythonTargetOptions {
+/** The tools each Python target runs, from the workspace's dev group: hashed as the lock pins them. */
+const TOOLS = { lint: ['ruff', 'mypy'], test: ['pytest', 'pytest-cov'], scan: ['bandit', 'pip-audit', 'pip-licenses', 'cyclonedx-bom'] };
+
+function pythonOptions(options: PipelinePluginOptions, workspaceRoot: string): PythonTargetOptions {
   return {
+    tools: {
+      lint: lockedTools(workspaceRoot, TOOLS.lint),
+      test: lockedTools(workspaceRoot, TOOLS.test),
+      scan: lockedTools(workspaceRoot, TOOLS.scan),
+    },
     lintTargetName: options.lintTargetName ?? 'lint',
     testTargetName: options.testTargetName ?? 'test',
     scanTargetName: options.scanTargetName ?? 'scan',
@@ -28,7 +37,7 @@ export const pythonKind: InferenceKind = {
   name: 'python',
   glob: '**/pyproject.toml',
   async createNodes(files, rawOptions, context) {
-    const options = pythonOptions(rawOptions);
+    const options = pythonOptions(rawOptions, context.workspaceRoot);
     const cache = new InferenceCache<InferredPythonProject>('python', options);
     try {
       return await createNodesFromFiles((file, _o, ctx) => createPythonProject(file, options, ctx, cache), files, rawOptions, context);
@@ -45,11 +54,12 @@ function createPythonProject(
   cache: InferenceCache<InferredPythonProject>,
 ): CreateNodesResult {
   const projectRoot = dirname(file);
-  const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot]);
+  const packages = lockedPackagesOf(context.workspaceRoot, projectRoot);
+  const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot, ...packages]);
   const { name, description, targets } = cache.get(hash, () => {
     const pyproject = readPyproject(context.workspaceRoot, file);
     return pyproject.name
-      ? { ...pyproject, targets: buildPythonTargets(projectRoot, options) }
+      ? { ...pyproject, targets: buildPythonTargets(projectRoot, { ...options, packages }) }
       : { targets: {} };
   });
   if (!name) return {};

@@ -11,14 +11,15 @@ export const SCAN_SHARED_INPUTS = ['{workspaceRoot}/gates.json', '{workspaceRoot
 export function buildScanTarget(
   kind: 'python' | 'npm',
   reportsDirectory: string,
-  extra: { venv?: string; lockfileInputs: string[] },
+  /** dependencyInputs: what pins the project's dependencies; tools: the external nodes the scan runs. */
+  extra: { venv?: string; dependencyInputs: string[]; tools: string[] },
 ): TargetConfiguration {
   const technologies = kind === 'python' ? ['python', 'bandit', 'semgrep', 'gitleaks', 'pip-audit', 'cyclonedx'] : ['typescript', 'eslint', 'semgrep', 'gitleaks', 'npm', 'cyclonedx'];
   return {
     executor: '@customercare/nx-pipeline:scan',
     options: { ...(extra.venv ? { venv: extra.venv } : {}), reportsDirectory },
     cache: true,
-    inputs: ['default', ...SCAN_SHARED_INPUTS, ...extra.lockfileInputs, { externalDependencies: kind === 'npm' ? ['eslint', 'eslint-plugin-security'] : [] }].filter(
+    inputs: ['default', ...SCAN_SHARED_INPUTS, ...extra.dependencyInputs, { externalDependencies: extra.tools }].filter(
       (input) => typeof input === 'string' || input.externalDependencies.length > 0,
     ),
     outputs: ['{options.reportsDirectory}'],

@@ -58,17 +58,28 @@ describe('addRuffSourceRoot', () => {
 
   it('adds a source root that the [tool.ruff] src globs do not cover', () => {
     tree.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src"]\n');
-    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe(true);
+    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe('pyproject.toml');
     expect(tree.read('pyproject.toml', 'utf-8')).toBe(
       '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src", "services/orders/src"]\n',
     );
   });
 
+  it('edits ruff.toml (top-level src, before any table) when the workspace has one, and leaves pyproject.toml alone', () => {
+    tree.write('pyproject.toml', '[tool.uv.workspace]\nmembers = ["apps/backend"]\n');
+    tree.write('ruff.toml', 'line-length = 100\nsrc = [\n    "apps/*/src",\n    "libs/*/src",\n]\n\n[lint]\nselect = ["E"]\n');
+    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe('ruff.toml');
+    expect(tree.read('ruff.toml', 'utf-8')).toBe(
+      'line-length = 100\nsrc = [\n    "apps/*/src",\n    "libs/*/src",\n    "services/orders/src",\n]\n\n[lint]\nselect = ["E"]\n',
+    );
+    expect(tree.read('pyproject.toml', 'utf-8')).toBe('[tool.uv.workspace]\nmembers = ["apps/backend"]\n');
+    expect(addRuffSourceRoot(tree, 'apps/orders/src')).toBeUndefined();
+  });
+
   it('leaves the file alone when a glob covers it, or when there is no src list to keep in step', () => {
     tree.write('pyproject.toml', '[tool.ruff]\nsrc = ["apps/*/src"]\n');
-    expect(addRuffSourceRoot(tree, 'apps/orders/src')).toBe(false);
+    expect(addRuffSourceRoot(tree, 'apps/orders/src')).toBeUndefined();
     tree.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n');
-    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe(false);
+    expect(addRuffSourceRoot(tree, 'services/orders/src')).toBeUndefined();
     expect(tree.read('pyproject.toml', 'utf-8')).toBe('[tool.ruff]\nline-length = 100\n');
   });
 });

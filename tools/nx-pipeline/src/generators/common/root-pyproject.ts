@@ -4,6 +4,7 @@ import { parse } from 'smol-toml';
 import { GeneratorInputError } from './project-name';
 
 const ROOT_PYPROJECT = 'pyproject.toml';
+const RUFF_TOML = 'ruff.toml';
 
 /** What a workspace without a root pyproject.toml gets: a virtual uv workspace root. */
 function newRootPyproject(member: string): string {
@@ -20,13 +21,13 @@ function newRootPyproject(member: string): string {
 }
 
 /** The string list at `table.key` (e.g. tool.uv.workspace, members); undefined when the table is missing. */
-function readList(text: string, table: string, key: string): string[] | undefined {
+function readList(text: string, table: string, key: string, file = ROOT_PYPROJECT): string[] | undefined {
   let node: unknown = parse(text);
-  for (const part of table.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  for (const part of table ? table.split('.') : []) node = (node as Record<string, unknown> | undefined)?.[part];
   if (node === undefined) return undefined;
   const list = (node as Record<string, unknown>)[key] ?? [];
   if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) {
-    throw new GeneratorInputError(`${ROOT_PYPROJECT}: [${table}] ${key} must be a list of folder paths or globs.`);
+    throw new GeneratorInputError(`${file}: ${table ? `[${table}] ` : ''}${key} must be a list of folder paths or globs.`);
   }
   return list as string[];
 }
@@ -66,26 +67,39 @@ function appendWorkspaceTable(text: string, member: string): string {
   return `${text}${separator}[tool.uv.workspace]\nmembers = [${JSON.stringify(member)}]\n`;
 }
 
+/** Where ruff reads the workspace's settings: ruff.toml (top-level keys) wins over pyproject.toml's [tool.ruff]. */
+function ruffConfig(tree: Tree): { file: string; table: string; text: string } | undefined {
+  const ruffToml = tree.read(RUFF_TOML, 'utf-8');
+  if (ruffToml !== null) return { file: RUFF_TOML, table: '', text: ruffToml };
+  const pyproject = tree.read(ROOT_PYPROJECT, 'utf-8');
+  return pyproject === null ? undefined : { file: ROOT_PYPROJECT, table: 'tool.ruff', text: pyproject };
+}
+
 /**
- * Tells ruff where first-party code lives when the root's `[tool.ruff] src` globs do not cover the
+ * Tells ruff where first-party code lives when the workspace's ruff `src` globs do not cover the
  * new project (a `--directory` outside apps/ and libs/): without it ruff sorts the project's own
- * imports as third-party and its lint fails. No [tool.ruff] src list: nothing to keep in step.
+ * imports as third-party and its lint fails. No `src` list: nothing to keep in step. The settings
+ * live in ruff.toml (so adding a uv member, which edits pyproject.toml, changes no lint input), or
+ * in pyproject.toml's [tool.ruff] in workspaces that keep them there.
  */
-export function addRuffSourceRoot(tree: Tree, sourceRoot: string): boolean {
-  const text = tree.read(ROOT_PYPROJECT, 'utf-8');
-  if (text === null) return false;
-  const hasSrc = (parse(text) as { tool?: { ruff?: { src?: unknown } } }).tool?.ruff?.src !== undefined;
-  const list = hasSrc ? (readList(text, 'tool.ruff', 'src') ?? []) : [];
-  if (!hasSrc || covers(list, sourceRoot)) return false;
-  const updated = insertIntoList(text, 'tool.ruff', 'src', list, sourceRoot);
-  if (!readList(updated, 'tool.ruff', 'src')?.includes(sourceRoot)) {
+export function addRuffSourceRoot(tree: Tree, sourceRoot: string): string | undefined {
+  const config = ruffConfig(tree);
+  if (config === undefined) return undefined;
+  const { file, table, text } = config;
+  let settings: unknown = parse(text);
+  for (const part of table ? table.split('.') : []) settings = (settings as Record<string, unknown> | undefined)?.[part];
+  const hasSrc = (settings as { src?: unknown } | undefined)?.src !== undefined;
+  const list = hasSrc ? (readList(text, table, 'src', file) ?? []) : [];
+  if (!hasSrc || covers(list, sourceRoot)) return undefined;
+  const updated = insertIntoList(text, table, 'src', list, sourceRoot);
+  if (!readList(updated, table, 'src', file)?.includes(sourceRoot)) {
     throw new GeneratorInputError(
-      `Could not add "${sourceRoot}" to [tool.ruff] src in ${ROOT_PYPROJECT}: the list is written in a layout this ` +
+      `Could not add "${sourceRoot}" to ruff's src list in ${file}: the list is written in a layout this ` +
         'generator does not edit. Add it by hand so ruff treats the project\'s imports as first-party.',
     );
   }
-  tree.write(ROOT_PYPROJECT, updated);
-  return true;
+  tree.write(file, updated);
+  return file;
 }
 
 /**
@@ -94,8 +108,9 @@ export function addRuffSourceRoot(tree: Tree, sourceRoot: string): boolean {
  */
 function insertIntoList(text: string, tableName: string, key: string, items: string[], item: string): string {
   let offset = 0;
-  let table: { index: number; length: number } | undefined;
-  for (const line of text.split('\n')) {
+  // The empty table name is the file's top level (ruff.toml): the text before the first [table].
+  let table: { index: number; length: number } | undefined = tableName === '' ? { index: 0, length: 0 } : undefined;
+  for (const line of tableName === '' ? [] : text.split('\n')) {
     if (line.replace(/#.*/, '').trim() === `[${tableName}]`) {
       table = { index: offset, length: line.length };
       break;

@@ -24,9 +24,8 @@ export async function pythonLibGenerator(tree: Tree, options: PythonLibGenerator
   if (addUvWorkspaceMember(tree, projectRoot)) {
     logger.info(`Added ${projectRoot} to [tool.uv.workspace] members in pyproject.toml.`);
   }
-  if (addRuffSourceRoot(tree, `${projectRoot}/src`)) {
-    logger.info(`Added ${projectRoot}/src to [tool.ruff] src in pyproject.toml.`);
-  }
+  const ruffFile = addRuffSourceRoot(tree, `${projectRoot}/src`);
+  if (ruffFile) logger.info(`Added ${projectRoot}/src to ruff's src list in ${ruffFile}.`);
   return uvLockTask(tree.root, projectRoot, options.skipLock);
 }
 

@@ -35,9 +35,8 @@ export async function pythonServiceGenerator(tree: Tree, options: PythonServiceG
   if (addUvWorkspaceMember(tree, location.projectRoot)) {
     logger.info(`Added ${location.projectRoot} to [tool.uv.workspace] members in pyproject.toml.`);
   }
-  if (addRuffSourceRoot(tree, `${location.projectRoot}/src`)) {
-    logger.info(`Added ${location.projectRoot}/src to [tool.ruff] src in pyproject.toml.`);
-  }
+  const ruffFile = addRuffSourceRoot(tree, `${location.projectRoot}/src`);
+  if (ruffFile) logger.info(`Added ${location.projectRoot}/src to ruff's src list in ${ruffFile}.`);
   return uvLockTask(tree.root, location.projectRoot, options.skipLock);
 }
 
