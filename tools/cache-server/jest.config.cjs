@@ -4,7 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src'],
   // *.e2e.spec.ts run real nx in throw-away workspaces: the e2e target (jest.e2e.config.cjs).
-  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$'],
+  // *.graph.spec.ts reads the whole workspace graph: the check-workflows target (jest.workflows.config.cjs).
+  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$', '\\.graph\\.spec\\.ts$'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 180000,

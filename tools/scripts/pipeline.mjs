@@ -41,9 +41,10 @@ function affectedBase() {
 
 const targets = options.targets.split(',').map((t) => t.trim()).filter(Boolean);
 const base = affectedBase();
-const nxArgs = base
-  ? ['nx', 'affected', '-t', ...targets, `--base=${base}`, '--parallel=2']
-  : ['nx', 'run-many', '-t', ...targets, '--parallel=2'];
+// affected.mjs is `nx affected` plus uv.lock: it adds the projects a changed locked package reaches.
+const [command, nxArgs] = base
+  ? [process.execPath, ['tools/scripts/affected.mjs', '-t', ...targets, `--base=${base}`, '--parallel=2']]
+  : ['npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']];
 
 const env = { NX_DAEMON: 'false', ...process.env };
 
@@ -51,9 +52,9 @@ const env = { NX_DAEMON: 'false', ...process.env };
 // reports of cached tasks, so nothing is lost.
 rmSync('reports', { recursive: true, force: true });
 console.log(base ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}` : `[pipeline] every project: ${targets.join(', ')}`);
-console.log(`[pipeline] npx ${nxArgs.join(' ')}`);
+console.log(`[pipeline] ${command === 'npx' ? 'npx' : 'node'} ${nxArgs.join(' ')}`);
 // A remote cache that is down before or during the run costs speed, never the run: see remote-cache.mjs.
-const status = await runWithRemoteCache('npx', nxArgs, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
+const status = await runWithRemoteCache(command, nxArgs, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
 
 console.log('\n[pipeline] quality gates');
 const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env });

@@ -7,11 +7,11 @@
 //   node tools/scripts/why-affected.mjs --base origin/main --head HEAD
 //   node tools/scripts/why-affected.mjs --json              # machine-readable
 //   node tools/scripts/why-affected.mjs --files libs/a/x.ts,nx.json   # explain a given set of files
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { changedFilesBetween, lockChanges, UV_LOCK } from './affected.mjs';
 
 /** Files outside every project that change what every project computes. */
 export const WORKSPACE_FILES = [
@@ -20,10 +20,10 @@ export const WORKSPACE_FILES = [
   'package-lock.json',
   'pnpm-lock.yaml',
   'yarn.lock',
-  'pyproject.toml',
-  'uv.lock',
   'tsconfig.base.json',
 ];
+// uv.lock and the root pyproject.toml are not among them: no target reads them. A changed locked
+// package affects the projects that lock it (affected.mjs), a new uv member only itself.
 
 /**
  * Workspace-wide files: WORKSPACE_FILES plus every `{workspaceRoot}/...` file that nx.json's
@@ -54,15 +54,17 @@ export function ownerOf(file, projects) {
 /**
  * Pure core. `projects`: { name: { root, dependencies: [names] } }. Returns, per affected project,
  * its reasons: { kind: 'files', files } | { kind: 'dependency', path: [changed, ..., project], files }
- * | { kind: 'global', files }, sorted by name; plus the changed files no project owns.
+ * | { kind: 'global', files } | { kind: 'lock', packages }, sorted by name; plus the changed files
+ * no project owns. `lockReached`: { project: [changed locked packages it resolves to] }.
  */
-export function explainAffected({ projects, changedFiles, globalFiles }) {
+export function explainAffected({ projects, changedFiles, globalFiles, lockReached = {} }) {
   const globals = new Set(globalFiles);
   const touchedGlobals = changedFiles.filter((file) => globals.has(file));
   const filesByProject = new Map();
   const unowned = [];
   for (const file of changedFiles) {
     if (globals.has(file)) continue;
+    if (file === UV_LOCK && Object.keys(lockReached).length > 0) continue;
     const owner = ownerOf(file, projects);
     if (owner) filesByProject.set(owner, [...(filesByProject.get(owner) ?? []), file]);
     else unowned.push(file);
@@ -76,6 +78,9 @@ export function explainAffected({ projects, changedFiles, globalFiles }) {
   const reasons = new Map();
   const add = (name, reason) => reasons.set(name, [...(reasons.get(name) ?? []), reason]);
   for (const [name, files] of filesByProject) add(name, { kind: 'files', files: files.sort() });
+  for (const [name, packages] of Object.entries(lockReached)) add(name, { kind: 'lock', packages });
+  const touchedByLock = Object.keys(lockReached).filter((name) => !filesByProject.has(name));
+  for (const name of touchedByLock) filesByProject.set(name, [UV_LOCK]);
 
   // Breadth-first from the directly changed projects, so each dependent gets its shortest path.
   const pathTo = new Map([...filesByProject.keys()].sort().map((name) => [name, [name]]));
@@ -113,28 +118,13 @@ export function formatText(result) {
     const why = reasons.map((reason) => {
       if (reason.kind === 'files') return `changed: ${summarise(reason.files)}`;
       if (reason.kind === 'global') return `workspace file changed (affects every project): ${summarise(reason.files)}`;
+      if (reason.kind === 'lock') return `locked package changed in uv.lock: ${summarise(reason.packages)}`;
       return `depends on changed ${reason.path[0]}: ${[...reason.path].reverse().join(' -> ')}`;
     });
     lines.push(`  ${name.padEnd(width)}  ${why.join('; ')}`);
   }
   if (unownedFiles.length > 0) lines.push(`Changed files in no project (affect nothing): ${summarise(unownedFiles, 5)}`);
   return lines.join('\n');
-}
-
-function git(args) {
-  const result = spawnSync('git', args, { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.status}`}. Check that the refs exist (CI: checkout with fetch-depth: 0).`);
-  }
-  return result.stdout;
-}
-
-/** Changed files like `nx affected`: base...head when head is given, else base against the working tree plus untracked files. */
-export function changedFilesBetween(base, head) {
-  const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
-  if (head) return lines(git(['diff', '--name-only', '--no-renames', '--relative', `${base}...${head}`]));
-  const mergeBase = git(['merge-base', base, 'HEAD']).trim();
-  return [...new Set([...lines(git(['diff', '--name-only', '--no-renames', '--relative', mergeBase])), ...lines(git(['ls-files', '--others', '--exclude-standard']))])];
 }
 
 async function main() {
@@ -174,7 +164,8 @@ async function main() {
   } catch {
     // No nx.json: only the fixed workspace files count as global.
   }
-  const result = { base, head: head ?? 'working tree', changedFiles, ...explainAffected({ projects, changedFiles, globalFiles: globalFilesOf(nxJson) }) };
+  const lockReached = changedFiles.includes(UV_LOCK) && !values.files ? (await lockChanges(base, head, graph)).projects : {};
+  const result = { base, head: head ?? 'working tree', changedFiles, ...explainAffected({ projects, changedFiles, globalFiles: globalFilesOf(nxJson), lockReached }) };
   console.log(values.json ? JSON.stringify(result, null, 2) : formatText(result));
 }
 

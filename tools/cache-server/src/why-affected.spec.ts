@@ -42,13 +42,29 @@ describe('why-affected: the reasons', () => {
 
   it('marks every project when a workspace-wide file changes, including nx.json shared globals', async () => {
     const globals = (await call('globalFilesOf', { namedInputs: { sharedGlobals: ['{workspaceRoot}/gates.json', '{workspaceRoot}/**/*.md'] } })) as string[];
-    expect(globals).toEqual(expect.arrayContaining(['gates.json', 'nx.json', 'package-lock.json', 'uv.lock']));
+    expect(globals).toEqual(expect.arrayContaining(['gates.json', 'nx.json', 'package-lock.json']));
     expect(globals).not.toContain('**/*.md');
-    const result = (await call('explainAffected', { projects, changedFiles: ['uv.lock', 'docs/x.md'], globalFiles: globals })) as { projects: Array<{ name: string; reasons: unknown[] }> };
+    const result = (await call('explainAffected', { projects, changedFiles: ['package-lock.json', 'docs/x.md'], globalFiles: globals })) as { projects: Array<{ name: string; reasons: unknown[] }> };
     expect(result.projects.map((p) => p.name)).toEqual(['api', 'cli', 'core', 'docs', 'nested', 'ui']);
     expect(result.projects.find((p) => p.name === 'docs')?.reasons).toEqual([
       { kind: 'files', files: ['docs/x.md'] },
-      { kind: 'global', files: ['uv.lock'] },
+      { kind: 'global', files: ['package-lock.json'] },
     ]);
+  });
+
+  it('gives a uv.lock change to the projects that lock the changed packages, and their dependents; alone it affects nothing', async () => {
+    const globals = (await call('globalFilesOf', {})) as string[];
+    expect(globals).not.toContain('uv.lock');
+    expect(globals).not.toContain('pyproject.toml');
+    const result = await call('explainAffected', { projects, changedFiles: ['uv.lock'], globalFiles: globals, lockReached: { api: ['starlette'] } });
+    expect(result).toEqual({
+      projects: [
+        { name: 'api', reasons: [{ kind: 'lock', packages: ['starlette'] }] },
+        { name: 'ui', reasons: [{ kind: 'dependency', path: ['api', 'ui'], files: ['uv.lock'] }] },
+      ],
+      unownedFiles: [],
+    });
+    // A lock change no project resolves to (a new member's own entry, say) affects nothing.
+    expect(await call('explainAffected', { projects, changedFiles: ['uv.lock', 'pyproject.toml'], globalFiles: globals })).toEqual({ projects: [], unownedFiles: ['pyproject.toml', 'uv.lock'] });
   });
 });

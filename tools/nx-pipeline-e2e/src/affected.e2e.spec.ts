@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpawnSyncReturns } from 'node:child_process';
-import { copyWorkspace, git, nx } from './workspace-copy';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { childEnv, copyWorkspace, git, nx } from './workspace-copy';
 
 /** The projects `nx show projects --affected` lists for the uncommitted change in `root`. */
 function affectedProjects(root: string): string[] {
@@ -79,6 +79,31 @@ describe('affected across Python and TypeScript', () => {
     const run = nx(root, ['affected', '-t', 'lint', 'test', '--outputStyle=static']);
     expectSuccess(run);
     expect(run.stdout).toMatch(/Successfully ran targets lint, test for \d+ projects/);
+  });
+
+  it('a bumped locked package affects the projects that lock it (affected.mjs), and a tool bump every Python project', () => {
+    // The lock entry of starlette (fastapi's dependency: the backend's, not service-kit's), as a
+    // dependency bump would rewrite it. uv.lock is no target's input: plain Nx sees no project.
+    const lock = join(root, 'uv.lock');
+    const bump = (name: string) => {
+      const text = readFileSync(lock, 'utf8');
+      const header = `[[package]]\nname = "${name}"\nversion = "`;
+      const at = text.indexOf(header);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const versionAt = at + header.length;
+      writeFileSync(lock, text.slice(0, versionAt) + '99.0.0' + text.slice(text.indexOf('"', versionAt)));
+    };
+    bump('starlette');
+    expect(affectedProjects(root)).toEqual([]);
+    const script = join(root, 'tools/scripts/affected.mjs');
+    const show = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], { cwd: root, encoding: 'utf8', env: childEnv() });
+    expect(show.stderr).toContain('uv.lock: 1 locked package changed (starlette ');
+    expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e']);
+
+    git(root, 'checkout', '-q', '--', 'uv.lock');
+    bump('ruff');
+    const tools = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], { cwd: root, encoding: 'utf8', env: childEnv() });
+    expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e', 'service-kit']);
   });
 
   it('an unchanged workspace affects nothing', () => {
