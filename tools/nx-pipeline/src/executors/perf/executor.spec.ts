@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import perfExecutor from './executor';
 import { gone, perfWorkspace, pidsFromLog, type PerfWorkspace } from './testing';
 
@@ -76,6 +76,51 @@ describe('perf executor (real runs against a loopback server)', () => {
     expect(gate('perf-p95-regression')).toMatchObject({ passed: false, threshold: 25 });
     expect(gate('perf-p95-regression')?.measured).toBeGreaterThanOrEqual(200);
     expect(gate('perf-p95-regression')?.reason).toMatch(/^p95 rose [\d.]+ % against the baseline svc\/perf\/baseline\.ci\.json \(100 -> /);
+  });
+
+  describe('--baseline: an earlier run\'s report instead of the stored baseline', () => {
+    const report = (overrides: Record<string, unknown> = {}) => ({ version: 1, project: 'svc', profile: 'ci', engine: { name: 'node' }, totals: { p95Ms: 100 }, ...overrides });
+    const writeReport = (path: string, data: unknown) => {
+      mkdirSync(join(ws.root, dirname(path)), { recursive: true });
+      writeFileSync(join(ws.root, path), typeof data === 'string' ? data : JSON.stringify(data));
+    };
+
+    it('fails on a regression against it, with {projectRoot} and {profile} filled in, over a stored baseline that would pass', async () => {
+      ws = perfWorkspace({ serverArgs: ['--delay-ms', '300'] });
+      // The stored baseline says 2 s (this run passes against it); the given one says 100 ms.
+      writeReport('svc/perf/baseline.ci.json', report({ totals: { p95Ms: 2000 } }));
+      writeReport('previous/svc/perf/ci/perf.json', report());
+      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf/{profile}/perf.json' }, ws.context)).resolves.toEqual({ success: false });
+      expect(gate('perf-p95')).toMatchObject({ passed: true });
+      expect(gate('perf-p95-regression')).toMatchObject({ passed: false, threshold: 25 });
+      expect(gate('perf-p95-regression')?.measured).toBeGreaterThanOrEqual(200);
+      expect(gate('perf-p95-regression')?.reason).toMatch(
+        /^p95 rose [\d.]+ % against the baseline previous\/svc\/perf\/ci\/perf\.json \(100 -> [\d.]+ ms\); if the change is intended, compare against a newer report/,
+      );
+    });
+
+    // The checks below fail before a service starts: no load is sent.
+    it('refuses a file that does not exist', async () => {
+      ws = perfWorkspace();
+      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf.json' }, ws.context)).rejects.toThrow(
+        /The baseline report previous\/svc\/perf\.json \(--baseline=previous\/\{projectRoot\}\/perf\.json\) does not exist\..*run once without --baseline/,
+      );
+      expect(existsSync(ws.reports)).toBe(false);
+    });
+
+    it.each([
+      ['not JSON', '<html>502 Bad Gateway</html>', /is not valid JSON .*: it is not a perf report\. Pass the perf\.json an earlier `nx perf` run wrote/],
+      ['a JSON array', '[]', /is not a JSON object: it is not a perf report/],
+      ['gate results, not a report', [{ gate: 'perf-p95', measured: 12 }], /is not a JSON object: it is not a perf report/],
+      ['a report without totals', report({ totals: undefined }), /is not a perf report: it lacks version 1, project, profile or totals\.p95Ms/],
+      ['another project\'s report', report({ project: 'web' }), /is the perf report of web, not of svc\. Use \{projectRoot\} or \{project\}/],
+      ['another profile\'s report', report({ profile: 'stress' }), /measured the "stress" profile and this run is "ci": their p95s are not comparable/],
+    ])('refuses %s', async (_what, data, message) => {
+      ws = perfWorkspace();
+      writeReport('previous/perf.json', data);
+      await expect(perfExecutor({ baseline: 'previous/perf.json' }, ws.context)).rejects.toThrow(message);
+      expect(existsSync(ws.reports)).toBe(false);
+    });
   });
 
   it('reports a service that dies on start, with its output', async () => {

@@ -1,6 +1,6 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { gatesForProject, loadGates } from '../../gates/load';
 import type { GateResult, ProjectGates } from '../../gates/types';
 import { formatGateLine, GATE_RESULTS_FILE, writeGateResults } from '../../reports/gate-results';
@@ -39,6 +39,8 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
         'Shorten its phases, or raise maxDurationS for a scheduled run (e.g. --maxDurationS=7200).',
     );
   }
+  // A baseline report given as an option is checked now too, before a service starts.
+  const givenBaseline = options.baseline === undefined ? undefined : readBaselineReport(workspaceRoot, options.baseline, { project: name, projectRoot: root, profile });
   const engine: Engine | undefined = ENGINES[options.engine ?? 'node'];
   if (!engine) throw new Error(`Unknown engine "${options.engine}": use one of ${Object.keys(ENGINES).join(', ')}.`);
   const external = options.target ?? (scenario.service ? undefined : scenario.target);
@@ -105,7 +107,10 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   const summary = outcome.summary ?? recorder.summary();
   recorder.destroy();
   const baselineFile = join(root, gates.baseline.replace('{profile}', profile));
-  const baseline = readBaseline(workspaceRoot, baselineFile, outcome.engine);
+  const baseline = givenBaseline ?? readBaseline(workspaceRoot, baselineFile);
+  if (baseline?.engine && baseline.engine !== outcome.engine) {
+    logger.warn(`perf: the baseline ${baseline.path} was measured with the ${baseline.engine} engine, this run with ${outcome.engine}; compare with care.`);
+  }
   const gateResults = evaluatePerfGates(summary, gates, { project: name, report: htmlPath, baseline });
   const report: PerfReport = {
     version: 1,
@@ -187,21 +192,70 @@ async function warmUp(
   logger.info(`perf ${project}: warm-up sent ${totals.count} requests in ${warmup.durationS}s (p95 ${totals.p95Ms} ms, ${totals.errors} failed; not gated)`);
 }
 
-function readBaseline(workspaceRoot: string, file: string, engine: string): Baseline | undefined {
+type StoredBaseline = Baseline & { engine?: string };
+
+/** The project's stored baseline (gates.json `baseline`), if there is one. */
+function readBaseline(workspaceRoot: string, file: string): StoredBaseline | undefined {
   const path = join(workspaceRoot, file);
   if (!existsSync(path)) return undefined;
-  let data: Partial<PerfReport>;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8')) as Partial<PerfReport>;
-  } catch (error) {
-    throw new Error(`The baseline ${file} is not valid JSON (${(error as Error).message}). Record it again with --updateBaseline.`);
-  }
+  const fix = 'Record it again with --updateBaseline.';
+  const data = parseReport(path, file, fix);
   const p95 = data.totals?.p95Ms;
   if (typeof p95 !== 'number') {
-    throw new Error(`The baseline ${file} has no totals.p95Ms: it is not a perf report. Record it again with --updateBaseline.`);
+    throw new Error(`The baseline ${file} has no totals.p95Ms: it is not a perf report. ${fix}`);
   }
-  if (data.engine?.name && data.engine.name !== engine) {
-    logger.warn(`perf: the baseline ${file} was measured with the ${data.engine.name} engine, this run with ${engine}; compare with care.`);
+  return { p95Ms: p95, path: relative(workspaceRoot, path), engine: data.engine?.name };
+}
+
+/**
+ * The `baseline` option: the perf.json of an earlier run (in CI, the previous successful
+ * nightly's), workspace-relative with {projectRoot}, {project} and {profile} filled in. Unlike
+ * the stored baseline, it must exist: asking for a comparison that cannot happen is an error, not
+ * a pass.
+ */
+export function readBaselineReport(
+  workspaceRoot: string,
+  pattern: string,
+  run: { project: string; projectRoot: string; profile: string },
+): StoredBaseline {
+  const file = pattern.replaceAll('{projectRoot}', run.projectRoot).replaceAll('{project}', run.project).replaceAll('{profile}', run.profile);
+  const path = resolve(workspaceRoot, file);
+  const shown = relative(workspaceRoot, path);
+  const given = `(--baseline=${pattern})`;
+  if (!existsSync(path)) {
+    throw new Error(
+      `The baseline report ${shown} ${given} does not exist. The path is relative to the workspace root, with {projectRoot}, {project} ` +
+        `and {profile} filled in. If it is the previous run's report, that run did not measure ${run.project} with the "${run.profile}" ` +
+        'profile (a new perf target?): run once without --baseline to produce one.',
+    );
   }
-  return { p95Ms: p95, path: relative(workspaceRoot, path) };
+  const fix = 'Pass the perf.json an earlier `nx perf` run wrote (reports/<projectRoot>/perf/perf.json).';
+  const data = parseReport(path, `${shown} ${given}`, fix);
+  const p95 = data.totals?.p95Ms;
+  if (data.version !== 1 || typeof data.project !== 'string' || typeof data.profile !== 'string' || typeof p95 !== 'number') {
+    throw new Error(`The baseline ${shown} ${given} is not a perf report: it lacks version 1, project, profile or totals.p95Ms. ${fix}`);
+  }
+  if (data.project !== run.project) {
+    throw new Error(`The baseline ${shown} ${given} is the perf report of ${data.project}, not of ${run.project}. Use {projectRoot} or {project} in the path so each project gets its own.`);
+  }
+  if (data.profile !== run.profile) {
+    throw new Error(
+      `The baseline ${shown} ${given} measured the "${data.profile}" profile and this run is "${run.profile}": their p95s are not comparable. ` +
+        `Pass a report of the "${run.profile}" profile ({profile} in the path).`,
+    );
+  }
+  return { p95Ms: p95, path: shown, engine: data.engine?.name, renew: 'compare against a newer report (--baseline), or run once without --baseline' };
+}
+
+function parseReport(path: string, shown: string, fix: string): Partial<PerfReport> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`The baseline ${shown} is not valid JSON (${(error as Error).message}): it is not a perf report. ${fix}`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new Error(`The baseline ${shown} is not a JSON object: it is not a perf report. ${fix}`);
+  }
+  return data as Partial<PerfReport>;
 }

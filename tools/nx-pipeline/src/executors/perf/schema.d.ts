@@ -5,6 +5,7 @@ export interface PerfExecutorSchema {
   target?: string;
   allowHosts?: string[];
   maxDurationS?: number;
+  baseline?: string;
   updateBaseline?: boolean;
   venv?: string;
   reportsDirectory?: string;
