@@ -1,5 +1,5 @@
 import { ApiError } from '@customercare/api-client';
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
@@ -22,7 +22,8 @@ describe('the console', () => {
     expect(await screen.findByRole('heading', { name: 'Conversations' })).toBeInTheDocument();
     expect(api.login).toHaveBeenCalledWith('admin@acme.test', 'customercare-demo');
     expect(tokenStore.get()).toBe('jwt');
-    expect(api.listConversations).toHaveBeenCalledWith({ escalated: true });
+    // The page fetches in an effect after its heading renders: on a busy machine that is later.
+    await waitFor(() => expect(api.listConversations).toHaveBeenCalledWith({ escalated: true }));
   });
 
   it("shows the API's reason when sign-in fails and lets the admin try again", async () => {
