@@ -122,7 +122,7 @@ async function projectGraph() {
 }
 
 /** The files to hand to `nx affected --files`: the changed ones, plus each lock-reached project's pyproject.toml. */
-export async function affectedFiles(base, head, log = () => {}) {
+export async function affectedFiles(base, head, log = () => undefined) {
   const files = changedFilesBetween(base, head);
   if (!files.includes(UV_LOCK)) return files;
   const graph = await projectGraph();
@@ -143,14 +143,14 @@ function splitArgs(argv) {
   const rest = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    const match = /^--(base|head)(?:=(.*))?$/.exec(arg);
-    if (!match) {
+    const [flag, ...inline] = arg.split('=');
+    if (flag !== '--base' && flag !== '--head') {
       rest.push(arg);
       continue;
     }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined || value === '') throw new Error(`${arg} needs a git ref, e.g. --${match[1]}=origin/main`);
-    if (match[1] === 'base') base = value;
+    const value = inline.length > 0 ? inline.join('=') : argv[++i];
+    if (value === undefined || value === '') throw new Error(`${arg} needs a git ref, e.g. ${flag}=origin/main`);
+    if (flag === '--base') base = value;
     else head = value;
   }
   return { base: base ?? 'main', head: head || undefined, rest };
