@@ -98,7 +98,7 @@ interface LoadOptions {
   record(sample: Sample): void;
   /**
    * Closed loop (the benchmark's comparison with wrk): a connection that gets its answer sends the
-   * next request at once, until `closedUntil` (performance.now() time). Unset: the open model.
+   * next request at once, until `until` (a performance.now() time). Unset: the open model.
    */
   closed?: { until: number; next(): Prepared; start: number };
 }
@@ -118,10 +118,10 @@ class Load {
   private outstanding = 0;
   private stopped = false;
   private depth = 0;
-  private drained: () => void = () => undefined;
+  private drained: (() => void) | undefined;
+  private drainedPromise: Promise<void> | undefined;
   /** Called after each answer (or failure) with its performance.now() time, while sending. */
   afterSettle: ((now: number) => void) | undefined;
-  private drainedPromise: Promise<void> | undefined;
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -179,7 +179,7 @@ class Load {
       const { request, atMs, phase, scheduledAt } = waiting;
       this.options.record({ atMs, latencyMs: now - scheduledAt, name: request.name, phase, status: 0, ok: false, error: 'cut off at the end of the run' });
     }
-    if (this.outstanding === 0) this.drained();
+    this.signalDrained();
     await Promise.all(this.connections.map((connection) => connection.client.destroy().catch(() => undefined)));
   }
 
@@ -232,7 +232,15 @@ class Load {
 
   private checkDrained(connection: Connection): void {
     this.idle.push(connection);
-    if (this.outstanding === 0) this.drained();
+    this.signalDrained();
+  }
+
+  private signalDrained(): void {
+    if (this.outstanding > 0 || this.drained === undefined) return;
+    const drained = this.drained;
+    this.drained = undefined;
+    this.drainedPromise = undefined;
+    drained();
   }
 }
 
