@@ -57,12 +57,15 @@ describe('the built-in node engine', () => {
   it('records every request still waiting or in flight as cut off when aborted', async () => {
     await start(['--delay-ms', '2000']);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    setTimeout(() => controller.abort(), 275);
     const { samples } = await run([{ name: 'steady', durationS: 1, arrivalRate: 20, rampTo: 20 }], 2, controller.signal);
-    // Sent at 0, 50, ..., 250 ms: two on the connections, four waiting, none answered.
-    expect(samples).toHaveLength(6);
+    // Sent at 0, 50, ..., 250 ms (and at 300 ms if a busy machine delays the abort): two on the
+    // connections, the rest waiting, none answered; never the 20 the profile offers.
+    expect(samples.length).toBeGreaterThanOrEqual(6);
+    expect(samples.length).toBeLessThanOrEqual(7);
     expect(samples.every((s) => !s.ok && s.status === 0 && s.error === 'cut off at the end of the run')).toBe(true);
-    expect(Math.max(...samples.map((s) => s.latencyMs))).toBeGreaterThanOrEqual(290);
+    // The first one, sent at 0 ms, was cut off at the abort (275 ms).
+    expect(Math.max(...samples.map((s) => s.latencyMs))).toBeGreaterThanOrEqual(260);
   });
 
   it('runs a closed loop through the same path for the benchmark', async () => {
