@@ -1,3 +1,4 @@
+import { logger } from '@nx/devkit';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -106,6 +107,17 @@ describe('perf executor (real runs against a loopback server)', () => {
         /The baseline report previous\/svc\/perf\.json \(--baseline=previous\/\{projectRoot\}\/perf\.json\) does not exist\..*run once without --baseline/,
       );
       expect(existsSync(ws.reports)).toBe(false);
+    });
+
+    it('runs without a regression check for a project the baseline set does not hold yet (a new perf target), and says so', async () => {
+      ws = perfWorkspace();
+      writeReport('previous/web/perf/perf.json', report({ project: 'web' }));
+      const warn = jest.spyOn(logger, 'warn');
+      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf/perf.json' }, ws.context)).resolves.toEqual({ success: true });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^perf svc: the baseline set previous holds no "ci" report for svc \(a perf target added since the baseline run\?\): no p95 regression check this run/));
+      expect(gate('perf-p95')).toMatchObject({ passed: true });
+      expect(gate('perf-p95-regression')).toBeUndefined();
+      warn.mockRestore();
     });
 
     it.each([

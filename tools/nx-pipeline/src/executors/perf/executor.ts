@@ -41,6 +41,12 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   }
   // A baseline report given as an option is checked now too, before a service starts.
   const givenBaseline = options.baseline === undefined ? undefined : readBaselineReport(workspaceRoot, options.baseline, { project: name, projectRoot: root, profile });
+  if (options.baseline !== undefined && givenBaseline === undefined) {
+    logger.warn(
+      `perf ${name}: the baseline set ${baselineSet(options.baseline)} holds no "${profile}" report for ${name} (a perf target added since the baseline run?): ` +
+        'no p95 regression check this run; this run\'s report can be the next baseline.',
+    );
+  }
   const engine: Engine | undefined = ENGINES[options.engine ?? 'node'];
   if (!engine) throw new Error(`Unknown engine "${options.engine}": use one of ${Object.keys(ENGINES).join(', ')}.`);
   const external = options.target ?? (scenario.service ? undefined : scenario.target);
@@ -211,18 +217,23 @@ function readBaseline(workspaceRoot: string, file: string): StoredBaseline | und
  * The `baseline` option: the perf.json of an earlier run (in CI, the previous successful
  * nightly's), workspace-relative with {projectRoot}, {project} and {profile} filled in. Unlike
  * the stored baseline, it must exist: asking for a comparison that cannot happen is an error, not
- * a pass.
+ * a pass. One exception: a per-project pattern (`{projectRoot}` or `{project}` in it) whose set
+ * folder exists but holds no report for this project returns undefined, because that is a project
+ * the baseline run did not measure (a service generated since): it is compared from the next run
+ * on, and the caller says so. A set folder that does not exist is still an error (a wrong path).
  */
 export function readBaselineReport(
   workspaceRoot: string,
   pattern: string,
   run: { project: string; projectRoot: string; profile: string },
-): StoredBaseline {
+): StoredBaseline | undefined {
   const file = pattern.replaceAll('{projectRoot}', run.projectRoot).replaceAll('{project}', run.project).replaceAll('{profile}', run.profile);
   const path = resolve(workspaceRoot, file);
   const shown = relative(workspaceRoot, path);
   const given = `(--baseline=${pattern})`;
   if (!existsSync(path)) {
+    const set = baselineSet(pattern);
+    if (set !== undefined && existsSync(resolve(workspaceRoot, set))) return undefined;
     throw new Error(
       `The baseline report ${shown} ${given} does not exist. The path is relative to the workspace root, with {projectRoot}, {project} ` +
         `and {profile} filled in. If it is the previous run's report, that run did not measure ${run.project} with the "${run.profile}" ` +
@@ -245,6 +256,15 @@ export function readBaselineReport(
     );
   }
   return { p95Ms: p95, path: shown, engine: data.engine?.name, renew: 'compare against a newer report (--baseline), or run once without --baseline' };
+}
+
+/** The folder a per-project baseline pattern's reports live under: the part before `{projectRoot}` or `{project}`. */
+export function baselineSet(pattern: string): string | undefined {
+  const at = pattern.search(/\{project(Root)?\}/);
+  if (at < 0) return undefined;
+  const prefix = pattern.slice(0, at);
+  const set = prefix.endsWith('/') ? prefix.slice(0, -1) : dirname(prefix);
+  return set === '' || set === '.' ? undefined : set;
 }
 
 function parseReport(path: string, shown: string, fix: string): Partial<PerfReport> {
