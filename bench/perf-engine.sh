@@ -37,7 +37,10 @@ command -v wrk >/dev/null || { echo "bench/perf-engine.sh: wrk is not installed;
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  # Best effort, and not under errexit: the server's `wait` reports the SIGTERM it was stopped with
+  # (143), which must not become the bench's exit status or skip removing the work folder.
+  set +e
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -120,6 +120,18 @@ class Load {
   private depth = 0;
   private drained: (() => void) | undefined;
   private drainedPromise: Promise<void> | undefined;
+  /** Closed loop: connections whose next request goes out once this turn's answers are read. */
+  private refill: Connection[] = [];
+  private readonly flushRefill = () => {
+    const connections = this.refill;
+    this.refill = [];
+    const closed = this.options.closed;
+    if (closed === undefined) return;
+    for (const connection of connections) {
+      const now = performance.now();
+      connection.send(closed.next(), now - closed.start, 0, now);
+    }
+  };
   /** Called after each answer (or failure) with its performance.now() time, while sending. */
   afterSettle: ((now: number) => void) | undefined;
 
@@ -154,8 +166,12 @@ class Load {
     if (this.stopped) return this.checkDrained(connection);
     const waiting = this.take();
     if (waiting === undefined && closed !== undefined && now < closed.until) {
+      // As wrk does (it writes on the socket's next writable event): the next request goes out
+      // after every answer that arrived with this one is read, timed from when it is sent.
       this.outstanding += 1;
-      return this.dispatchFrom(connection, closed.next(), now - closed.start, 0, now);
+      this.refill.push(connection);
+      if (this.refill.length === 1) setImmediate(this.flushRefill);
+      return;
     }
     if (waiting !== undefined) this.dispatchFrom(connection, waiting.request, waiting.atMs, waiting.phase, waiting.scheduledAt);
     else this.checkDrained(connection);
