@@ -82,7 +82,13 @@ test('an unanswerable question is escalated and listed as escalated in the conso
 
   await signIn(page);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Conversations' }).click();
-  await page.getByRole('checkbox', { name: 'Escalated only' }).check();
+  // The checkbox mirrors the URL (?escalated=true); React Router applies the change in a transition,
+  // so the box shows checked a moment after the click. check() demands it at once and flaked on a
+  // loaded machine; click, then wait for the state.
+  const escalatedOnly = page.getByRole('checkbox', { name: 'Escalated only' });
+  await escalatedOnly.click();
+  await expect(escalatedOnly).toBeChecked();
+  await expect(page).toHaveURL(/[?&]escalated=true\b/);
   const escalated = page.getByRole('list', { name: 'Escalated conversations' });
   await expect(escalated.getByRole('listitem')).toHaveCount(1);
   await escalated.getByRole('link').click();
