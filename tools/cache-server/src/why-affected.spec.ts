@@ -1,19 +1,10 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
+import { callScript } from './testing/script-module';
 
 const SCRIPT = join(WORKSPACE_ROOT, 'tools', 'scripts', 'why-affected.mjs');
-const run = promisify(execFile);
 
-/** Calls an export of tools/scripts/why-affected.mjs (an ES module) in a child Node process. */
-async function call(fn: string, ...args: unknown[]): Promise<unknown> {
-  const program = `const m = await import(${JSON.stringify(pathToFileURL(SCRIPT).href)});
-    process.stdout.write(JSON.stringify(m[${JSON.stringify(fn)}](...JSON.parse(process.argv[1]))));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', program, JSON.stringify(args)]);
-  return JSON.parse(stdout);
-}
+const call = (fn: string, ...args: unknown[]) => callScript(SCRIPT, fn, ...args);
 
 describe('why-affected: the reasons', () => {
   // ui -> api -> core, cli -> core, docs alone; tools/nested is a project inside tools.
