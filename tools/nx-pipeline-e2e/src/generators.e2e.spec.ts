@@ -131,6 +131,10 @@ describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
     expect(lib.status).toBe(0);
     expect(existsSync(join(root, 'apps/e2e-kiosk/project.json'))).toBe(false);
     expect(existsSync(join(root, 'libs/e2e-text/project.json'))).toBe(false);
+    // Only the new projects are affected: the library's uv member and lock entry change no other
+    // project's inputs. (--skipInstall leaves package-lock.json alone; a real install rewrites it,
+    // and Nx counts any package-lock.json change against every project: see the README.)
+    expect(affected(root)).toEqual(['e2e-kiosk', 'e2e-text']);
 
     const webTargets = targetConfigs(root, 'e2e-kiosk');
     expect(Object.keys(webTargets)).toEqual(expect.arrayContaining(['lint', 'test', 'typecheck', 'build']));
