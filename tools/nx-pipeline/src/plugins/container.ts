@@ -1,8 +1,8 @@
-import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
+import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseContainerfileDirectives } from './containerfile';
-import { InferenceCache, type InferenceKind } from './kind';
+import { inferEach, isProjectRoot, preferredPerFolder, type InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
 import { lockedPackagesOf } from './uv-lock';
 
@@ -21,9 +21,6 @@ function containerOptions(options: PipelinePluginOptions): ContainerTargetOption
   };
 }
 
-/** Files that make a folder an Nx project: a Containerfile alone adds targets, never a project. */
-const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
-
 /**
  * A `docker` target for every project with a Containerfile (or Dockerfile): build with
  * @nx-tools/nx-container, test the image, and push it with --configuration=ci.
@@ -33,14 +30,11 @@ export const containerKind: InferenceKind = {
   glob: '**/{Containerfile,Dockerfile}',
   async createNodes(files, rawOptions, context) {
     const options = containerOptions(rawOptions);
-    const cache = new InferenceCache<Record<string, TargetConfiguration>>('container', options);
     // A project with both files builds from its Containerfile.
-    const chosen = files.filter((file) => basename(file) === 'Containerfile' || !files.includes(join(dirname(file), 'Containerfile')));
-    try {
-      return await createNodesFromFiles((file, _o, ctx) => createContainerTargets(file, options, ctx, cache), chosen, rawOptions, context);
-    } finally {
-      cache.save();
-    }
+    const chosen = preferredPerFolder(files, ['Containerfile', 'Dockerfile']);
+    return inferEach<Record<string, TargetConfiguration>>('container', options, chosen, rawOptions, context, (file, ctx, cache) =>
+      createContainerTargets(file, options, ctx, cache),
+    );
   },
 };
 
@@ -51,7 +45,7 @@ function createContainerTargets(
   cache: InferenceCache<Record<string, TargetConfiguration>>,
 ): CreateNodesResult {
   const projectRoot = dirname(file);
-  if (!PROJECT_FILES.some((name) => existsSync(join(context.workspaceRoot, projectRoot, name)))) return {};
+  if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const packages = lockedPackagesOf(context.workspaceRoot, projectRoot);
   const targets = cache.get(hashArray([text, file, ...packages]), () => buildContainerTargets(file, text, options, packages));

@@ -1,9 +1,9 @@
-import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readDeployConfig } from '../executors/deploy/config';
 import configSchema from '../executors/deploy/config-schema.json';
-import { InferenceCache, type InferenceKind } from './kind';
+import { inferEach, isProjectRoot, preferredPerFolder, type InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
 
 export interface DeployTargetOptions {
@@ -11,8 +11,6 @@ export interface DeployTargetOptions {
   rollbackTargetName: string;
 }
 
-/** Files that make a folder an Nx project: a deploy config alone adds targets, never a project. */
-const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
 
 function deployOptions(options: PipelinePluginOptions): DeployTargetOptions {
   return { deployTargetName: options.deployTargetName ?? 'deploy', rollbackTargetName: options.rollbackTargetName ?? 'rollback' };
@@ -29,15 +27,12 @@ export const deployKind: InferenceKind = {
   async createNodes(files, rawOptions, context) {
     const options = deployOptions(rawOptions);
     // The config schema lives with the executor: a change to it must recompute, like a change here.
-    const cache = new InferenceCache<Record<string, TargetConfiguration>>('deploy', { ...options, schema: hashArray([JSON.stringify(configSchema)]) });
+    const cacheOptions = { ...options, schema: hashArray([JSON.stringify(configSchema)]) };
     // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
-    const order = ['deploy.yml', 'deploy.yaml', 'deploy.json'];
-    const chosen = files.filter((file) => !order.slice(0, order.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))));
-    try {
-      return await createNodesFromFiles((file, _o, ctx) => createDeployTargets(file, options, ctx, cache), chosen, rawOptions, context);
-    } finally {
-      cache.save();
-    }
+    const chosen = preferredPerFolder(files, ['deploy.yml', 'deploy.yaml', 'deploy.json']);
+    return inferEach<Record<string, TargetConfiguration>>('deploy', cacheOptions, chosen, rawOptions, context, (file, ctx, cache) =>
+      createDeployTargets(file, options, ctx, cache),
+    );
   },
 };
 
@@ -48,7 +43,7 @@ function createDeployTargets(
   cache: InferenceCache<Record<string, TargetConfiguration>>,
 ): CreateNodesResult {
   const projectRoot = dirname(file);
-  if (!PROJECT_FILES.some((name) => existsSync(join(context.workspaceRoot, projectRoot, name)))) return {};
+  if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const targets = cache.get(hashArray([text, file]), () => {
     const environments = Object.entries(readDeployConfig(context.workspaceRoot, file).environments).map(([name, env]) => ({ name, provider: env.provider }));

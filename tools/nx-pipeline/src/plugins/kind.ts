@@ -1,7 +1,15 @@
-import { hashArray, readJsonFile, writeJsonFile, type CreateNodesContextV2, type CreateNodesResultV2 } from '@nx/devkit';
+import {
+  createNodesFromFiles,
+  hashArray,
+  readJsonFile,
+  writeJsonFile,
+  type CreateNodesContextV2,
+  type CreateNodesResult,
+  type CreateNodesResultV2,
+} from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { PipelinePluginOptions } from './options';
 
 /**
@@ -37,7 +45,7 @@ function inferenceSourceHash(): string {
 /**
  * A JSON cache of inferred results in Nx's workspace data directory, keyed per kind by a hash of
  * the options and the plugin's own source; entries are keyed by whatever the kind hashes (the
- * project file's content, usually). Use with try/finally: `try { ... } finally { cache.save() }`.
+ * project file's content, usually). Kinds use it through inferEach, which saves it once per call.
  */
 export class InferenceCache<T> {
   private readonly path: string;
@@ -73,4 +81,36 @@ export class InferenceCache<T> {
       return {};
     }
   }
+}
+
+/**
+ * Infers from each file with createNodesFromFiles (one file's error names that file and keeps the
+ * others' results), through the kind's InferenceCache keyed by `cacheOptions`, saved once at the end.
+ */
+export async function inferEach<T>(
+  kind: string,
+  cacheOptions: unknown,
+  files: readonly string[],
+  options: PipelinePluginOptions,
+  context: CreateNodesContextV2,
+  infer: (file: string, context: CreateNodesContextV2, cache: InferenceCache<T>) => CreateNodesResult,
+): Promise<CreateNodesResultV2> {
+  const cache = new InferenceCache<T>(kind, cacheOptions);
+  try {
+    return await createNodesFromFiles((file, _options, ctx) => infer(file, ctx, cache), files, options, context);
+  } finally {
+    cache.save();
+  }
+}
+
+/** Files that make a folder an Nx project: a Containerfile, deploy config or perf scenario alone adds targets, never a project. */
+const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
+
+export function isProjectRoot(workspaceRoot: string, projectRoot: string): boolean {
+  return PROJECT_FILES.some((name) => existsSync(join(workspaceRoot, projectRoot, name)));
+}
+
+/** One file per folder: of `names` (most preferred first), the first the folder has among `files`. */
+export function preferredPerFolder(files: readonly string[], names: readonly string[]): string[] {
+  return files.filter((file) => !names.slice(0, names.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))));
 }

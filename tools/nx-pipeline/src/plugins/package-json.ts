@@ -1,8 +1,8 @@
-import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { minimatch } from 'minimatch';
-import { InferenceCache, type InferenceKind } from './kind';
+import { inferEach, type InferenceCache, type InferenceKind } from './kind';
 import { buildScanTarget } from './scan-target';
 
 /** The npm workspace globs of the root package.json (`workspaces` as an array or as `{ packages }`). */
@@ -26,17 +26,14 @@ export const packageJsonKind: InferenceKind = {
   async createNodes(files, options, context) {
     const globs = workspaceGlobs(context.workspaceRoot);
     const scanTargetName = options.scanTargetName ?? 'scan';
-    const cache = new InferenceCache<Record<string, TargetConfiguration>>('package-json', { scanTargetName });
-    try {
-      return await createNodesFromFiles(
-        (file, _o, ctx) => createScanTarget(file, globs, scanTargetName, ctx, cache),
-        files.filter((file) => file !== 'package.json'),
-        options,
-        context,
-      );
-    } finally {
-      cache.save();
-    }
+    return inferEach<Record<string, TargetConfiguration>>(
+      'package-json',
+      { scanTargetName },
+      files.filter((file) => file !== 'package.json'),
+      options,
+      context,
+      (file, ctx, cache) => createScanTarget(file, globs, scanTargetName, ctx, cache),
+    );
   },
 };
 

@@ -1,15 +1,14 @@
-import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { InferenceCache, type InferenceKind } from './kind';
+import { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from './kind';
 import { lockedPackagesOf } from './uv-lock';
 
 /** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
 const MAIN_SCENARIO = 'load';
 /** The profile CI runs; the others are Nx configurations (`nx run backend:perf:stress`). */
 const DEFAULT_PROFILE = 'ci';
-const PROJECT_FILES = ['project.json', 'package.json', 'pyproject.toml'];
 
 /** Profiles a scenario declares: `load` (config.phases) plus config.environments. Unparseable files get none; the executor reports why. */
 function profilesOf(text: string): string[] {
@@ -75,18 +74,13 @@ export const perfKind: InferenceKind = {
   name: 'perf',
   glob: '**/perf/*.yml',
   async createNodes(files, rawOptions, context) {
-    const cache = new InferenceCache<TargetConfiguration | null>('perf', rawOptions);
-    try {
-      return await createNodesFromFiles((file, _o, ctx) => createPerfTarget(file, ctx, cache), files, rawOptions, context);
-    } finally {
-      cache.save();
-    }
+    return inferEach<TargetConfiguration | null>('perf', rawOptions, files, rawOptions, context, createPerfTarget);
   },
 };
 
 function createPerfTarget(file: string, context: CreateNodesContextV2, cache: InferenceCache<TargetConfiguration | null>): CreateNodesResult {
   const projectRoot = dirname(dirname(file));
-  const hasProject = PROJECT_FILES.some((f) => existsSync(join(context.workspaceRoot, projectRoot, f)));
+  const hasProject = isProjectRoot(context.workspaceRoot, projectRoot);
   const extraInputs = lockfileInputs(context.workspaceRoot, projectRoot);
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const hash = hashArray([text, projectRoot, String(hasProject), JSON.stringify(extraInputs)]);

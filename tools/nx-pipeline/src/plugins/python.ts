@@ -1,7 +1,7 @@
-import { createNodesFromFiles, hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
+import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InferenceCache, type InferenceKind } from './kind';
+import { inferEach, type InferenceCache, type InferenceKind } from './kind';
 import type { PipelinePluginOptions } from './options';
 import { buildPythonTargets, readPyproject, type PythonTargetOptions } from './pyproject';
 import { lockedPackagesOf, lockedTools } from './uv-lock';
@@ -38,12 +38,7 @@ export const pythonKind: InferenceKind = {
   glob: '**/pyproject.toml',
   async createNodes(files, rawOptions, context) {
     const options = pythonOptions(rawOptions, context.workspaceRoot);
-    const cache = new InferenceCache<InferredPythonProject>('python', options);
-    try {
-      return await createNodesFromFiles((file, _o, ctx) => createPythonProject(file, options, ctx, cache), files, rawOptions, context);
-    } finally {
-      cache.save();
-    }
+    return inferEach<InferredPythonProject>('python', options, files, rawOptions, context, (file, ctx, cache) => createPythonProject(file, options, ctx, cache));
   },
 };
 
