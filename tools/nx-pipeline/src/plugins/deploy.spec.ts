@@ -1,19 +1,10 @@
-import type { CreateNodesContextV2 } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { deployKind } from './deploy';
+import { inferenceContext, workspaceWith } from '../testing/files';
 
-function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-deploy-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-deploy-');
 
-const context = (root: string): CreateNodesContextV2 => ({ workspaceRoot: root, nxJsonConfiguration: {} });
+const context = inferenceContext;
 const CONFIG = 'service: api\nenvironments:\n  staging: { provider: local, url: "http://127.0.0.1:8480", local: { command: [serve] } }\n  production: { provider: cloud-run, cloudRun: { region: r, service: s, image: i } }\n';
 
 describe('deploy inference', () => {

@@ -1,16 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { packageJsonKind } from './package-json';
+import { inferenceContext, workspaceWith } from '../testing/files';
 
-function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-pkg-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-pkg-');
 
 describe('package-json inference kind', () => {
   let root: string;
@@ -25,7 +17,7 @@ describe('package-json inference kind', () => {
       'tools/web/src/__fixtures__/thing/package.json': JSON.stringify({ name: 'fixture' }),
     });
     const files = ['package.json', 'apps/web/package.json', 'tools/pyish/package.json', 'tools/web/src/__fixtures__/thing/package.json'];
-    const results = await packageJsonKind.createNodes(files, {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const results = await packageJsonKind.createNodes(files, {}, inferenceContext(root));
     const withProjects = results.filter(([, result]) => result.projects && Object.keys(result.projects).length > 0);
     expect(withProjects.map(([file]) => file)).toEqual(['apps/web/package.json']);
     expect(withProjects[0][1]).toMatchSnapshot();
@@ -36,7 +28,7 @@ describe('package-json inference kind', () => {
       'package.json': JSON.stringify({ name: 'root', workspaces: { packages: ['libs/*'] } }),
       'libs/ui/package.json': JSON.stringify({ name: '@acme/ui' }),
     });
-    const [[, result]] = await packageJsonKind.createNodes(['libs/ui/package.json'], { scanTargetName: 'security' }, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const [[, result]] = await packageJsonKind.createNodes(['libs/ui/package.json'], { scanTargetName: 'security' }, inferenceContext(root));
     expect(Object.keys(result.projects?.['libs/ui']?.targets ?? {})).toEqual(['security']);
     expect(result.projects?.['libs/ui']?.targets?.['security'].options).toEqual({ reportsDirectory: 'reports/libs/ui/security' });
   });

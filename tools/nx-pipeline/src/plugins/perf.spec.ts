@@ -1,18 +1,9 @@
-import type { CreateNodesContextV2 } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { perfKind } from './perf';
 import { uvLockFixture } from '../testing/uv-lock-fixture';
+import { inferenceContext, workspaceWith } from '../testing/files';
 
-function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-perf-infer-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-perf-infer-');
 
 const SCENARIO = `config:
   phases: [{ duration: 60, arrivalRate: 10 }]
@@ -36,7 +27,7 @@ describe('perf inference', () => {
       'apps/api/perf/checkout.yml': 'config:\n  phases: [{ duration: 5, arrivalRate: 5 }]\nscenarios: []\n',
       'docs/perf/load.yml': SCENARIO,
     });
-    const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const context = inferenceContext(root);
     const results = await perfKind.createNodes(['apps/api/perf/load.yml', 'apps/api/perf/checkout.yml', 'docs/perf/load.yml'], {}, context);
     expect(results).toMatchSnapshot();
     const [, load] = results[0];

@@ -1,10 +1,8 @@
-import type { CreateNodesContextV2 } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createNodes, createNodesV2 } from './plugin';
 import { readPyproject } from './pyproject';
 import { uvLockFixture } from '../testing/uv-lock-fixture';
+import { inferenceContext, workspaceWith, writeFiles } from '../testing/files';
 
 // Counting reads proves the cache: every call still goes through the real parser.
 jest.mock('./pyproject', () => {
@@ -12,18 +10,9 @@ jest.mock('./pyproject', () => {
   return { ...actual, readPyproject: jest.fn(actual.readPyproject) };
 });
 
-function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-infer-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-infer-');
 
-function context(root: string): CreateNodesContextV2 {
-  return { workspaceRoot: root, nxJsonConfiguration: {} };
-}
+const context = inferenceContext;
 
 const [glob, infer] = createNodesV2;
 
@@ -95,7 +84,7 @@ describe('createNodesV2', () => {
     const first = await infer(['svc/pyproject.toml'], {}, context(root));
     expect(await infer(['svc/pyproject.toml'], {}, context(root))).toEqual(first);
     expect(read).toHaveBeenCalledTimes(1);
-    writeFileSync(join(root, 'svc/pyproject.toml'), `[project]\nname = "renamed-${unique}"\n`);
+    writeFiles(root, { 'svc/pyproject.toml': `[project]\nname = "renamed-${unique}"\n` });
     const [[, result]] = await infer(['svc/pyproject.toml'], {}, context(root));
     expect(result.projects?.['svc']?.name).toBe(`renamed-${unique}`);
     expect(read).toHaveBeenCalledTimes(2);

@@ -1,7 +1,7 @@
 import type { CreateDependenciesContext, ProjectGraphExternalNode } from '@nx/devkit';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { inferenceContext, workspaceWith } from '../testing/files';
 import { uvLockFixture } from '../testing/uv-lock-fixture';
 import { createUvLockDependencies, lockedPackagesOf, lockedTools, parseUvLock, UvLockError, uvLockGraph, uvLockKind } from './uv-lock';
 
@@ -10,13 +10,12 @@ const graphOf = (text: string) => uvLockGraph(parseUvLock(text));
 describe('uv.lock in the project graph', () => {
   let root: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'uv-lock-'));
-    writeFileSync(join(root, 'uv.lock'), uvLockFixture());
+    root = workspaceWith({ 'uv.lock': uvLockFixture() }, 'uv-lock-');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('makes every locked package a pypi: external node, naming the version only where the lock holds several', async () => {
-    const results = await uvLockKind.createNodes(['uv.lock'], {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const results = await uvLockKind.createNodes(['uv.lock'], {}, inferenceContext(root));
     expect(results).toHaveLength(1);
     const nodes = results[0][1].externalNodes as Record<string, ProjectGraphExternalNode>;
     expect(Object.keys(nodes)).toEqual([
@@ -44,7 +43,7 @@ describe('uv.lock in the project graph', () => {
   });
 
   it('draws edges from projects to their packages (from their pyproject.toml) and between packages, resolving pinned versions', async () => {
-    const [[, { externalNodes }]] = await uvLockKind.createNodes(['uv.lock'], {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+    const [[, { externalNodes }]] = await uvLockKind.createNodes(['uv.lock'], {}, inferenceContext(root));
     const context = {
       workspaceRoot: root,
       externalNodes,

@@ -1,7 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeFiles } from './files';
 
 /** The real workspace, whose .venv (synced by `npm run setup`) the fixtures borrow. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
@@ -16,11 +17,7 @@ export function pythonWorkspace(files: Record<string, string>, gates?: object): 
   if (gates) writeFileSync(join(root, 'gates.json'), JSON.stringify(gates));
   else cpSync(join(WORKSPACE_ROOT, 'gates.json'), join(root, 'gates.json'));
   writeFileSync(join(root, 'pyproject.toml'), '[tool.ruff]\nline-length = 100\nsrc = ["apps/*/src"]\n');
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, 'apps/fixture', path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
-  }
+  writeFiles(join(root, 'apps/fixture'), files);
   return { root, context: fixtureContext(root) };
 }
 
