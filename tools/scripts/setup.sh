@@ -7,7 +7,8 @@
 #   3. installs uv (pinned, from PyPI) when missing and syncs .venv from uv.lock with the
 #      machine's own interpreter (uv never downloads one here);
 #   4. runs every tools/scripts/setup.d/*.sh in order: system services and tools that some
-#      targets need (each script is idempotent and quiet when there is nothing to do).
+#      targets need (each script is idempotent and quiet when there is nothing to do; they share
+#      tools/scripts/setup-lib.sh for messages, apt installs and pinned `go install` builds).
 set -euo pipefail
 
 UV_VERSION=0.13.9

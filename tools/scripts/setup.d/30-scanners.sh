@@ -10,11 +10,8 @@ set -euo pipefail
 SEMGREP_VERSION=1.185.0
 GITLEAKS_VERSION=v8.30.1
 
-root=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
-bin="$root/.cache/bin"
-mkdir -p "$bin"
-say() { printf '[setup:scanners] %s\n' "$*"; }
-die() { printf '[setup:scanners] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/../setup-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../setup-lib.sh" scanners
 
 # -- semgrep ---------------------------------------------------------------------------------------
 # uv's receipt names the installed version; `semgrep --version` would phone home for an update check.
@@ -31,9 +28,6 @@ fi
 # -- gitleaks --------------------------------------------------------------------------------------
 # `go install` leaves gitleaks' version string unset, so a stamp beside the binary records it.
 if [ ! -x "$bin/gitleaks" ] || [ "$(cat "$bin/.gitleaks-version" 2>/dev/null)" != "$GITLEAKS_VERSION" ]; then
-  command -v go >/dev/null || die "go is not installed; the secrets scan builds gitleaks with it. Install Go 1.23+ (apt-get install golang-go), then run this again."
-  say "building gitleaks $GITLEAKS_VERSION (go install)..."
-  GOBIN="$bin" GOFLAGS=-mod=mod go install -ldflags "-X github.com/zricethezav/gitleaks/v8/version.Version=$GITLEAKS_VERSION" "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION" \
-    || die "go install github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION failed. Check that the Go module proxy (GOPROXY) is reachable."
+  go_install "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION" -ldflags "-X github.com/zricethezav/gitleaks/v8/version.Version=$GITLEAKS_VERSION"
   echo "$GITLEAKS_VERSION" > "$bin/.gitleaks-version"
 fi

@@ -14,33 +14,18 @@
 set -euo pipefail
 
 [ "${SKIP_CONTAINER_SETUP:-}" = "1" ] && exit 0
-root=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
-say() { printf '[setup:podman] %s\n' "$*"; }
-die() { printf '[setup:podman] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/../setup-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../setup-lib.sh" podman
 
 # -- packages --------------------------------------------------------------------------------------
 # busybox-static: the tests import it as a tiny base, so they need no debootstrap build.
 packages=(podman runc debootstrap docker-registry busybox-static)
-missing=()
-for pkg in "${packages[@]}"; do
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || missing+=("$pkg")
-done
+mapfile -t missing < <(missing_packages "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || die "missing ${missing[*]} and this machine has no apt-get. Install them with your package manager (${packages[*]}), or set SKIP_CONTAINER_SETUP=1 if you never build images."
-  [ "$(id -u)" = "0" ] || die "missing ${missing[*]}: run \`sudo apt-get install ${missing[*]}\` (this script installs them only when run as root)."
-  say "installing ${missing[*]} (apt)..."
-  export DEBIAN_FRONTEND=noninteractive
-  # Other setup scripts may hold the dpkg lock for a while: wait for it rather than fail.
-  apt_opts=(-o DPkg::Lock::Timeout=600 -qq)
-  if [ ! -f "$root/.cache/setup/apt-updated" ] || [ -n "$(find "$root/.cache/setup/apt-updated" -mmin +1440 2>/dev/null)" ]; then
-    apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update failed: check the apt sources in /etc/apt/sources.list*."
-    mkdir -p "$root/.cache/setup" && touch "$root/.cache/setup/apt-updated"
-  fi
   # podman's networking (published ports for the image test) needs the CNI plugins and iptables,
   # which it only recommends.
-  apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" \
-    containernetworking-plugins iptables uidmap slirp4netns fuse-overlayfs >/dev/null \
-    || die "apt-get install ${missing[*]} failed (see above)."
+  apt_install "Install them with your package manager (${packages[*]}), or set SKIP_CONTAINER_SETUP=1 if you never build images." \
+    "${missing[@]}" containernetworking-plugins iptables uidmap slirp4netns fuse-overlayfs
 fi
 
 # -- configuration ---------------------------------------------------------------------------------
