@@ -11,28 +11,12 @@ from pathlib import Path
 
 from customercare.conversations import confidence
 from customercare.knowledge.bm25 import Bm25Index, IndexedPassage, ScoredPassage
-from customercare.knowledge.chunking import chunk_text
-from customercare.knowledge.evaluation import evaluate, load_questions
+from customercare.knowledge.evaluation import evaluate, load_questions, passages_of
 from customercare.seed import sample_documents
 from customercare.settings import Settings
 from service_kit import tokenize
 
 LABELLED = Path(__file__).parents[1] / "apps/backend/tests/data/labelled_questions.json"
-
-
-def passages() -> list[IndexedPassage]:
-    from customercare.knowledge.extract import detect_content_type, extract_text
-
-    found = []
-    for name, data in sample_documents():
-        text = extract_text(data, detect_content_type(name, None))
-        for passage in chunk_text(text, title=name):
-            found.append(
-                IndexedPassage(
-                    f"{name}#{passage.position}", name, name, passage.heading, passage.text
-                )
-            )
-    return found
 
 
 def term_overlap(corpus: list[IndexedPassage], query: str) -> list[ScoredPassage]:
@@ -50,7 +34,7 @@ def term_overlap(corpus: list[IndexedPassage], query: str) -> list[ScoredPassage
 
 
 def main() -> None:
-    corpus = passages()
+    corpus = passages_of(sample_documents())
     questions = load_questions(LABELLED)
     threshold = Settings().escalation_threshold
     index = Bm25Index(corpus)

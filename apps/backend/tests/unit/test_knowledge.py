@@ -6,9 +6,9 @@ import pytest
 from fpdf import FPDF
 
 from customercare.conversations import confidence
-from customercare.knowledge.bm25 import Bm25Index, IndexedPassage
+from customercare.knowledge.bm25 import Bm25Index
 from customercare.knowledge.chunking import chunk_text
-from customercare.knowledge.evaluation import evaluate, load_questions
+from customercare.knowledge.evaluation import evaluate, load_questions, passages_of
 from customercare.knowledge.extract import (
     UnreadableDocumentError,
     UnsupportedDocumentError,
@@ -82,16 +82,7 @@ def test_a_word_longer_than_a_chunk_is_cut() -> None:
 
 
 def _seed_index() -> Bm25Index:
-    passages = []
-    for name, data in sample_documents():
-        text = extract_text(data, detect_content_type(name, None))
-        for passage in chunk_text(text, title=name):
-            passages.append(
-                IndexedPassage(
-                    f"{name}#{passage.position}", name, name, passage.heading, passage.text
-                )
-            )
-    return Bm25Index(passages)
+    return Bm25Index(passages_of(sample_documents()))
 
 
 def test_bm25_ranks_and_reports_coverage() -> None:

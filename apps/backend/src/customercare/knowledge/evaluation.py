@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from customercare.knowledge.bm25 import IndexedPassage, ScoredPassage
+from customercare.knowledge.chunking import chunk_text
+from customercare.knowledge.extract import detect_content_type, extract_text
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,24 @@ class Evaluation:
     @property
     def hit_at_3(self) -> float:
         return self.hits_at_3 / self.answerable if self.answerable else 0.0
+
+
+def passages_of(documents: Iterable[tuple[str, bytes]]) -> list[IndexedPassage]:
+    """The passages of (filename, content) documents, each titled and identified by its filename.
+
+    The corpus the labelled questions are evaluated on (the unit tests' retrieval gate and
+    bench/retrieval_eval.py), built without a database.
+    """
+    found = []
+    for name, data in documents:
+        text = extract_text(data, detect_content_type(name, None))
+        for passage in chunk_text(text, title=name):
+            found.append(
+                IndexedPassage(
+                    f"{name}#{passage.position}", name, name, passage.heading, passage.text
+                )
+            )
+    return found
 
 
 def load_questions(path: Path) -> list[LabelledQuestion]:
