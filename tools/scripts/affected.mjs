@@ -16,33 +16,36 @@
 // uncommitted and untracked files), as `nx affected` does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { parse } from 'smol-toml';
+
+// The plugin's own reading of uv.lock (TypeScript, loaded as Nx loads the plugin), so what counts
+// as a locked package and its identity is defined once.
+const require = createRequire(import.meta.url);
+require('@swc-node/register');
+const { parseUvLock } = require('@customercare/nx-pipeline/src/plugins/uv-lock.ts');
 
 export const UV_LOCK = 'uv.lock';
 
-/** name -> the fingerprints (version, source, artifact hashes) of its locked entries. */
-export function lockFingerprints(text) {
-  const packages = parse(text).package ?? [];
+/** name -> its locked entries (workspace members left out), each { version, fingerprint }, in a stable order. */
+function lockedByName(text, file) {
   const byName = new Map();
-  for (const pkg of packages) {
-    const source = pkg.source ?? {};
-    if (typeof source.editable === 'string' || typeof source.virtual === 'string') continue; // a workspace member
-    const artifacts = [pkg.sdist?.hash, ...(pkg.wheels ?? []).map((wheel) => wheel.hash)].filter(Boolean).sort();
-    const fingerprint = [pkg.version, JSON.stringify(source), ...artifacts].join(' ');
-    byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), fingerprint].sort());
+  for (const { name, version, fingerprint, memberRoot } of parseUvLock(text, file)) {
+    if (memberRoot !== undefined) continue;
+    byName.set(name, [...(byName.get(name) ?? []), { version, fingerprint }].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)));
   }
   return byName;
 }
 
 /** Packages added, removed or changed between two uv.lock texts: [{ name, from, to }] (versions, or null). */
 export function changedLockedPackages(baseText, headText) {
-  const base = baseText === null ? new Map() : lockFingerprints(baseText);
-  const head = headText === null ? new Map() : lockFingerprints(headText);
-  const version = (fingerprints) => (fingerprints ? fingerprints.map((f) => f.split(' ')[0]).join(', ') : null);
+  const base = baseText === null ? new Map() : lockedByName(baseText, `${UV_LOCK} (base)`);
+  const head = headText === null ? new Map() : lockedByName(headText, UV_LOCK);
+  const versions = (entries) => (entries ? entries.map(({ version }) => version).join(', ') : null);
+  const fingerprints = (entries) => JSON.stringify(entries?.map(({ fingerprint }) => fingerprint));
   const changed = [];
   for (const name of [...new Set([...base.keys(), ...head.keys()])].sort()) {
-    if (JSON.stringify(base.get(name)) !== JSON.stringify(head.get(name))) changed.push({ name, from: version(base.get(name)), to: version(head.get(name)) });
+    if (fingerprints(base.get(name)) !== fingerprints(head.get(name))) changed.push({ name, from: versions(base.get(name)), to: versions(head.get(name)) });
   }
   return changed;
 }
