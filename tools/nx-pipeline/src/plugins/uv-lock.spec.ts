@@ -1,9 +1,9 @@
 import type { CreateDependenciesContext, ProjectGraphExternalNode } from '@nx/devkit';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { inferenceContext, workspaceWith } from '../testing/files';
+import { inferenceContext, workspaceWith, writeFiles } from '../testing/files';
 import { uvLockFixture } from '../testing/uv-lock-fixture';
-import { createUvLockDependencies, lockedPackagesOf, lockedTools, parseUvLock, UvLockError, uvLockGraph, uvLockKind } from './uv-lock';
+import { createUvLockDependencies, lockedPackagesOf, lockedTools, parseUvLock, readUvLockGraph, UvLockError, uvLockGraph, uvLockKind } from './uv-lock';
 
 const graphOf = (text: string) => uvLockGraph(parseUvLock(text));
 
@@ -65,6 +65,13 @@ describe('uv.lock in the project graph', () => {
   it('names the file and line of a broken lock, and says how to fix it', () => {
     expect(() => parseUvLock('version = 1\n[[package]\nname = "x"\n')).toThrow(UvLockError);
     expect(() => parseUvLock('version = 1\n[[package]\nname = "x"\n')).toThrow(/^uv\.lock:2:\d+: not valid TOML: .*Run `uv lock` to rewrite it\.$/);
+  });
+
+  it('reads the lock again when it changes on disk, and serves the same graph while it does not', () => {
+    const first = readUvLockGraph(root);
+    expect(readUvLockGraph(root)).toBe(first);
+    writeFiles(root, { 'uv.lock': uvLockFixture({ starlette: '0.49.10' }) });
+    expect(readUvLockGraph(root)?.externalNodes['pypi:starlette'].data.version).toBe('0.49.10');
   });
 
   it('adds nothing without a uv.lock', async () => {

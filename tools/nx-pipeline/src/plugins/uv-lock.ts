@@ -6,7 +6,7 @@ import {
   type ProjectGraphExternalNode,
   type RawProjectGraphDependency,
 } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { InferenceKind } from './kind';
@@ -160,20 +160,24 @@ export function uvLockGraph(packages: LockedPackage[]): UvLockGraph {
   return { externalNodes, packageEdges, memberEdges, memberPackages };
 }
 
-/** One parse per lock content per process: inference and createDependencies share it. */
-const graphs = new Map<string, UvLockGraph>();
+/**
+ * The last read of each lock: its size and mtime, content hash and graph. Every Python project,
+ * perf scenario and Containerfile asks for the lock during one graph computation; a stat answers
+ * them all after the first read, and an unchanged content (a touched file) is not parsed again.
+ */
+const lastRead = new Map<string, { stamp: string; hash: string; graph: UvLockGraph }>();
 
 export function readUvLockGraph(workspaceRoot: string): UvLockGraph | undefined {
   const path = join(workspaceRoot, UV_LOCK);
   if (!existsSync(path)) return undefined;
+  const { size, mtimeMs } = statSync(path);
+  const stamp = `${size}:${mtimeMs}`;
+  const last = lastRead.get(path);
+  if (last?.stamp === stamp) return last.graph;
   const text = readFileSync(path, 'utf8');
-  const key = hashArray([text]);
-  let graph = graphs.get(key);
-  if (graph === undefined) {
-    graph = uvLockGraph(parseUvLock(text));
-    graphs.clear();
-    graphs.set(key, graph);
-  }
+  const hash = hashArray([text]);
+  const graph = last?.hash === hash ? last.graph : uvLockGraph(parseUvLock(text));
+  lastRead.set(path, { stamp, hash, graph });
   return graph;
 }
 
