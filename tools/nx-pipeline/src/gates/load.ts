@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import schema from './schema.json';
 import type { GatesConfig, ProjectGates, SecurityGates } from './types';
+import { schemaProblems } from './schema-problems';
 
 export const GATES_FILE = 'gates.json';
 
@@ -31,11 +32,8 @@ export function loadGates(workspaceRoot: string, file = GATES_FILE): GatesConfig
     throw new GatesConfigError(`${relative(workspaceRoot, path)} is not valid JSON: ${(error as Error).message}`);
   }
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map(
-      (e) => `  - ${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : ''}`,
-    );
     throw new GatesConfigError(
-      `${relative(workspaceRoot, path)} does not match its schema (tools/nx-pipeline/src/gates/schema.json):\n${problems.join('\n')}`,
+      `${relative(workspaceRoot, path)} does not match its schema (tools/nx-pipeline/src/gates/schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   return data;

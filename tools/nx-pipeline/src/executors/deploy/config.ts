@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ProjectGates } from '../../gates/types';
 import schema from './config-schema.json';
+import { schemaProblems } from '../../gates/schema-problems';
 
 /** The names a deploy config may have, in the order they are looked for. */
 export const DEPLOY_CONFIG_FILES = ['deploy.yml', 'deploy.yaml', 'deploy.json'] as const;
@@ -158,11 +159,8 @@ export function readDeployConfig(workspaceRoot: string, file: string): RawDeploy
     throw new DeployConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map(
-      (e) => `  - ${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : ''}`,
-    );
     throw new DeployConfigError(
-      `${file} does not match the deploy config schema (tools/nx-pipeline/src/executors/deploy/config-schema.json):\n${problems.join('\n')}`,
+      `${file} does not match the deploy config schema (tools/nx-pipeline/src/executors/deploy/config-schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   return data;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import schema from './scenario.schema.json';
+import { schemaProblems } from '../../gates/schema-problems';
 
 /** The profile `config.phases` stands for; `config.environments.<name>` adds the others. */
 export const BASE_PROFILE = 'load';
@@ -134,13 +135,8 @@ export function loadScenario(path: string, displayName: string, profile: string)
 
 export function parseScenario(data: unknown, file: string, profile: string): Scenario {
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const extra = e.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : '';
-      const allowed = e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : '';
-      return `  - ${e.instancePath || '(root)'} ${e.message}${extra}${allowed}`;
-    });
     throw new ScenarioError(
-      `${file} does not match the scenario schema (tools/nx-pipeline/src/executors/perf/scenario.schema.json):\n${problems.join('\n')}`,
+      `${file} does not match the scenario schema (tools/nx-pipeline/src/executors/perf/scenario.schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   const raw = data as unknown as RawScenarioFile;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parseSpdx from 'spdx-expression-parse';
 import { parse } from 'yaml';
+import { schemaProblems } from '../../gates/schema-problems';
 
 /** The licence allow-list (security/licences.yaml): SPDX ids, aliases and dated exceptions. */
 export interface LicencePolicy {
@@ -58,8 +59,7 @@ export function loadLicencePolicy(workspaceRoot: string, file: string): LicenceP
     throw new LicencePolicyError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => `  - ${e.instancePath || '(root)'} ${e.message}`);
-    throw new LicencePolicyError(`${file} is not a valid licence allow-list:\n${problems.join('\n')}`);
+    throw new LicencePolicyError(`${file} is not a valid licence allow-list:\n${schemaProblems(validate.errors)}`);
   }
   return { allow: data.allow ?? [], aliases: data.aliases ?? {}, exceptions: data.exceptions ?? [] };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { minimatch } from 'minimatch';
 import { parse } from 'yaml';
 import type { Finding } from './findings';
+import { schemaProblems } from '../../gates/schema-problems';
 
 /** One reviewed exception: what it covers, why, and until when. */
 export interface Suppression {
@@ -63,9 +64,8 @@ export function loadSuppressions(workspaceRoot: string, file: string): Suppressi
     throw new SuppressionsError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => `  - ${e.instancePath || '(root)'} ${e.message}`);
     throw new SuppressionsError(
-      `${file} is not a valid suppressions file: every entry needs tool, ruleId, a reason (10+ characters) and expires (YYYY-MM-DD):\n${problems.join('\n')}`,
+      `${file} is not a valid suppressions file: every entry needs tool, ruleId, a reason (10+ characters) and expires (YYYY-MM-DD):\n${schemaProblems(validate.errors)}`,
     );
   }
   const suppressions = data.suppressions ?? [];
