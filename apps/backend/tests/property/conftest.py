@@ -23,6 +23,15 @@ from tests.integration.servers import free_port
 COUNTED = (Workspace, AdminUser, WidgetKey, Document, Conversation, Message)
 
 
+def row_counts(db: Database) -> dict[str, int]:
+    """How many rows each table holds: a rejected request must leave these unchanged."""
+    with db.session() as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in COUNTED
+        }
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str
@@ -30,12 +39,7 @@ class LiveServer:
     db: Database
 
     def stored(self) -> dict[str, int]:
-        """How many rows each table holds: a rejected request must leave these unchanged."""
-        with self.db.session() as session:
-            return {
-                model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-                for model in COUNTED
-            }
+        return row_counts(self.db)
 
 
 @pytest.fixture(scope="session")

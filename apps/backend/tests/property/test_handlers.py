@@ -23,7 +23,7 @@ from customercare.app import create_app
 from customercare.db import Database
 from customercare.seed import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from tests.conftest import ORIGIN, make_settings
-from tests.property.conftest import COUNTED
+from tests.property.conftest import row_counts
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -56,13 +56,7 @@ class Harness:
         self.client, self.db, self.admin = client, db, admin
 
     def stored(self) -> dict[str, int]:
-        from sqlalchemy import func, select
-
-        with self.db.session() as session:
-            return {
-                m.__tablename__: session.scalar(select(func.count()).select_from(m)) or 0
-                for m in COUNTED
-            }
+        return row_counts(self.db)
 
 
 @pytest.fixture(scope="module")
