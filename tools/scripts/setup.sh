@@ -4,18 +4,22 @@
 #
 #   1. checks the runtimes the machine must already have (Node >= 20.19, Python >= 3.11);
 #   2. installs npm dependencies from package-lock.json when they changed (npm ci);
-#   3. installs uv (pinned, from PyPI) when missing and syncs .venv from uv.lock with the
-#      machine's own interpreter (uv never downloads one here);
+#   3. installs uv (pinned in tools/toolchain.json, from PyPI) when missing and syncs .venv from
+#      uv.lock with the machine's own interpreter (uv never downloads one here);
 #   4. runs every tools/scripts/setup.d/*.sh in order: system services and tools that some
 #      targets need (each script is idempotent and quiet when there is nothing to do; they share
-#      tools/scripts/setup-lib.sh for messages, apt installs and pinned `go install` builds).
+#      tools/scripts/setup-lib.sh for messages, apt installs and pinned `go install` builds);
+#   5. links every workspace tool into .cache/bin and ends with `npm run doctor -- --short`, failing
+#      when a required tool is missing or at the wrong version.
+# Tools are never taken from PATH: the targets find them through one resolver
+# (tools/nx-pipeline/src/tools/resolve.ts), so what works here works on any fresh clone.
 set -euo pipefail
 
-UV_VERSION=0.13.9
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 stamp_dir="$root/.cache/setup"
-mkdir -p "$stamp_dir"
+bin="$root/.cache/bin"
+mkdir -p "$stamp_dir" "$bin"
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
@@ -30,6 +34,7 @@ fi
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || die "$PYTHON is Python $("$PYTHON" -c 'import platform;print(platform.python_version())'); this workspace needs 3.11 or newer. Set PYTHON=/path/to/python3.11."
 PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+UV_VERSION=$(node -p 'require("./tools/toolchain.json").tools.uv.version')
 
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
@@ -52,11 +57,13 @@ fi
 export UV_PYTHON_DOWNLOADS=never UV_PYTHON="$PYTHON"
 
 uv_ok() { [ -n "$UV" ] && [ -x "$UV" ] && [ "$("$UV" --version | cut -d' ' -f2)" = "$UV_VERSION" ]; }
-# The pinned uv on PATH, else the one in the workspace's own tool environment, else install it
-# there: a private venv, so the machine's Python (possibly "externally managed", PEP 668) is untouched.
+# $UV when set (an explicit override, as the resolver takes it), else the workspace's own copy in
+# a private venv (so the machine's Python, possibly "externally managed", PEP 668, is untouched),
+# installed there when missing. Never a uv found on PATH.
 uv_venv="$root/.cache/uv-venv"
-UV=$(command -v uv) || UV=
-if ! uv_ok; then
+if [ -n "${UV:-}" ]; then
+  uv_ok || die "UV=$UV is not uv $UV_VERSION: unset UV (setup then installs its own), or point it at uv $UV_VERSION."
+else
   UV="$uv_venv/bin/uv"
   if ! uv_ok; then
     say "installing uv $UV_VERSION from PyPI into .cache/uv-venv..."
@@ -67,6 +74,7 @@ if ! uv_ok; then
       || die "could not install uv $UV_VERSION from PyPI. Check that PyPI (or your pip mirror) is reachable."
     uv_ok || die "uv $UV_VERSION was installed but $UV does not run; remove .cache/uv-venv and run this again."
   fi
+  ln -sfn "$UV" "$bin/uv"
 fi
 
 uv_hash=$(hash_of pyproject.toml uv.lock $(git ls-files '*pyproject.toml' 2>/dev/null))
@@ -78,6 +86,11 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp_dir/uv" 2>/dev/null)" != "$uv_h
     || die "uv sync failed. If it says the lockfile needs updating, run \`uv lock\` and commit uv.lock."
   echo "$uv_hash" > "$stamp_dir/uv"
 fi
+# The Python tools locked in uv.lock, linked beside the others (the resolver prefers a target's own
+# venv; the links are for people who put .cache/bin on their PATH).
+for tool in $(node -e 'for (const [n, t] of Object.entries(require("./tools/toolchain.json").tools)) if (t.kind === "venv") console.log(n)'); do
+  if [ -x ".venv/bin/$tool" ] && [ "$(readlink "$bin/$tool" || true)" != "$root/.venv/bin/$tool" ]; then ln -sfn "$root/.venv/bin/$tool" "$bin/$tool"; fi
+done
 
 # -- extra tools and services ----------------------------------------------------------------------
 for script in tools/scripts/setup.d/*.sh; do
@@ -85,3 +98,9 @@ for script in tools/scripts/setup.d/*.sh; do
   # shellcheck source=/dev/null
   ROOT="$root" PYTHON="$PYTHON" UV="$UV" bash "$script" || die "$script failed (see above)."
 done
+
+# -- check -----------------------------------------------------------------------------------------
+# The same resolver the targets use: a tool setup should have installed but cannot be found (or is
+# at another version) fails here, with the fix, rather than in the middle of a pipeline.
+node tools/scripts/doctor.mjs --short | sed 's/^/[setup] tools: /' \
+  || die "a required tool is missing or at the wrong version: run \`npm run doctor\` for the table and the fixes."

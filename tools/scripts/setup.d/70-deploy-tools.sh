@@ -18,7 +18,7 @@ mapfile -t missing < <(missing_packages "${packages[@]}")
 
 apt_install "Install HAProxy >= 2.6 and Prometheus with your package manager, or set SKIP_DEPLOY_SETUP=1." "${missing[@]}"
 if [ -d /run/systemd/system ]; then
-  systemctl disable --now haproxy prometheus >/dev/null 2>&1 || say "could not stop the system haproxy/prometheus services; they do not conflict (the deploy target uses its own ports)."
+  as_root systemctl disable --now haproxy prometheus >/dev/null 2>&1 || say "could not stop the system haproxy/prometheus services; they do not conflict (the deploy target uses its own ports)."
 fi
 haproxy -v | head -1 | grep -Eq 'version (2\.[6-9]|[3-9])' || die "$(haproxy -v | head -1): the local provider needs HAProxy 2.6 or newer (built-in Prometheus exporter, runtime server addresses)."
 say "installed: $(haproxy -v | head -1 | cut -d' ' -f1-3), $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3)"
