@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
 import { nxTargetsIn } from './testing/workflow-commands';
 
-interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }
+interface Step { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }
 interface Job { name?: string; permissions?: unknown; steps?: Step[]; env?: Record<string, string> }
 interface Workflow { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job>; env?: Record<string, string> }
 
@@ -23,8 +23,8 @@ const steps = (file: string) => Object.entries(workflows[file].jobs).flatMap(([i
 const cachedSteps = (file: string) => steps(file).filter(({ step }) => step.env?.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).map(({ step }) => step);
 const runScripts = (file: string) => steps(file).filter(({ step }) => step.run).map(({ step }) => step.run as string);
 
-/** Actions whose release commit could not be verified offline: pinned to an exact release tag instead of a SHA. */
-const TAG_PINNED = new Set(['nrwl/nx-set-shas']);
+/** The machine-level Go tool cache (k6, gitleaks, actionlint) the jobs restore and hand to setup. */
+const TOOL_CACHE_DIR = '${{ runner.temp }}/customercare-tools';
 
 describe('.github/workflows', () => {
   it('has the ci, test, security and performance workflows', () => {
@@ -46,13 +46,11 @@ describe('.github/workflows', () => {
     await rm(dir, { recursive: true });
   });
 
-  it.each(files)('%s pins every action to a commit SHA (with its version) or an exact release tag', (file) => {
+  it.each(files)('%s pins every action to a full commit SHA, with its version in a comment', (file) => {
     for (const { step } of steps(file).filter(({ step }) => step.uses)) {
       const [action, ref] = (step.uses as string).split('@');
       if (action.startsWith('./')) continue;
-      const owner = action.split('/').slice(0, 2).join('/');
-      if (TAG_PINNED.has(owner)) expect(`${action}@${ref}`).toMatch(/@v\d+\.\d+\.\d+$/);
-      else expect(`${action}@${ref}`).toMatch(/@[0-9a-f]{40}$/);
+      expect(`${action}@${ref}`).toMatch(/@[0-9a-f]{40}$/);
     }
     const text = readFileSync(join(WORKFLOWS_DIR, file), 'utf8');
     for (const line of text.split('\n').filter((l) => /uses: [^.].*@[0-9a-f]{40}/.test(l))) {
@@ -86,6 +84,53 @@ describe('.github/workflows', () => {
     expect(scripts).not.toMatch(/\bnpm (ci|install|i)\b|\bpip3? install\b|\buv sync\b/);
   });
 
+  it.each(OWN)('%s restores the tools setup installs (keyed by their pins) before setup, and never runs npm through sudo', (file) => {
+    for (const [id, job] of Object.entries(workflows[file].jobs)) {
+      const jobSteps = job.steps ?? [];
+      const setup = jobSteps.findIndex((step) => step.run === 'npm run setup');
+      if (setup < 0) continue;
+      const cache = jobSteps.findIndex((step) => step.uses?.startsWith('actions/cache@') && String(step.with?.path).includes('.cache/bin'));
+      expect([id, cache >= 0 && cache < setup]).toEqual([id, true]);
+      const { path, key } = jobSteps[cache].with as { path: string; key: string };
+      expect(path.split('\n').map((line) => line.trim()).filter(Boolean).sort()).toEqual(['${{ runner.temp }}/customercare-tools', '.cache/bin', '.cache/uv-tools', '.cache/uv-venv']);
+      expect(key).toContain('${{ runner.os }}');
+      expect(key).toContain("hashFiles('tools/toolchain.json', 'tools/scripts/setup.d/**', 'tools/scripts/setup-lib.sh')");
+      // The uv tools' environments point at the runner's Python: a new patch release makes a new key.
+      expect(key).toContain('${{ steps.python.outputs.python-version }}');
+      expect(jobSteps.find((step) => step.uses?.startsWith('actions/setup-python'))).toMatchObject({ id: 'python' });
+      // Setup builds the Go tools into the folder the cache restores.
+      expect(jobSteps[setup].env?.TOOL_CACHE_DIR).toBe(TOOL_CACHE_DIR);
+    }
+    // Setup goes through sudo itself (setup-lib.sh as_root): npm run as root would leave root-owned files.
+    expect(runScripts(file).join('\n')).not.toMatch(/\bsudo\b/);
+  });
+
+  it('cd.yml (the release) restores no dependency or tool cache: nothing another run wrote reaches a deploy', () => {
+    const all = steps('cd.yml').map(({ step }) => step);
+    expect(all.filter((step) => step.uses?.startsWith('actions/cache'))).toEqual([]);
+    for (const step of all.filter((step) => /^actions\/setup-(node|python)@/.test(step.uses ?? ''))) {
+      expect(step.with?.cache).toBeUndefined();
+    }
+    // setup-node 5+ caches npm on its own unless told not to.
+    expect(all.find((step) => step.uses?.startsWith('actions/setup-node'))?.with?.['package-manager-cache']).toBe(false);
+  });
+
+  it('performance.yml takes its baseline only from its own scheduled runs of main in this repository', () => {
+    const perf = steps('performance.yml').map(({ step }) => step);
+    const find = perf.find((step) => step.name?.startsWith('Find the baseline'))?.run ?? '';
+    // Listing this workflow's runs, never looking an artifact up by name (a fork's pull request can upload one).
+    expect(find).not.toMatch(/actions\/artifacts\?name=/);
+    expect(find).toContain('repos/$REPO/actions/workflows/performance.yml/runs?event=schedule&branch=main&status=success');
+    expect(find).toContain('select(.event == "schedule" and .head_branch == "main" and .repository.full_name == env.REPO and .head_repository.full_name == env.REPO)');
+    expect(find).toContain('repos/$REPO/actions/runs/$id/artifacts?name=perf-baseline-$PERF_PROFILE');
+    const download = perf.find((step) => step.uses?.startsWith('actions/download-artifact'));
+    expect(download?.with).toMatchObject({ 'run-id': '${{ steps.baseline.outputs.run-id }}' });
+    expect(download?.with?.repository).toBeUndefined();
+    const upload = perf.find((step) => step.name === 'Upload this run as the next baseline');
+    expect(upload?.if).toContain("github.event_name == 'schedule'");
+    expect(upload?.if).toContain("github.ref == 'refs/heads/main'");
+  });
+
   it('ci.yml: push and pull_request, full history, nx-set-shas, affected gates, reports, SARIF, gates table, scoped cache tokens', () => {
     const ci = workflows['ci.yml'];
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
@@ -98,6 +143,9 @@ describe('.github/workflows', () => {
     // affected.mjs is `nx affected` that also maps uv.lock changes to the projects that lock them.
     expect(scripts).toMatch(/node tools\/scripts\/affected\.mjs -t lint test scan perf --parallel/);
     expect(scripts).toContain('npx nx run cache-server:check-workflows');
+    // The tools table right after setup: what each target will run, and from where.
+    const setup = all.findIndex((step) => step.run === 'npm run setup');
+    expect(all[setup + 1].run).toBe('npm run doctor');
     expect(scripts).toContain('node tools/scripts/gates-summary.mjs');
     expect(scripts).toContain('node tools/scripts/why-affected.mjs');
     expect(all.some((step) => step.uses?.startsWith('actions/upload-artifact'))).toBe(true);
