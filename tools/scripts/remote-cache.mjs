@@ -21,8 +21,40 @@ export const REMOTE_CACHE_VARIABLES = ['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX
 export const PROBE_HASH = '00000000000000000000';
 const DEFAULT_TIMEOUT_MS = 3000;
 
+/**
+ * Text the server sent, made safe to print in a GitHub Actions log: one line of at most 200
+ * characters. GitHub runs any output line that starts with `::` (or the older `##[`) as a workflow
+ * command (::add-mask::, ::set-output, ::error, ...), so a response must never begin a line of
+ * ours: every run of white space and control characters (CR, LF, the Unicode line separators, ...)
+ * becomes one space, and the text only ever follows our own words on the line.
+ * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+ *
+ * @param {string} text
+ */
+export function serverText(text) {
+  const line = oneLine(text);
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+/** @param {string} text */
+function oneLine(text) {
+  // eslint-disable-next-line no-control-regex -- the control characters are what is removed
+  return String(text).replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+}
+
+/**
+ * A message as the data of a workflow command (`::warning title=...::<data>`): GitHub ends a
+ * command at the end of the line, so %, CR and LF are escaped as it documents, and the message,
+ * whatever it holds, stays one annotation.
+ *
+ * @param {string} message
+ */
+export function commandData(message) {
+  return message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
 function describeStatus(status, body) {
-  const detail = body ? `: ${body.trim().slice(0, 200)}` : '';
+  const detail = body && serverText(body) ? `: ${serverText(body)}` : '';
   if (status === 401) return `it refused the access token (HTTP 401${detail}). Check NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN (the CI secret) against the server's tokens`;
   if (status === 403) return `the access token may not read (HTTP 403${detail}). Give this token the "read" scope on the server`;
   if (status >= 500) return `it failed (HTTP ${status}${detail}). See the cache server's log`;
@@ -114,7 +146,7 @@ const USAGE = `usage: node tools/scripts/remote-cache.mjs             check the 
 
 async function main(argv) {
   const onGitHub = process.env.GITHUB_ACTIONS === 'true';
-  const warn = (message) => console.log(onGitHub ? `::warning title=Remote cache unavailable::${message}` : `warning: ${message}`);
+  const warn = (message) => console.log(onGitHub ? `::warning title=Remote cache unavailable::${commandData(message)}` : `warning: ${oneLine(message)}`);
   if (argv[0] === '-h' || argv[0] === '--help') {
     console.log(USAGE);
     return 0;

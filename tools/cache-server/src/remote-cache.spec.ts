@@ -56,10 +56,13 @@ describe('prepareRemoteCache', () => {
   describe('against a misbehaving server', () => {
     let fake: Server;
     let url: string;
-    let mode: 'error' | 'hang' | 'ok-for-anything';
+    let mode: 'error' | 'hang' | 'ok-for-anything' | 'hostile';
+    /** Workflow commands GitHub would run if they began a line of the log (:: and the older ##[ form). */
+    const HOSTILE = 'denied\n::add-mask::x\r\n  ::set-output name=token::stolen\r##[set-env name=NODE_OPTIONS]--require=/tmp/x.js\u2028::error::forged\n%0A::stop-commands::t';
     beforeAll(async () => {
       fake = createServer((_req, res) => {
         if (mode === 'error') res.writeHead(500, { 'content-type': 'text/plain' }).end('disk full');
+        else if (mode === 'hostile') res.writeHead(401, { 'content-type': 'text/plain' }).end(HOSTILE);
         else if (mode === 'ok-for-anything') res.writeHead(200).end('<html>proxy login</html>');
         // 'hang': never answers
       });
@@ -85,6 +88,27 @@ describe('prepareRemoteCache', () => {
       expect(env).toEqual({ OTHER: 'kept' });
       expect(warning).toMatch(/did not answer within 300 ms/);
       expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('never echoes a response into a line GitHub reads as a workflow command', async () => {
+      mode = 'hostile';
+      const { warning } = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN));
+      expect(warning).toContain('(HTTP 401: denied ::add-mask::x ::set-output name=token::stolen ##[set-env');
+      expect(warning).not.toMatch(/[\r\n\u2028\u2029]/);
+
+      const cli = (env: Record<string, string>) =>
+        promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], { env: { PATH: process.env.PATH, ...cacheEnv(url, READ_WRITE_TOKEN), ...env } });
+      const commands = (stdout: string) => stdout.split(/\r\n|\r|\n/).filter((line) => /^\s*(::|##\[)/.test(line));
+      const onGitHub = (await cli({ GITHUB_ACTIONS: 'true' })).stdout;
+      // One line, one command: ours, with the response inside its (escaped) message.
+      expect(commands(onGitHub)).toHaveLength(1);
+      expect(onGitHub).toMatch(/^::warning title=Remote cache unavailable::Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /);
+      // %0A in the response stays text: GitHub would unescape a bare one into a line break of the annotation.
+      expect(onGitHub).toContain('%250A::stop-commands::t');
+      expect(onGitHub.trimEnd().split('\n')).toHaveLength(1);
+      const elsewhere = (await cli({})).stdout;
+      expect(commands(elsewhere)).toEqual([]);
+      expect(elsewhere).toMatch(/^warning: Remote cache .* is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /);
     });
 
     it('falls back when something that is not a cache server answers 200', async () => {
