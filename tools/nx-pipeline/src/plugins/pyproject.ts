@@ -83,7 +83,7 @@ export function buildPythonTargets(
         technologies: ['python', 'ruff', 'mypy'],
         description: 'Lint with ruff check and ruff format --check, type-check with mypy --strict',
         help: {
-          command: 'uv run ruff check --help',
+          command: '.venv/bin/ruff check --help',
           example: { options: { strict: false, paths: ['src'] } },
         },
       },
@@ -98,7 +98,7 @@ export function buildPythonTargets(
         technologies: ['python', 'pytest'],
         description: 'Run pytest with coverage (JUnit, Cobertura, LCOV) and enforce the coverage gate from gates.json',
         help: {
-          command: 'uv run pytest --help',
+          command: '.venv/bin/pytest --help',
           example: { options: { pytestArgs: ['-k', 'health'] } },
         },
       },

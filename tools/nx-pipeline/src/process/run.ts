@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
+import { executorTools, resolveTool } from '../tools/resolve';
 
 export interface ToolCommand {
   /** A short name for messages, e.g. "ruff check". */
   label: string;
+  /** An absolute path, or the name of a tool in tools/toolchain.json, which the resolver turns into one. */
   command: string;
   args: string[];
   cwd: string;
@@ -22,6 +24,15 @@ export interface ToolResult {
 
 export class ToolNotFoundError extends Error {
   override name = 'ToolNotFoundError';
+}
+
+/**
+ * The executable to spawn: an absolute path as it is, a tool name through the workspace's one
+ * resolver (never PATH). A name that is not in tools/toolchain.json is an error: nothing spawns a
+ * bare name that the resolver, `npm run doctor` and setup do not know about.
+ */
+export function executableOf(command: string): string {
+  return isAbsolute(command) ? command : resolveTool(command, executorTools()).path;
 }
 
 /** Shows a command as a person would type it (for logs only: it is never given to a shell). */
@@ -51,7 +62,14 @@ export function runTool(command: ToolCommand, fix: string, options: RunOptions =
   const { stdoutFile } = options;
   return new Promise((resolve, reject) => {
     if (stdoutFile) mkdirSync(dirname(stdoutFile), { recursive: true });
-    const child = spawn(command.command, command.args, {
+    let executable: string;
+    try {
+      executable = executableOf(command.command);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const child = spawn(executable, command.args, {
       cwd: command.cwd,
       env: { ...process.env, ...command.env },
       stdio: ['ignore', stdoutFile ? 'pipe' : 'inherit', 'pipe'],

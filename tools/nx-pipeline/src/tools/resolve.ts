@@ -1,3 +1,4 @@
+import { workspaceRoot as nxWorkspaceRoot } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -256,6 +257,15 @@ export function resolveTool(name: string, options: ResolveOptions): ResolvedTool
 /** Shorthand: the checked absolute path of a tool. */
 export function toolPath(name: string, options: ResolveOptions): string {
   return resolveTool(name, options).path;
+}
+
+/**
+ * Resolve options for an executor: the tools of the workspace Nx runs in (@nx/devkit's
+ * workspaceRoot), with the target's virtual environment for Python tools. A test that runs an
+ * executor on a throw-away fixture workspace so still uses the real workspace's tools.
+ */
+export function executorTools(venv?: string): ResolveOptions {
+  return { workspaceRoot: nxWorkspaceRoot, venv };
 }
 
 /** npm, npx and node come with the Node.js that runs this process, wherever it is installed. */

@@ -10,6 +10,7 @@ import { DeployConfigError, findDeployConfig, readDeployConfig, resolveEnvironme
 import { startLoad } from './load';
 import { queryPrometheus } from './analysis';
 import { runDeploy, runRollback, type DeployReport } from './machine';
+import { executableOf } from '../../process/run';
 import { createRunner, redact } from './providers/cli';
 import { PROVIDERS, secretsOf } from './providers';
 import { argoRollout } from './providers/kubernetes';
@@ -25,7 +26,7 @@ export interface DeployRun {
 }
 
 function gitVersion(workspaceRoot: string): string {
-  const git = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8' });
+  const git = spawnSync(executableOf('git'), ['rev-parse', '--short=12', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8' });
   if (git.status !== 0) throw new DeployConfigError('No release to deploy: pass --release=<version>, or set DEPLOY_RELEASE, or run inside a git checkout.');
   return git.stdout.trim();
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { formatCommand, startFailure, type ToolCommand } from '../../process/run';
+import { executableOf, formatCommand, startFailure, type ToolCommand } from '../../process/run';
 
 export interface Captured {
   exitCode: number;
@@ -13,7 +13,14 @@ export interface Captured {
  */
 export function capture(command: ToolCommand, fix: string, input?: string): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command.command, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env } });
+    let executable: string;
+    try {
+      executable = executableOf(command.command);
+    } catch (error) {
+      reject(error as Error);
+      return;
+    }
+    const child = spawn(executable, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

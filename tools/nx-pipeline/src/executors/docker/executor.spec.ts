@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GateResult } from '../../gates/types';
+import { executableOf } from '../../process/run';
 import dockerExecutor, { type ImageRecord } from './executor';
 import type { DockerExecutorSchema } from './schema';
 
@@ -16,7 +17,7 @@ const IMAGE_PREFIX = 'nx-pipeline-test';
 
 function sh(command: string, args: string[], cwd: string): string {
   // jest gives each test file its own process.env; children get the real one unless passed it.
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: process.env });
+  const result = spawnSync(executableOf(command), args, { cwd, encoding: 'utf8', env: process.env });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -121,8 +122,8 @@ describe('docker executor (podman, nx-container, registry)', () => {
     // Every image this file built carries its fixture workspace as the OCI source label, tagged or not.
     const built = sh('podman', ['images', '--quiet', '--filter', `label=org.opencontainers.image.source=file://${root}`], WORKSPACE_ROOT);
     const ids = [...new Set(built.split('\n').filter(Boolean))];
-    if (ids.length > 0) spawnSync('podman', ['rmi', '--force', ...ids], { env: process.env });
-    spawnSync('podman', ['rmi', '--force', BASE], { env: process.env });
+    if (ids.length > 0) spawnSync(executableOf('podman'), ['rmi', '--force', ...ids], { env: process.env });
+    spawnSync(executableOf('podman'), ['rmi', '--force', BASE], { env: process.env });
     rmSync(root, { recursive: true, force: true });
     process.env = saved;
   });
@@ -181,7 +182,7 @@ describe('docker executor (podman, nx-container, registry)', () => {
           '',
         ].join('\n'),
       );
-      registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore', env: process.env });
+      registry = spawn(executableOf('docker-registry'), ['serve', config], { stdio: 'ignore', env: process.env });
       for (let i = 0; i < 100; i++) {
         const up = await fetch(`http://${address}/v2/`).then((r) => r.ok, () => false);
         if (up) return;

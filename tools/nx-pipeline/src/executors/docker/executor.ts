@@ -1,10 +1,11 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { GateResult } from '../../gates/types';
 import { readPyproject } from '../../plugins/pyproject';
-import { formatCommand, runTool } from '../../process/run';
+import { executableOf, formatCommand, runTool } from '../../process/run';
 import { formatGateLine, writeGateResults } from '../../reports/gate-results';
+import { executorTools, resolveTool } from '../../tools/resolve';
 import { baseImageTags } from '../base-image/commands';
 import { readBaseDefinitions } from '../base-image/definitions';
 import { projectOf } from '../context';
@@ -86,8 +87,12 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
       noCache: options.noCache ?? false,
       quiet: options.quiet ?? true,
     }),
-    // podman's default OCI format drops HEALTHCHECK; the docker format keeps it.
-    env: engine.name === 'podman' ? { BUILDAH_FORMAT: 'docker' } : {},
+    // podman's default OCI format drops HEALTHCHECK; the docker format keeps it. nx-container spawns
+    // the engine by name from PATH: the resolved engine's folder goes first, so it runs that one.
+    env: {
+      PATH: `${dirname(executableOf(engine.name))}${delimiter}${process.env['PATH'] ?? ''}`,
+      ...(engine.name === 'podman' ? { BUILDAH_FORMAT: 'docker' } : {}),
+    },
   });
   logger.info(`> ${engine.name} build of ${image} from ${options.file} (context ${contextDir}) through nx-container`);
   const { exitCode } = await runTool(build, SETUP_FIX);
@@ -220,17 +225,9 @@ async function baseImageArgs(options: DockerExecutorSchema, engine: ContainerEng
   return args;
 }
 
-/** uv as setup.sh finds it: $UV, else on PATH, else the workspace's own .cache/uv-venv. */
-async function findUv(cwd: string): Promise<string> {
-  if (process.env['UV']) return process.env['UV'];
-  try {
-    if ((await capture({ label: 'uv', command: 'uv', args: ['--version'], cwd }, SETUP_FIX)).exitCode === 0) return 'uv';
-  } catch {
-    // Not on PATH: setup.sh keeps its own copy in the workspace.
-  }
-  const local = join(cwd, '.cache/uv-venv/bin/uv');
-  if (existsSync(local)) return local;
-  throw new Error(`context "python" needs uv, which is neither on PATH nor at ${local}. ${SETUP_FIX}`);
+/** uv through the workspace's resolver ($UV, else .cache/bin where setup links it), checked at the pinned version. */
+function findUv(): string {
+  return resolveTool('uv', executorTools()).path;
 }
 
 /**
@@ -252,7 +249,7 @@ async function stagePythonContext(project: string, projectRoot: string, engine: 
   const absolute = join(cwd, contextDir);
   rmSync(absolute, { recursive: true, force: true });
   mkdirSync(absolute, { recursive: true });
-  const uv = await findUv(cwd);
+  const uv = findUv();
   const paths = contextPaths(absolute);
   const uvEnv = { UV_PYTHON_DOWNLOADS: 'never' };
   await captureOk({ ...uvExportCommand(uv, distName, paths.requirements, cwd), env: uvEnv }, SETUP_FIX);

@@ -4,7 +4,7 @@ const plan: LintPlan = {
   workspaceRoot: '/ws',
   projectRoot: 'apps/api',
   paths: ['src', 'tests'],
-  venv: '.venv',
+  tools: { ruff: '/ws/.venv/bin/ruff', mypy: '/ws/.venv/bin/mypy' },
   typecheck: true,
   strict: true,
   fix: false,
@@ -33,7 +33,8 @@ describe('buildLintCommands', () => {
     expect(buildLintCommands({ ...plan, typecheck: false }).map((c) => c.label)).toEqual(['ruff check', 'ruff format']);
   });
 
-  it('accepts an absolute venv', () => {
-    expect(buildLintCommands({ ...plan, venv: '/opt/venv' })[0].command).toBe('/opt/venv/bin/ruff');
+  it('runs the tools where the resolver found them (another venv, or RUFF / MYPY overrides)', () => {
+    const commands = buildLintCommands({ ...plan, tools: { ruff: '/opt/venv/bin/ruff', mypy: '/opt/mypy/bin/mypy' } });
+    expect(commands.map((c) => c.command)).toEqual(['/opt/venv/bin/ruff', '/opt/venv/bin/ruff', '/opt/mypy/bin/mypy']);
   });
 });

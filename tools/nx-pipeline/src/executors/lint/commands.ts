@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { ToolCommand } from '../../process/run';
-import { venvBin } from '../../python/venv';
 
 export interface LintPlan {
   workspaceRoot: string;
   projectRoot: string;
   /** Project-relative folders that exist. */
   paths: string[];
-  venv: string;
+  /** Absolute paths of the tools, as the resolver found them. */
+  tools: { ruff: string; mypy: string };
   typecheck: boolean;
   strict: boolean;
   fix: boolean;
@@ -17,7 +17,7 @@ export interface LintPlan {
 /** The commands a Python lint runs, in order. Pure: it only builds argv, so it is tested without running. */
 export function buildLintCommands(plan: LintPlan): ToolCommand[] {
   const cwd = join(plan.workspaceRoot, plan.projectRoot);
-  const ruff = venvBin(plan.workspaceRoot, plan.venv, 'ruff');
+  const { ruff } = plan.tools;
   const reports = join(plan.workspaceRoot, plan.reportsDirectory);
   const commands: ToolCommand[] = [
     {
@@ -36,7 +36,7 @@ export function buildLintCommands(plan: LintPlan): ToolCommand[] {
   if (plan.typecheck) {
     commands.push({
       label: 'mypy',
-      command: venvBin(plan.workspaceRoot, plan.venv, 'mypy'),
+      command: plan.tools.mypy,
       args: [
         ...(plan.strict ? ['--strict'] : []),
         '--junit-xml',

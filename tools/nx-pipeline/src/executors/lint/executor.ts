@@ -1,10 +1,11 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { GateResult } from '../../gates/types';
 import { formatCommand, runTool, type ToolResult } from '../../process/run';
 import { writeGateResults } from '../../reports/gate-results';
-import { requireVenvTool, SETUP_FIX } from '../../python/venv';
+import { SETUP_FIX } from '../../python/venv';
+import { executorTools, resolveTool } from '../../tools/resolve';
 import { projectOf } from '../context';
 import { buildLintCommands } from './commands';
 import type { LintExecutorSchema } from './schema';
@@ -22,8 +23,10 @@ export default async function lintExecutor(
     return { success: false };
   }
   const typecheck = options.typecheck ?? true;
-  requireVenvTool(context.root, venv, 'ruff', `lint ${name} with ruff`);
-  if (typecheck) requireVenvTool(context.root, venv, 'mypy', `type-check ${name} with mypy`);
+  // From the target's venv (or RUFF / MYPY), at the versions uv.lock pins; a ToolError with the fix otherwise.
+  const tools = executorTools(isAbsolute(venv) ? venv : join(context.root, venv));
+  const ruff = resolveTool('ruff', tools).path;
+  const mypy = typecheck ? resolveTool('mypy', tools).path : '';
 
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'lint');
   mkdirSync(join(context.root, reportsDirectory), { recursive: true });
@@ -31,7 +34,7 @@ export default async function lintExecutor(
     workspaceRoot: context.root,
     projectRoot: root,
     paths,
-    venv,
+    tools: { ruff, mypy },
     typecheck,
     strict: options.strict ?? true,
     fix: options.fix ?? false,

@@ -4,12 +4,13 @@ import { isAbsolute, join } from 'node:path';
 import { gatesForProject, loadGates, securityGates } from '../../gates/load';
 import type { ScannerName } from '../../gates/types';
 import { formatGateLine, writeGateResults } from '../../reports/gate-results';
+import { executorTools } from '../../tools/resolve';
 import { projectOf } from '../context';
 import { countBySeverity, sortFindings } from './findings';
 import { gradeOf } from './grade';
 import { loadLicencePolicy } from './licences';
 import { exportPythonRequirements } from './python-dependencies';
-import { SCAN_REPORTS, scanGateResults, writeScanReports, type ScanSummary } from './report';
+import { SCAN_REPORTS, scanGateResults, statusText, writeScanReports, type ScanSummary } from './report';
 import { runScanner, type ScannerRun } from './run-scanners';
 import { scannersFor } from './scanners';
 import type { ProjectKind, ScanContext } from './scanners/types';
@@ -47,7 +48,7 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     projectName: name,
     kind,
     venv: isAbsolute(venv) ? venv : join(workspaceRoot, venv),
-    binDir: join(workspaceRoot, '.cache', 'bin'),
+    tools: executorTools(isAbsolute(venv) ? venv : join(workspaceRoot, venv)),
     rawDir,
     semgrepRules: join(workspaceRoot, gates.semgrepRules),
     exclude: options.exclude ?? DEFAULT_EXCLUDE,
@@ -71,7 +72,7 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
       continue;
     }
     const run = await runScanner(scanner, scanContext, (line) => logger.info(line));
-    const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : `${run.status === 'incomplete' ? 'incomplete' : 'not run'}: ${run.reason}`;
+    const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : statusText(run);
     logger.info(`  ${run.scanner}: ${outcome} (${(run.durationMs / 1000).toFixed(1)} s)`);
     runs.push(run);
   }
@@ -100,5 +101,7 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
   writeScanReports(reports, summary, runs, results);
   writeGateResults(reports, results);
   for (const result of results) (result.passed ? logger.info : logger.error)(formatGateLine(result));
-  return { success: results.every((r) => r.passed) };
+  const failed = runs.filter((run) => run.status === 'failed');
+  for (const run of failed) logger.error(`scan ${name}: ${run.scanner} ${statusText(run)}`);
+  return { success: failed.length === 0 && results.every((r) => r.passed) };
 }

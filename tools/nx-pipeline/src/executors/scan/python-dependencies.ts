@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ToolCommand } from '../../process/run';
 import { readPyproject } from '../../plugins/pyproject';
-import { locateTool } from './scanners/locate';
+import { resolveTool } from '../../tools/resolve';
 import type { ScanContext } from './scanners/types';
 
 /** uv's argv that pins one workspace member's shipped dependencies (with hashes) into a requirements file. Pure. */
@@ -64,8 +64,8 @@ function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[
 export function exportPythonRequirements(context: Omit<ScanContext, 'pythonRequirements'>): ScanContext['pythonRequirements'] {
   const { name } = readPyproject(context.workspaceRoot, join(context.projectRoot, 'pyproject.toml'));
   if (!name) return { unavailable: `${context.projectRoot}/pyproject.toml has no [project].name` };
-  const uv = process.env['UV'] ?? locateTool('uv', [join(context.venv, 'bin')]);
-  if (!uv) return { unavailable: 'uv is not installed: run `npm run setup`' };
+  // uv is installed by setup: missing, it fails the scan with the fix (a ToolError), never "not run".
+  const uv = resolveTool('uv', context.tools).path;
   const file = join(context.rawDir, 'requirements.txt');
   const command = uvExportCommand(uv, context.workspaceRoot, name, file);
   const result = spawnSync(command.command, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env }, encoding: 'utf8' });

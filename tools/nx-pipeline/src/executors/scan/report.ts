@@ -10,6 +10,13 @@ import { meetsGrade } from './grade';
 import type { ScannerRun } from './run-scanners';
 import type { Suppression } from './suppressions';
 
+/** A scanner's status as the reports say it: "ran", or "incomplete", "not run" or "FAILED" with the reason. */
+export function statusText(run: { status: string; reason?: string }): string {
+  if (run.status === 'ran') return 'ran';
+  const word = { incomplete: 'incomplete', 'not-run': 'not run', failed: 'FAILED' }[run.status] ?? run.status;
+  return `${word}: ${run.reason}`;
+}
+
 /** The files a scan writes, relative to its reports directory. */
 export const SCAN_REPORTS = {
   sarif: 'scan.sarif',
@@ -68,7 +75,7 @@ export function scanGateResults(summary: ScanSummary, gates: Required<SecurityGa
     passed: missing.length === 0,
     report: reportPath,
   };
-  if (missing.length) scanners.reason = missing.map((s) => `${s.scanner} ${s.status === 'incomplete' ? 'incomplete' : 'not run'}: ${s.reason}`).join('; ');
+  if (missing.length) scanners.reason = missing.map((s) => `${s.scanner} ${statusText(s)}`).join('; ');
   return [grade, scanners];
 }
 
@@ -76,7 +83,7 @@ function markdown(summary: ScanSummary, gates: GateResult[]): string {
   const scannerRows = summary.scanners.map((s) => [
     s.scanner,
     s.category,
-    s.status === 'ran' ? 'ran' : `${s.status === 'incomplete' ? 'incomplete' : 'not run'}: ${s.reason}`,
+    statusText(s),
     s.required ? 'yes' : 'no',
     s.findings,
     s.summary ?? '',
@@ -126,7 +133,7 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
       heading: 'Scanners',
       table: {
         headers: ['Scanner', 'Checks', 'Status', 'Required', 'Findings', 'Summary'],
-        rows: summary.scanners.map((s) => [s.scanner, s.category, s.status === 'ran' ? 'ran' : `${s.status}: ${s.reason}`, s.required ? 'yes' : 'no', s.findings, s.summary ?? '']),
+        rows: summary.scanners.map((s) => [s.scanner, s.category, statusText(s), s.required ? 'yes' : 'no', s.findings, s.summary ?? '']),
         rowClass: (row) => (String(row[2]).startsWith('ran') ? undefined : 'not-run'),
       },
     },
@@ -169,8 +176,8 @@ export function writeScanReports(directory: string, summary: ScanSummary, runs: 
         className: `scan.${summary.project}`,
         name: run.scanner,
         timeSeconds: run.durationMs / 1000,
-        skipped: run.status === 'ran' ? undefined : `${run.status === 'incomplete' ? 'incomplete' : 'not run'}: ${run.reason}`,
-        failure: run.status === 'ran' && grading > 0 ? `${grading} finding(s) that lower the grade: ${SEVERITIES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(', ')}` : undefined,
+        skipped: run.status === 'ran' || run.status === 'failed' ? undefined : statusText(run),
+        failure: run.status === 'failed' ? statusText(run) : run.status === 'ran' && grading > 0 ? `${grading} finding(s) that lower the grade: ${SEVERITIES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(', ')}` : undefined,
       };
     }),
   );

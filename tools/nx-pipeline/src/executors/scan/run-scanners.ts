@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ScannerName } from '../../gates/types';
 import { formatCommand, runTool } from '../../process/run';
+import { ToolError } from '../../tools/resolve';
+import { toolSpec } from '../../tools/toolchain';
 import type { Finding } from './findings';
 import type { AnyScanner, ScanContext, ScannerCategory } from './scanners/types';
 
@@ -9,8 +11,12 @@ import type { AnyScanner, ScanContext, ScannerCategory } from './scanners/types'
 export interface ScannerRun {
   scanner: ScannerName;
   category: ScannerCategory;
-  /** ran: it checked everything; incomplete: it ran but could not check everything; not-run: it did not run. */
-  status: 'ran' | 'incomplete' | 'not-run';
+  /**
+   * ran: it checked everything; incomplete: it ran but could not check everything; not-run: it did
+   * not run (an optional tool that is not installed, nothing to check); failed: a tool that setup
+   * installs is missing or broken, which fails the scan whatever the gates say.
+   */
+  status: 'ran' | 'incomplete' | 'not-run' | 'failed';
   reason?: string;
   summary?: string;
   findings: Finding[];
@@ -36,7 +42,16 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
     return 'notRun' in parsed ? finish({ status: 'not-run', reason: parsed.notRun, findings: [] }) : finish(fromParsed(parsed));
   }
 
-  const invocation = scanner.invocation(context);
+  let invocation;
+  try {
+    invocation = scanner.invocation(context);
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    // An optional tool (trivy, osv-scanner) the machine does not have is "not run"; one that setup
+    // installs and that is missing here is a broken workspace: it fails, with the fix.
+    const optional = toolSpec(context.tools.workspaceRoot, error.tool).kind === 'external';
+    return finish({ status: optional ? 'not-run' : 'failed', reason: error.message, findings: [] });
+  }
   if ('notRun' in invocation) return finish({ status: 'not-run', reason: invocation.notRun, findings: [] });
 
   log(`> ${invocation.command.label}: ${formatCommand(invocation.command)}`);

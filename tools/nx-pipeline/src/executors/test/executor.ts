@@ -1,10 +1,11 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { gatesForProject, loadGates } from '../../gates/load';
 import type { GateResult } from '../../gates/types';
 import { formatCommand, runTool } from '../../process/run';
 import { requireVenvTool, SETUP_FIX } from '../../python/venv';
+import { executorTools, resolveTool } from '../../tools/resolve';
 import { formatGateLine, writeGateResults } from '../../reports/gate-results';
 import { projectOf } from '../context';
 import { buildPytestCommand, describePytestExit, TEST_REPORTS } from './commands';
@@ -19,6 +20,8 @@ export default async function testExecutor(
   // Read the gate before running anything: a broken gates file should fail fast, not after the tests.
   const gates = gatesForProject(loadGates(context.root, options.gatesFile), name);
   requireVenvTool(context.root, venv, 'python', `test ${name}`);
+  // pytest runs as `python -m pytest` in that venv: check it is there at the version uv.lock pins.
+  resolveTool('pytest', executorTools(isAbsolute(venv) ? venv : join(context.root, venv)));
 
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'test');
   const reports = join(context.root, reportsDirectory);

@@ -1,12 +1,14 @@
 import { logger, type GeneratorCallback } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
+import { resolveTool } from '../../tools/resolve';
 
 export const NEXT_STEPS = 'Run `npm run setup` to install it into the workspace\'s .venv.';
 
 /**
  * The callback a Python generator returns: Nx runs it after writing the files (never on
  * --dry-run). It locks the new member into uv.lock so `uv sync --locked` keeps passing in CI; with
- * skipLock it only says what to run.
+ * skipLock it only says what to run. uv comes from the workspace's resolver (never PATH); a uv that
+ * is missing, or a `uv lock` that fails, fails the generator: a stale uv.lock would fail CI later.
  */
 export function uvLockTask(workspaceRoot: string, projectRoot: string, skipLock: boolean | undefined): GeneratorCallback {
   return () => {
@@ -15,16 +17,15 @@ export function uvLockTask(workspaceRoot: string, projectRoot: string, skipLock:
       return;
     }
     logger.info(`Running \`uv lock\` to add ${projectRoot} to uv.lock...`);
-    const result = spawnSync('uv', ['lock'], {
+    const uv = resolveTool('uv', { workspaceRoot }).path;
+    const result = spawnSync(uv, ['lock'], {
       cwd: workspaceRoot,
       stdio: 'inherit',
       env: { ...process.env, UV_PYTHON_DOWNLOADS: process.env['UV_PYTHON_DOWNLOADS'] ?? 'never' },
     });
     if (result.error || result.status !== 0) {
-      const why = result.error ? `uv could not be started (${result.error.message})` : `uv lock exited with ${result.status}`;
-      // The files are written and correct; only the lock is missing, so say how to finish rather than fail.
-      logger.warn(`Generated ${projectRoot}, but ${why}. Run \`npm run setup\` (it installs uv), then \`uv lock && npm run setup\`.`);
-      return;
+      const why = result.error ? `${uv} could not be started (${result.error.message})` : `\`${uv} lock\` exited with ${result.status ?? result.signal}`;
+      throw new Error(`Generated ${projectRoot}, but ${why}, so uv.lock does not list it yet. Fix what uv said above, then run \`.cache/bin/uv lock && npm run setup\`.`);
     }
     logger.info(`Locked ${projectRoot}. ${NEXT_STEPS}`);
   };

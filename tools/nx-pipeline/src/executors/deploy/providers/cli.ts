@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { formatCommand } from '../../../process/run';
+import { executableOf, formatCommand } from '../../../process/run';
 
 export interface CommandResult {
   exitCode: number;
@@ -34,7 +34,14 @@ export function createRunner(log: (line: string) => void, secrets: readonly stri
     new Promise((resolve, reject) => {
       const [command, ...args] = argv;
       log(`$ ${redact(formatCommand({ label: command, command, args, cwd: '' }), secrets)}`);
-      const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let executable: string;
+      try {
+        executable = executableOf(command);
+      } catch (error) {
+        reject(new CommandFailedError((error as Error).message));
+        return;
+      }
+      const child = spawn(executable, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -42,8 +49,8 @@ export function createRunner(log: (line: string) => void, secrets: readonly stri
       const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), options.timeoutMs) : undefined;
       child.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const fix = fixes[command] ?? `Install ${command} and put it on PATH.`;
-        reject(new CommandFailedError(error.code === 'ENOENT' ? `${command} was not found on PATH. ${fix}` : `Unable to run ${command}: ${error.message}`));
+        const fix = fixes[command] ?? 'Run `npm run doctor` to see where it should be.';
+        reject(new CommandFailedError(error.code === 'ENOENT' ? `${executable} was not found. ${fix}` : `Unable to run ${executable}: ${error.message}`));
       });
       child.once('close', (code, signal) => {
         clearTimeout(timer);

@@ -6,6 +6,7 @@ import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
 import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, weightCommands, type Slot } from './local/haproxy';
 import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
+import { executableOf } from '../../../process/run';
 import { podmanEnv } from '../../docker/engines/podman';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 
@@ -135,7 +136,8 @@ async function startRelease(ctx: ProviderContext, dir: string, version: string, 
   const venvBin = join(ctx.workspaceRoot, '.venv', 'bin');
   ctx.log(`[local] starting ${version} in slot ${slot} on 127.0.0.1:${port}: ${argv.join(' ')}`);
   // Detached: a deployed release outlives the deploy command, like a service would.
-  const child = spawn(argv[0], argv.slice(1), {
+  // An image runs through the resolved engine; a `command` is the service's own (python from .venv/bin, first on its PATH).
+  const child = spawn(container ? executableOf(argv[0]) : argv[0], argv.slice(1), {
     cwd: join(ctx.workspaceRoot, ctx.projectRoot),
     env: {
       ...process.env,
@@ -168,7 +170,7 @@ async function startRelease(ctx: ProviderContext, dir: string, version: string, 
 /** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
 async function stopRelease(workspaceRoot: string, release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
   if (!release) return;
-  if (release.container) spawnSync(engine, ['rm', '-f', release.container], { stdio: 'ignore', env: { ...process.env, ...podmanEnv(workspaceRoot) } });
+  if (release.container) spawnSync(executableOf(engine), ['rm', '-f', release.container], { stdio: 'ignore', env: { ...process.env, ...podmanEnv(workspaceRoot) } });
   const pid = release.pid;
   if (!alive(pid)) return;
   const signal = (s: NodeJS.Signals) => {
@@ -209,7 +211,7 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
     const port = listenPort(ctx.env);
     const statsPort = await freePort();
     writeFileSync(f.haproxyCfg, haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }));
-    const started = spawnSync('haproxy', ['-D', '-f', f.haproxyCfg], { encoding: 'utf8' });
+    const started = spawnSync(executableOf('haproxy'), ['-D', '-f', f.haproxyCfg], { encoding: 'utf8' });
     if (started.error || started.status !== 0) {
       const said = started.error ? started.error.message : `${started.stderr}${started.stdout}`.trim();
       throw new Error(`HAProxy did not start for ${ctx.env.name} on 127.0.0.1:${port}: ${said}. Is the port taken? ${SETUP_FIX}`);
@@ -238,7 +240,7 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
     mkdirSync(f.logs, { recursive: true });
     const log = openSync(join(f.logs, 'prometheus.log'), 'a');
     const child = spawn(
-      'prometheus',
+      executableOf('prometheus'),
       [`--config.file=${f.prometheusYml}`, `--storage.tsdb.path=${f.tsdb}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1d'],
       { detached: true, stdio: ['ignore', log, log] },
     );
@@ -309,10 +311,8 @@ export const localProvider: Provider = {
   },
 
   async preflight(ctx) {
-    for (const [tool, flag] of [['haproxy', '-v'], ['prometheus', '--version']]) {
-      const probe = spawnSync(tool, [flag], { stdio: 'ignore' });
-      if (probe.error) throw new Error(`${tool} is not installed; the local provider runs it on loopback. ${SETUP_FIX}`);
-    }
+    // Found and at a version that works (HAProxy >= 2.6), or a ToolError with the fix.
+    for (const tool of ['haproxy', 'prometheus']) executableOf(tool);
     listenPort(ctx.env);
     await ensureInfrastructure(ctx, stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
   },

@@ -1,11 +1,11 @@
 /**
- * Cloud providers against fake gcloud, vercel and kubectl on PATH (fixtures/bin): they record
+ * Cloud providers against fake gcloud, vercel and kubectl (fixtures/bin, given as GCLOUD, VERCEL and KUBECTL): they record
  * every argv and answer with the real tools' texts, so the whole state machine runs offline.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { PromQuery } from '../analysis';
 import { resolveEnvironment, type RawDeployConfig } from '../config';
@@ -26,17 +26,16 @@ const noPrometheus: PromQuery = async () => {
 let server: Server;
 let base: string;
 let dir: string;
-let savedPath: string | undefined;
 
 beforeAll(async () => {
   server = createServer((req, res) => res.writeHead(200).end(`ok ${req.url}`));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  savedPath = process.env.PATH;
-  process.env.PATH = `${BIN}${delimiter}${process.env.PATH}`;
+  // The resolver never searches PATH: the fakes are the tools' explicit overrides.
+  for (const tool of ['gcloud', 'vercel', 'kubectl']) process.env[tool.toUpperCase()] = join(BIN, tool);
 });
 afterAll(async () => {
-  process.env.PATH = savedPath;
+  for (const tool of ['gcloud', 'vercel', 'kubectl']) delete process.env[tool.toUpperCase()];
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 beforeEach(() => {

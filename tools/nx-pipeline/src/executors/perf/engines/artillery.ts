@@ -1,21 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { executorTools, findTool } from '../../../tools/resolve';
 import { parse, stringify } from 'yaml';
 import type { LatencyStats, PerfSummary, TimelinePoint } from '../recorder';
 import { BASE_PROFILE, type Phase } from '../scenario';
 import type { Engine, EngineRun } from './engine';
 
 export const ARTILLERY_MISSING =
-  'not run: artillery is not installed. It is not a default dependency; install it (npm install --no-save artillery, or globally) to run seed-format Artillery scenarios, or use engine node or k6.';
+  'not run: artillery is not installed. It is not a default dependency; install it (npm install --no-save artillery, or set ARTILLERY to its path) to run seed-format Artillery scenarios, or use engine node or k6.';
 
-/** The workspace's node_modules/.bin first, then PATH. */
-export function findArtillery(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [
-    join(workspaceRoot, 'node_modules', '.bin', 'artillery'),
-    ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'artillery')),
-  ];
-  return candidates.find((path) => existsSync(path));
+/** The workspace's own Artillery (node_modules/.bin), else the resolver's ($ARTILLERY, .cache/bin, system folders), or undefined. */
+export function findArtillery(): string | undefined {
+  const tools = executorTools();
+  const local = join(tools.workspaceRoot, 'node_modules', '.bin', 'artillery');
+  return existsSync(local) ? local : findTool('artillery', tools)?.path;
 }
 
 /** The parts of Artillery's JSON report (`artillery run --output`) that the gates and charts use. */
@@ -135,9 +134,9 @@ export const artilleryEngine: Engine = {
   name: 'artillery',
   // Artillery loads its plugins and engines before the first phase: many seconds on a busy machine.
   overheadS: 60,
-  unavailable: (workspaceRoot) => (findArtillery(workspaceRoot) ? undefined : ARTILLERY_MISSING),
+  unavailable: () => (findArtillery() ? undefined : ARTILLERY_MISSING),
   async run({ scenario, phases, signal, workDirectory, workspaceRoot, log }: EngineRun) {
-    const artillery = findArtillery(workspaceRoot);
+    const artillery = findArtillery();
     if (!artillery) return { ran: false as const, engine: 'artillery', reason: ARTILLERY_MISSING };
     const version = spawnSync(artillery, ['version'], { encoding: 'utf8' }).stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
     // The file as written, minus our `service` block (not Artillery's), with the started service's URL.

@@ -1,28 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { phaseBoundariesMs, peakRate } from '../schedule';
 import type { Phase, Scenario } from '../scenario';
+import { executorTools, resolveTool, ToolError, type ResolveOptions } from '../../../tools/resolve';
 import type { Engine, EngineRun } from './engine';
 
-export const K6_MISSING =
-  'not run: k6 is not installed. Run `npm run setup` (tools/scripts/setup.d/40-perf-tools.sh go-installs the pinned k6 where Go is present) or put k6 on PATH.';
-
 /**
- * Where setup puts k6 (<workspace>/.cache/bin), else k6 on PATH, else where a plain `go install`
- * puts it (GOBIN, GOPATH/bin, ~/go/bin).
+ * The pinned k6 through the workspace's resolver ($K6, else .cache/bin where setup links it, else
+ * the system's folders; never PATH or ~/go/bin), or why not: "not run: <what is wrong and the fix>".
  */
-export function findK6(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [
-    join(workspaceRoot, '.cache', 'bin', 'k6'),
-    ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'k6')),
-    ...(env.GOBIN ? [join(env.GOBIN, 'k6')] : []),
-    ...(env.GOPATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'bin', 'k6')),
-    join(homedir(), 'go', 'bin', 'k6'),
-  ];
-  return candidates.find((path) => existsSync(path));
+export function findK6(tools: ResolveOptions = executorTools()): { path: string } | { missing: string } {
+  try {
+    return { path: resolveTool('k6', tools).path };
+  } catch (error) {
+    if (error instanceof ToolError) return { missing: `not run: ${error.message}` };
+    throw error;
+  }
 }
 
 interface K6Stage {
@@ -153,10 +148,14 @@ interface K6Point {
 export const k6Engine: Engine = {
   name: 'k6',
   overheadS: 15,
-  unavailable: (workspaceRoot) => (findK6(workspaceRoot) ? undefined : K6_MISSING),
-  async run({ scenario, phases, record, signal, workDirectory, workspaceRoot, log }: EngineRun) {
-    const k6 = findK6(workspaceRoot);
-    if (!k6) return { ran: false as const, engine: 'k6', reason: K6_MISSING };
+  unavailable: () => {
+    const found = findK6();
+    return 'missing' in found ? found.missing : undefined;
+  },
+  async run({ scenario, phases, record, signal, workDirectory, log }: EngineRun) {
+    const found = findK6();
+    if ('missing' in found) return { ran: false as const, engine: 'k6', reason: found.missing };
+    const k6 = found.path;
     const version = spawnSync(k6, ['version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 'k6';
     const script = join(workDirectory, 'k6-script.js');
     const output = join(workDirectory, 'k6-output.ndjson');
@@ -167,7 +166,7 @@ export const k6Engine: Engine = {
       const child = spawn(k6, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
       const onAbort = () => child.kill('SIGINT');
       signal.addEventListener('abort', onAbort, { once: true });
-      child.once('error', (error) => reject(new Error(`Unable to run k6 (${k6}): ${error.message}. ${K6_MISSING.replace('not run: ', '')}`)));
+      child.once('error', (error) => reject(new Error(`Unable to run k6 (${k6}): ${error.message}. Run \`npm run doctor\` to check it.`)));
       child.once('close', (code) => {
         signal.removeEventListener('abort', onAbort);
         resolve(code ?? 1);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
+import { scannerTool } from './locate';
 import type { Scanner } from './types';
 
 interface BanditReport {
@@ -26,8 +26,7 @@ export const bandit: Scanner = {
   category: 'static analysis',
   appliesTo: ['python'],
   invocation(context) {
-    const tool = locateTool('bandit', [join(context.venv, 'bin')]);
-    if (!tool) return { notRun: `bandit is not installed in ${context.venv}: run \`npm run setup\` (it syncs the root pyproject's dev group)` };
+    const tool = scannerTool('bandit', context);
     const outputFile = join(context.rawDir, 'bandit.json');
     return {
       command: {

@@ -1,6 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
 import type { Scanner } from './types';
 
 interface EslintFileResult {
@@ -39,8 +39,9 @@ export const eslintSecurity: Scanner = {
   category: 'static analysis',
   appliesTo: ['npm'],
   invocation(context) {
-    const tool = locateTool('eslint', [join(context.workspaceRoot, 'node_modules', '.bin')]);
-    if (!tool) return { notRun: 'eslint is not installed: run `npm run setup` (npm ci)' };
+    // ESLint is an npm devDependency of the workspace: node_modules/.bin, never PATH.
+    const tool = join(context.workspaceRoot, 'node_modules', '.bin', 'eslint');
+    if (!existsSync(tool)) return { notRun: 'eslint is not installed: run `npm run setup` (npm ci)' };
     const outputFile = join(context.rawDir, 'eslint-security.json');
     return {
       command: {

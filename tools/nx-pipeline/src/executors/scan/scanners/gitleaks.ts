@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fingerprintOf, type Finding } from '../findings';
-import { locateTool } from './locate';
+import { scannerTool } from './locate';
 import type { Scanner } from './types';
 
 interface GitleaksLeak {
@@ -23,8 +23,7 @@ export const gitleaks: Scanner = {
   category: 'secrets',
   appliesTo: ['python', 'npm'],
   invocation(context) {
-    const tool = locateTool('gitleaks', [context.binDir]);
-    if (!tool) return { notRun: `gitleaks is not installed in ${relative(context.workspaceRoot, context.binDir)}: run \`npm run setup\` (tools/scripts/setup.d/30-scanners.sh builds it with go install)` };
+    const tool = scannerTool('gitleaks', context);
     const config = join(context.workspaceRoot, GITLEAKS_CONFIG);
     const outputFile = join(context.rawDir, 'gitleaks.json');
     return {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fingerprintOf, type Finding } from '../findings';
 import { checkLicence, licenceException } from '../licences';
-import { locateTool } from './locate';
+import { scannerTool } from './locate';
 import type { ScanContext, Scanner } from './types';
 
 interface PipLicensesEntry {
@@ -50,8 +50,7 @@ export const pythonLicences: Scanner = {
   invocation(context) {
     const requirements = context.pythonRequirements;
     if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
-    const tool = locateTool('pip-licenses', [join(context.venv, 'bin')]);
-    if (!tool) return { notRun: `pip-licenses is not installed in ${context.venv}: run \`npm run setup\`` };
+    const tool = scannerTool('pip-licenses', context);
     const outputFile = join(context.rawDir, 'pip-licenses.json');
     return {
       command: {

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { resolveTool } from '../../../tools/resolve';
+import type { ScanContext } from './types';
 
 /**
- * Finds an executable in the given folders, then on PATH. Returns undefined when it is nowhere,
- * so the adapter can say "not run: <tool> is not installed" instead of failing to spawn.
+ * The checked path of a scanner's tool, through the workspace's one resolver. A tool that is
+ * missing throws a ToolError with the fix: runScanner turns it into "failed" for a tool setup
+ * installs and "not run" for an optional one (trivy, osv-scanner).
  */
-export function locateTool(name: string, folders: readonly string[]): string | undefined {
-  const path = process.env['PATH'] ?? '';
-  for (const folder of [...folders, ...path.split(delimiter).filter(Boolean)]) {
-    const candidate = join(folder, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
+export function scannerTool(name: string, context: ScanContext): string {
+  return resolveTool(name, context.tools).path;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
+import { nodeRuntimeTool } from '../../../tools/resolve';
 import type { Scanner } from './types';
 
 interface NpmAuditReport {
@@ -23,8 +23,7 @@ export const npmAudit: Scanner = {
   category: 'vulnerabilities',
   appliesTo: ['npm'],
   invocation(context) {
-    const tool = locateTool('npm', []);
-    if (!tool) return { notRun: 'npm is not on PATH' };
+    const tool = nodeRuntimeTool('npm');
     if (!context.packageName) return { notRun: 'the project has no package.json name to audit' };
     const outputFile = join(context.rawDir, 'npm-audit.json');
     return {

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
+import { findTool } from '../../../tools/resolve';
 import type { ScanContext, Scanner } from './types';
 
 interface OsvReport {
@@ -40,7 +40,7 @@ export const osvScanner: Scanner = {
   category: 'vulnerabilities',
   appliesTo: ['python', 'npm'],
   invocation(context) {
-    const tool = locateTool('osv-scanner', [context.binDir]);
+    const tool = findTool('osv-scanner', context.tools)?.path;
     if (!tool) return { notRun: 'osv-scanner is not installed (its advisory database at osv.dev is not reachable from this machine either)' };
     const manifest = dependencyManifest(context);
     if ('notRun' in manifest) return manifest;

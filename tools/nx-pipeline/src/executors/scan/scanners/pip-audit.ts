@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fingerprintOf, type Finding } from '../findings';
-import { locateTool } from './locate';
+import { scannerTool } from './locate';
 import type { Scanner } from './types';
 
 interface PipAuditReport {
@@ -23,8 +23,7 @@ export const pipAudit: Scanner = {
   invocation(context) {
     const requirements = context.pythonRequirements;
     if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
-    const tool = locateTool('pip-audit', [join(context.venv, 'bin')]);
-    if (!tool) return { notRun: `pip-audit is not installed in ${context.venv}: run \`npm run setup\`` };
+    const tool = scannerTool('pip-audit', context);
     const outputFile = join(context.rawDir, 'pip-audit.json');
     return {
       command: {

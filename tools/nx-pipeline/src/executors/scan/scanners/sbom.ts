@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { locateTool } from './locate';
+import { nodeRuntimeTool } from '../../../tools/resolve';
+import { scannerTool } from './locate';
 import type { Parsed, Scanner } from './types';
 
 /** Where the project's CycloneDX SBOM lands, relative to the scan's reports folder. */
@@ -19,8 +20,7 @@ export const pythonSbom: Scanner = {
   invocation(context) {
     const requirements = context.pythonRequirements;
     if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
-    const tool = locateTool('cyclonedx-py', [join(context.venv, 'bin')]);
-    if (!tool) return { notRun: `cyclonedx-py is not installed in ${context.venv}: run \`npm run setup\`` };
+    const tool = scannerTool('cyclonedx-py', context);
     const outputFile = join(context.rawDir, '..', SBOM_FILE);
     return {
       command: {
@@ -53,8 +53,7 @@ export const npmSbom: Scanner = {
   category: 'sbom',
   appliesTo: ['npm'],
   invocation(context) {
-    const tool = locateTool('npm', []);
-    if (!tool) return { notRun: 'npm is not on PATH' };
+    const tool = nodeRuntimeTool('npm');
     if (!context.packageName) return { notRun: 'the project has no package.json name' };
     return {
       command: {

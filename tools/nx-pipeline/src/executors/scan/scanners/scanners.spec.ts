@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '../../../testing/python-workspace';
+import { bareToolsWorkspace, WORKSPACE_TOOLS } from '../../../testing/toolchain';
+import { ToolError } from '../../../tools/resolve';
 import { runScanner } from '../run-scanners';
 import type { ScanContext, Scanner } from './types';
 import { bandit } from './bandit';
@@ -18,7 +20,7 @@ const context: ScanContext = {
   projectName: 'api',
   kind: 'python',
   venv: '/nonexistent/.venv',
-  binDir: '/nonexistent/bin',
+  tools: WORKSPACE_TOOLS,
   rawDir: '/ws/reports/apps/api/scan/raw',
   semgrepRules: '/ws/security/semgrep',
   exclude: ['**/__fixtures__/**'],
@@ -36,26 +38,35 @@ const findingsOf = (parsed: ReturnType<typeof bandit.parse>) => {
   return parsed.findings;
 };
 
-describe('scanner adapters: a tool that is not installed is "not run", with the fix', () => {
+describe('scanner adapters: a tool setup installs that is missing fails the scan, with the fix', () => {
+  const bare = { ...context, tools: { ...bareToolsWorkspace(), venv: '/nonexistent/.venv' } };
+
   it.each([
-    [bandit, /bandit is not installed .*npm run setup/],
-    [semgrep, /semgrep is not installed .*setup\.d\/30-scanners\.sh/],
-    [gitleaks, /gitleaks is not installed .*go install/],
-    [pipAudit, /pip-audit is not installed/],
-  ])('%s', (scanner, message) => {
-    const invocation = scanner.invocation(context);
-    expect('notRun' in invocation && invocation.notRun).toMatch(message);
+    [bandit, /bandit is not installed: .*Run `npm run setup` \(it syncs \.venv from uv\.lock, which locks bandit\)/],
+    [semgrep, /semgrep is not installed: .*setup\.d\/30-scanners\.sh installs semgrep 1\.185\.0 into \.cache\/bin/],
+    [gitleaks, /gitleaks is not installed: .*setup\.d\/30-scanners\.sh installs gitleaks v8\.30\.1/],
+    [pipAudit, /pip-audit is not installed: .*Run `npm run setup`/],
+  ])('%s', async (scanner, message) => {
+    expect(() => scanner.invocation(bare)).toThrow(ToolError);
+    const run = await runScanner(scanner, bare, () => undefined);
+    expect(run.status).toBe('failed');
+    expect(run.reason).toMatch(message);
   });
 
-  it('osv-scanner and trivy say they are missing rather than pass', () => {
+  it('a tool on PATH is never used: PATH holding the real semgrep folder still fails with the fix', async () => {
     const originalPath = process.env['PATH'];
-    process.env['PATH'] = '/nonexistent';
+    process.env['PATH'] = `${join(WORKSPACE_ROOT, '.cache', 'bin')}:${originalPath}`;
     try {
-      expect(osvScanner.invocation(context)).toEqual({ notRun: expect.stringContaining('osv-scanner is not installed') });
-      expect(trivy.invocation(context)).toEqual({ notRun: expect.stringContaining('trivy is not installed') });
+      expect((await runScanner(semgrep, bare, () => undefined)).status).toBe('failed');
     } finally {
       process.env['PATH'] = originalPath;
     }
+  });
+
+  it('osv-scanner and trivy (optional, not installed by setup) say they are missing rather than pass', async () => {
+    expect(osvScanner.invocation(bare)).toEqual({ notRun: expect.stringContaining('osv-scanner is not installed') });
+    expect(trivy.invocation(bare)).toEqual({ notRun: expect.stringContaining('trivy is not installed') });
+    expect((await runScanner(trivy, bare, () => undefined)).status).toBe('not-run');
   });
 
   it('dependency scanners pass on why there is no dependency list', () => {
@@ -93,7 +104,7 @@ describe('bandit', () => {
   });
 
   it('ignores inline nosec so the suppressions file is the only way to suppress', () => {
-    const invocation = bandit.invocation({ ...context, venv: join(WORKSPACE_ROOT, '.venv') });
+    const invocation = bandit.invocation(context);
     if ('notRun' in invocation) throw new Error(invocation.notRun);
     expect(invocation.command.args).toEqual(expect.arrayContaining(['--ignore-nosec', '--format', 'json', '--exclude', '**/__fixtures__/**', 'apps/api']));
     expect(invocation.okExitCodes).toEqual([0, 1]);
@@ -102,7 +113,7 @@ describe('bandit', () => {
 
 describe('semgrep argv', () => {
   it('runs the repository rules only, offline, with inline nosemgrep ignored', () => {
-    const invocation = semgrep.invocation({ ...context, binDir: join(WORKSPACE_ROOT, '.cache', 'bin'), semgrepRules: join(WORKSPACE_ROOT, 'security', 'semgrep') });
+    const invocation = semgrep.invocation({ ...context, semgrepRules: join(WORKSPACE_ROOT, 'security', 'semgrep') });
     if ('notRun' in invocation) throw new Error(invocation.notRun);
     const args = invocation.command.args;
     expect(args[args.indexOf('--config') + 1]).toBe(join(WORKSPACE_ROOT, 'security', 'semgrep'));

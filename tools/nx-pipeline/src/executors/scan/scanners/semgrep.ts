@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
+import { scannerTool } from './locate';
 import type { Scanner } from './types';
 
 interface SemgrepReport {
@@ -32,8 +32,7 @@ export const semgrep: Scanner = {
   category: 'static analysis',
   appliesTo: ['python', 'npm'],
   invocation(context) {
-    const tool = locateTool('semgrep', [context.binDir]);
-    if (!tool) return { notRun: `semgrep is not installed in ${relative(context.workspaceRoot, context.binDir)}: run \`npm run setup\` (tools/scripts/setup.d/30-scanners.sh installs it)` };
+    const tool = scannerTool('semgrep', context);
     if (!existsSync(context.semgrepRules)) {
       return { notRun: `no semgrep rules at ${relative(context.workspaceRoot, context.semgrepRules)} (security.semgrepRules in gates.json)` };
     }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { locateTool } from './locate';
+import { findTool } from '../../../tools/resolve';
 import { dependencyManifest } from './osv-scanner';
 import type { Scanner } from './types';
 
@@ -27,7 +27,7 @@ export const trivy: Scanner = {
   category: 'vulnerabilities',
   appliesTo: ['python', 'npm'],
   invocation(context) {
-    const tool = locateTool('trivy', [context.binDir]);
+    const tool = findTool('trivy', context.tools)?.path;
     if (!tool) return { notRun: 'trivy is not installed (its vulnerability database registry is not reachable from this machine either)' };
     const manifest = dependencyManifest(context);
     if ('notRun' in manifest) return manifest;

@@ -1,4 +1,5 @@
 import type { ScannerName } from '../../../gates/types';
+import type { ResolveOptions } from '../../../tools/resolve';
 import type { ToolCommand } from '../../../process/run';
 import type { Finding } from '../findings';
 import type { LicencePolicy } from '../licences';
@@ -16,8 +17,8 @@ export interface ScanContext {
   kind: ProjectKind;
   /** Absolute path of the Python virtual environment (bandit, pip-audit, pip-licenses, cyclonedx-py). */
   venv: string;
-  /** Absolute folder where setup.d/30-scanners.sh installs semgrep and gitleaks. */
-  binDir: string;
+  /** How the scanners' tools are found (tools/nx-pipeline/src/tools/resolve.ts): the real workspace, even when the scanned one is a fixture. */
+  tools: ResolveOptions;
   /** Absolute folder for the tools' raw outputs (beside the merged reports). */
   rawDir: string;
   /** Absolute folder of the repository's semgrep rules. */
