@@ -129,24 +129,36 @@ describe('vercel', () => {
   afterEach(() => delete process.env.VERCEL_TOKEN);
   const stable = () => ({ token: TOKEN, candidateUrl: base, deployments: [{ id: 'dpl_0', url: `${base}/d0`, alias: base }] });
 
-  it('ships a prebuilt deployment through a rolling release, with the token passed by --token and never logged', async () => {
+  it('ships a prebuilt deployment through a rolling release, with the token in the environment, never on a command line or in a log', async () => {
     setState(stable());
     const { ctx, logs } = context('vercel', {});
     const report = await deploy(vercelProvider, ctx, 'v2');
     expect(report.outcome).toBe('promoted');
-    const auth = `--token ${TOKEN}`;
     expect(calls()).toEqual([
       'vercel --version',
-      `vercel inspect ${base} --json ${auth}`,
-      `vercel deploy --prebuilt --prod --skip-domain --yes ${auth}`,
-      `vercel rolling-release configure --enable --advancement-type=manual-approval --stage=10 --stage=50 ${auth}`,
-      `vercel rolling-release start --dpl=${base}/d1 --yes ${auth}`,
-      `vercel rolling-release approve --currentStageIndex=0 --dpl=${base}/d1 ${auth}`,
-      `vercel rolling-release complete --dpl=${base}/d1 ${auth}`,
+      `vercel inspect ${base} --json`,
+      `vercel deploy --prebuilt --prod --skip-domain --yes`,
+      `vercel rolling-release configure --enable --advancement-type=manual-approval --stage=10 --stage=50`,
+      `vercel rolling-release start --dpl=${base}/d1 --yes`,
+      `vercel rolling-release approve --currentStageIndex=0 --dpl=${base}/d1`,
+      `vercel rolling-release complete --dpl=${base}/d1`,
     ]);
     expect(logs.length).toBeGreaterThan(5);
     expect(logs.join('\n')).not.toContain(TOKEN);
-    expect(logs.join('\n')).toContain('--token ***');
+    expect(logs.join('\n')).not.toContain('--token');
+  });
+
+  it('hands the token from the configured variable to the CLI as VERCEL_TOKEN', async () => {
+    delete process.env.VERCEL_TOKEN;
+    process.env.VERCEL_DEPLOY_TOKEN = TOKEN;
+    try {
+      setState(stable());
+      const { ctx } = context('vercel', { vercel: { tokenEnv: 'VERCEL_DEPLOY_TOKEN' } });
+      expect((await deploy(vercelProvider, ctx, 'v2')).outcome).toBe('promoted');
+      expect(calls().join('\n')).not.toContain(TOKEN);
+    } finally {
+      delete process.env.VERCEL_DEPLOY_TOKEN;
+    }
   });
 
   it('rolls back to the recorded deployment and redacts the token from what the CLI said', async () => {
@@ -156,7 +168,7 @@ describe('vercel', () => {
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure?.reason).toContain('build output missing');
     expect(JSON.stringify(report)).not.toContain(TOKEN);
-    expect(calls().at(-1)).toBe(`vercel rollback ${base}/d0 --yes --token ${TOKEN}`);
+    expect(calls().at(-1)).toBe(`vercel rollback ${base}/d0 --yes`);
   });
 
   it('says how to provide the token when it is missing', async () => {
@@ -165,7 +177,7 @@ describe('vercel', () => {
     const { ctx } = context('vercel', {});
     const report = await deploy(vercelProvider, ctx, 'v2');
     expect(report.outcome).toBe('aborted');
-    expect(report.failure?.reason).toMatch(/^VERCEL_TOKEN is not set: the vercel provider passes it with --token\. Create a token at/);
+    expect(report.failure?.reason).toMatch(/^VERCEL_TOKEN is not set: the vercel provider hands it to the CLI as VERCEL_TOKEN\. Create a token at/);
     expect(calls()).toEqual([]);
   });
 
@@ -173,7 +185,7 @@ describe('vercel', () => {
     setState(stable());
     const { ctx } = context('vercel', {}, { steps: [{ weight: 100 }] });
     expect((await deploy(vercelProvider, ctx, 'v2')).outcome).toBe('promoted');
-    expect(calls().at(-1)).toBe(`vercel promote ${base}/d1 --yes --token ${TOKEN}`);
+    expect(calls().at(-1)).toBe(`vercel promote ${base}/d1 --yes`);
   });
 });
 

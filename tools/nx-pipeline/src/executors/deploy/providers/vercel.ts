@@ -3,30 +3,30 @@ import type { EnvironmentConfig } from '../config';
 import { runOrThrow } from './cli';
 import type { PlannedCommand, Provider, ProviderContext, Release } from './provider';
 
-const TOKEN_PLACEHOLDER = '$VERCEL_TOKEN';
-
 function token(env: EnvironmentConfig): string {
   const value = process.env[env.vercel.tokenEnv];
   if (!value) {
     throw new Error(
-      `${env.vercel.tokenEnv} is not set: the vercel provider passes it with --token. Create a token at https://vercel.com/account/tokens ` +
+      `${env.vercel.tokenEnv} is not set: the vercel provider hands it to the CLI as VERCEL_TOKEN. Create a token at https://vercel.com/account/tokens ` +
         `and store it as the ${env.vercel.tokenEnv} secret of the GitHub environment "${env.name}".`,
     );
   }
   return value;
 }
 
+/**
+ * How every authenticated call runs: the token goes in the CLI's environment (VERCEL_TOKEN, which
+ * the vercel CLI reads itself), never on its command line, which any user of the machine can read
+ * in the process list (/proc/<pid>/cmdline). The runner still redacts it from whatever the CLI prints.
+ */
+const authed = (ctx: ProviderContext, cwd?: string) => ({ ...(cwd ? { cwd } : {}), env: { VERCEL_TOKEN: token(ctx.env) } });
+
 /** The stages of a rolling release: every step below 100 % (Vercel adds the final 100 % itself). */
 const stagesOf = (env: EnvironmentConfig) => env.steps.filter((s) => s.weight < 100).map((s) => s.weight);
 
-/**
- * The vercel argv of each call, pure. The token is always passed with --token (never in an
- * environment variable the CLI might print) and redacted from every log by the runner.
- */
+/** The vercel argv of each call, pure. It never holds the token: that goes by environment (`authed`). */
 export const vercelArgv = {
-  auth: (env: EnvironmentConfig, tokenValue: string) => [
-    '--token', tokenValue, ...(env.vercel.scope ? ['--scope', env.vercel.scope] : []),
-  ],
+  auth: (env: EnvironmentConfig) => (env.vercel.scope ? ['--scope', env.vercel.scope] : []),
   inspect: (target: string, auth: string[]) => ['vercel', 'inspect', target, '--json', ...auth],
   // --skip-domain: production build without moving the domains; traffic moves by rolling release or promote.
   deploy: (env: EnvironmentConfig, auth: string[]) => ['vercel', 'deploy', '--prebuilt', ...(env.vercel.production ? ['--prod', '--skip-domain'] : []), '--yes', ...auth],
@@ -42,11 +42,11 @@ export const vercelArgv = {
 };
 
 const cwdOf = (ctx: ProviderContext) => join(ctx.workspaceRoot, ctx.env.vercel.cwd ?? ctx.projectRoot);
-const authOf = (ctx: ProviderContext) => vercelArgv.auth(ctx.env, token(ctx.env));
+const authOf = (ctx: ProviderContext) => vercelArgv.auth(ctx.env);
 const rolling = (env: EnvironmentConfig) => stagesOf(env).length > 0;
 
 async function inspect(ctx: ProviderContext, target: string): Promise<Release | null> {
-  const result = await ctx.run(vercelArgv.inspect(target, authOf(ctx)), { cwd: cwdOf(ctx) });
+  const result = await ctx.run(vercelArgv.inspect(target, authOf(ctx)), authed(ctx, cwdOf(ctx)));
   if (result.exitCode !== 0) {
     if (/can't find the deployment|not found/i.test(result.stderr)) return null;
     throw new Error(`vercel inspect ${target} failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`);
@@ -67,7 +67,7 @@ export const vercelProvider: Provider = {
   weightedTraffic: true,
 
   plan(ctx, request): PlannedCommand[] {
-    const auth = vercelArgv.auth(ctx.env, TOKEN_PLACEHOLDER);
+    const auth = vercelArgv.auth(ctx.env);
     const url = request.candidateId ?? '<deployment-url>';
     const stages = stagesOf(ctx.env);
     return [
@@ -97,7 +97,7 @@ export const vercelProvider: Provider = {
   },
 
   async deployCandidate(ctx, version) {
-    const result = await runOrThrow(ctx.run, vercelArgv.deploy(ctx.env, authOf(ctx)), 'vercel deploy --prebuilt', { cwd: cwdOf(ctx) });
+    const result = await runOrThrow(ctx.run, vercelArgv.deploy(ctx.env, authOf(ctx)), 'vercel deploy --prebuilt', authed(ctx, cwdOf(ctx)));
     // vercel deploy prints the deployment URL as the last line of stdout (progress goes to stderr).
     const url = result.stdout.trim().split('\n').pop()?.trim();
     if (!url || !/^https?:\/\//.test(url)) throw new Error(`vercel deploy printed no deployment URL; stdout was: ${result.stdout.trim().slice(-300)}`);
@@ -109,15 +109,15 @@ export const vercelProvider: Provider = {
     const url = candidate.url as string;
     const stages = stagesOf(ctx.env);
     if (!rolling(ctx.env)) {
-      await runOrThrow(ctx.run, vercelArgv.promote(url, auth), 'vercel promote');
+      await runOrThrow(ctx.run, vercelArgv.promote(url, auth), 'vercel promote', authed(ctx));
     } else if (weight === 100) {
-      await runOrThrow(ctx.run, vercelArgv.complete(url, auth), 'vercel rolling-release complete');
+      await runOrThrow(ctx.run, vercelArgv.complete(url, auth), 'vercel rolling-release complete', authed(ctx));
     } else if (weight === stages[0]) {
-      await runOrThrow(ctx.run, vercelArgv.configure(ctx.env, auth), 'vercel rolling-release configure', { cwd: cwdOf(ctx) });
-      await runOrThrow(ctx.run, vercelArgv.start(url, auth), 'vercel rolling-release start', { cwd: cwdOf(ctx) });
+      await runOrThrow(ctx.run, vercelArgv.configure(ctx.env, auth), 'vercel rolling-release configure', authed(ctx, cwdOf(ctx)));
+      await runOrThrow(ctx.run, vercelArgv.start(url, auth), 'vercel rolling-release start', authed(ctx, cwdOf(ctx)));
     } else {
       // Approving stage i moves the release to stage i + 1.
-      await runOrThrow(ctx.run, vercelArgv.approve(url, stages.indexOf(weight) - 1, auth), 'vercel rolling-release approve', { cwd: cwdOf(ctx) });
+      await runOrThrow(ctx.run, vercelArgv.approve(url, stages.indexOf(weight) - 1, auth), 'vercel rolling-release approve', authed(ctx, cwdOf(ctx)));
     }
   },
 
@@ -128,12 +128,12 @@ export const vercelProvider: Provider = {
   async rollback(ctx, to, from) {
     const auth = authOf(ctx);
     if (from?.url && rolling(ctx.env)) {
-      const aborted = await ctx.run(vercelArgv.abort(from.url, auth), { cwd: cwdOf(ctx) });
+      const aborted = await ctx.run(vercelArgv.abort(from.url, auth), authed(ctx, cwdOf(ctx)));
       // No active rolling release (it failed before starting) is fine: the rollback below still pins the stable deployment.
       if (aborted.exitCode !== 0) ctx.log(`[vercel] rolling-release abort: ${aborted.stderr.trim().split('\n').pop()}`);
     }
     if (!to) throw new Error('the first deployment failed and there is no earlier production deployment to return to.');
-    await runOrThrow(ctx.run, vercelArgv.rollback(to.url as string, auth), 'vercel rollback', { cwd: cwdOf(ctx) });
+    await runOrThrow(ctx.run, vercelArgv.rollback(to.url as string, auth), 'vercel rollback', authed(ctx, cwdOf(ctx)));
   },
 
   async history() {
