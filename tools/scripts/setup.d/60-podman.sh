@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Container tooling for the `docker` and `base-image` targets: podman (with runc as its runtime),
-# debootstrap (base images are built locally: no registry can be pulled from here) and Debian's
+# debootstrap with Debian's archive keyring (base images are built locally: no registry can be
+# pulled from here; every archive signature is checked) and Debian's
 # docker-registry (the push round-trip test runs a real registry on loopback).
 #
 # Writes the workspace's podman configuration under .cache/containers/ rather than /etc, so that
@@ -19,7 +20,9 @@ set -euo pipefail
 
 # -- packages --------------------------------------------------------------------------------------
 # busybox-static: the tests import it as a tiny base, so they need no debootstrap build.
-packages=(podman runc debootstrap docker-registry busybox-static)
+# debian-archive-keyring: the keys debootstrap checks every Release signature with (base-image
+# passes --keyring and refuses to build without it).
+packages=(podman runc debootstrap debian-archive-keyring docker-registry busybox-static)
 mapfile -t missing < <(missing_packages "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   # podman's networking (published ports for the image test) needs the CNI plugins and iptables,
@@ -41,6 +44,14 @@ storage_conf="$conf_dir/storage.conf"
 cap() { local want=$1 hard=$2; if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then echo "$want"; else echo "$hard"; fi; }
 nofile=$(cap 65536 "$(ulimit -Hn)")
 nproc=$(cap 8192 "$(ulimit -Hu)")
+# Rootless podman networks through slirp4netns, which needs /dev/net/tun: a non-root user who
+# cannot open it (CI sandboxes, containers) shares the host's network instead, for builds and runs
+# (the targets then run containers with --network=host and $PORT; see engines/podman.ts).
+netns=
+if [ "$(id -u)" != "0" ] && ! { [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; }; then
+  netns='netns = "host"'
+  say "rootless podman without /dev/net/tun: containers share the host network"
+fi
 want_containers=$(cat <<EOF
 # Written by tools/scripts/setup.d/60-podman.sh; edits are overwritten.
 [containers]
@@ -49,6 +60,7 @@ default_ulimits = [
   "nproc=$nproc:$nproc",
 ]
 log_driver = "k8s-file"
+$netns
 
 [engine]
 runtime = "runc"

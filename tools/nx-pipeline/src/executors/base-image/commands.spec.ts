@@ -1,4 +1,4 @@
-import { baseImageTags, baseKey, debianMirrorFromSources, debootstrapCommand, parsePackageList, tarRootfsCommand } from './commands';
+import { archiveKeyring, baseImageTags, baseKey, DEBIAN_ARCHIVE_KEYRING, debianMirrorFromSources, debootstrapCommand, parsePackageList, tarRootfsCommand } from './commands';
 
 const python = { name: 'python', suite: 'bookworm', variant: 'minbase', packages: ['ca-certificates', 'python3', 'tini'] };
 
@@ -48,8 +48,9 @@ describe('debianMirrorFromSources', () => {
 });
 
 describe('argv', () => {
-  it('debootstraps the minimal variant with the list and a shared .deb cache', () => {
-    expect(debootstrapCommand(python, '/w/tmp/rootfs', 'http://deb.debian.org/debian', '/w/.cache/debootstrap', '/w').args).toEqual([
+  it('debootstraps the minimal variant with the list and a shared .deb cache, checking the archive signature', () => {
+    expect(debootstrapCommand(python, '/w/tmp/rootfs', 'http://deb.debian.org/debian', '/w/.cache/debootstrap', '/w', DEBIAN_ARCHIVE_KEYRING).args).toEqual([
+      '--keyring=/usr/share/keyrings/debian-archive-keyring.gpg',
       '--variant=minbase',
       '--include=ca-certificates,python3,tini',
       '--cache-dir=/w/.cache/debootstrap',
@@ -57,6 +58,24 @@ describe('argv', () => {
       '/w/tmp/rootfs',
       'http://deb.debian.org/debian',
     ]);
+  });
+
+  it('never turns the signature check off', () => {
+    const args = debootstrapCommand(python, '/r', 'http://deb.debian.org/debian', '/c', '/w', '/k.gpg').args;
+    expect(args).toContain('--keyring=/k.gpg');
+    expect(args.filter((arg) => /check-gpg|allow-unauthenticated/.test(arg))).toEqual([]);
+  });
+
+  it("verifies with Debian's archive keyring, or the target's own", () => {
+    expect(archiveKeyring('bookworm', undefined, (path) => path === DEBIAN_ARCHIVE_KEYRING)).toBe(DEBIAN_ARCHIVE_KEYRING);
+    expect(archiveKeyring('bookworm', '/etc/keys/mirror.gpg', (path) => path === '/etc/keys/mirror.gpg')).toBe('/etc/keys/mirror.gpg');
+  });
+
+  it('stops with the fix when the keyring is missing, instead of building unverified', () => {
+    expect(() => archiveKeyring('bookworm', undefined, () => false)).toThrow(
+      'base-image: /usr/share/keyrings/debian-archive-keyring.gpg is missing, so debootstrap could not check the signature of the bookworm archive, and a base image is never built unverified. Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs debian-archive-keyring), or set `keyring` in the target options to the keyring that signs bookworm.',
+    );
+    expect(() => archiveKeyring('trixie', '/nope.gpg', () => false)).toThrow(/^base-image: the keyring \/nope\.gpg \(the target's `keyring` option\) does not exist/);
   });
 
   it('tars the rootfs reproducibly', () => {

@@ -64,11 +64,32 @@ export function debianMirrorFromSources(sources: string[], suite: string): strin
   return null;
 }
 
-export function debootstrapCommand(definition: BaseDefinition, rootfs: string, mirror: string, cacheDir: string, cwd: string): ToolCommand {
+/** Debian's archive keyring (package debian-archive-keyring): the keys that sign every Debian suite's Release file. */
+export const DEBIAN_ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+/**
+ * The keyring debootstrap checks the archive's signature with: the target's `keyring` option, else
+ * Debian's archive keyring. Missing, it is an error with the fix: a base image is never built from
+ * an unverified mirror (debootstrap's --no-check-gpg), since whatever answers there would then be
+ * in every image built on it.
+ */
+export function archiveKeyring(suite: string, keyring: string | undefined, exists: (path: string) => boolean): string {
+  const path = keyring ?? DEBIAN_ARCHIVE_KEYRING;
+  if (exists(path)) return path;
+  throw new Error(
+    keyring
+      ? `base-image: the keyring ${keyring} (the target's \`keyring\` option) does not exist, so debootstrap could not check the signature of the ${suite} archive. Point \`keyring\` at the keyring that signs it, or remove the option to use ${DEBIAN_ARCHIVE_KEYRING}.`
+      : `base-image: ${DEBIAN_ARCHIVE_KEYRING} is missing, so debootstrap could not check the signature of the ${suite} archive, and a base image is never built unverified. Run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh installs debian-archive-keyring), or set \`keyring\` in the target options to the keyring that signs ${suite}.`,
+  );
+}
+
+/** debootstrap of one base: `keyring` is checked first (archiveKeyring), so every Release file's signature is verified. */
+export function debootstrapCommand(definition: BaseDefinition, rootfs: string, mirror: string, cacheDir: string, cwd: string, keyring: string): ToolCommand {
   return {
     label: 'debootstrap',
     command: 'debootstrap',
     args: [
+      `--keyring=${keyring}`,
       `--variant=${definition.variant}`,
       `--include=${definition.packages.join(',')}`,
       `--cache-dir=${cacheDir}`,

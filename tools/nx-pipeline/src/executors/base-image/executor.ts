@@ -7,6 +7,7 @@ import { docker } from '../docker/engines/docker';
 import type { ContainerEngine } from '../docker/engines/engine';
 import { podman, podmanEnv } from '../docker/engines/podman';
 import {
+  archiveKeyring,
   baseImageTags,
   debianMirrorFromSources,
   debootstrapCommand,
@@ -48,6 +49,7 @@ export async function ensureBase(definition: BaseDefinition, engine: ContainerEn
     return keyed;
   }
   const mirror = options.mirror ?? debianMirrorFromSources(readAptSources(), definition.suite) ?? FALLBACK_MIRROR;
+  const keyring = archiveKeyring(definition.suite, options.keyring, existsSync);
   const cacheDir = join(root, options.cacheDir ?? '.cache/debootstrap');
   mkdirSync(cacheDir, { recursive: true });
   // Under the workspace (not /tmp, often a small tmpfs): a rootfs is a few hundred megabytes.
@@ -58,7 +60,7 @@ export async function ensureBase(definition: BaseDefinition, engine: ContainerEn
   try {
     const started = Date.now();
     logger.info(`base-image ${definition.name}: debootstrap ${definition.suite} (${definition.variant}) from ${mirror} with ${definition.packages.join(' ')}`);
-    await runChecked(debootstrapCommand(definition, rootfs, mirror, cacheDir, root),
+    await runChecked(debootstrapCommand(definition, rootfs, mirror, cacheDir, root, keyring),
       `debootstrap could not build the ${definition.name} base. Check that ${mirror} is reachable (it is the mirror apt uses) and that every package in the list exists in ${definition.suite}.`);
     for (const path of ROOTFS_PRUNE) rmSync(join(rootfs, path), { recursive: true, force: true });
     mkdirSync(join(rootfs, 'var/log'), { recursive: true });

@@ -3,6 +3,7 @@ export interface BaseImageExecutorSchema {
   suite?: string;
   variant?: string;
   mirror?: string;
+  keyring?: string;
   engine?: 'podman' | 'docker';
   cacheDir?: string;
   only?: string[];
