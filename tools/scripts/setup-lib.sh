@@ -65,15 +65,13 @@ apt_install() {
 # The machine-level folder pinned Go tools are built into, once per tool and version, and shared by
 # every clone on the machine (CI restores it with actions/cache): $TOOL_CACHE_DIR, else
 # $XDG_CACHE_HOME/customercare-tools when XDG_CACHE_HOME is set, else /var/cache/customercare-tools
-# (created through sudo for a non-root user), else .cache/tools in the workspace.
+# (created through sudo for a non-root user, who then owns it). Never a home folder by default.
 tool_cache_dir() {
   local dir=${TOOL_CACHE_DIR:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/customercare-tools}}
   dir=${dir:-/var/cache/customercare-tools}
-  if ! { mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ]; }; then
-    if ! { as_root mkdir -p "$dir" && as_root chown "$(id -u):$(id -g)" "$dir"; } 2>/dev/null; then
-      dir="$root/.cache/tools"
-      mkdir -p "$dir"
-    fi
+  # When neither works, go_install sees an unwritable cache and builds into the workspace.
+  if [ ! -d "$dir" ] && ! mkdir -p "$dir" 2>/dev/null && as_root mkdir -p "$dir" 2>/dev/null; then
+    as_root chown "$(id -u):$(id -g)" "$dir"
   fi
   printf '%s\n' "$dir"
 }
@@ -88,6 +86,13 @@ go_install() {
   local cache
   cache=$(tool_cache_dir)
   local dest="$cache/$name-$version"
+  if [ ! -x "$dest/$name" ] && ! { [ -d "$cache" ] && [ -w "$cache" ]; }; then
+    # A machine cache this user cannot write (another user's): build into the workspace instead.
+    say "$cache is not writable by $(id -un): building $name into .cache/tools"
+    cache="$root/.cache/tools"
+    dest="$cache/$name-$version"
+    mkdir -p "$cache"
+  fi
   if [ ! -x "$dest/$name" ]; then
     command -v go >/dev/null || die "go is not installed; $name is built with it. Install Go 1.24+ (https://go.dev/doc/install, or apt-get install golang-go where it is new enough), then run this again."
     say "building $module into $cache (go install; once per version on this machine)..."

@@ -44,6 +44,14 @@ storage_conf="$conf_dir/storage.conf"
 cap() { local want=$1 hard=$2; if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then echo "$want"; else echo "$hard"; fi; }
 nofile=$(cap 65536 "$(ulimit -Hn)")
 nproc=$(cap 8192 "$(ulimit -Hu)")
+# Rootless podman networks through slirp4netns, which needs /dev/net/tun: a non-root user who
+# cannot open it (CI sandboxes, containers) shares the host's network instead, for builds and runs
+# (the targets then run containers with --network=host and $PORT; see engines/podman.ts).
+netns=
+if [ "$(id -u)" != "0" ] && ! { [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; }; then
+  netns='netns = "host"'
+  say "rootless podman without /dev/net/tun: containers share the host network"
+fi
 want_containers=$(cat <<EOF
 # Written by tools/scripts/setup.d/60-podman.sh; edits are overwritten.
 [containers]
@@ -52,6 +60,7 @@ default_ulimits = [
   "nproc=$nproc:$nproc",
 ]
 log_driver = "k8s-file"
+$netns
 
 [engine]
 runtime = "runc"

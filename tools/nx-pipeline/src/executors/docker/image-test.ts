@@ -7,6 +7,7 @@ import type { GateResult } from '../../gates/types';
 import type { ImageTestOptions, SmokeCheck } from '../../plugins/containerfile';
 import { capture, captureOk } from './capture';
 import type { ContainerEngine, ImageFacts } from './engines/engine';
+import { needsHostNetwork } from './engines/podman';
 import { scanFilesystem, type SecretFinding } from './secrets';
 
 export const DEFAULT_MAX_SIZE_MB = 500;
@@ -26,6 +27,8 @@ export interface ImageTestReport {
   healthcheck: 'healthy' | 'unhealthy' | 'none' | 'not run';
   stop: { seconds: number; exitCode: number | null; clean: boolean } | null;
   secrets: SecretFinding[];
+  /** Set when the container shared the host's network instead of publishing its port (rootless podman). */
+  network?: string;
 }
 
 export interface ImageTestRequest {
@@ -127,7 +130,9 @@ async function runAndProbe(request: ImageTestRequest, containerPort: number, rep
   const { engine, image, options, cwd } = request;
   const name = `nx-image-test-${request.project}-${randomBytes(4).toString('hex')}`;
   const hostPort = await freePort();
-  await captureOk(engine.run({ image: image.id, name, hostPort, containerPort, env: expandTestEnv(options.env ?? {}) }, cwd), SETUP_FIX);
+  const hostNetwork = engine.name === 'podman' && needsHostNetwork();
+  if (hostNetwork) report.network = 'host (rootless podman without /dev/net/tun: the image listens on $PORT)';
+  await captureOk(engine.run({ image: image.id, name, hostPort, containerPort, env: expandTestEnv(options.env ?? {}), hostNetwork }, cwd), SETUP_FIX);
   const base = `http://127.0.0.1:${hostPort}`;
   try {
     const started = Date.now();

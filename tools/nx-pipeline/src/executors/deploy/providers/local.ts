@@ -7,7 +7,7 @@ import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, 
 import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '../../../process/run';
-import { podmanEnv } from '../../docker/engines/podman';
+import { needsHostNetwork, podmanEnv } from '../../docker/engines/podman';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
@@ -110,11 +110,15 @@ function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: S
   if (image && env.local.image) {
     const { engine, containerPort, volumes } = env.local.image;
     const container = `${ctx.project}-${env.name}-${slot}`;
-    const containerEnv = { ...withWorkspaceRoot(env.local.env, ctx.workspaceRoot), ...env.local.image.env, HOST: '0.0.0.0', PORT: String(containerPort), RELEASE: version };
+    // Rootless podman without /dev/net/tun cannot publish ports: the container shares the host's
+    // network and listens on the slot's port itself (see needsHostNetwork).
+    const hostNetwork = engine === 'podman' && needsHostNetwork();
+    const listen = hostNetwork ? { HOST: '127.0.0.1', PORT: String(port) } : { HOST: '0.0.0.0', PORT: String(containerPort) };
+    const containerEnv = { ...withWorkspaceRoot(env.local.env, ctx.workspaceRoot), ...env.local.image.env, ...listen, RELEASE: version };
     return {
       container,
       argv: [
-        engine, 'run', '--rm', '--name', container, '-p', `127.0.0.1:${port}:${containerPort}`,
+        engine, 'run', '--rm', '--name', container, ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
         ...volumes.flatMap((v) => ['-v', withWorkspaceRoot({ v }, ctx.workspaceRoot).v]),
         ...Object.entries(containerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
         image,

@@ -1,7 +1,7 @@
 import { resolveEngine } from '.';
 import { docker } from './docker';
 import { parseImageInspect } from './engine';
-import { podman, podmanEnv } from './podman';
+import { needsHostNetwork, podman, podmanEnv } from './podman';
 
 describe('engine argv', () => {
   it('runs a test container on loopback only', () => {
@@ -9,6 +9,19 @@ describe('engine argv', () => {
     expect([command.command, ...command.args]).toEqual([
       'podman', 'run', '--detach', '--name', 't1', '--health-interval=disable', '--publish', '127.0.0.1:40000:8000', '--env', 'A=1', 'sha256:abc',
     ]);
+  });
+
+  it('shares the host network and tells the image its port where rootless podman cannot publish one', () => {
+    const command = podman.run({ image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' }, hostNetwork: true }, '/w');
+    expect(command.args).toEqual([
+      'run', '--detach', '--name', 't1', '--health-interval=disable', '--network=host', '--env', 'A=1', '--env', 'HOST=127.0.0.1', '--env', 'PORT=40000', 'sha256:abc',
+    ]);
+  });
+
+  it('needs the host network only as a non-root user who cannot open /dev/net/tun', () => {
+    expect(needsHostNetwork(0, '/nonexistent/tun')).toBe(false);
+    expect(needsHostNetwork(1000, '/nonexistent/tun')).toBe(true);
+    expect(needsHostNetwork(1000, __filename)).toBe(false);
   });
 
   it('runs the HEALTHCHECK on demand with podman; docker runs it itself', () => {

@@ -21,6 +21,11 @@ export interface RunSpec {
   hostPort: number;
   containerPort: number;
   env: Record<string, string>;
+  /**
+   * Share the host's network instead of publishing a port: rootless podman where slirp4netns
+   * cannot open /dev/net/tun. The image then listens on hostPort itself, told by $PORT.
+   */
+  hostNetwork?: boolean;
 }
 
 /**
@@ -108,9 +113,8 @@ export function dockerLikeEngine(name: EngineName): ContainerEngine {
           spec.name,
           // podman schedules HEALTHCHECKs with systemd timers, absent here; the test runs it itself.
           ...(name === 'podman' ? ['--health-interval=disable'] : []),
-          '--publish',
-          `127.0.0.1:${spec.hostPort}:${spec.containerPort}`,
-          ...Object.entries(spec.env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+          ...(spec.hostNetwork ? ['--network=host'] : ['--publish', `127.0.0.1:${spec.hostPort}:${spec.containerPort}`]),
+          ...Object.entries(spec.hostNetwork ? { ...spec.env, HOST: '127.0.0.1', PORT: String(spec.hostPort) } : spec.env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
           spec.image,
         ],
         cwd,

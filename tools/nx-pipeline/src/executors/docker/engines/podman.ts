@@ -1,8 +1,24 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerLikeEngine } from './engine';
 
-/** podman: daemonless, rootful here; reads the workspace's containers.conf and storage.conf (see podmanEnv). */
+/**
+ * Rootless podman networks through slirp4netns, which needs /dev/net/tun; where a non-root user
+ * cannot open it (containers, some CI sandboxes), containers share the host's network instead:
+ * setup.d/60-podman.sh then writes `netns = "host"` into the workspace's containers.conf (builds),
+ * and the image test and the local deploy provider run containers with --network=host and $PORT.
+ */
+export function needsHostNetwork(uid = process.getuid?.() ?? 0, tun = '/dev/net/tun'): boolean {
+  if (uid === 0) return false;
+  try {
+    accessSync(tun, constants.R_OK | constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** podman: daemonless, rootful or rootless; reads the workspace's containers.conf and storage.conf (see podmanEnv). */
 export const podman = dockerLikeEngine('podman');
 
 /** Where tools/scripts/setup.d/60-podman.sh writes the workspace's podman configuration. */
