@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Proves that the workspace works for a non-root user with passwordless sudo, as on GitHub's
+# hosted runners: creates such a user, clones this checkout's HEAD into a folder of theirs, and as
+# that user runs `npm run setup` and then, with the poisoned PATH of .ci/run in front, either a
+# representative set of targets (default: lint, test, scan and perf of the backend) or `npm test`.
+#
+#   sudo bash tools/scripts/prove-non-root.sh                 # setup + backend lint/test/scan/perf
+#   sudo bash tools/scripts/prove-non-root.sh --npm-test      # setup + the whole `npm test`
+#   sudo bash tools/scripts/prove-non-root.sh --user ci --keep
+#
+# Run it as root (it creates the user and its sudoers entry; it installs sudo with apt when the
+# machine has none). Prints each step's time; exits non-zero when any step fails. The clone is
+# removed at the end unless --keep; the user stays (remove with `userdel -r <user>`).
+set -euo pipefail
+
+user=ccg-nonroot
+mode=targets
+keep=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --user) user=${2:?--user needs a name}; shift 2 ;;
+    --npm-test) mode=npm-test; shift ;;
+    --keep) keep=true; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "prove-non-root: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '[non-root] %s\n' "$*"; }
+die() { printf '[non-root] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = "0" ] || die "run this as root (sudo bash $0): it creates a user and its sudoers entry."
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+if ! command -v sudo >/dev/null; then
+  say "installing sudo (apt)..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sudo >/dev/null \
+    || die "could not install sudo with apt-get; install it, then run this again."
+fi
+if ! id "$user" >/dev/null 2>&1; then
+  say "creating user $user with passwordless sudo"
+  useradd --create-home --shell /bin/bash "$user"
+fi
+printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > "/etc/sudoers.d/90-$user"
+chmod 0440 "/etc/sudoers.d/90-$user"
+home=$(getent passwd "$user" | cut -d: -f6)
+
+clone="$home/customercare-$(date +%s)"
+say "cloning $(git -C "$root" rev-parse --short HEAD) into $clone as $user"
+su "$user" -c "git clone --quiet --no-hardlinks '$root' '$clone'" || die "git clone as $user failed."
+cleanup() { if [ "$keep" = false ]; then rm -rf "$clone"; fi; }
+trap cleanup EXIT
+
+# As the user, in a login shell (their own HOME, PATH and no root environment), timing each step.
+as_user() {
+  local label=$1 command=$2 started elapsed
+  started=$(date +%s)
+  say "$label: $command"
+  if ! su - "$user" -c "cd '$clone' && export CI=true NX_DAEMON=false && $command"; then
+    die "$label failed as $user (see above)."
+  fi
+  elapsed=$(( $(date +%s) - started ))
+  say "$label passed in $((elapsed / 60)) min $((elapsed % 60)) s"
+}
+
+# The same poisoned PATH as .ci/run: fakes of every tool setup installs, first on PATH.
+# shellcheck disable=SC2016 # expanded by the user's shell, in the clone
+poison='bash tools/scripts/poison-path.sh .cache/poison >/dev/null && export PATH="$PWD/.cache/poison:$PATH"'
+
+as_user "npm run setup" "npm run setup"
+case "$mode" in
+  targets) as_user "backend lint, test, scan, perf" "$poison && npx nx run-many -t lint,test,scan,perf -p backend --parallel=1 --skip-nx-cache" ;;
+  npm-test) as_user "npm test" "$poison && npm test" ;;
+esac
+say "all green as $user ($(id -u "$user")), a non-root user with passwordless sudo"
