@@ -47,7 +47,10 @@ home=$(getent passwd "$user" | cut -d: -f6)
 
 clone="$home/customercare-$(date +%s)"
 say "cloning $(git -C "$root" rev-parse --short HEAD) into $clone as $user"
-su "$user" -c "git clone --quiet --no-hardlinks '$root' '$clone'" || die "git clone as $user failed."
+# Cloned by root (the user may not read this checkout's .git: git refuses "dubious ownership"),
+# then handed over, so the user owns every file as after their own `git clone`.
+git clone --quiet --no-hardlinks "$root" "$clone" || die "git clone of $root failed."
+chown -R "$user:$(id -gn "$user")" "$clone"
 cleanup() { if [ "$keep" = false ]; then rm -rf "$clone"; fi; }
 trap cleanup EXIT
 
