@@ -7,15 +7,16 @@ from fpdf import FPDF
 
 from customercare.conversations import confidence
 from customercare.knowledge.bm25 import Bm25Index
-from customercare.knowledge.chunking import chunk_text
+from customercare.knowledge.budget import Budget, BudgetExceededError
+from customercare.knowledge.chunking import chunk_text, heading_of
 from customercare.knowledge.evaluation import evaluate, load_questions, passages_of
 from customercare.knowledge.extract import (
     UnreadableDocumentError,
     UnsupportedDocumentError,
     detect_content_type,
     extract_text,
-    html_to_text,
 )
+from customercare.knowledge.html_text import html_to_text
 from customercare.seed import sample_documents
 
 LABELLED = Path(__file__).parents[1] / "data" / "labelled_questions.json"
@@ -48,6 +49,45 @@ def test_html_keeps_visible_text_and_headings() -> None:
         "<head><title>T</title></head><h2>Refunds</h2><p>Within&nbsp;30 days.</p><script>x</script>"
     )
     assert html_to_text(html) == "## Refunds\n\nWithin\xa030 days."
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>a &lt; b</p><!-- <h1>hidden</h1> --><p>c</p>", "a < b\n\nc"),
+        ("<a title=\"x > y\" href='/z'>link</a> text", "link text"),
+        ("<STYLE>p { x: '<' }</style><Script>if (a </b) {}</SCRIPT>shown", "shown"),
+        ("<noscript><p>no</p></noscript><template>t</template>yes", "yes"),
+        ("<h3>Title</h3>body<br/>next", "### Title\n\nbody\n\nnext"),
+        ("a < b and <3 <!doctype html><?xml?>", "a < b and <3"),
+        ("unclosed <a href='x", "unclosed"),
+        ("<script>never closed", ""),
+        ("text<!-- never closed", "text"),
+    ],
+)
+def test_html_text_is_read_in_one_pass(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_headings_and_their_edges() -> None:
+    assert heading_of("## Refunds ##") == "Refunds"
+    assert heading_of("   # Indented") == "Indented"
+    assert heading_of("    # Code") is None
+    assert heading_of("####### Seven") is None
+    assert heading_of("#NoSpace") is None
+    assert heading_of("# #") == "#"
+    assert heading_of("#\xa0\xa0a\xa0\xa0") == "a"
+
+
+def test_a_budget_stops_the_work_and_says_how_long_it_was() -> None:
+    now = [0.0]
+    budgets = [Budget(2.0, clock=lambda: now[0]) for _ in range(2)]
+    budgets[0].check()
+    now[0] = 2.5
+    with pytest.raises(BudgetExceededError, match="longer than its 2 s budget"):
+        chunk_text("line\n" * 1000, budget=budgets[0])
+    with pytest.raises(BudgetExceededError):
+        extract_text(b"<p>x</p>" * 1000, "text/html", budgets[1])
 
 
 def test_pdf_text_is_extracted() -> None:

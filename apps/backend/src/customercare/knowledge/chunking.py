@@ -3,6 +3,11 @@
 Passages follow the document's own structure: Markdown headings start a new section, and each
 section is packed paragraph by paragraph into passages of at most `max_chars`, so a passage is a
 coherent piece of one section and carries that section's heading (which also boosts its ranking).
+
+Uploads are untrusted, so every step here is linear in its input: lines are read with string
+methods, not regular expressions that backtrack (a heading pattern with nested optional
+whitespace once took 1.8 s for one 1,000-character line), and long text is cut by index, not by
+re-slicing the remainder.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+from customercare.knowledge.budget import Budget, unlimited
+
+# Linear: a one-character look-behind, then one run of whitespace that nothing follows, so a
+# failed attempt never retries a shorter run.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -21,22 +29,42 @@ class Passage:
     text: str
 
 
-def _split_long(paragraph: str, max_chars: int) -> list[str]:
+def heading_of(line: str) -> str | None:
+    """The title of a Markdown ATX heading (`## Refunds ##` -> `Refunds`), or None.
+
+    Up to three spaces of indent, one to six `#`, whitespace, the title; a closing run of `#` is
+    dropped.
+    """
+    content = line.lstrip()
+    if len(line) - len(content) > 3:
+        return None
+    level = len(content) - len(content.lstrip("#"))
+    if not 1 <= level <= 6 or not content[level : level + 1].isspace():
+        return None
+    title = content[level:].strip()
+    return title.rstrip("#").rstrip() or title or None
+
+
+def _split_long(paragraph: str, max_chars: int, budget: Budget) -> list[str]:
     if len(paragraph) <= max_chars:
         return [paragraph]
     pieces: list[str] = []
     current = ""
     for sentence in _SENTENCE_END.split(paragraph):
-        while len(sentence) > max_chars:
-            head, sentence = sentence[:max_chars], sentence[max_chars:]
+        budget.step()
+        start = 0
+        while len(sentence) - start > max_chars:
+            budget.step()
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(head)
-        candidate = f"{current} {sentence}".strip()
+            pieces.append(sentence[start : start + max_chars])
+            start += max_chars
+        rest = sentence[start:]
+        candidate = f"{current} {rest}".strip()
         if len(candidate) > max_chars and current:
             pieces.append(current)
-            current = sentence
+            current = rest
         else:
             current = candidate
     if current:
@@ -44,28 +72,36 @@ def _split_long(paragraph: str, max_chars: int) -> list[str]:
     return pieces
 
 
-def chunk_text(text: str, title: str = "", max_chars: int = 800) -> list[Passage]:
+def _sections(text: str, title: str, budget: Budget) -> list[tuple[str, list[str]]]:
+    """(heading, paragraphs) in document order; blank lines end a paragraph, headings a section."""
     sections: list[tuple[str, list[str]]] = [(title, [])]
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = block.strip().split("\n")
-        body: list[str] = []
-        for line in lines:
-            match = _HEADING.match(line)
-            if match:
-                if body:
-                    sections[-1][1].append(" ".join(body))
-                    body = []
-                sections.append((match.group(1).strip(), []))
-            elif line.strip():
-                body.append(line.strip())
-        if body:
+    body: list[str] = []
+    for line in text.split("\n"):
+        budget.step()
+        stripped = line.strip()
+        heading = heading_of(line) if stripped.startswith("#") else None
+        if body and (not stripped or heading is not None):
             sections[-1][1].append(" ".join(body))
+            body = []
+        if heading is not None:
+            sections.append((heading, []))
+        elif stripped:
+            body.append(stripped)
+    if body:
+        sections[-1][1].append(" ".join(body))
+    return sections
 
+
+def chunk_text(
+    text: str, title: str = "", max_chars: int = 800, budget: Budget | None = None
+) -> list[Passage]:
+    budget = budget or unlimited()
     passages: list[Passage] = []
-    for heading, paragraphs in sections:
+    for heading, paragraphs in _sections(text.replace("\r\n", "\n"), title, budget):
         current = ""
         for paragraph in paragraphs:
-            for piece in _split_long(paragraph, max_chars):
+            for piece in _split_long(paragraph, max_chars, budget):
+                budget.step()
                 if current and len(current) + len(piece) + 1 > max_chars:
                     passages.append(Passage(len(passages), heading, current))
                     current = piece
@@ -73,4 +109,5 @@ def chunk_text(text: str, title: str = "", max_chars: int = 800) -> list[Passage
                     current = f"{current}\n{piece}" if current else piece
         if current:
             passages.append(Passage(len(passages), heading, current))
+    budget.check()
     return passages

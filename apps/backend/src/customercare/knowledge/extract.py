@@ -1,14 +1,18 @@
-"""Plain text out of an upload (plain text, Markdown, HTML, PDF), or a clear reason why not."""
+"""Plain text out of an upload (plain text, Markdown, HTML, PDF), or a clear reason why not.
+
+`html_to_text` lives in `html_text` (a linear scanner); it is imported here for callers and tests.
+"""
 
 from __future__ import annotations
 
 import io
-import re
-from html.parser import HTMLParser
 from pathlib import PurePath
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+
+from customercare.knowledge.budget import Budget, unlimited
+from customercare.knowledge.html_text import html_to_text
 
 # The kinds of files the knowledge base accepts: extension -> canonical content type.
 SUPPORTED_TYPES: dict[str, str] = {
@@ -50,46 +54,6 @@ def detect_content_type(filename: str, declared: str | None) -> str:
     return by_name
 
 
-class _HtmlText(HTMLParser):
-    _SKIP = frozenset({"script", "style", "noscript", "template", "head"})
-    _BLOCK = frozenset(
-        {"p", "div", "br", "li", "tr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, headings kept as Markdown headings for the chunker."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
-
-
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -99,16 +63,26 @@ def _decode(data: bytes) -> str:
         ) from error
 
 
-def extract_text(data: bytes, content_type: str) -> str:
+def _pdf_pages(data: bytes, budget: Budget) -> list[str]:
+    """Each page's text; the budget is checked between pages (pypdf cannot be interrupted)."""
+    pages: list[str] = []
+    try:
+        for page in PdfReader(io.BytesIO(data)).pages:
+            budget.check()
+            pages.append(page.extract_text() or "")
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        raise UnreadableDocumentError(f"the PDF could not be read: {error}") from error
+    budget.check()
+    return pages
+
+
+def extract_text(data: bytes, content_type: str, budget: Budget | None = None) -> str:
+    budget = budget or unlimited()
     if content_type == "application/pdf":
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            pages = [page.extract_text() or "" for page in reader.pages]
-        except (PyPdfError, ValueError, KeyError, TypeError) as error:
-            raise UnreadableDocumentError(f"the PDF could not be read: {error}") from error
+        pages = _pdf_pages(data, budget)
         text = "\n\n".join(page.strip() for page in pages if page.strip())
     elif content_type == "text/html":
-        text = html_to_text(_decode(data))
+        text = html_to_text(_decode(data), budget)
     else:
         text = _decode(data)
     text = text.replace("\x00", "")

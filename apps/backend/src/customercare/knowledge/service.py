@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from customercare.knowledge.bm25 import Bm25Index, IndexedPassage, ScoredPassage
+from customercare.knowledge.budget import Budget
 from customercare.knowledge.chunking import Passage, chunk_text
 from customercare.knowledge.extract import extract_text
 from customercare.models import Chunk, Document, Workspace
@@ -28,14 +29,18 @@ class KnowledgeBase:
         self._lock = threading.Lock()
 
     @staticmethod
-    def parse(filename: str, content_type: str, data: bytes) -> list[Passage]:
-        """The document's passages (UnreadableDocumentError if it has no text).
+    def parse(
+        filename: str, content_type: str, data: bytes, budget: Budget | None = None
+    ) -> list[Passage]:
+        """The document's passages (UnreadableDocumentError if it has no text, BudgetExceededError
+        if reading it takes longer than `budget`).
 
-        Separate from storing, so parsing a large PDF happens outside the write transaction.
+        Separate from storing, so parsing a large PDF happens outside the write transaction and a
+        document that fails to parse leaves nothing behind.
         """
-        text = extract_text(data, content_type)
+        text = extract_text(data, content_type, budget)
         title = filename.rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
-        return chunk_text(text, title=title)
+        return chunk_text(text, title=title, budget=budget)
 
     def add_document(
         self, session: Session, workspace_id: str, filename: str, content_type: str, data: bytes
