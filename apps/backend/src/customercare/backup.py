@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +18,9 @@ from customercare.db import normalise_url
 
 class BackupError(RuntimeError):
     pass
+
+
+_KEYWORD = re.compile(r"^[a-z_]{1,64}$")
 
 
 def default_backup_path(data_dir: Path, database_url: str) -> Path:
@@ -35,19 +39,75 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
-def _pg_command(tool: str, url: URL) -> tuple[list[str], dict[str, str]]:
+def _pg_tool(tool: str) -> str:
     binary = shutil.which(tool)
     if binary is None:
         raise BackupError(
             f"{tool} is not installed: install the PostgreSQL client "
             "(apt-get install postgresql-client) or run tools/scripts/setup.sh"
         )
-    # The password goes in the environment, not argv, where `ps` would show it.
-    env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else dict(os.environ)
-    args = [binary, f"--host={url.host or 'localhost'}", f"--port={url.port or 5432}"]
-    if url.username:
-        args.append(f"--username={url.username}")
-    return args, env
+    return binary
+
+
+def _conninfo_value(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def pg_connection(url: URL) -> tuple[str, dict[str, str]]:
+    """The libpq connection string for `--dbname`, and the environment that holds the password.
+
+    Every parameter of the URL goes in, query string included (`sslmode`, `host=/cloudsql/...`,
+    `options`, ...), so the tools connect exactly as the app does. The password goes in the
+    environment (PGPASSWORD), never in argv, where `ps` would show it.
+    """
+    params: dict[str, str] = {}
+    for key, value in (
+        ("host", url.host),
+        ("port", str(url.port) if url.port else None),
+        ("user", url.username),
+        ("dbname", url.database),
+    ):
+        if value:
+            params[key] = value
+    for key, query_value in url.query.items():
+        if not _KEYWORD.match(key):
+            raise BackupError(
+                f"DATABASE_URL has a query parameter {key!r} that is not a libpq keyword; "
+                "see https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS"
+            )
+        params[key] = query_value if isinstance(query_value, str) else ",".join(query_value)
+    password = params.pop("password", None) or url.password
+    conninfo = " ".join(f"{key}={_conninfo_value(value)}" for key, value in params.items())
+    return conninfo, ({"PGPASSWORD": str(password)} if password else {})
+
+
+def pg_dump_argv(binary: str, conninfo: str, output: Path) -> list[str]:
+    return [binary, "--format=custom", f"--file={output}", f"--dbname={conninfo}"]
+
+
+def pg_restore_argv(binary: str, conninfo: str, source: Path) -> list[str]:
+    # One transaction: a restore that fails part-way is rolled back and leaves the database as
+    # it was (--single-transaction also stops at the first error).
+    return [
+        binary,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        f"--dbname={conninfo}",
+        str(source.resolve()),
+    ]
+
+
+def _private_file(path: Path) -> None:
+    """Create (or empty) `path` readable by its owner only, before any data is written to it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode through O_CREAT
+    finally:
+        os.close(descriptor)
 
 
 def _run(args: list[str], env: dict[str, str], what: str) -> None:
@@ -57,17 +117,24 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 
 
 def backup(database_url: str, output: Path) -> Path:
+    """Write a backup readable by its owner only (0600): it holds every customer's messages."""
     url = make_url(normalise_url(database_url))
-    output.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
         source_path = _sqlite_path(url)
         if not source_path.exists():
             raise BackupError(f"there is no database at {source_path} to back up")
+        _private_file(output)
         with sqlite3.connect(source_path) as source, sqlite3.connect(output) as target:
             source.backup(target)
         return output
-    args, env = _pg_command("pg_dump", url)
-    _run([*args, "--format=custom", f"--file={output}", url.database or ""], env, "pg_dump")
+    binary = _pg_tool("pg_dump")
+    conninfo, password = pg_connection(url)
+    _private_file(output)
+    try:
+        _run(pg_dump_argv(binary, conninfo, output), {**os.environ, **password}, "pg_dump")
+    except BackupError:
+        output.unlink(missing_ok=True)
+        raise
     return output
 
 
@@ -88,9 +155,6 @@ def restore(database_url: str, source: Path) -> None:
             with sqlite3.connect(target_path) as target:
                 backup_db.backup(target)
         return
-    args, env = _pg_command("pg_restore", url)
-    _run(
-        [*args, "--clean", "--if-exists", "--no-owner", f"--dbname={url.database}", str(source)],
-        env,
-        "pg_restore",
-    )
+    binary = _pg_tool("pg_restore")
+    conninfo, password = pg_connection(url)
+    _run(pg_restore_argv(binary, conninfo, source), {**os.environ, **password}, "pg_restore")

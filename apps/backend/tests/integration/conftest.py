@@ -41,11 +41,17 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres: Postgres) -> Iterator[str]:
-    """A fresh, empty database for one test."""
+def postgres_database(postgres: Postgres) -> Iterator[str]:
+    """The name of a fresh, empty database for one test."""
     name = f"ccg_{uuid.uuid4().hex[:12]}"
     with postgres.admin_connection() as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.url(name)
+    yield name
     with postgres.admin_connection() as connection:
         connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres, postgres_database: str) -> str:
+    """A fresh, empty database for one test."""
+    return postgres.url(postgres_database)

@@ -56,6 +56,8 @@ class Postgres:
     host: str
     port: int
     user: str
+    # The folder of its Unix socket, for URLs that connect through `?host=/path`.
+    socket_dir: str
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -111,7 +113,7 @@ def postgres_server() -> Iterator[Postgres]:
             ]
         )
         try:
-            yield Postgres("127.0.0.1", port, "postgres")
+            yield Postgres("127.0.0.1", port, "postgres", str(root))
         finally:
             _run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
     finally:
