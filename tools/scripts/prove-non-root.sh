@@ -54,12 +54,17 @@ chown -R "$user:$(id -gn "$user")" "$clone"
 cleanup() { if [ "$keep" = false ]; then rm -rf "$clone"; fi; }
 trap cleanup EXIT
 
-# As the user, in a login shell (their own HOME, PATH and no root environment), timing each step.
+# The machine's network settings (certificate bundles, proxies, package mirrors) pass through, as
+# a runner's environment would have them; nothing else of root's environment does.
+passthrough=()
+while IFS= read -r line; do passthrough+=("$line"); done < <(env | grep -E '^(SSL_CERT_|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|NODE_EXTRA_CA_CERTS|GIT_SSL_CAINFO|PIP_[A-Z_]+|UV_[A-Z_]+|NPM_CONFIG_[A-Z_]+|GOPROXY|GONOSUMDB|GOFLAGS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)=')
+
+# As the user, in a login shell (their own HOME and PATH), timing each step.
 as_user() {
   local label=$1 command=$2 started elapsed
   started=$(date +%s)
   say "$label: $command"
-  if ! su - "$user" -c "cd '$clone' && export CI=true NX_DAEMON=false && $command"; then
+  if ! sudo -u "$user" -H env "${passthrough[@]}" bash -lc "cd '$clone' && export CI=true NX_DAEMON=false && $command"; then
     die "$label failed as $user (see above)."
   fi
   elapsed=$(( $(date +%s) - started ))
