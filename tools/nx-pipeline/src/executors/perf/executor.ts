@@ -5,6 +5,7 @@ import { gatesForProject, loadGates } from '../../gates/load';
 import type { GateResult, ProjectGates } from '../../gates/types';
 import { formatGateLine, GATE_RESULTS_FILE, writeGateResults } from '../../reports/gate-results';
 import { projectOf } from '../context';
+import { checkArtilleryFile } from './engines/artillery';
 import type { Engine, EngineOutcome } from './engines/engine';
 import { ENGINES } from './engines/registry';
 import { nodeEngine } from './engines/node';
@@ -51,6 +52,8 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   if (!engine) throw new Error(`Unknown engine "${options.engine}": use one of ${Object.keys(ENGINES).join(', ')}.`);
   const external = options.target ?? (scenario.service ? undefined : scenario.target);
   if (external) checkTarget(external, options.allowHosts ?? [], scenarioPath);
+  // Artillery runs the file's own flows: their URLs and redirects are held to the allowed hosts too.
+  if (options.engine === 'artillery') checkArtilleryFile(join(workspaceRoot, scenarioPath), scenarioPath, options.allowHosts ?? []);
 
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'perf');
   const reports = join(workspaceRoot, reportsDirectory);
@@ -96,6 +99,7 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
         signal: controller.signal,
         workDirectory: reports,
         workspaceRoot,
+        allowHosts: options.allowHosts ?? [],
         log: (message) => logger.info(message),
       });
     } finally {

@@ -282,6 +282,36 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** A host perf may send to: loopback, or one named in the target's `allowHosts`. */
+export function isAllowedHost(host: string, allowedHosts: readonly string[]): boolean {
+  return isLoopbackHost(host) || allowedHosts.includes(host) || allowedHosts.includes(host.replace(/^\[|\]$/g, '').toLowerCase());
+}
+
+/**
+ * A request URL in a scenario an engine runs as written (Artillery's flows): a path under the
+ * target ("/items"), or an absolute http(s) URL whose host, written out, is loopback or allowed.
+ * Anything else could send load elsewhere: a URL that starts with a placeholder ("{{ base }}/x"),
+ * a protocol-relative one ("//host/x"), another scheme.
+ */
+export function checkRequestUrl(url: string, allowedHosts: readonly string[], where: string): void {
+  if (url.startsWith('/') && !url.startsWith('//')) return;
+  let parsed: URL | undefined;
+  try {
+    parsed = /^https?:\/\/[^/{}]+(\/|$)/i.test(url) ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) {
+    throw new ScenarioError(`${where}: request URL "${url}" is neither a path under the target ("/items") nor an http(s) URL with its host written out; write it as a path.`);
+  }
+  if (!isAllowedHost(parsed.hostname, allowedHosts)) {
+    throw new ScenarioError(
+      `${where}: request URL "${url}" leaves the allowed hosts (${parsed.hostname} is not loopback). Perf runs only send load to this machine; ` +
+        `write it as a path under the target, or add the host to the target's \`allowHosts\` option (e.g. --allowHosts=${parsed.hostname}).`,
+    );
+  }
+}
+
 /**
  * Load only ever goes to this machine unless a host is allowed by name: a typo in a target
  * should not become a load test against someone else's server.
@@ -296,7 +326,7 @@ export function checkTarget(target: string, allowedHosts: readonly string[], fil
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ScenarioError(`${file}: target "${target}" must be http:// or https://.`);
   }
-  if (!isLoopbackHost(url.hostname) && !allowedHosts.includes(url.hostname)) {
+  if (!isAllowedHost(url.hostname, allowedHosts)) {
     throw new ScenarioError(
       `${file}: target host "${url.hostname}" is not a loopback address. Perf runs only send load to this machine; ` +
         `to load another host on purpose, add it to the target's \`allowHosts\` option (e.g. --allowHosts=${url.hostname}).`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { executorTools, findTool } from '../../../tools/resolve';
 import { parse, stringify } from 'yaml';
 import type { LatencyStats, PerfSummary, TimelinePoint } from '../recorder';
-import { BASE_PROFILE, type Phase } from '../scenario';
+import { BASE_PROFILE, checkRequestUrl, ScenarioError, type Phase } from '../scenario';
 import type { Engine, EngineRun } from './engine';
 
 export const ARTILLERY_MISSING =
@@ -15,6 +15,67 @@ export function findArtillery(): string | undefined {
   const tools = executorTools();
   const local = join(tools.workspaceRoot, 'node_modules', '.bin', 'artillery');
   return existsSync(local) ? local : findTool('artillery', tools)?.path;
+}
+
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+type ArtilleryStep = Record<string, unknown>;
+interface ArtilleryFile {
+  service?: unknown;
+  config: { target?: string };
+  before?: { flow?: ArtilleryStep[] };
+  after?: { flow?: ArtilleryStep[] };
+  scenarios?: Array<{ name?: string; engine?: string; flow?: ArtilleryStep[] }>;
+}
+
+/**
+ * The Artillery file as this adapter runs it: without our `service` block, with the target the
+ * executor chose, and with every HTTP request held on the allowed hosts. Artillery follows
+ * redirects unless a request says `followRedirect: false`, so each request gets it (a 3xx is then
+ * an answer, not a hop to wherever its Location points); a request URL must be a path under the
+ * target or an absolute URL on an allowed host (checkRequestUrl); a request that asks to follow
+ * redirects, or a scenario of another engine (ws, socketio, playwright, ...) whose traffic this
+ * cannot check, is refused. Artillery's processors (JavaScript hooks) are the file author's code
+ * and are not policed here.
+ */
+export function artilleryScript(data: ArtilleryFile, target: string, allowedHosts: readonly string[], file: string): ArtilleryFile {
+  const script = structuredClone(data);
+  delete script.service;
+  script.config.target = target;
+  const walk = (steps: ArtilleryStep[] | undefined, where: string) => {
+    (steps ?? []).forEach((step, index) => {
+      const at = `${where}[${index}]`;
+      for (const nested of ['loop', 'parallel']) {
+        if (Array.isArray(step[nested])) walk(step[nested] as ArtilleryStep[], `${at}.${nested}`);
+      }
+      for (const method of HTTP_METHODS) {
+        const request = step[method] as { url?: unknown; uri?: unknown; followRedirect?: unknown } | undefined;
+        if (!request || typeof request !== 'object') continue;
+        const url = request.url ?? request.uri;
+        if (typeof url !== 'string') throw new ScenarioError(`${file}: ${at}.${method} has no url.`);
+        checkRequestUrl(url, allowedHosts, `${file}: ${at}.${method}`);
+        if (request.followRedirect === true) {
+          throw new ScenarioError(`${file}: ${at}.${method} sets followRedirect: true. Perf runs never follow redirects (a Location can point anywhere): remove it and expect the 3xx instead.`);
+        }
+        request.followRedirect = false;
+      }
+    });
+  };
+  walk(script.before?.flow, 'before.flow');
+  walk(script.after?.flow, 'after.flow');
+  (script.scenarios ?? []).forEach((scenario, index) => {
+    const where = `scenarios[${index}]${scenario.name ? ` (${scenario.name})` : ''}`;
+    if (scenario.engine !== undefined && scenario.engine !== 'http') {
+      throw new ScenarioError(`${file}: ${where} uses Artillery's ${scenario.engine} engine; the perf target runs HTTP flows only, whose hosts and redirects it can hold to the allowed hosts.`);
+    }
+    walk(scenario.flow, `${where}.flow`);
+  });
+  return script;
+}
+
+/** Checks an Artillery file the way the engine will run it, before any service starts. */
+export function checkArtilleryFile(path: string, file: string, allowedHosts: readonly string[]): void {
+  artilleryScript(parse(readFileSync(path, 'utf8')) as ArtilleryFile, 'http://127.0.0.1', allowedHosts, file);
 }
 
 /** The parts of Artillery's JSON report (`artillery run --output`) that the gates and charts use. */
@@ -135,17 +196,15 @@ export const artilleryEngine: Engine = {
   // Artillery loads its plugins and engines before the first phase: many seconds on a busy machine.
   overheadS: 60,
   unavailable: () => (findArtillery() ? undefined : ARTILLERY_MISSING),
-  async run({ scenario, phases, signal, workDirectory, workspaceRoot, log }: EngineRun) {
+  async run({ scenario, phases, signal, workDirectory, workspaceRoot, allowHosts, log }: EngineRun) {
     const artillery = findArtillery();
     if (!artillery) return { ran: false as const, engine: 'artillery', reason: ARTILLERY_MISSING };
     const version = spawnSync(artillery, ['version'], { encoding: 'utf8' }).stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
-    // The file as written, minus our `service` block (not Artillery's), with the started service's URL.
-    const data = parse(readFileSync(join(workspaceRoot, scenario.file), 'utf8')) as { service?: unknown; config: { target?: string } };
-    delete data.service;
-    data.config.target = scenario.target;
+    // The file as written, minus our `service` block (not Artillery's), with the started service's URL and no redirects.
+    const data = parse(readFileSync(join(workspaceRoot, scenario.file), 'utf8')) as ArtilleryFile;
     const script = join(workDirectory, 'artillery-scenario.yml');
     const output = join(workDirectory, 'artillery-report.json');
-    writeFileSync(script, stringify(data));
+    writeFileSync(script, stringify(artilleryScript(data, scenario.target, allowHosts ?? [], scenario.file)));
     const args = ['run', '--output', output, ...(scenario.profile === BASE_PROFILE ? [] : ['--environment', scenario.profile]), script];
     log(`> artillery: ${artillery} ${args.join(' ')}`);
     const exitCode = await new Promise<number>((resolve, reject) => {

@@ -13,6 +13,8 @@ export interface EngineRun {
   /** A folder for the engine's own files (generated scripts, raw output). */
   workDirectory: string;
   workspaceRoot: string;
+  /** Hosts besides loopback the run may reach (the target's `allowHosts`): no request or redirect goes elsewhere. */
+  allowHosts?: readonly string[];
   log(message: string): void;
 }
 

@@ -45,6 +45,9 @@ export function k6Script(scenario: Scenario & { target: string }, phases: readon
   const preAllocatedVUs = Math.min(maxVUs, Math.max(10, Math.ceil(peak)));
   const options = {
     discardResponseBodies: true,
+    // Never follow a redirect (k6 follows 10 by default): a 3xx is the answer, so load never goes
+    // where a Location points, off the target's host.
+    maxRedirects: 0,
     scenarios: {
       perf: {
         executor: 'ramping-arrival-rate',

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher } from 'undici';
 import { Recorder, type Sample } from '../recorder';
 import { createRenderer, seededRandom, weightedPicker, type RenderedRequest } from '../requests';
-import type { Phase, Scenario } from '../scenario';
+import { isAllowedHost, type Phase, type Scenario } from '../scenario';
 import { arrivals } from '../schedule';
 import type { Engine, EngineRun } from './engine';
 
@@ -54,6 +54,8 @@ class Connection implements Dispatcher.DispatchHandler {
   private phase = 0;
   private scheduledAt = 0;
   private status = 0;
+  /** The host a 3xx's Location points to when it is not an allowed one. */
+  private offsite: string | undefined;
 
   constructor(
     readonly client: Client,
@@ -66,6 +68,7 @@ class Connection implements Dispatcher.DispatchHandler {
     this.phase = phase;
     this.scheduledAt = scheduledAt;
     this.status = 0;
+    this.offsite = undefined;
     this.client.dispatch(request.options, this);
   }
 
@@ -73,8 +76,11 @@ class Connection implements Dispatcher.DispatchHandler {
     // Required by the classic handler interface; nothing to do when the request starts.
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
+    // undici's dispatch never follows a redirect: a 3xx is the answer. One whose Location leaves
+    // the allowed hosts is also a failure, so a service that points load elsewhere is seen.
+    if (statusCode >= 300 && statusCode < 400) this.offsite = this.load.offsiteLocation(rawHeaders);
     return true;
   }
 
@@ -83,7 +89,8 @@ class Connection implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.load.settle(this, this.request, this.atMs, this.phase, this.scheduledAt, this.status, undefined);
+    const offsite = this.offsite && new Error(`redirect to ${this.offsite}, not an allowed host (not followed)`);
+    this.load.settle(this, this.request, this.atMs, this.phase, this.scheduledAt, this.status, offsite || undefined);
   }
 
   onError(error: Error): void {
@@ -96,6 +103,8 @@ interface LoadOptions {
   maxConnections: number;
   timeoutMs: number;
   record(sample: Sample): void;
+  /** Hosts besides loopback a redirect may point to without failing the request. */
+  allowHosts?: readonly string[];
   /**
    * Closed loop (the benchmark's comparison with wrk): a connection that gets its answer sends the
    * next request at once, until `until` (a performance.now() time). Unset: the open model.
@@ -176,6 +185,22 @@ class Load {
     if (waiting !== undefined) this.dispatchFrom(connection, waiting.request, waiting.atMs, waiting.phase, waiting.scheduledAt);
     else this.checkDrained(connection);
     this.afterSettle?.(now);
+  }
+
+  /** The host of a redirect's Location (resolved against the target) when it is not loopback or allowed. */
+  offsiteLocation(rawHeaders: Buffer[]): string | undefined {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      if (rawHeaders[i].toString('latin1').toLowerCase() !== 'location') continue;
+      const location = rawHeaders[i + 1].toString('latin1');
+      let host: string;
+      try {
+        host = new URL(location, this.options.origin).hostname;
+      } catch {
+        return `an unreadable Location (${location.slice(0, 80)})`;
+      }
+      return isAllowedHost(host, this.options.allowHosts ?? []) ? undefined : host;
+    }
+    return undefined;
   }
 
   /** True while any request is in flight or waiting: its answer will come through settle(). */
@@ -292,9 +317,9 @@ function requestSource(scenario: Scenario & { target: string }): () => Prepared 
  */
 export const nodeEngine: Engine = {
   name: 'node',
-  async run({ scenario, phases, record, signal, log }: EngineRun) {
+  async run({ scenario, phases, record, signal, allowHosts, log }: EngineRun) {
     const next = requestSource(scenario);
-    const load = new Load({ origin: new URL(scenario.target).origin, maxConnections: scenario.maxConnections, timeoutMs: scenario.timeoutS * 1000, record });
+    const load = new Load({ origin: new URL(scenario.target).origin, maxConnections: scenario.maxConnections, timeoutMs: scenario.timeoutS * 1000, record, allowHosts });
     const schedule = arrivals(phases);
     let arrival = schedule.next();
     let scheduling = true;
