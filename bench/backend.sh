@@ -13,7 +13,7 @@
 #
 #   bash bench/backend.sh [--rate 100] [--duration 60] [--health-duration 10]
 #
-# Needs wrk (apt; tools/scripts/setup.d/20-databases.sh) and k6 (.cache/bin; setup.d/40-perf-tools.sh).
+# Needs wrk and k6 as tools/scripts/tool.mjs finds them (`npm run setup` installs both; WRK and K6 override).
 # The server log and k6's summary are kept under reports/bench/backend/.
 set -euo pipefail
 
@@ -33,10 +33,9 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 python="$root/.venv/bin/python"
-k6=$(command -v k6 || echo "$root/.cache/bin/k6")
 [ -x "$python" ] || { echo "bench/backend.sh: $python is missing; run \`npm run setup\` first." >&2; exit 1; }
-command -v wrk >/dev/null || { echo "bench/backend.sh: wrk is not installed; run tools/scripts/setup.sh (apt-get install wrk)." >&2; exit 1; }
-[ -x "$k6" ] || { echo "bench/backend.sh: k6 is not installed; run tools/scripts/setup.sh (setup.d/40-perf-tools.sh builds it)." >&2; exit 1; }
+wrk=$(node "$root/tools/scripts/tool.mjs" wrk) || exit 1
+k6=$(node "$root/tools/scripts/tool.mjs" k6) || exit 1
 
 work=$(mktemp -d)
 out="$root/reports/bench/backend"
@@ -75,7 +74,7 @@ loadavg() { cut -d' ' -f1 /proc/loadavg; }
 say "GET /health: wrk -t2 -c50 -d${health_duration}s"
 load_before=$(loadavg)
 cpu0=$(cpu_s)
-wrk -t2 -c50 -d"${health_duration}s" "$base/health" >"$work/wrk-health.log"
+"$wrk" -t2 -c50 -d"${health_duration}s" "$base/health" >"$work/wrk-health.log"
 cpu1=$(cpu_s)
 health_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-health.log")
 health_errors=$(awk '/Non-2xx or 3xx responses:/ { print $5 } /Socket errors:/ { n += $4 + $6 + $8 + $10 } END { }' "$work/wrk-health.log" | head -1)

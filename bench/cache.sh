@@ -51,11 +51,13 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r <= g ? "meets" : "MISSES") }'; }
 
-uv=${UV:-$(command -v uv || "${PYTHON:-python3}" -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || echo)}
-[ -n "$uv" ] || { echo "bench/cache.sh: uv is not installed; run \`npm run setup\` first." >&2; exit 1; }
+# The tools as the targets find them (tools/toolchain.json: UV and GIT override), never from PATH.
+uv=$(node "$root/tools/scripts/tool.mjs" uv) || exit 1
+git=$(node "$root/tools/scripts/tool.mjs" git) || exit 1
+nx="$root/node_modules/.bin/nx"
 
 clone() {
-  git clone -q "$root" "$1"
+  "$git" clone -q "$root" "$1"
   ln -s "$root/node_modules" "$1/node_modules"
   mkdir -p "$1/.cache" "$1.home"
   [ -d "$root/.cache/bin" ] && ln -s "$root/.cache/bin" "$1/.cache/bin"
@@ -67,7 +69,7 @@ clone() {
 }
 
 [ -f "$root/$change" ] || { echo "bench/cache.sh: --change $change is not a file of this repository." >&2; exit 2; }
-say "cloning HEAD ($(git -C "$root" rev-parse --short HEAD)) twice..."
+say "cloning HEAD ($("$git" -C "$root" rev-parse --short HEAD)) twice..."
 clone "$work/a"
 clone "$work/b"
 
@@ -92,21 +94,21 @@ count() { awk -v re="$1" '$0 ~ re { n++ } END { print n + 0 }' "$2"; }
 say "1/3 cold: nx run-many -t $targets (clone A, empty caches)..."
 t0=$(now)
 # shellcheck disable=SC2086
-run_nx "$work/a" "$work/cold.log" "${remote[@]}" npx nx run-many -t $targets "${only[@]}" --output-style=static && cold_ok=0 || cold_ok=$?
+run_nx "$work/a" "$work/cold.log" "${remote[@]}" "$nx" run-many -t $targets "${only[@]}" --output-style=static && cold_ok=0 || cold_ok=$?
 t1=$(now)
 cold=$(elapsed "$t0" "$t1")
 
 say "2/3 remote: nx run-many -t $targets (clone B, own HOME, empty local cache)..."
 t0=$(now)
 # shellcheck disable=SC2086
-run_nx "$work/b" "$work/remote.log" "${remote[@]}" npx nx run-many -t $targets "${only[@]}" --output-style=static && remote_ok=0 || remote_ok=$?
+run_nx "$work/b" "$work/remote.log" "${remote[@]}" "$nx" run-many -t $targets "${only[@]}" --output-style=static && remote_ok=0 || remote_ok=$?
 t1=$(now)
 remote_s=$(elapsed "$t0" "$t1")
 
 # `nx affected` takes no --projects: leave the others out with --exclude instead.
 exclude=()
 if [ -n "$projects" ]; then
-  excluded=$(cd "$work/a" && NX_DAEMON=false npx nx show projects --json 2>/dev/null | node -e '
+  excluded=$(cd "$work/a" && NX_DAEMON=false "$nx" show projects --json 2>/dev/null | node -e '
     const all = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const keep = new Set(process.argv[1].split(","));
     console.log(all.filter((name) => !keep.has(name)).join(","));' "$projects")
@@ -116,11 +118,11 @@ fi
 [ -f "$work/a/$change" ] || { echo "bench/cache.sh: --change $change is not a file at HEAD (commit it, or pick another)." >&2; exit 2; }
 say "3/3 affected: change $change, nx affected -t $targets --skip-nx-cache (clone A)..."
 printf '\n// bench: a one-line change\n' >> "$work/a/$change"
-affected_projects=$(cd "$work/a" && NX_DAEMON=false npx nx show projects --affected --base=HEAD "${exclude[@]}" 2> "$work/show.log" | tr '\n' ' ') \
+affected_projects=$(cd "$work/a" && NX_DAEMON=false "$nx" show projects --affected --base=HEAD "${exclude[@]}" 2> "$work/show.log" | tr '\n' ' ') \
   || affected_projects="unknown: nx show projects --affected failed, see show.log"
 t0=$(now)
 # shellcheck disable=SC2086
-run_nx "$work/a" "$work/affected.log" npx nx affected -t $targets "${exclude[@]}" --base=HEAD --skip-nx-cache --output-style=static && affected_ok=0 || affected_ok=$?
+run_nx "$work/a" "$work/affected.log" "$nx" affected -t $targets "${exclude[@]}" --base=HEAD --skip-nx-cache --output-style=static && affected_ok=0 || affected_ok=$?
 t1=$(now)
 affected=$(elapsed "$t0" "$t1")
 

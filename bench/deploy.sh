@@ -25,9 +25,8 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-for tool in haproxy prometheus; do
-  command -v "$tool" >/dev/null || { echo "bench/deploy.sh: $tool is not installed; run \`npm run setup\` (tools/scripts/setup.d/70-deploy-tools.sh)." >&2; exit 1; }
-done
+# The local provider resolves them itself; asking first fails in a second, with the fix, not after a minute.
+node "$root/tools/scripts/tool.mjs" haproxy prometheus >/dev/null || exit 1
 
 echo "bench/deploy.sh: deploying v1..v4 on loopback under load (about a minute)..." >&2
 log=$(mktemp)

@@ -11,12 +11,13 @@ runs=${2:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+git=$(node "$root/tools/scripts/tool.mjs" git) || exit 1
 
 copy() {
   local dest=$1
   mkdir -p "$dest"
   # Files deleted in the working tree but still tracked are left out, as the workspace has them.
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard |
+  (cd "$root" && "$git" ls-files -z --cached --others --exclude-standard |
     while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
     xargs -0 cp --parents -t "$dest")
   ln -s "$root/node_modules" "$dest/node_modules"
@@ -26,7 +27,7 @@ copy() {
     printf '[project]\nname = "bench-%s"\nversion = "0.1.0"\n' "$i" > "$dest/libs/bench-$i/pyproject.toml"
     printf 'VALUE = %d\n' "$((10#$i))" > "$dest/libs/bench-$i/src/bench_$i/__init__.py"
   done
-  (cd "$dest" && git init -q -b main && git add -A && git -c user.name=bench -c user.email=bench@example.com commit -qm bench)
+  (cd "$dest" && "$git" init -q -b main && "$git" add -A && "$git" -c user.name=bench -c user.email=bench@example.com commit -qm bench)
 }
 
 echo "[bench] copying the workspace twice with $projects extra Python projects..."

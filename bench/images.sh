@@ -32,6 +32,7 @@ cd "$root"
 out="$root/reports/bench/images"
 mkdir -p "$out"
 export NX_DAEMON=false
+nx="$root/node_modules/.bin/nx"
 
 # Seconds (with tenths) that a command took; its output goes to a log, and a failure stops the bench.
 timed() {
@@ -50,25 +51,25 @@ timed() {
 bash tools/scripts/setup.d/60-podman.sh
 
 if [ $with_base = 1 ]; then
-  base_s=$(timed base npx nx run base-images:base-image --force)
+  base_s=$(timed base "$nx" run base-images:base-image --force)
   echo "debootstrap bases (python + nginx), cold: ${base_s} s"
 else
-  timed base npx nx run base-images:base-image >/dev/null
+  timed base "$nx" run base-images:base-image >/dev/null
 fi
 # The frontend image copies the Vite build; build it once, outside the timings.
-case " $projects " in *" frontend "*) timed frontend-build npx nx build frontend >/dev/null ;; esac
+case " $projects " in *" frontend "*) timed frontend-build "$nx" build frontend >/dev/null ;; esac
 
 printf '\n%-10s %10s %10s %10s %10s %12s %12s\n' project size_MB cold_s layers_s nx_hit_s cold/layers cold/nx_hit
 for project in $projects; do
   test_flags=()
   [ $with_test = 1 ] || test_flags=(--skipTest)
   # --excludeTaskDependencies: the base images and the Vite build are ready (above); time the image alone.
-  cold=$(timed "$project-cold" npx nx run "$project:docker" --excludeTaskDependencies --skip-nx-cache --noCache --skipTest)
+  cold=$(timed "$project-cold" "$nx" run "$project:docker" --excludeTaskDependencies --skip-nx-cache --noCache --skipTest)
   # Untimed: layers built with --no-cache are not reused, and --skip-nx-cache runs store nothing in
   # the Nx cache; this run leaves both caches warm for the two timed runs below.
-  timed "$project-warm" npx nx run "$project:docker" --excludeTaskDependencies "${test_flags[@]}" >/dev/null
-  layers=$(timed "$project-layers" npx nx run "$project:docker" --excludeTaskDependencies --skip-nx-cache "${test_flags[@]}")
-  hit=$(timed "$project-hit" npx nx run "$project:docker" --excludeTaskDependencies "${test_flags[@]}")
+  timed "$project-warm" "$nx" run "$project:docker" --excludeTaskDependencies "${test_flags[@]}" >/dev/null
+  layers=$(timed "$project-layers" "$nx" run "$project:docker" --excludeTaskDependencies --skip-nx-cache "${test_flags[@]}")
+  hit=$(timed "$project-hit" "$nx" run "$project:docker" --excludeTaskDependencies "${test_flags[@]}")
   grep -q "existing outputs match the cache\|local cache" "$out/$project-hit.log" \
     || echo "bench/images.sh: warning: the third $project run was not an Nx cache hit (see reports/bench/images/$project-hit.log)" >&2
   size=$(node -e 'const r=require(process.argv[1]); console.log((r.sizeBytes/1e6).toFixed(1))' "$root/reports/apps/$project/docker/image.json")

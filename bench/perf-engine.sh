@@ -14,8 +14,8 @@
 # Prints req/s, p50, p99 and requests per CPU-second per tool (each the median of its rounds) and
 # the ratios to wrk. Goals for the built-in engine: req/s >= 70 % of wrk's, p99 within 20 % of
 # wrk's. Then one open-model run of the built-in engine at half of its own closed-loop rate, to
-# show whether it keeps the schedule (sent on time, latency from the scheduled time). k6 is
-# skipped with a note when it is not installed (npm run setup builds it).
+# show whether it keeps the schedule (sent on time, latency from the scheduled time). wrk and k6
+# are the ones tools/scripts/tool.mjs finds (`npm run setup` installs both; WRK and K6 override).
 set -euo pipefail
 
 connections=16
@@ -33,7 +33,8 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-command -v wrk >/dev/null || { echo "bench/perf-engine.sh: wrk is not installed; run \`npm run setup\`." >&2; exit 1; }
+wrk=$(node "$root/tools/scripts/tool.mjs" wrk) || exit 1
+k6=$(node "$root/tools/scripts/tool.mjs" k6) || exit 1
 work=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -65,14 +66,11 @@ say "endpoint $url, $connections connections, ${duration}s per tool and round, l
 # wrk's latency lines: "     99%    1.23ms" (units us, ms or s) -> milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 }; printf "%.3f", v }'; }
 
-k6_bin=$(ls "$root/.cache/bin/k6" 2>/dev/null || command -v k6 || true)
-if [ -n "$k6_bin" ]; then
-  cat > "$work/k6.js" <<JS
+cat > "$work/k6.js" <<JS
 import http from 'k6/http';
 export const options = { discardResponseBodies: true, vus: $connections, duration: '${duration}s', summaryTrendStats: ['p(50)', 'p(99)'] };
 export default function () { http.get('$url'); }
 JS
-fi
 json() { node -e "const d = JSON.parse(process.argv[1]); console.log(Number(d[process.argv[2]]).toFixed(process.argv[3] ?? 3))" "$1" "$2" "${3:-3}"; }
 
 # Requests per CPU-second of the load generator (user + system, from /usr/bin/time): what "the same
@@ -81,14 +79,14 @@ per_cpu() { awk -v n="$1" '{ s = $1 + $2; printf "%.0f", (s > 0 ? n / s : 0) }' 
 
 # The server's own JIT warms up first (2 s of wrk, not measured): otherwise the first tool of round
 # 1 alone meets a cold server (wrk's first-round p99 was 4.8 ms against 0.5-1.6 ms afterwards).
-"${pin_client[@]}" wrk -t1 -c"$connections" -d2s "$url" > /dev/null
+"${pin_client[@]}" "$wrk" -t1 -c"$connections" -d2s "$url" > /dev/null
 
 # Rounds interleave the tools, so a burst of load from elsewhere on the machine hits all of them;
 # each tool's median round is reported.
 : > "$work/wrk.tsv"; : > "$work/node.tsv"; : > "$work/k6.tsv"
 for round in $(seq 1 "$rounds"); do
   say "round $round of $rounds"
-  /usr/bin/time -f '%U %S' -o "$work/cpu.txt" "${pin_client[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" > "$work/wrk.txt"
+  /usr/bin/time -f '%U %S' -o "$work/cpu.txt" "${pin_client[@]}" "$wrk" -t1 -c"$connections" -d"${duration}s" --latency "$url" > "$work/wrk.txt"
   wrk_requests=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")
   printf '%s\t%s\t%s\t%s\n' "$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")" \
     "$(awk '$1 == "50%" { print $2 }' "$work/wrk.txt" | to_ms)" "$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt" | to_ms)" \
@@ -98,13 +96,11 @@ for round in $(seq 1 "$rounds"); do
   printf '%s\t%s\t%s\t%s\n' "$(json "$node_json" rps 2)" "$(json "$node_json" p50Ms)" "$(json "$node_json" p99Ms)" \
     "$(node -e "const d = JSON.parse(process.argv[1]); console.log((d.requests / d.cpuS).toFixed(0))" "$node_json")" >> "$work/node.tsv"
 
-  if [ -n "$k6_bin" ]; then
-    GOMAXPROCS=1 /usr/bin/time -f '%U %S' -o "$work/cpu.txt" "${pin_client[@]}" "$k6_bin" run --quiet --no-usage-report --summary-export "$work/k6.json" "$work/k6.js" > "$work/k6.txt" 2>&1 \
-      || { cat "$work/k6.txt" >&2; echo "bench/perf-engine.sh: k6 failed (above)" >&2; exit 1; }
-    k6_requests=$(node -e "console.log(require('$work/k6.json').metrics.http_reqs.count)")
-    printf '%s\t%s\n' "$(node -e "const m = require('$work/k6.json').metrics; console.log([m.http_reqs.rate.toFixed(2), m.http_req_duration['p(50)'].toFixed(3), m.http_req_duration['p(99)'].toFixed(3)].join('\t'))")" \
-      "$(per_cpu "$k6_requests" "$work/cpu.txt")" >> "$work/k6.tsv"
-  fi
+  GOMAXPROCS=1 /usr/bin/time -f '%U %S' -o "$work/cpu.txt" "${pin_client[@]}" "$k6" run --quiet --no-usage-report --summary-export "$work/k6.json" "$work/k6.js" > "$work/k6.txt" 2>&1 \
+    || { cat "$work/k6.txt" >&2; echo "bench/perf-engine.sh: k6 failed (above)" >&2; exit 1; }
+  k6_requests=$(node -e "console.log(require('$work/k6.json').metrics.http_reqs.count)")
+  printf '%s\t%s\n' "$(node -e "const m = require('$work/k6.json').metrics; console.log([m.http_reqs.rate.toFixed(2), m.http_req_duration['p(50)'].toFixed(3), m.http_req_duration['p(99)'].toFixed(3)].join('\t'))")" \
+    "$(per_cpu "$k6_requests" "$work/cpu.txt")" >> "$work/k6.tsv"
 done
 
 # Each column's median over the rounds, taken on its own (req/s, p50, p99, req/CPU-s): a tool's p99
@@ -114,14 +110,14 @@ median() { cut -f"$2" "$1" | sort -g | awk -v n="$rounds" 'NR == int((n + 1) / 2
 medians() { echo "$(median "$1" 1) $(median "$1" 2) $(median "$1" 3) $(median "$1" 4)"; }
 read -r wrk_rps wrk_p50 wrk_p99 wrk_cpu < <(medians "$work/wrk.tsv")
 read -r node_rps node_p50 node_p99 node_cpu < <(medians "$work/node.tsv")
-if [ -n "$k6_bin" ]; then read -r k6_rps k6_p50 k6_p99 k6_cpu < <(medians "$work/k6.tsv"); fi
+read -r k6_rps k6_p50 k6_p99 k6_cpu < <(medians "$work/k6.tsv")
 
 # Every round, so the spread behind each median shows.
 rounds_of() { awk -F'\t' -v tool="$2" '{ rps = rps sep sprintf("%.0f", $1); p99 = p99 sep $3; cpu = cpu sep $4; sep = " " } END { printf "%-20s req/s %s | p99 ms %s | req/CPU-s %s\n", tool, rps, p99, cpu }' "$1"; }
 echo
 rounds_of "$work/wrk.tsv" 'wrk rounds'
 rounds_of "$work/node.tsv" 'built-in rounds'
-if [ -n "$k6_bin" ]; then rounds_of "$work/k6.tsv" 'k6 rounds'; fi
+rounds_of "$work/k6.tsv" 'k6 rounds'
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 row='%-20s %10s %9s %9s %13s %9s %9s %10s\n'
@@ -129,12 +125,8 @@ printf "\n$row" tool 'req/s' 'p50 ms' 'p99 ms' 'req/CPU-s' 'req/s x' 'p99 x' 're
 printf "$row" 'wrk -t1' "$wrk_rps" "$wrk_p50" "$wrk_p99" "$wrk_cpu" 1.00 1.00 1.00
 printf "$row" 'built-in (node)' "$node_rps" "$node_p50" "$node_p99" "$node_cpu" \
   "$(ratio "$node_rps" "$wrk_rps")" "$(ratio "$node_p99" "$wrk_p99")" "$(ratio "$node_cpu" "$wrk_cpu")"
-if [ -n "$k6_bin" ]; then
-  printf "$row" 'k6 (GOMAXPROCS=1)' "$k6_rps" "$k6_p50" "$k6_p99" "$k6_cpu" \
-    "$(ratio "$k6_rps" "$wrk_rps")" "$(ratio "$k6_p99" "$wrk_p99")" "$(ratio "$k6_cpu" "$wrk_cpu")"
-else
-  printf '%-20s %s\n' k6 'not run: k6 is not installed (npm run setup builds it where Go is present)'
-fi
+printf "$row" 'k6 (GOMAXPROCS=1)' "$k6_rps" "$k6_p50" "$k6_p99" "$k6_cpu" \
+  "$(ratio "$k6_rps" "$wrk_rps")" "$(ratio "$k6_p99" "$wrk_p99")" "$(ratio "$k6_cpu" "$wrk_cpu")"
 
 rps_ratio=$(ratio "$node_rps" "$wrk_rps")
 cpu_ratio=$(ratio "$node_cpu" "$wrk_cpu")

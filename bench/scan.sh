@@ -10,6 +10,7 @@
 # Reported, not gated: a cache hit should cost a small fraction of a cold scan (what is left is
 # Nx computing the project graph), and semgrep start-up is most of semgrep's time on a small project.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,11p' "$0"; exit 0 ;; esac
 runs=${1:-3}
 project=${2:-service-kit}
 folder=${3:-libs/service-kit}
@@ -19,20 +20,21 @@ empty=$(mktemp -d)
 trap 'rm -rf "$empty"' EXIT
 export NX_DAEMON=false SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 
-[ -x .cache/bin/semgrep ] || { echo "[bench] semgrep is missing: run \`npm run setup\` first." >&2; exit 1; }
+semgrep=$(node "$root/tools/scripts/tool.mjs" semgrep) || exit 1
+nx="$root/node_modules/.bin/nx"
 
 seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N); awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-semgrep_on() { .cache/bin/semgrep scan --config security/semgrep --json --output /dev/null --metrics=off --disable-version-check --quiet "$1"; }
+semgrep_on() { "$semgrep" scan --config security/semgrep --json --output /dev/null --metrics=off --disable-version-check --quiet "$1"; }
 
 empty_t=() project_t=() cold_t=() warm_t=()
 for i in $(seq 1 "$runs"); do
   echo "[bench] run $i/$runs..."
   empty_t+=("$(seconds semgrep_on "$empty")")
   project_t+=("$(seconds semgrep_on "$folder")")
-  cold_t+=("$(seconds npx nx run "$project:scan" --skip-nx-cache)")
-  warm_t+=("$(seconds npx nx run "$project:scan")")
+  cold_t+=("$(seconds "$nx" run "$project:scan" --skip-nx-cache)")
+  warm_t+=("$(seconds "$nx" run "$project:scan")")
 done
 
 e=$(median "${empty_t[@]}") b=$(median "${project_t[@]}") c=$(median "${cold_t[@]}") w=$(median "${warm_t[@]}")
