@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { nxCommand, toolPath } from './workspace-tools.mjs';
 
 // The plugin's own reading of uv.lock (TypeScript, loaded as Nx loads the plugin), so what counts
 // as a locked package and its identity is defined once.
@@ -92,7 +93,7 @@ export function projectsReachedByPackages(graph, packageNames) {
 }
 
 function git(args, { allowFailure = false } = {}) {
-  const result = spawnSync('git', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(toolPath('git'), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     if (allowFailure) return null;
     throw new Error(`git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.status}`}. Check that the refs exist (CI: checkout with fetch-depth: 0).`);
@@ -177,9 +178,9 @@ async function main() {
   }
   const nxArgs = rest[0] === 'show' ? [...rest, '--affected'] : ['affected', ...rest];
   // Nx reads an empty --files as "nothing changed", which is what an empty list means here.
-  const args = ['nx', ...nxArgs, `--files=${files.join(',')}`];
-  log(`${files.length} changed file${files.length === 1 ? '' : 's'} (${base}...${head ?? 'working tree'}): npx nx ${nxArgs.join(' ')} --files=...`);
-  const run = spawnSync('npx', args, { stdio: 'inherit', env: { NX_DAEMON: 'false', ...process.env } });
+  const [command, args] = nxCommand([...nxArgs, `--files=${files.join(',')}`]);
+  log(`${files.length} changed file${files.length === 1 ? '' : 's'} (${base}...${head ?? 'working tree'}): nx ${nxArgs.join(' ')} --files=...`);
+  const run = spawnSync(command, args, { stdio: 'inherit', env: { NX_DAEMON: 'false', ...process.env } });
   if (run.error) throw new Error(`could not start nx: ${run.error.message}. Run \`npm run setup\` first.`);
   return run.status ?? 1;
 }

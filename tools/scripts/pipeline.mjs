@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runWithRemoteCache } from './remote-cache.mjs';
+import { nxCommand, toolPath } from './workspace-tools.mjs';
 
 const DEFAULT_TARGETS = 'lint,test,scan,perf,bundle-size';
 
@@ -27,12 +28,12 @@ if (options.help) {
   process.exit(0);
 }
 
-const git = (...args) => spawnSync('git', args, { encoding: 'utf8' });
-
 /** The merge base to compare against, or null when everything should run. */
 function affectedBase() {
   if (options.all) return null;
   if (options.base) return options.base;
+  const gitPath = toolPath('git');
+  const git = (...args) => spawnSync(gitPath, args, { encoding: 'utf8' });
   const branch = git('rev-parse', '--abbrev-ref', 'HEAD').stdout.trim();
   if (!branch || branch === 'HEAD' || branch === 'main') return null;
   const base = git('merge-base', 'HEAD', 'main');
@@ -40,11 +41,17 @@ function affectedBase() {
 }
 
 const targets = options.targets.split(',').map((t) => t.trim()).filter(Boolean);
-const base = affectedBase();
+let base;
+try {
+  base = affectedBase();
+} catch (error) {
+  console.error(`[pipeline] ${error.message}`);
+  process.exit(1);
+}
 // affected.mjs is `nx affected` plus uv.lock: it adds the projects a changed locked package reaches.
-const [command, nxArgs] = base
-  ? [process.execPath, ['tools/scripts/affected.mjs', '-t', ...targets, `--base=${base}`, '--parallel=2']]
-  : ['npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']];
+const affectedArgs = ['tools/scripts/affected.mjs', '-t', ...targets, `--base=${base}`, '--parallel=2'];
+const runManyArgs = ['run-many', '-t', ...targets, '--parallel=2'];
+const [command, args] = base ? [process.execPath, affectedArgs] : nxCommand(runManyArgs);
 
 const env = { NX_DAEMON: 'false', ...process.env };
 
@@ -52,9 +59,9 @@ const env = { NX_DAEMON: 'false', ...process.env };
 // reports of cached tasks, so nothing is lost.
 rmSync('reports', { recursive: true, force: true });
 console.log(base ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}` : `[pipeline] every project: ${targets.join(', ')}`);
-console.log(`[pipeline] ${command === 'npx' ? 'npx' : 'node'} ${nxArgs.join(' ')}`);
+console.log(`[pipeline] ${base ? `node ${affectedArgs.join(' ')}` : `nx ${runManyArgs.join(' ')}`}`);
 // A remote cache that is down before or during the run costs speed, never the run: see remote-cache.mjs.
-const status = await runWithRemoteCache(command, nxArgs, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
+const status = await runWithRemoteCache(command, args, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
 
 console.log('\n[pipeline] quality gates');
 const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env });

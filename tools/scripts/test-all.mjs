@@ -3,15 +3,17 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { formatSummary, summarizeReports } from './junit-summary.mjs';
+import { nxCommand } from './workspace-tools.mjs';
 
 // check-workflows is never cached: it reads the whole project graph (tools/cache-server/package.json).
 const targets = process.env.TEST_TARGETS ?? 'test,e2e,check-workflows';
-const args = ['nx', 'run-many', '-t', ...targets.split(','), '--parallel=2', ...process.argv.slice(2)];
+const nxArgs = ['run-many', '-t', ...targets.split(','), '--parallel=2', ...process.argv.slice(2)];
 
 // Stale reports would be counted again: Nx restores the reports of cached tasks from its cache.
 rmSync('reports', { recursive: true, force: true });
-console.log(`[test] npx ${args.join(' ')}`);
-const run = spawnSync('npx', args, { stdio: 'inherit', env: { NX_DAEMON: 'false', ...process.env } });
+console.log(`[test] nx ${nxArgs.join(' ')}`);
+const [command, args] = nxCommand(nxArgs);
+const run = spawnSync(command, args, { stdio: 'inherit', env: { NX_DAEMON: 'false', ...process.env } });
 if (run.error) {
   console.error(`[test] could not start nx: ${run.error.message}. Run \`npm run setup\` first.`);
   process.exit(1);
