@@ -68,6 +68,18 @@ describe('the built-in node engine', () => {
     expect(Math.max(...samples.map((s) => s.latencyMs))).toBeGreaterThanOrEqual(260);
   });
 
+  it('records every request as failed, and keeps running, when the service dies with requests waiting', async () => {
+    // One connection and no answer: one request in flight, the rest waiting for it. When the
+    // service dies, the one in flight fails and every later one fails to connect; each is
+    // recorded, whenever the service dies (undici used to assert and crash the process here).
+    await start(['--delay-ms', '60000']);
+    const running = run([{ name: 'steady', durationS: 1, arrivalRate: 20, rampTo: 20 }], 1);
+    setTimeout(() => void service.stop(), 200);
+    const { samples } = await running;
+    expect(samples).toHaveLength(20);
+    expect(samples.every((s) => !s.ok && s.status === 0)).toBe(true);
+  });
+
   it('runs a closed loop through the same path for the benchmark', async () => {
     await start([]);
     const result = await saturate(`${service.url}/static`, 2, 300);

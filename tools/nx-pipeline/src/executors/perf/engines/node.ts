@@ -94,7 +94,13 @@ class Connection implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
-    this.load.settle(this, this.request, this.atMs, this.phase, this.scheduledAt, 0, error);
+    // Settled on the next turn, never from inside undici: when a connect fails, undici fails every
+    // request queued on the client and then asserts the queue is empty, so a request dispatched
+    // from this callback (the next one waiting, or any due send) crashed the whole process with an
+    // AssertionError (exit 1) instead of being recorded: as when a service dies mid-run under load.
+    const now = performance.now();
+    const { request, atMs, phase, scheduledAt } = this;
+    setImmediate(() => this.load.settle(this, request, atMs, phase, scheduledAt, 0, error, now));
   }
 }
 
@@ -126,7 +132,6 @@ class Load {
   /** Requests sent or waiting, not yet recorded. */
   private outstanding = 0;
   private stopped = false;
-  private depth = 0;
   private drained: (() => void) | undefined;
   private drainedPromise: Promise<void> | undefined;
   /** Closed loop: connections whose next request goes out once this turn's answers are read. */
@@ -161,8 +166,7 @@ class Load {
   }
 
   /** Called by a connection when its request is answered or failed. */
-  settle(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number, status: number, error: Error | undefined): void {
-    const now = performance.now();
+  settle(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number, status: number, error: Error | undefined, now = performance.now()): void {
     const latencyMs = now - scheduledAt;
     const { timeoutMs, record, closed } = this.options;
     if (error !== undefined) {
@@ -182,7 +186,7 @@ class Load {
       if (this.refill.length === 1) setImmediate(this.flushRefill);
       return;
     }
-    if (waiting !== undefined) this.dispatchFrom(connection, waiting.request, waiting.atMs, waiting.phase, waiting.scheduledAt);
+    if (waiting !== undefined) connection.send(waiting.request, waiting.atMs, waiting.phase, waiting.scheduledAt);
     else this.checkDrained(connection);
     this.afterSettle?.(now);
   }
@@ -250,25 +254,6 @@ class Load {
       this.head = 0;
     }
     return waiting;
-  }
-
-  /**
-   * Sends on a connection from within one of its callbacks. A request undici rejects at once
-   * (a bad header, a destroyed client) calls back synchronously; past a small depth the next
-   * send goes to the next turn of the event loop, so a queue of such requests cannot overflow the
-   * stack.
-   */
-  private dispatchFrom(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number): void {
-    if (this.depth > 32) {
-      setImmediate(() => connection.send(request, atMs, phase, scheduledAt));
-      return;
-    }
-    this.depth += 1;
-    try {
-      connection.send(request, atMs, phase, scheduledAt);
-    } finally {
-      this.depth -= 1;
-    }
   }
 
   private checkDrained(connection: Connection): void {
