@@ -153,17 +153,22 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
   };
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      process.off('exit', onExit).off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      if (pid) {
-        if (!exited) {
-          killGroup(pid, 'SIGTERM');
-          // An unref'd timer: a service that exits at once must not keep this process waiting.
-          await Promise.race([exit, sleep(graceS * 1000, undefined, { ref: false })]);
+      try {
+        if (pid) {
+          if (!exited) {
+            killGroup(pid, 'SIGTERM');
+            // An unref'd timer: a service that exits at once must not keep this process waiting.
+            await Promise.race([exit, sleep(graceS * 1000, undefined, { ref: false })]);
+          }
+          // Whatever the service started and left running dies with the group.
+          killGroup(pid, 'SIGKILL');
         }
-        // Whatever the service started and left running dies with the group.
-        killGroup(pid, 'SIGKILL');
+        removeDataDir();
+      } finally {
+        // Only now: a Ctrl-C during the stop (up to the grace period) waits for it and exits 130,
+        // instead of killing this process before the group's SIGKILL.
+        process.off('exit', onExit).off('SIGINT', onSignal).off('SIGTERM', onSignal);
       }
-      removeDataDir();
     })());
   process.once('exit', onExit).once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
