@@ -155,11 +155,19 @@ describe('perf executor (real runs against a loopback server)', () => {
       { env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
-    runner.stdout.on('data', (chunk) => (output += chunk));
-    runner.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
-    // Interrupt once the measured run has started (after readiness and warm-up).
-    for (let i = 0; i < 200 && !output.includes('profile "load"'); i++) await new Promise((r) => setTimeout(r, 50));
+    // Interrupt once the measured run has started (after readiness and warm-up), however long a
+    // loaded machine takes to get there; a runner that exits first shows why in its output.
+    const started = new Promise<void>((resolve) => {
+      const collect = (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes('profile "load"')) resolve();
+      };
+      runner.stdout.on('data', collect);
+      runner.stderr.on('data', collect);
+      void exited.then(() => resolve());
+    });
+    await started;
     expect(output).toContain('profile "load"');
     const { server, child } = pidsFromLog(ws.reports);
     runner.kill('SIGINT');

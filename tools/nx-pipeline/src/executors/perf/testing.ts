@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -64,18 +64,29 @@ export function perfWorkspace(options: { serverArgs?: string[]; env?: Record<str
   };
 }
 
-/** True while a process (or a zombie not yet reaped) exists. */
+/**
+ * True while a process runs. A zombie has stopped: it only waits for its parent to read its exit
+ * status, and an orphan's is read by init, which on some machines (this project's VMs) takes
+ * seconds, so counting zombies as alive made the Ctrl-C test's wait a race with init.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  try {
+    // /proc/<pid>/stat: "pid (command) state ...": the state follows the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    // Where /proc exists, the process was reaped just now; elsewhere (macOS) kill() is all there is.
+    return !existsSync('/proc');
+  }
 }
 
-/** Waits up to `ms` for a process to be gone. */
-export async function gone(pid: number, ms = 3000): Promise<boolean> {
+/** Waits for a process to be gone; `ms` only bounds a wait for one that never stops. */
+export async function gone(pid: number, ms = 10_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!alive(pid)) return true;
