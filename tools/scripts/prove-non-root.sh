@@ -64,7 +64,8 @@ as_user() {
   local label=$1 command=$2 started elapsed
   started=$(date +%s)
   say "$label: $command"
-  if ! sudo -u "$user" -H env "${passthrough[@]}" bash -lc "cd '$clone' && export CI=true NX_DAEMON=false && $command"; then
+  # runuser, not sudo: sudo runs the command on a pty, which a backgrounded proof has no terminal for.
+  if ! runuser -u "$user" -- env HOME="$home" "${passthrough[@]}" bash -lc "cd '$clone' && export CI=true NX_DAEMON=false && $command" </dev/null; then
     die "$label failed as $user (see above)."
   fi
   elapsed=$(( $(date +%s) - started ))
