@@ -83,11 +83,10 @@ describe('prepareRemoteCache', () => {
 
     it('falls back when the probe times out', async () => {
       mode = 'hang';
-      const started = Date.now();
+      // The server never answers, so only the probe's own 300 ms timeout can end it: the warning names it.
       const { env, warning } = await prepareRemoteCache(cacheEnv(url, READ_WRITE_TOKEN), 300);
       expect(env).toEqual({ OTHER: 'kept' });
       expect(warning).toMatch(/did not answer within 300 ms/);
-      expect(Date.now() - started).toBeLessThan(10_000);
     });
 
     it('never echoes a response into a line GitHub reads as a workflow command', async () => {
