@@ -1,5 +1,5 @@
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import fsPromises, { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { evict, planEviction } from './eviction';
@@ -25,6 +25,12 @@ describe('planEviction', () => {
     expect(plan.keptBytes).toBe(60);
   });
 
+  it('counts uploads still being written toward the size limit', () => {
+    const plan = planEviction(entries, { maxAge: 30 * DAY, maxTotalSize: 60 }, now, 30);
+    expect(plan.evict.map((e) => e.key)).toEqual(['main/old', 'pr/older', 'main/mid']);
+    expect(plan.keptBytes).toBe(30);
+  });
+
   it('keeps everything when both limits are 0 (off)', () => {
     expect(planEviction(entries, { maxAge: 0, maxTotalSize: 0 }, now).evict).toEqual([]);
   });
@@ -35,7 +41,16 @@ describe('evict on the fs backend', () => {
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'cache-evict-'));
   });
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const store = async (storage: FileSystemStorage, hash: string, size: number, daysAgo: number) => {
+    await storage.put(`main/${hash}`, Readable.from([Buffer.alloc(size)]), size);
+    const when = new Date(now.getTime() - daysAgo * DAY);
+    await utimes(join(root, 'main', hash.slice(0, 2), hash), when, when);
+  };
 
   it('deletes what the plan picks and nothing else', async () => {
     const storage = new FileSystemStorage(root);
@@ -54,5 +69,49 @@ describe('evict on the fs backend', () => {
     const left: string[] = [];
     for await (const item of storage.list()) left.push(item.key);
     expect(left).toEqual(['main/333']);
+  });
+
+  it('skips a folder it cannot read, reports it, and still evicts everywhere else, sweep after sweep', async () => {
+    const storage = new FileSystemStorage(root);
+    await store(storage, '111', 100, 45);
+    await store(storage, '222', 100, 1);
+    await mkdir(join(root, 'ci', '33'), { recursive: true });
+    await writeFile(join(root, 'ci', '33', '333'), Buffer.alloc(100));
+    // Tests run as root, which reads any folder: the refusal a non-root server gets from a
+    // root-owned folder (lost+found, a folder another user made) is injected instead.
+    const unreadable = join(root, 'ci');
+    const realReaddir = fsPromises.readdir.bind(fsPromises) as (...args: unknown[]) => Promise<unknown>;
+    jest.spyOn(fsPromises, 'readdir').mockImplementation(((path: string, ...rest: unknown[]) =>
+      path === unreadable
+        ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: 'EACCES' }))
+        : realReaddir(path, ...rest)) as never);
+
+    const first = await evict(storage, { maxAge: 30 * DAY, maxTotalSize: 0 }, now);
+    expect(first.evict.map((e) => e.key)).toEqual(['main/111']);
+    expect(first.problems).toEqual([{ path: unreadable, error: expect.stringContaining('EACCES') }]);
+    await store(storage, '444', 100, 40);
+    const second = await evict(storage, { maxAge: 30 * DAY, maxTotalSize: 0 }, now);
+    expect(second.evict.map((e) => e.key)).toEqual(['main/444']);
+    expect(second.problems).toHaveLength(1);
+  });
+
+  it('deletes the partial uploads of crashed or dropped uploads, and counts uploads in progress toward the size limit', async () => {
+    const storage = new FileSystemStorage(root);
+    await store(storage, '555', 100, 1);
+    const uploads = join(root, '.tmp');
+    const part = (owner: string) => `${Math.random().toString(16).slice(2, 10).padEnd(16, '0')}${owner}.part`;
+    // Left by this process's predecessor (same host and pid: a restarted container), by an
+    // earlier version (no owner in the name) an hour ago, and one another host is still writing.
+    const crashed = part(`.${process.pid}@${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}`);
+    const old = part('');
+    const live = part('.4242@another-host');
+    for (const name of [crashed, old, live]) await writeFile(join(uploads, name), Buffer.alloc(100));
+    const hourAgo = new Date(Date.now() - 3.6e6);
+    await utimes(join(uploads, old), hourAgo, hourAgo);
+
+    const result = await evict(new FileSystemStorage(root), { maxAge: 0, maxTotalSize: 150 }, now);
+    expect(await readdir(uploads)).toEqual([live]);
+    expect(result).toMatchObject({ abandonedUploads: 2, uploadBytes: 100, keptBytes: 0, keptEntries: 0 });
+    expect(result.evict.map((e) => e.key)).toEqual(['main/555']);
   });
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { TokenTable } from './auth';
 import type { ServerConfig } from './config';
-import { evict } from './eviction';
+import { evict, type EvictionResult } from './eviction';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { createCacheServer } from './server';
@@ -16,7 +16,8 @@ export interface RunningCacheServer {
   url: string;
   storage: CacheStorage;
   metrics: Metrics;
-  sweep(): Promise<void>;
+  /** Runs an eviction sweep after any sweep in progress; rejects when it fails (which is also logged). */
+  sweep(): Promise<EvictionResult>;
   close(): Promise<void>;
 }
 
@@ -40,23 +41,6 @@ export async function startCacheServer(
     metrics,
   });
 
-  const sweep = async () => {
-    const result = await evict(storage, { maxTotalSize: config.maxTotalSize, maxAge: config.maxAge });
-    metrics.evicted.inc(result.evict.length);
-    metrics.storedBytes.set(result.keptBytes);
-    metrics.storedEntries.set(result.keptEntries);
-    logger(result.evict.length ? 'info' : 'debug', 'eviction sweep', {
-      evicted: result.evict.length,
-      freedBytes: result.freedBytes,
-      keptEntries: result.keptEntries,
-      keptBytes: result.keptBytes,
-    });
-  };
-  const safeSweep = () => sweep().catch((error: Error) => logger('error', 'eviction sweep failed', { error: error.stack ?? String(error) }));
-  await safeSweep();
-  const timer = config.evictInterval > 0 ? setInterval(safeSweep, config.evictInterval) : undefined;
-  timer?.unref();
-
   await new Promise<void>((done, fail) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       fail(
@@ -70,6 +54,54 @@ export async function startCacheServer(
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  // Sweeps run one at a time, the first right after listening: a large store takes a while to list.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  const runSweep = async (): Promise<EvictionResult> => {
+    try {
+      const result = await evict(storage, { maxTotalSize: config.maxTotalSize, maxAge: config.maxAge });
+      metrics.evicted.inc(result.evict.length);
+      metrics.storedBytes.set(result.keptBytes);
+      metrics.storedEntries.set(result.keptEntries);
+      metrics.evictionProblems.inc(result.problems.length);
+      for (const problem of result.problems) {
+        logger('warn', 'eviction skipped a path it cannot read or delete', {
+          ...problem,
+          fix: 'give the server\'s user access to it or move it out of the cache folder; everything else is still evicted',
+        });
+      }
+      logger(result.evict.length || result.abandonedUploads ? 'info' : 'debug', 'eviction sweep', {
+        evicted: result.evict.length,
+        freedBytes: result.freedBytes,
+        keptEntries: result.keptEntries,
+        keptBytes: result.keptBytes,
+        abandonedUploads: result.abandonedUploads,
+        uploadBytes: result.uploadBytes,
+        problems: result.problems.length,
+      });
+      return result;
+    } catch (error) {
+      metrics.evictionProblems.inc();
+      logger('error', 'eviction sweep failed; the next one tries again', { error: (error as Error).stack ?? String(error) });
+      throw error;
+    }
+  };
+  const sweep = (): Promise<EvictionResult> => {
+    queued += 1;
+    const run = sweeping.then(runSweep).finally(() => {
+      queued -= 1;
+    });
+    sweeping = run.catch(() => undefined);
+    return run;
+  };
+  // Logged by runSweep; a timer tick while a sweep still runs is skipped rather than queued.
+  const sweepInBackground = () => {
+    if (queued === 0) sweep().catch(() => undefined);
+  };
+  sweepInBackground();
+  const timer = config.evictInterval > 0 ? setInterval(sweepInBackground, config.evictInterval) : undefined;
+  timer?.unref();
+
   logger('info', 'listening', {
     url,
     storage: storage.description,
@@ -91,6 +123,7 @@ export async function startCacheServer(
         server.close(() => done());
         server.closeAllConnections();
       });
+      await sweeping;
       if (storage instanceof S3Storage) storage.destroy();
     },
   };

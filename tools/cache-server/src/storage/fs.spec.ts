@@ -83,7 +83,7 @@ describe('fs storage durability and atomicity', () => {
     const linkAt = events.findIndex((event) => event.startsWith('link '));
     const [, tmp, linked] = events[linkAt].split(' ');
     expect({ folder: dirname(tmp), linked }).toEqual({ folder: join(root, '.tmp'), linked: final });
-    expect(tmp).toMatch(/\/[0-9a-f]+\.part$/);
+    expect(tmp).toMatch(/\/[0-9a-f]{16}\.\d+@[^/]+\.part$/);
     expect(events.slice(0, linkAt)).toContain(`sync ${tmp}`);
     // The folders the new names were written into: the shard, and the namespace and root that
     // gained a new folder on this first write.

@@ -1,11 +1,54 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SizeMismatchError, type CacheStorage, type StoredEntry, type StoredObject } from './storage';
+import {
+  SizeMismatchError,
+  type CacheStorage,
+  type StorageProblem,
+  type StoredEntry,
+  type StoredObject,
+  type UploadSweep,
+} from './storage';
 
 const TMP_DIR = '.tmp';
+
+/**
+ * A partial upload untouched this long has no live request behind it: Node's HTTP server ends a
+ * request that has not arrived whole within server.requestTimeout (5 minutes), and the handler
+ * then deletes its file. The margin covers clocks of other hosts sharing the folder.
+ */
+export const ABANDONED_UPLOAD_AGE_MS = 10 * 60_000;
+
+/**
+ * Partial uploads are named <random>.<pid>@<host>.part, so a restarted server knows at once which
+ * ones a dead process on its own host left (a file without the owner is from an earlier version).
+ * Servers sharing the folder from different hosts (or containers) leave each other's files to the
+ * age rule.
+ */
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '-');
+
+/** The owner in a partial upload's name ({} when an earlier version wrote it), or null for another file. */
+function partOwner(name: string): { pid?: number; host?: string } | null {
+  if (!/^[0-9a-f]{16}\./.test(name) || !name.endsWith('.part')) return null;
+  const owner = name.slice(17, -'.part'.length);
+  const at = owner.indexOf('@');
+  if (!owner) return {};
+  if (at < 1 || !/^\d+$/.test(owner.slice(0, at))) return null;
+  return { pid: Number(owner.slice(0, at)), host: owner.slice(at + 1) };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Counts bytes and fails the stream as soon as it carries more than `limit`. */
 export function byteCounter(limit: number): Transform & { count: () => number } {
@@ -41,6 +84,8 @@ async function syncFolder(path: string): Promise<void> {
  */
 export class FileSystemStorage implements CacheStorage {
   readonly description: string;
+  /** This process's uploads in progress, by file name. */
+  private readonly uploading = new Set<string>();
 
   constructor(private readonly root: string) {
     this.description = `fs:${root}`;
@@ -82,7 +127,9 @@ export class FileSystemStorage implements CacheStorage {
 
   async put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'> {
     const final = this.pathOf(key);
-    const tmp = join(this.root, TMP_DIR, `${randomBytes(8).toString('hex')}.part`);
+    const tmpName = `${randomBytes(8).toString('hex')}.${process.pid}@${HOST}.part`;
+    const tmp = join(this.root, TMP_DIR, tmpName);
+    this.uploading.add(tmpName);
     await mkdir(dirname(tmp), { recursive: true });
     const created = await mkdir(dirname(final), { recursive: true });
     const counter = byteCounter(size);
@@ -111,22 +158,60 @@ export class FileSystemStorage implements CacheStorage {
       throw error;
     } finally {
       await unlink(tmp).catch(() => undefined);
+      this.uploading.delete(tmpName);
     }
   }
 
-  async *list(): AsyncIterable<StoredEntry> {
-    const namespaces = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    for (const namespace of namespaces) {
+  async *list(report: (problem: StorageProblem) => void = () => undefined): AsyncIterable<StoredEntry> {
+    // A folder that cannot be read (a root-owned lost+found, another user's folder) is reported
+    // and skipped: failing the whole listing would stop eviction for good.
+    const readFolder = (path: string) =>
+      readdir(path, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') report({ path, error });
+        return [];
+      });
+    for (const namespace of await readFolder(this.root)) {
       if (!namespace.isDirectory() || namespace.name === TMP_DIR) continue;
-      const shards = await readdir(join(this.root, namespace.name), { withFileTypes: true });
-      for (const shard of shards) {
+      for (const shard of await readFolder(join(this.root, namespace.name))) {
         if (!shard.isDirectory()) continue;
-        for (const file of await readdir(join(this.root, namespace.name, shard.name))) {
-          const info = await stat(join(this.root, namespace.name, shard.name, file)).catch(() => null);
-          if (info?.isFile()) yield { key: `${namespace.name}/${file}`, size: info.size, storedAt: info.mtime };
+        for (const file of await readFolder(join(this.root, namespace.name, shard.name))) {
+          const info = await stat(join(this.root, namespace.name, shard.name, file.name)).catch(() => null);
+          if (info?.isFile()) yield { key: `${namespace.name}/${file.name}`, size: info.size, storedAt: info.mtime };
         }
       }
     }
+  }
+
+  async sweepUploads(report: (problem: StorageProblem) => void = () => undefined): Promise<UploadSweep> {
+    const folder = join(this.root, TMP_DIR);
+    const result: UploadSweep = { abandoned: 0, inProgressBytes: 0 };
+    const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') report({ path: folder, error });
+      return [];
+    });
+    for (const name of names) {
+      const owner = partOwner(name);
+      if (!owner) continue;
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => null);
+      if (!info) continue;
+      // On this host, the owner is known: this process's predecessor (same pid, e.g. a restarted
+      // container) or a process that has exited. Otherwise only the age tells.
+      const abandoned =
+        !this.uploading.has(name) &&
+        (Date.now() - info.mtime.getTime() > ABANDONED_UPLOAD_AGE_MS || (owner.host === HOST && (owner.pid === process.pid || !isRunning(Number(owner.pid)))));
+      if (!abandoned) {
+        result.inProgressBytes += info.size;
+        continue;
+      }
+      try {
+        await unlink(path);
+        result.abandoned += 1;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') report({ path, error: error as Error });
+      }
+    }
+    return result;
   }
 
   async touch(key: string, when: Date): Promise<void> {

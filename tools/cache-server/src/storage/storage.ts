@@ -7,6 +7,20 @@ export interface StoredEntry {
   storedAt: Date;
 }
 
+/** A path a sweep could not read or delete; the sweep carries on without it. */
+export interface StorageProblem {
+  path: string;
+  error: Error;
+}
+
+/** What a sweep of partial uploads found. */
+export interface UploadSweep {
+  /** Partial uploads no live upload is writing any more (a crash, a dropped connection): deleted. */
+  abandoned: number;
+  /** Bytes of the uploads still being written: they take room too. */
+  inProgressBytes: number;
+}
+
 export interface StoredObject {
   body: Readable;
   size: number;
@@ -26,13 +40,19 @@ export interface CacheStorage {
    * rejects with SizeMismatchError when the body is shorter or longer than announced.
    */
   put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'>;
-  list(): AsyncIterable<StoredEntry>;
+  /** Every entry; a folder or page it cannot read goes to `report`, and the listing carries on. */
+  list(report?: (problem: StorageProblem) => void): AsyncIterable<StoredEntry>;
   delete(key: string): Promise<void>;
   /**
    * Marks a hit, so eviction removes the least recently used entries first. Optional: S3 cannot
    * change an object's date without rewriting it, so there eviction goes by the time stored.
    */
   touch?(key: string, when: Date): Promise<void>;
+  /**
+   * Deletes abandoned partial uploads (judged by the real clock: whether an upload is alive is not
+   * a policy). Only for backends that keep them: an S3 PUT is a single request.
+   */
+  sweepUploads?(report?: (problem: StorageProblem) => void): Promise<UploadSweep>;
 }
 
 export class SizeMismatchError extends Error {
