@@ -51,7 +51,7 @@ export function gatesForProject(config: GatesConfig, project: string): ProjectGa
 
 /** Where the security gate's files live when gates.json does not say, and what it requires. */
 export const SECURITY_DEFAULTS: Required<Omit<SecurityGates, 'grade'>> = {
-  requiredScanners: ['bandit', 'semgrep', 'eslint-security', 'gitleaks', 'licences', 'sbom'],
+  requiredScanners: ['bandit', 'semgrep', 'eslint-security', 'gitleaks', 'licences', 'sbom', 'zizmor'],
   licenceAllowList: 'security/licences.yaml',
   suppressions: 'security/suppressions.yaml',
   semgrepRules: 'security/semgrep',

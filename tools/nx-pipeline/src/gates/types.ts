@@ -11,7 +11,8 @@ export type ScannerName =
   | 'pip-audit'
   | 'npm-audit'
   | 'osv-scanner'
-  | 'trivy';
+  | 'trivy'
+  | 'zizmor';
 
 export interface SecurityGates {
   /** Worst acceptable grade (see src/executors/scan/grade.ts for the rule). */

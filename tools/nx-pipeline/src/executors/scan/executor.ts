@@ -52,12 +52,13 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     rawDir,
     semgrepRules: join(workspaceRoot, gates.semgrepRules),
     exclude: options.exclude ?? DEFAULT_EXCLUDE,
+    workflows: options.workflows,
     licencePolicy,
     today,
     packageName: kind === 'npm' ? readJsonFile<{ name?: string }>(join(workspaceRoot, root, 'package.json')).name : undefined,
   };
 
-  const applicable = scannersFor(kind);
+  const applicable = scannersFor(kind, { workflows: options.workflows !== undefined });
   const selected = options.scanners ? applicable.filter((s) => options.scanners?.includes(s.name)) : applicable;
   const needsDependencies = selected.some((s) => ['licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy'].includes(s.name));
   const scanContext: ScanContext = {

@@ -35,6 +35,7 @@ const INFORMATION_URI: Record<string, string> = {
   'npm-audit': 'https://docs.npmjs.com/cli/commands/npm-audit',
   'osv-scanner': 'https://google.github.io/osv-scanner/',
   trivy: 'https://trivy.dev',
+  zizmor: 'https://docs.zizmor.sh',
 };
 
 export interface ScanSummary {

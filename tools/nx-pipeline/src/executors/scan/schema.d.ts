@@ -6,6 +6,8 @@ export interface ScanExecutorSchema {
   /** Run only these scanners (the others are reported as not selected). */
   scanners?: ScannerName[];
   exclude?: string[];
+  /** Workspace-relative folder of GitHub workflows that this project owns: zizmor scans it. */
+  workflows?: string;
   venv?: string;
   reportsDirectory?: string;
   gatesFile?: string;

@@ -10,8 +10,9 @@ import { npmSbom, pythonSbom } from './sbom';
 import { semgrep } from './semgrep';
 import { trivy } from './trivy';
 import type { AnyScanner, ProjectKind } from './types';
+import { zizmor } from './zizmor';
 
-/** Every adapter, in the order a scan runs them: code, secrets, licences, SBOM, advisories. */
+/** Every adapter, in the order a scan runs them: code, secrets, licences, SBOM, advisories, workflows. */
 export const SCANNERS: readonly AnyScanner[] = [
   bandit,
   semgrep,
@@ -25,8 +26,10 @@ export const SCANNERS: readonly AnyScanner[] = [
   npmAudit,
   osvScanner,
   trivy,
+  zizmor,
 ];
 
-export function scannersFor(kind: ProjectKind): AnyScanner[] {
-  return SCANNERS.filter((scanner) => scanner.appliesTo.includes(kind));
+/** The scanners of a project of this kind; the workflow scanners too when its scan target names a workflows folder. */
+export function scannersFor(kind: ProjectKind, subjects: { workflows?: boolean } = {}): AnyScanner[] {
+  return SCANNERS.filter((scanner) => scanner.appliesTo.includes(kind) || (subjects.workflows === true && scanner.appliesTo.includes('workflows')));
 }

@@ -6,6 +6,9 @@ import type { LicencePolicy } from '../licences';
 
 export type ProjectKind = 'python' | 'npm';
 
+/** What a scanner applies to: a kind of project, or the workflows of the project whose scan target names them. */
+export type ScanSubject = ProjectKind | 'workflows';
+
 export type ScannerCategory = 'static analysis' | 'secrets' | 'licences' | 'sbom' | 'vulnerabilities';
 
 /** Everything an adapter may need; adapters hold no state of their own. */
@@ -23,6 +26,8 @@ export interface ScanContext {
   rawDir: string;
   /** Absolute folder of the repository's semgrep rules. */
   semgrepRules: string;
+  /** Workspace-relative folder of GitHub workflows (the scan target's `workflows` option), on the one project that owns them. */
+  workflows?: string;
   /** Workspace-relative globs left out of every scan. */
   exclude: string[];
   licencePolicy: LicencePolicy;
@@ -55,7 +60,7 @@ export type Parsed = { findings: Finding[]; incomplete?: string; summary?: strin
 export interface Scanner {
   name: ScannerName;
   category: ScannerCategory;
-  appliesTo: readonly ProjectKind[];
+  appliesTo: readonly ScanSubject[];
   invocation(context: ScanContext): Invocation;
   parse(output: string, context: ScanContext): Parsed;
 }
@@ -64,7 +69,7 @@ export interface Scanner {
 export interface InProcessScanner {
   name: ScannerName;
   category: ScannerCategory;
-  appliesTo: readonly ProjectKind[];
+  appliesTo: readonly ScanSubject[];
   inProcess(context: ScanContext): Parsed;
 }
 
