@@ -43,6 +43,7 @@ _MARKUP = re.compile(r"<[A-Za-z/!?]")
 _TAG_END_OR_QUOTE = re.compile(r"[>\"']")
 _NAME = re.compile(r"[^\s/>]{0,32}")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+_BREAK = "\n\n"
 
 
 def _tag_end(page: str, start: int) -> int:
@@ -119,6 +120,7 @@ def html_to_text(page: str, budget: Budget | None = None) -> str:
             hidden = max(0, hidden + (-1 if closing else 1))
         elif name in _HEADINGS and not closing:
             parts.append("\n\n" + "#" * _HEADINGS[name] + " ")
-        elif name in _BLOCK:
-            parts.append("\n\n")
+        elif name in _BLOCK and (not parts or parts[-1] != _BREAK):
+            # One break for a run of block tags: `<div>` * 1,000,000 is one paragraph break.
+            parts.append(_BREAK)
     return _normalise("".join(parts), budget)
