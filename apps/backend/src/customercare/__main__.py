@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                 host=settings.host,
                 port=settings.port,
                 log_config=None,
-                proxy_headers=True,
+                # The app reads X-Forwarded-For itself, from FORWARDED_ALLOW_IPS proxies only
+                # (customercare/client_address.py); uvicorn would trust 127.0.0.1 by default.
+                proxy_headers=False,
             )
         elif args.command == "migrate":
             upgrade(settings.database_url)
@@ -88,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(settings.database_url)
             print(f"database restored from {args.path}")
         elif args.command == "seed":
+            if settings.production:
+                print(
+                    "error: seed refuses ENVIRONMENT=production: it creates an admin with a "
+                    "published demo password and a demo widget key. Run it against a "
+                    "development or test database only.",
+                    file=sys.stderr,
+                )
+                return 2
             from customercare.db import Database
             from customercare.seed import DEFAULT_ADMIN_PASSWORD, DEFAULT_WIDGET_KEY, seed
 

@@ -41,10 +41,15 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     if settings.migrate_on_start:
         upgrade(settings.database_url)
     context = context or AppContext.create(settings)
+    # The contract is committed (libs/api-contract), so production need not publish it.
+    docs = settings.serve_docs
     app = FastAPI(
         title="CustomerCareGPT API",
         version=__version__,
         description="Answers customers from a support team's knowledge base.",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.context = context
     install_error_handlers(app)

@@ -21,6 +21,8 @@ import redis
 class RateDecision:
     allowed: bool
     retry_after: int
+    # Hits in the current window, this one included.
+    count: int = 0
 
 
 class Store(Protocol):
@@ -33,6 +35,10 @@ class Store(Protocol):
     def set(self, key: str, value: str, ttl_s: int) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def ttl(self, key: str) -> int:
+        """Whole seconds until the value at `key` expires; 0 when there is none."""
+        ...
 
     def ping(self) -> None: ...
 
@@ -61,8 +67,8 @@ class MemoryStore:
             count += 1
             self._windows[key] = (reset_at, count)
         if count > limit:
-            return RateDecision(False, max(1, math.ceil(reset_at - now)))
-        return RateDecision(True, 0)
+            return RateDecision(False, max(1, math.ceil(reset_at - now)), count)
+        return RateDecision(True, 0, count)
 
     def get(self, key: str) -> str | None:
         entry = self._values.get(key)
@@ -78,6 +84,11 @@ class MemoryStore:
 
     def delete(self, key: str) -> None:
         self._values.pop(key, None)
+
+    def ttl(self, key: str) -> int:
+        entry = self._values.get(key)
+        remaining = entry[0] - self._clock() if entry else 0.0
+        return max(0, math.ceil(remaining))
 
     def ping(self) -> None:
         return None
@@ -104,8 +115,8 @@ class RedisStore:
         pipe.ttl(name)
         count, _, ttl = pipe.execute()
         if int(count) > limit:
-            return RateDecision(False, max(1, int(ttl)))
-        return RateDecision(True, 0)
+            return RateDecision(False, max(1, int(ttl)), int(count))
+        return RateDecision(True, 0, int(count))
 
     def get(self, key: str) -> str | None:
         value = self._redis.get(f"{self._prefix}kv:{key}")
@@ -116,6 +127,10 @@ class RedisStore:
 
     def delete(self, key: str) -> None:
         self._redis.delete(f"{self._prefix}kv:{key}")
+
+    def ttl(self, key: str) -> int:
+        # TTL answers -2 for a missing key and -1 for one without expiry (never set here).
+        return max(0, int(self._redis.ttl(f"{self._prefix}kv:{key}")))
 
     def ping(self) -> None:
         self._redis.ping()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from customercare.answers import AnswerProvider, create_provider
 from customercare.cache import Store, create_store
+from customercare.client_address import TrustedProxies
 from customercare.db import Database
 from customercare.knowledge.service import KnowledgeBase
 from customercare.metrics import Metrics
@@ -29,6 +31,10 @@ class AppContext:
             store=create_store(settings.redis_url),
             provider=create_provider(settings),
         )
+
+    @cached_property
+    def trusted_proxies(self) -> TrustedProxies:
+        return TrustedProxies(self.settings.forwarded_allow_ips)
 
     def close(self) -> None:
         self.store.close()

@@ -8,6 +8,7 @@ on each restart and differ between replicas.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -50,6 +51,30 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _bool(env: Mapping[str, str], name: str) -> bool | None:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return None
+    if raw not in {"true", "1", "false", "0"}:
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+    return raw in {"true", "1"}
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    entries = _list(env, name, ())
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list proxy addresses or networks (10.0.0.1, 10.0.0.0/8) or *, "
+                f"got {entry!r}"
+            ) from None
+    return entries
+
+
 def _development_secret(data_dir: Path) -> str:
     """A random key kept in the data folder, so development tokens survive a restart."""
     path = data_dir / "secret_key"
@@ -81,8 +106,17 @@ class Settings:
     access_token_minutes: int = 60
     max_upload_bytes: int = 5 * 1024 * 1024
     max_body_bytes: int = 64 * 1024
+    # Wrong passwords per (e-mail, client address) before a lockout that doubles each time.
     login_rate_limit: int = 10
     login_rate_window_s: int = 60
+    # Sign-in attempts per client address, whatever the e-mail.
+    login_ip_rate_limit: int = 30
+    # Proxies whose X-Forwarded-For is believed; empty: the connecting address is the client.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    extraction_timeout_s: float = 30.0
+    # None: served outside production only.
+    docs_enabled: bool | None = None
+    metrics_token: str = field(default="", repr=False)
     widget_key_rate_limit: int = 600
     widget_ip_rate_limit: int = 60
     widget_rate_window_s: int = 60
@@ -93,6 +127,11 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def serve_docs(self) -> bool:
+        """/docs, /redoc and /openapi.json: on by default, off by default in production."""
+        return not self.production if self.docs_enabled is None else self.docs_enabled
 
     @property
     def answer_provider(self) -> str:
@@ -148,6 +187,15 @@ class Settings:
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes, 1, 1 << 30),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1024, 1 << 30),
             login_rate_limit=_int(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit, 1, 1_000_000),
+            login_ip_rate_limit=_int(
+                env, "LOGIN_IP_RATE_LIMIT", cls.login_ip_rate_limit, 1, 1_000_000
+            ),
+            forwarded_allow_ips=_networks(env, "FORWARDED_ALLOW_IPS"),
+            extraction_timeout_s=_float(
+                env, "EXTRACTION_TIMEOUT_S", cls.extraction_timeout_s, 0.1, 3600.0
+            ),
+            docs_enabled=_bool(env, "DOCS_ENABLED"),
+            metrics_token=env.get("METRICS_TOKEN", ""),
             widget_key_rate_limit=_int(
                 env, "WIDGET_KEY_RATE_LIMIT", cls.widget_key_rate_limit, 1, 10_000_000
             ),

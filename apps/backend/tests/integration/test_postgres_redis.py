@@ -98,9 +98,13 @@ def test_redis_store(redis_url: str) -> None:
     store = RedisStore(redis_url, prefix="unit:")
     store.ping()
     assert [store.hit("k", 1, 30).allowed for _ in range(2)] == [True, False]
-    assert 1 <= store.hit("k", 1, 30).retry_after <= 30
+    blocked = store.hit("k", 1, 30)
+    assert 1 <= blocked.retry_after <= 30
+    assert blocked.count == 3
+    assert store.ttl("v") == 0
     store.set("v", "1", ttl_s=30)
     assert store.get("v") == "1"
+    assert 1 <= store.ttl("v") <= 30
     store.delete("v")
     assert store.get("v") is None
     store.close()

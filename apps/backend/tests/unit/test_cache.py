@@ -39,3 +39,15 @@ def test_values_expire() -> None:
 
 def test_memory_is_the_default() -> None:
     assert create_store("").backend == "memory"
+
+
+def test_hits_are_counted_and_values_know_their_time_to_live() -> None:
+    clock = FakeClock()
+    store = MemoryStore(clock)
+    assert [store.hit("k", 2, 60).count for _ in range(3)] == [1, 2, 3]
+    assert store.ttl("missing") == 0
+    store.set("lock", "1", ttl_s=90)
+    clock.now += 30.5
+    assert store.ttl("lock") == 60
+    clock.now += 60
+    assert store.ttl("lock") == 0

@@ -27,6 +27,8 @@ def test_serve_runs_uvicorn_with_settings(monkeypatch: pytest.MonkeyPatch) -> No
         assert main(["serve"]) == 0
     assert run.call_args.kwargs["port"] == 8123
     assert run.call_args.kwargs["host"] == "127.0.0.1"
+    # X-Forwarded-For is the app's to judge (FORWARDED_ALLOW_IPS), not uvicorn's.
+    assert run.call_args.kwargs["proxy_headers"] is False
     configure.assert_called_once_with("customercare-backend", "INFO")
 
 
@@ -63,6 +65,16 @@ def test_migrate_seed_backup_restore(data_dir: Path, capsys: pytest.CaptureFixtu
     assert "restored" in capsys.readouterr().out
     assert main(["seed"]) == 0
     assert "already seeded" in capsys.readouterr().out
+
+
+def test_seed_refuses_production(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    assert main(["seed"]) == 2
+    assert "seed refuses ENVIRONMENT=production" in capsys.readouterr().err
+    assert not (data_dir / "customercare.db").exists()
 
 
 def test_restore_refuses_a_missing_or_foreign_file(

@@ -59,6 +59,9 @@ def test_reads_everything_from_the_environment() -> None:
         ({"ENVIRONMENT": "production"}, "SECRET_KEY must be set"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL must start with"),
+        ({"FORWARDED_ALLOW_IPS": "10.0.0.1, proxy.local"}, "FORWARDED_ALLOW_IPS must list proxy"),
+        ({"DOCS_ENABLED": "maybe"}, "DOCS_ENABLED must be true or false"),
+        ({"EXTRACTION_TIMEOUT_S": "0"}, "EXTRACTION_TIMEOUT_S must be a number between 0.1"),
     ],
 )
 def test_rejects_bad_settings_with_clear_message(env: dict[str, str], message: str) -> None:
@@ -70,3 +73,23 @@ def test_production_accepts_a_long_secret() -> None:
     settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40})
     assert settings.production
     assert settings.with_defaults().secret_key == "s" * 40
+
+
+def test_security_settings() -> None:
+    settings = Settings.from_env(
+        {
+            "FORWARDED_ALLOW_IPS": "169.254.0.0/16, 127.0.0.1",
+            "LOGIN_IP_RATE_LIMIT": "5",
+            "EXTRACTION_TIMEOUT_S": "2.5",
+            "METRICS_TOKEN": "scrape-token",
+        }
+    )
+    assert settings.forwarded_allow_ips == ("169.254.0.0/16", "127.0.0.1")
+    assert settings.login_ip_rate_limit == 5
+    assert settings.extraction_timeout_s == 2.5
+    assert "scrape-token" not in repr(settings)
+    assert settings.serve_docs is True
+    production = {"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40}
+    assert Settings.from_env(production).serve_docs is False
+    assert Settings.from_env({**production, "DOCS_ENABLED": "true"}).serve_docs is True
+    assert Settings.from_env({"DOCS_ENABLED": "false"}).serve_docs is False

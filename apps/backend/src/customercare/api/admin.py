@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from customercare.analytics import workspace_analytics
 from customercare.api.deps import Admin, Context, DbSession, error_responses
+from customercare.api.widget import key_cache_entry
 from customercare.errors import ApiError
+from customercare.knowledge.budget import Budget, BudgetExceededError
 from customercare.knowledge.extract import (
     UnreadableDocumentError,
     UnsupportedDocumentError,
@@ -70,10 +72,22 @@ def upload_document(
             f"{filename!r} is larger than the {limit} bytes a document may have.",
             {"limit_bytes": limit},
         )
+    # A plain `def` route: FastAPI runs it in its worker threads, off the event loop, and the
+    # budget stops the parse itself (every step of it is linear, so it stops within one step).
+    budget = Budget(context.settings.extraction_timeout_s)
     try:
-        passages = context.knowledge.parse(filename, content_type, data)
+        passages = context.knowledge.parse(filename, content_type, data, budget)
     except UnreadableDocumentError as error:
         raise ApiError(422, "unreadable_document", str(error)) from error
+    except BudgetExceededError as error:
+        raise ApiError(
+            422,
+            "document_processing_timeout",
+            f"Reading {filename!r} took longer than the {error.seconds:g} s budget for one "
+            "document, so nothing was stored. Split it into smaller documents, or raise the "
+            "budget with EXTRACTION_TIMEOUT_S.",
+            {"budget_s": error.seconds},
+        ) from error
     with context.db.session(write=True) as session:
         document = context.knowledge.add_parsed(
             session, admin.workspace_id, filename, content_type, len(data), passages
@@ -184,19 +198,54 @@ def create_widget_key(body: OriginList, admin: Admin, session: DbSession) -> Wid
     return _key_out(key)
 
 
-@router.put("/widget-keys/{key}", response_model=WidgetKeyOut, responses=error_responses(404, 422))
-def update_widget_key(
-    key: str, body: OriginList, admin: Admin, context: Context, session: DbSession
-) -> WidgetKeyOut:
+def _workspace_key(session: DbSession, admin: Admin, key: str) -> WidgetKey:
     widget_key = session.get(WidgetKey, key)
     if widget_key is None or widget_key.workspace_id != admin.workspace_id:
         raise ApiError(
             404, "widget_key_not_found", "There is no such widget key in this workspace."
         )
+    return widget_key
+
+
+@router.put("/widget-keys/{key}", response_model=WidgetKeyOut, responses=error_responses(404, 422))
+def update_widget_key(
+    key: str, body: OriginList, admin: Admin, context: Context, session: DbSession
+) -> WidgetKeyOut:
+    widget_key = _workspace_key(session, admin, key)
     widget_key.allowed_origins = body.allowed_origins
     session.flush()
-    context.store.delete(f"widget-key:{key}")
+    context.store.delete(key_cache_entry(key))
     return _key_out(widget_key)
+
+
+@router.delete("/widget-keys/{key}", status_code=204, responses=error_responses(404))
+def revoke_widget_key(key: str, admin: Admin, context: Context, session: DbSession) -> Response:
+    """Revoke a key: the widget API refuses it from now on (cached lookups are dropped)."""
+    session.delete(_workspace_key(session, admin, key))
+    session.flush()
+    context.store.delete(key_cache_entry(key))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/widget-keys/{key}/rotate",
+    status_code=201,
+    response_model=WidgetKeyOut,
+    responses=error_responses(404),
+)
+def rotate_widget_key(key: str, admin: Admin, context: Context, session: DbSession) -> WidgetKeyOut:
+    """Replace a key with a new one that allows the same origins; the old key stops working."""
+    old = _workspace_key(session, admin, key)
+    new = WidgetKey(
+        key=new_widget_key(),
+        workspace_id=admin.workspace_id,
+        allowed_origins=list(old.allowed_origins),
+    )
+    session.delete(old)
+    session.add(new)
+    session.flush()
+    context.store.delete(key_cache_entry(key))
+    return _key_out(new)
 
 
 @router.get("/analytics", response_model=AnalyticsResponse, responses=error_responses(422))

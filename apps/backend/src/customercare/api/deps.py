@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from customercare.client_address import client_address
 from customercare.context import AppContext
 from customercare.errors import ApiError
 from customercare.models import AdminUser
@@ -75,7 +76,10 @@ Admin = Annotated[AdminUser, Depends(current_admin)]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address; X-Forwarded-For counts only from FORWARDED_ALLOW_IPS proxies."""
+    peer = request.client.host if request.client else "unknown"
+    context = get_context(request)
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), context.trusted_proxies)
 
 
 def enforce_rate_limit(context: AppContext, key: str, limit: int, window_s: int, what: str) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from customercare import __version__
-from customercare.api.deps import Context
+from customercare.api.deps import Context, error_responses
 from customercare.context import AppContext
+from customercare.errors import ApiError
 from service_kit import Check, HealthReport, Status
 
 router = APIRouter(tags=["operations"])
@@ -59,6 +61,18 @@ def health_detailed(context: Context) -> JSONResponse:
     return JSONResponse(body, status_code=200 if report.status is Status.OK else 503)
 
 
-@router.get("/metrics", response_class=Response)
-def metrics(context: Context) -> Response:
+@router.get("/metrics", response_class=Response, responses=error_responses(401))
+def metrics(request: Request, context: Context) -> Response:
+    """Prometheus metrics; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+    token = context.settings.metrics_token
+    if token:
+        sent = request.headers.get("authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            raise ApiError(
+                401,
+                "metrics_token_required",
+                "Send METRICS_TOKEN as `Authorization: Bearer <token>` to read /metrics "
+                "(Prometheus: `authorization: {credentials: <token>}` in the scrape config).",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     return Response(context.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from customercare import conversations
 from customercare.api.deps import (
     Context,
-    DbSession,
     client_ip,
     enforce_rate_limit,
     error_responses,
@@ -42,8 +41,13 @@ class _KeyInfo:
     allowed_origins: list[str]
 
 
+def key_cache_entry(key: str) -> str:
+    """Where a widget key's lookup is cached: dropped when the key changes or is revoked."""
+    return f"widget-key:{key}"
+
+
 def _lookup_key(context: AppContext, key: str) -> _KeyInfo | None:
-    cache_key = f"widget-key:{key}"
+    cache_key = key_cache_entry(key)
     cached = context.store.get(cache_key)
     if cached is not None:
         data = json.loads(cached)
@@ -61,11 +65,21 @@ def _cors(origin: str) -> dict[str, str]:
 
 
 @router.options("/widget/chat", include_in_schema=False)
-def chat_preflight(request: Request, context: Context, session: DbSession) -> Response:
+def chat_preflight(request: Request, context: Context) -> Response:
     # A preflight carries no X-Widget-Key value, only the Origin: allow origins some key allows,
-    # and check the key's own allow-list on the real request.
+    # and check the key's own allow-list on the real request. Limited per address before the
+    # database is read, like the chat itself.
+    settings = context.settings
+    enforce_rate_limit(
+        context,
+        f"widget:preflight:ip:{client_ip(request)}",
+        settings.widget_ip_rate_limit,
+        settings.widget_rate_window_s,
+        "requests",
+    )
     origin = request.headers.get("origin")
-    patterns = session.scalars(select(WidgetKey.allowed_origins)).all()
+    with context.db.session(write=False) as session:
+        patterns = session.scalars(select(WidgetKey.allowed_origins)).all()
     if not origin_allowed(origin, (p for keys in patterns for p in keys)):
         raise ApiError(403, "origin_not_allowed", "This origin may not call the widget API.")
     return Response(status_code=204, headers=_cors(origin or ""))
@@ -83,6 +97,17 @@ def chat(
     context: Context,
     x_widget_key: Annotated[str | None, Depends(widget_key_scheme)],
 ) -> ChatResponse:
+    settings = context.settings
+    window = settings.widget_rate_window_s
+    # The address pays first, for every request, before the database is read: so unknown keys
+    # and wrong origins are limited too, and refused requests never spend the key's budget.
+    enforce_rate_limit(
+        context,
+        f"widget:ip:{client_ip(request)}",
+        settings.widget_ip_rate_limit,
+        window,
+        "messages",
+    )
     if not x_widget_key:
         raise ApiError(401, "missing_widget_key", "Send the widget key in the X-Widget-Key header.")
     info = _lookup_key(context, x_widget_key) if len(x_widget_key) <= 64 else None
@@ -96,17 +121,8 @@ def chat(
             f"The origin {origin!r} is not in this widget key's allow-list; add it in the admin "
             "console under Widget keys.",
         )
-    settings = context.settings
-    window = settings.widget_rate_window_s
     enforce_rate_limit(
         context, f"widget:key:{x_widget_key}", settings.widget_key_rate_limit, window, "messages"
-    )
-    enforce_rate_limit(
-        context,
-        f"widget:ip:{client_ip(request)}",
-        settings.widget_ip_rate_limit,
-        window,
-        "messages",
     )
     try:
         result = conversations.reply(context, info.workspace_id, body.conversation_id, body.message)
