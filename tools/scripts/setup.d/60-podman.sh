@@ -50,7 +50,6 @@ nproc=$(cap 8192 "$(ulimit -Hu)")
 netns=
 if [ "$(id -u)" != "0" ] && ! { [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; }; then
   netns='netns = "host"'
-  say "rootless podman without /dev/net/tun: containers share the host network"
 fi
 want_containers=$(cat <<EOF
 # Written by tools/scripts/setup.d/60-podman.sh; edits are overwritten.
@@ -86,5 +85,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
   CONTAINERS_CONF="$containers_conf" CONTAINERS_STORAGE_CONF="$storage_conf" podman info --format '{{.Store.GraphDriverName}}' >/dev/null \
     || die "podman cannot start with $containers_conf and $storage_conf (see above). Check that runc is installed and that this machine allows overlay mounts."
   mkdir -p "$(dirname "$stamp")" && echo "$fingerprint" > "$stamp"
-  say "podman ready (storage under .cache/containers/storage)"
+  say "podman ready (storage under .cache/containers/storage${netns:+; rootless without /dev/net/tun, so containers share the host network})"
 fi
