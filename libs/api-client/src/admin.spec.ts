@@ -84,7 +84,7 @@ describe('createAdminApi', () => {
     expect(requests[4].url).toBe('http://api.test/api/v1/analytics?days=7');
   });
 
-  it('creates and updates widget keys and deletes documents', async () => {
+  it('creates, updates, rotates and revokes widget keys and deletes documents', async () => {
     const key = { key: 'ccg_k', allowed_origins: ['https://shop.test'], created_at: 'x' };
     const { fetch, requests } = fakeFetch((request) =>
       request.method === 'DELETE' ? new Response(null, { status: 204 }) : json(key, { status: request.method === 'POST' ? 201 : 200 }),
@@ -94,11 +94,15 @@ describe('createAdminApi', () => {
     expect(await api.createWidgetKey(['https://shop.test'])).toEqual(key);
     expect(await api.updateWidgetKey('ccg_k', ['https://shop.test'])).toEqual(key);
     await expect(api.deleteDocument('doc 1')).resolves.toBeUndefined();
+    expect(await api.rotateWidgetKey('ccg_k')).toEqual(key);
+    await expect(api.revokeWidgetKey('ccg_k')).resolves.toBeUndefined();
 
     expect(requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
       'POST /api/v1/widget-keys',
       'PUT /api/v1/widget-keys/ccg_k',
       'DELETE /api/v1/documents/doc%201',
+      'POST /api/v1/widget-keys/ccg_k/rotate',
+      'DELETE /api/v1/widget-keys/ccg_k',
     ]);
     expect(await requests[1].json()).toEqual({ allowed_origins: ['https://shop.test'] });
   });

@@ -70,6 +70,13 @@ export function createAdminApi(options: AdminApiOptions) {
           body: { allowed_origins: allowedOrigins },
         }),
       ),
+    /** A new key with the same allowed origins; the old key stops working at once. */
+    rotateWidgetKey: (key: string): Promise<WidgetKey> =>
+      unwrap(client.POST('/api/v1/widget-keys/{key}/rotate', { params: { path: { key } } })),
+    /** The widget API refuses the key from now on. */
+    revokeWidgetKey: async (key: string): Promise<void> => {
+      await unwrap(client.DELETE('/api/v1/widget-keys/{key}', { params: { path: { key } } }));
+    },
     analytics: (days = 30): Promise<Analytics> => unwrap(client.GET('/api/v1/analytics', { params: { query: { days } } })),
   };
 }

@@ -32,6 +32,8 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi {
     listWidgetKeys: vi.fn(async () => []),
     createWidgetKey: vi.fn(async (origins: string[]) => ({ key: 'ccg_new', allowed_origins: origins, created_at: 'x' })),
     updateWidgetKey: vi.fn(async (key: string, origins: string[]) => ({ key, allowed_origins: origins, created_at: 'x' })),
+    rotateWidgetKey: vi.fn(async () => ({ key: 'ccg_rotated', allowed_origins: [], created_at: 'x' })),
+    revokeWidgetKey: vi.fn(async () => undefined),
     analytics: vi.fn(async () => ({
       questions_per_day: [],
       answered: 0,

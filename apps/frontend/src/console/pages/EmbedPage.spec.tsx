@@ -1,5 +1,5 @@
 import { ApiError } from '@customercare/api-client';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeApi, renderConsole } from '../test-api';
 import { embedSnippet, parseOrigins } from './EmbedPage';
@@ -54,6 +54,43 @@ describe('EmbedPage', () => {
     await user.click(await screen.findByRole('button', { name: 'Create a widget key' }));
     expect(await screen.findByTestId('embed-snippet')).toHaveTextContent('ccg_demo');
     expect(api.createWidgetKey).toHaveBeenCalledWith([]);
+  });
+
+  it('rotates a key after asking, and shows the new one', async () => {
+    const rotated = { ...key, key: 'ccg_rotated' };
+    const listWidgetKeys = vi.fn().mockResolvedValueOnce([key]).mockResolvedValue([rotated]);
+    const api = fakeApi({ listWidgetKeys, rotateWidgetKey: vi.fn(async () => rotated) });
+    const { user } = renderConsole('/embed', api);
+    await user.click(await screen.findByRole('button', { name: 'Rotate key' }));
+    expect(screen.getByText(/A new key replaces it with the same allowed origins/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Yes, rotate the key' }));
+    await waitFor(() => expect(screen.getByTestId('embed-snippet')).toHaveTextContent('data-widget-key="ccg_rotated"'));
+    expect(api.rotateWidgetKey).toHaveBeenCalledWith('ccg_demo');
+  });
+
+  it('revokes a key after asking, and a cancel changes nothing', async () => {
+    const listWidgetKeys = vi.fn().mockResolvedValueOnce([key]).mockResolvedValue([]);
+    const api = fakeApi({ listWidgetKeys });
+    const { user } = renderConsole('/embed', api);
+    await user.click(await screen.findByRole('button', { name: 'Revoke key' }));
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(api.revokeWidgetKey).not.toHaveBeenCalled();
+    await user.click(screen.getByRole('button', { name: 'Revoke key' }));
+    expect(screen.getByText(/The widget stops answering on every page that uses it/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Yes, revoke the key' }));
+    expect(await screen.findByRole('button', { name: 'Create a widget key' })).toBeInTheDocument();
+    expect(api.revokeWidgetKey).toHaveBeenCalledWith('ccg_demo');
+  });
+
+  it('shows why a rotation failed', async () => {
+    const api = fakeApi({
+      listWidgetKeys: vi.fn(async () => [key]),
+      rotateWidgetKey: vi.fn().mockRejectedValue(new ApiError(404, 'widget_key_not_found', 'There is no such widget key in this workspace.')),
+    });
+    const { user } = renderConsole('/embed', api);
+    await user.click(await screen.findByRole('button', { name: 'Rotate key' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, rotate the key' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('There is no such widget key in this workspace.');
   });
 
   it('reports a failed key creation', async () => {

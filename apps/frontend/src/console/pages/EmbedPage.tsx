@@ -52,11 +52,25 @@ export function EmbedPage({ apiOrigin }: { apiOrigin: string }) {
   );
 }
 
+type KeyAction = 'rotate' | 'revoke';
+
+const CONFIRMATIONS: Record<KeyAction, { question: string; button: string }> = {
+  rotate: {
+    question: 'Rotate this key? A new key replaces it with the same allowed origins; pages still using the old key stop answering until their snippet is updated.',
+    button: 'Yes, rotate the key',
+  },
+  revoke: {
+    question: 'Revoke this key? The widget stops answering on every page that uses it.',
+    button: 'Yes, revoke the key',
+  },
+};
+
 function WidgetKeyCard({ widgetKey, apiOrigin, onSaved }: { widgetKey: WidgetKey; apiOrigin: string; onSaved: () => void }) {
   const api = useApi();
   const [origins, setOrigins] = useState(widgetKey.allowed_origins.join('\n'));
   const [status, setStatus] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
+  const [confirming, setConfirming] = useState<KeyAction | null>(null);
   const snippet = embedSnippet(apiOrigin, widgetKey.key);
   const fieldId = `origins-${widgetKey.key}`;
 
@@ -66,6 +80,18 @@ function WidgetKeyCard({ widgetKey, apiOrigin, onSaved }: { widgetKey: WidgetKey
     try {
       await api.updateWidgetKey(widgetKey.key, parseOrigins(origins));
       setStatus('Allowed origins saved.');
+      onSaved();
+    } catch (caught) {
+      setError(caught as ApiError);
+    }
+  };
+
+  const act = async (action: KeyAction) => {
+    setError(null);
+    setConfirming(null);
+    try {
+      if (action === 'rotate') await api.rotateWidgetKey(widgetKey.key);
+      else await api.revokeWidgetKey(widgetKey.key);
       onSaved();
     } catch (caught) {
       setError(caught as ApiError);
@@ -97,6 +123,26 @@ function WidgetKeyCard({ widgetKey, apiOrigin, onSaved }: { widgetKey: WidgetKey
         <textarea id={fieldId} rows={4} value={origins} onChange={(event) => setOrigins(event.target.value)} />
         <button type="submit">Save origins</button>
       </form>
+      {confirming ? (
+        <div role="group" aria-label="Confirm">
+          <p>{CONFIRMATIONS[confirming].question}</p>
+          <button type="button" onClick={() => act(confirming)}>
+            {CONFIRMATIONS[confirming].button}
+          </button>
+          <button type="button" onClick={() => setConfirming(null)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <p>
+          <button type="button" onClick={() => setConfirming('rotate')}>
+            Rotate key
+          </button>{' '}
+          <button type="button" onClick={() => setConfirming('revoke')}>
+            Revoke key
+          </button>
+        </p>
+      )}
       {error && <ErrorMessage error={error} />}
       <p role="status">{status}</p>
     </article>
