@@ -66,6 +66,7 @@ describe('local provider', () => {
   it('binds HAProxy to loopback with the exporter and both slots in maintenance, and never sets both weights to 0', () => {
     const cfg = haproxyConfig({ socket: '/s/haproxy.sock', pidFile: '/s/haproxy.pid', port: 8480, statsPort: 9101, healthPath: '/health' });
     expect(cfg).toContain('bind 127.0.0.1:8480');
+    expect(cfg).toContain('http-request set-header X-Forwarded-For %[src]');
     expect(cfg).toContain('http-request use-service prometheus-exporter if { path /metrics }');
     expect(cfg).toContain('server blue 127.0.0.1:9 disabled check');
     expect(cfg).toContain('option httpchk GET /health');

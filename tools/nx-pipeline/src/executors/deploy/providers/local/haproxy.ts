@@ -30,6 +30,8 @@ defaults
 
 frontend ${BACKEND}
   bind 127.0.0.1:${o.port}
+  # The app trusts X-Forwarded-For from this proxy (FORWARDED_ALLOW_IPS): say who connected, never pass the client's own.
+  http-request set-header X-Forwarded-For %[src]
   default_backend ${BACKEND}
 
 frontend stats
