@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { NAMESPACE_PATTERN } from './keys';
 
 /** "read" may only GET; "read-write" may also PUT. Give read-write to trusted branches only. */
 export type Scope = 'read' | 'read-write';
@@ -17,7 +18,6 @@ export type Access =
   | { ok: true; grant: Omit<TokenGrant, 'digest'> }
   | { ok: false; reason: string };
 
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const MIN_SECRET_LENGTH = 16;
 
 function digestOf(secret: string): string {
@@ -31,7 +31,7 @@ export function parseTokenSpec(spec: string, { name }: { name: string }): TokenG
   if (scope !== 'read' && scope !== 'read-write') {
     throw new Error(`Token ${name}: scope "${scope}" must be "read" or "read-write" (format <scope>:<namespace>:<secret>).`);
   }
-  if (!NAMESPACE.test(namespace ?? '')) {
+  if (!NAMESPACE_PATTERN.test(namespace ?? '')) {
     throw new Error(`Token ${name}: namespace "${namespace ?? ''}" must be 1-64 letters, digits, "_", "." or "-" (format <scope>:<namespace>:<secret>).`);
   }
   if (secret.length < MIN_SECRET_LENGTH) {

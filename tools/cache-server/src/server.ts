@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { TokenTable } from './auth';
+import { HASH_PATTERN } from './keys';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { SizeMismatchError, type CacheStorage } from './storage/storage';
 
-/** Nx hashes are decimal strings today; allow any short [A-Za-z0-9_-] name, which also rules out path tricks. */
-export const HASH_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const CACHE_PATH = /^\/v1\/cache\/([^/?#]*)$/;
 
 export interface CacheServerOptions {

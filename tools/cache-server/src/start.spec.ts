@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config';
 import { createLogger } from './log';
+import { evict } from './eviction';
 import { startCacheServer, type RunningCacheServer } from './start';
 import { FileSystemStorage } from './storage/fs';
 import type { StoredEntry } from './storage/storage';
@@ -74,6 +75,7 @@ describe('startCacheServer', () => {
   it('deletes partial uploads left by a crash at start', async () => {
     const uploads = join(dir, '.tmp');
     await mkdir(uploads, { recursive: true });
+    await writeFile(join(dir, '.nx-cache-server'), 'claimed by an earlier start');
     const leftover = join(uploads, '0123456789abcdef.part');
     await writeFile(leftover, Buffer.alloc(1000));
     const hourAgo = new Date(Date.now() - 3.6e6);
@@ -84,6 +86,38 @@ describe('startCacheServer', () => {
       expect(await eventually(() => readdir(uploads), (files) => files.length === 0)).toEqual([]);
       const sweep = await eventually(() => logs.find((line) => line.msg === 'eviction sweep'), Boolean);
       expect(sweep).toMatchObject({ abandonedUploads: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a folder that holds files it did not write, with the fix', async () => {
+    await writeFile(join(dir, 'notes.txt'), 'not a cache entry');
+    await expect(startCacheServer(configFor(dir), { logger })).rejects.toThrow(
+      `--dir ${dir} holds files this server did not write (notes.txt) and no .nx-cache-server marker, so eviction could delete them. ` +
+        `Point --dir at an empty folder or a new one (e.g. ${join(dir, 'nx-cache')}); if it is the cache of an earlier cache-server, ` +
+        `mark it as the server's own: touch ${join(dir, '.nx-cache-server')}`,
+    );
+  });
+
+  it('evicts only the entries it wrote, in a folder it has marked as its own', async () => {
+    // A mount point of its own holds lost+found, which is no reason to refuse it.
+    await mkdir(join(dir, 'lost+found'));
+    const server = await startCacheServer(configFor(dir), { logger });
+    try {
+      const put = (hash: string) =>
+        fetch(`${server.url}/v1/cache/${hash}`, { method: 'PUT', body: Buffer.alloc(10), headers: { authorization: `Bearer ${READ_WRITE_TOKEN}` } });
+      expect((await put('1234')).status).toBe(200);
+      // Files that are no entry of its own, though three levels under --dir like one.
+      const foreign = [join(dir, 'photos', '2024', 'cat.jpg'), join(dir, 'main', '12', '9999'), join(dir, 'lost+found', '00', '0042')];
+      for (const file of foreign) {
+        await mkdir(join(file, '..'), { recursive: true });
+        await writeFile(file, Buffer.alloc(10));
+      }
+      const result = await evict(server.storage, { maxAge: 0, maxTotalSize: 1 });
+      expect(result.evict.map((entry) => entry.key)).toEqual(['main/1234']);
+      for (const file of foreign) expect(await readdir(join(file, '..'))).toContain(file.split('/').pop());
+      expect(await readdir(dir)).toContain('.nx-cache-server');
     } finally {
       await server.close();
     }

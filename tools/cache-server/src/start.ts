@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { TokenTable } from './auth';
@@ -31,7 +30,7 @@ export async function startCacheServer(
   config: ServerConfig,
   { logger = createLogger(config.logLevel), storage = createStorage(config) }: { logger?: Logger; storage?: CacheStorage } = {},
 ): Promise<RunningCacheServer> {
-  if (config.storage === 'fs') await mkdir(resolve(config.dir), { recursive: true });
+  await storage.claim();
   const metrics = createMetrics();
   const server = createCacheServer({
     storage,

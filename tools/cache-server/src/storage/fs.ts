@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ConfigError } from '../config';
+import { HASH_PATTERN, NAMESPACE_PATTERN, OWNER_MARKER, OWNER_MARKER_TEXT } from '../keys';
 import {
   SizeMismatchError,
   type CacheStorage,
@@ -91,6 +93,26 @@ export class FileSystemStorage implements CacheStorage {
     this.description = `fs:${root}`;
   }
 
+  async claim(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    const marker = join(this.root, OWNER_MARKER);
+    const names = await readdir(this.root);
+    if (names.includes(OWNER_MARKER)) return;
+    // A file system's root holds lost+found: a volume of its own is still an empty folder.
+    const others = names.filter((name) => name !== 'lost+found');
+    if (others.length > 0) {
+      throw new ConfigError(
+        `--dir ${this.root} holds files this server did not write (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}) ` +
+          `and no ${OWNER_MARKER} marker, so eviction could delete them. Point --dir at an empty folder or a new one ` +
+          `(e.g. ${join(this.root, 'nx-cache')}); if it is the cache of an earlier cache-server, mark it as the server's own: touch ${marker}`,
+      );
+    }
+    await writeFile(marker, OWNER_MARKER_TEXT, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+      // Another server sharing the folder marked it first.
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+
   private pathOf(key: string): string {
     const [namespace, hash] = key.split('/');
     return join(this.root, namespace, hash.slice(0, 2), hash);
@@ -170,11 +192,13 @@ export class FileSystemStorage implements CacheStorage {
         if (error.code !== 'ENOENT') report({ path, error });
         return [];
       });
+    // Only <namespace>/<first two hash chars>/<hash>: anything else in the folder is not an entry.
     for (const namespace of await readFolder(this.root)) {
-      if (!namespace.isDirectory() || namespace.name === TMP_DIR) continue;
+      if (!namespace.isDirectory() || !NAMESPACE_PATTERN.test(namespace.name)) continue;
       for (const shard of await readFolder(join(this.root, namespace.name))) {
         if (!shard.isDirectory()) continue;
         for (const file of await readFolder(join(this.root, namespace.name, shard.name))) {
+          if (!HASH_PATTERN.test(file.name) || file.name.slice(0, 2) !== shard.name) continue;
           const info = await stat(join(this.root, namespace.name, shard.name, file.name)).catch(() => null);
           if (info?.isFile()) yield { key: `${namespace.name}/${file.name}`, size: info.size, storedAt: info.mtime };
         }

@@ -3,9 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { evict } from '../eviction';
+import { createLogger } from '../log';
+import { startCacheServer } from '../start';
 import { READ_ONLY_TOKEN, READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
+import { loadConfig } from '../config';
 import { S3Storage } from './s3';
 
 /** The S3 backend against s3rver (an S3 implementation in Node) on loopback, through the real HTTP server. */
@@ -52,5 +56,70 @@ describe('S3 storage (s3rver on 127.0.0.1)', () => {
     expect(result.evict.map((entry) => entry.key)).toContain('main/8675309');
     expect(result.keptBytes).toBeLessThanOrEqual(100);
     for (const entry of result.evict) expect(await storage.exists(entry.key)).toBe(false);
+  });
+});
+
+describe('S3 storage in a bucket that holds other objects', () => {
+  let s3dir: string;
+  let s3: S3rver;
+  let endpoint: string;
+  let client: S3Client;
+  const settings = (prefix: string) => ({ bucket: 'shared', prefix, region: 'us-east-1', endpoint, forcePathStyle: true });
+  const others = ['photos/cat.jpg', 'readme', 'nx-cache/exports/2024/report.csv', 'nx-cache-old/main/1234'];
+
+  beforeAll(async () => {
+    s3dir = await mkdtemp(join(tmpdir(), 's3rver-'));
+    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'shared', configs: [] }] });
+    const { port } = (await s3.run()) as AddressInfo;
+    endpoint = `http://127.0.0.1:${port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
+    for (const key of others) await client.send(new PutObjectCommand({ Bucket: 'shared', Key: key, Body: 'not a cache entry' }));
+  });
+  afterAll(async () => {
+    client.destroy();
+    await s3.close();
+    await rm(s3dir, { recursive: true, force: true });
+  });
+
+  const start = (storage: S3Storage) =>
+    startCacheServer(
+      loadConfig(['--port', '0', '--storage', 's3', '--s3-bucket', 'shared', '--log-level', 'silent'], { CACHE_SERVER_TOKENS: `read-write:main:${READ_WRITE_TOKEN}` }),
+      { logger: createLogger('silent'), storage },
+    );
+
+  it('refuses the whole bucket (an empty prefix), with the fix', async () => {
+    const storage = new S3Storage(settings(''));
+    const refused = await start(storage).then(
+      (server) => server.close().then(() => ''),
+      (error: Error) => error.message,
+    );
+    // Which object is named first depends on the service's listing order.
+    const example = /e\.g\. "([^"]+)"/.exec(refused)?.[1];
+    expect(others).toContain(example);
+    expect(refused.replace(`"${example}"`, '"<key>"')).toBe(
+      's3://shared/ holds objects this server did not write (e.g. "<key>") and no .nx-cache-server marker, ' +
+        'so eviction could delete them. Pass --s3-prefix nx-cache/ (a prefix of its own) or use a bucket of its own; ' +
+        'if they are the cache of an earlier cache-server, mark them as the server\'s own: ' +
+        'aws s3api put-object --bucket shared --key .nx-cache-server',
+    );
+    storage.destroy();
+  });
+
+  it('evicts only its own entries under a prefix of its own', async () => {
+    const storage = new S3Storage(settings('cache/'));
+    const server = await start(storage);
+    try {
+      expect((await fetch(cacheUrl(server, '2024'), { method: 'PUT', body: Buffer.alloc(10), headers: bearer(READ_WRITE_TOKEN) })).status).toBe(200);
+      await client.send(new PutObjectCommand({ Bucket: 'shared', Key: 'cache/exports/2024/report.csv', Body: 'not a cache entry' }));
+      const result = await evict(storage, { maxAge: 0, maxTotalSize: 1 });
+      expect(result.evict.map((entry) => entry.key)).toEqual(['main/2024']);
+      for (const key of [...others, 'cache/exports/2024/report.csv', 'cache/.nx-cache-server']) {
+        await expect(client.send(new HeadObjectCommand({ Bucket: 'shared', Key: key }))).resolves.toBeTruthy();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

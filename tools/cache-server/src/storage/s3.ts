@@ -8,7 +8,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { S3Settings } from '../config';
+import { ConfigError, type S3Settings } from '../config';
+import { isEntryKey, OWNER_MARKER, OWNER_MARKER_TEXT } from '../keys';
 import { byteCounter } from './fs';
 import { SizeMismatchError, type CacheStorage, type StoredEntry, type StoredObject } from './storage';
 
@@ -42,6 +43,37 @@ export class S3Storage implements CacheStorage {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
+  }
+
+  async claim(): Promise<void> {
+    const { bucket, prefix } = this.settings;
+    const marker = `${prefix}${OWNER_MARKER}`;
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: marker }));
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const other = page.Contents?.[0]?.Key;
+    if (other !== undefined) {
+      const fix = prefix
+        ? `Pass another --s3-prefix (one of its own)`
+        : `Pass --s3-prefix nx-cache/ (a prefix of its own) or use a bucket of its own`;
+      throw new ConfigError(
+        `s3://${bucket}/${prefix} holds objects this server did not write (e.g. "${other}") and no ${OWNER_MARKER} marker, ` +
+          `so eviction could delete them. ${fix}; if they are the cache of an earlier cache-server, mark them as the server's own: ` +
+          `aws s3api put-object --bucket ${bucket} --key ${marker}`,
+      );
+    }
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: marker, Body: OWNER_MARKER_TEXT, ContentType: 'text/plain', IfNoneMatch: '*' }),
+      );
+    } catch (error) {
+      // Another server sharing the prefix marked it first.
+      if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)) throw error;
+    }
   }
 
   private objectKey(key: string): string {
@@ -106,8 +138,10 @@ export class S3Storage implements CacheStorage {
         new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key) continue;
-        yield { key: object.Key.slice(this.settings.prefix.length), size: Number(object.Size ?? 0), storedAt: object.LastModified ?? new Date(0) };
+        const key = object.Key?.slice(this.settings.prefix.length);
+        // Only <namespace>/<hash>: the marker and anything else under the prefix are not entries.
+        if (!key || !isEntryKey(key)) continue;
+        yield { key, size: Number(object.Size ?? 0), storedAt: object.LastModified ?? new Date(0) };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

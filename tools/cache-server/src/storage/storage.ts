@@ -33,6 +33,12 @@ export interface StoredObject {
  */
 export interface CacheStorage {
   readonly description: string;
+  /**
+   * Takes the folder or prefix as the server's own before it serves: marks it when it is empty,
+   * accepts it when marked, and otherwise rejects with a ConfigError that says how to fix it, since
+   * eviction deletes entries there.
+   */
+  claim(): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
   exists(key: string): Promise<boolean>;
   /**
@@ -40,7 +46,10 @@ export interface CacheStorage {
    * rejects with SizeMismatchError when the body is shorter or longer than announced.
    */
   put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'>;
-  /** Every entry; a folder or page it cannot read goes to `report`, and the listing carries on. */
+  /**
+   * Every entry: only what has the shape the server writes. A folder it cannot read goes to
+   * `report`, and the listing carries on.
+   */
   list(report?: (problem: StorageProblem) => void): AsyncIterable<StoredEntry>;
   delete(key: string): Promise<void>;
   /**
