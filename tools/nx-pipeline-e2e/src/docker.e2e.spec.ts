@@ -17,13 +17,11 @@ interface GateResult {
 
 describe('nx run backend:docker', () => {
   let root: string;
+  // podman's config and storage come from the checkout (the copy links only its .cache/bin, where uv is).
   const conf = join(WORKSPACE_ROOT, '.cache/containers');
-  // The copy has no .cache of its own: podman's config and storage, and uv, come from the checkout.
-  const uv = join(WORKSPACE_ROOT, '.cache/uv-venv/bin/uv');
   const env = {
     CONTAINERS_CONF: join(conf, 'containers.conf'),
     CONTAINERS_STORAGE_CONF: join(conf, 'storage.conf'),
-    ...(existsSync(uv) && !process.env['UV'] ? { UV: uv } : {}),
   };
 
   beforeAll(() => {

@@ -1,24 +1,10 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv, copyWorkspace, git, nx, WORKSPACE_ROOT } from './workspace-copy';
+import { childEnv, copyWorkspace, git, nx } from './workspace-copy';
 
 const SERVICE = 'e2e-orders';
 const GATE_TARGETS = ['lint', 'test', 'scan', 'perf'];
-
-/**
- * A workspace copy that also borrows the scanners and load engines `npm run setup` put in
- * .cache/bin (semgrep, gitleaks, k6), so the scan and perf targets find them as they do here.
- */
-function copyWithTools(): string {
-  const root = copyWorkspace();
-  const tools = join(WORKSPACE_ROOT, '.cache', 'bin');
-  if (existsSync(tools)) {
-    mkdirSync(join(root, '.cache'), { recursive: true });
-    symlinkSync(tools, join(root, '.cache', 'bin'));
-  }
-  return root;
-}
 
 function targetConfigs(root: string, project: string): Record<string, { outputs?: string[] }> {
   const result = nx(root, ['show', 'project', project, '--json']);
@@ -53,7 +39,7 @@ function nodeScript(root: string, script: string, args: string[]): SpawnSyncRetu
 describe('nx g @customercare/nx-pipeline:python-service', () => {
   let root: string;
   beforeAll(() => {
-    root = copyWithTools();
+    root = copyWorkspace();
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -113,7 +99,7 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
 describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
   let root: string;
   beforeAll(() => {
-    root = copyWithTools();
+    root = copyWorkspace();
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

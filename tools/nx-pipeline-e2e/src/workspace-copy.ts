@@ -2,20 +2,19 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_proce
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { linkWorkspaceTools } from '@customercare/nx-pipeline/src/testing/python-workspace';
+import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /**
  * A throw-away copy of this workspace as it is on disk (tracked files and untracked ones git does
- * not ignore), committed on a fresh `main`, with node_modules and .venv linked from the original.
+ * not ignore), committed on a fresh `main`, with node_modules, .venv and .cache/bin (the tools
+ * setup installed) linked from the original, so the copy's targets run the original's tools.
  */
 export function copyWorkspace(): string {
   const root = mkdtempSync(join(tmpdir(), 'ccg-e2e-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: WORKSPACE_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  })
+  const files = git(WORKSPACE_ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard')
     .split('\0')
     .filter(Boolean);
   for (const file of files) {
@@ -26,14 +25,16 @@ export function copyWorkspace(): string {
   }
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
   symlinkSync(join(WORKSPACE_ROOT, '.venv'), join(root, '.venv'));
+  linkWorkspaceTools(root);
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, '-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', 'commit', '-qm', 'baseline');
   return root;
 }
 
+/** git, as the workspace's tool resolver finds it (never the first one on PATH). */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' });
+  return execFileSync(toolPath('git', { workspaceRoot: WORKSPACE_ROOT }), args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 /**
@@ -48,8 +49,9 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...extra };
 }
 
+/** Nx's CLI from the original's node_modules, run by the Node.js that runs the test. */
 export function nx(cwd: string, args: string[], extra: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(join(WORKSPACE_ROOT, 'node_modules/.bin/nx'), args, {
+  return spawnSync(process.execPath, [require.resolve('nx/bin/nx.js', { paths: [WORKSPACE_ROOT] }), ...args], {
     cwd,
     encoding: 'utf8',
     env: childEnv(extra),
