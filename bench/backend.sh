@@ -36,6 +36,7 @@ python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "bench/backend.sh: $python is missing; run \`npm run setup\` first." >&2; exit 1; }
 wrk=$(node "$root/tools/scripts/tool.mjs" wrk) || exit 1
 k6=$(node "$root/tools/scripts/tool.mjs" k6) || exit 1
+curl=$(node "$root/tools/scripts/tool.mjs" curl) || exit 1
 
 work=$(mktemp -d)
 out="$root/reports/bench/backend"
@@ -60,11 +61,11 @@ say "seeding the sample knowledge base into $DATA_DIR"
 (cd apps/backend && exec "$python" -m customercare serve >"$work/server.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 600); do
-  curl -fsS "$base/health" >/dev/null 2>&1 && break
+  "$curl" -fsS "$base/health" >/dev/null 2>&1 && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; echo "bench/backend.sh: the server exited" >&2; exit 1; }
   sleep 0.1
 done
-curl -fsS "$base/health" >/dev/null || { echo "bench/backend.sh: the server did not answer /health" >&2; exit 1; }
+"$curl" -fsS "$base/health" >/dev/null || { echo "bench/backend.sh: the server did not answer /health" >&2; exit 1; }
 
 # CPU seconds the server process has used: with the machine shared, latency and throughput move with
 # everyone else's load, but CPU time per request is the service's own cost.

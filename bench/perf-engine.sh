@@ -49,8 +49,8 @@ say() { printf '[bench] %s\n' "$*"; }
 
 cores=$(nproc)
 pin_server=() pin_client=()
-if command -v taskset >/dev/null && [ "$cores" -ge 2 ]; then
-  pin_server=(taskset -c 0) pin_client=(taskset -c 1)
+if taskset=$(node "$root/tools/scripts/tool.mjs" taskset 2>/dev/null) && [ "$cores" -ge 2 ]; then
+  pin_server=("$taskset" -c 0) pin_client=("$taskset" -c 1)
 else
   say "fewer than 2 cores or no taskset: server and load generator share the machine unpinned"
 fi
