@@ -40,7 +40,8 @@ function importBusyboxBase(work: string): void {
 }
 
 // A shell as PID 1 that handles SIGTERM, as an init would: `stop` must not need SIGKILL.
-const SERVE = `CMD ["/bin/sh", "-c", "trap 'kill $pid; exit 0' TERM; httpd -f -p 8080 -h /www & pid=$!; wait $pid"]`;
+// $PORT when the image test shares the host network (rootless podman without /dev/net/tun), else 8080.
+const SERVE = `CMD ["/bin/sh", "-c", "trap 'kill $pid; exit 0' TERM; httpd -f -p \${PORT:-8080} -h /www & pid=$!; wait $pid"]`;
 
 function containerfile(extra: string[], user = 'USER 1000:1000'): string {
   return [`FROM ${BASE}`, 'COPY www/ /www/', ...extra, user, 'EXPOSE 8080', SERVE, ''].join('\n');
@@ -106,7 +107,7 @@ describe('docker executor (podman, nx-container, registry)', () => {
     process.env['CONTAINERS_STORAGE_CONF'] = join(WORKSPACE_ROOT, '.cache/containers/storage.conf');
     root = mkdtempSync(join(tmpdir(), 'nx-docker-'));
     importBusyboxBase(root);
-    project(root, 'web', containerfile(['HEALTHCHECK CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/index.html"]']));
+    project(root, 'web', containerfile(['HEALTHCHECK CMD ["/bin/sh", "-c", "wget -q -O /dev/null http://127.0.0.1:${PORT:-8080}/index.html"]']));
     project(root, 'rooted', containerfile([], ''));
     const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
     project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), { 'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n` });

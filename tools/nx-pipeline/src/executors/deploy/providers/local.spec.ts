@@ -50,10 +50,23 @@ describe('local provider', () => {
     mkdirSync(join(root, 'reports/apps/api/docker'), { recursive: true });
     writeFileSync(join(root, 'reports/apps/api/docker/image.json'), JSON.stringify({ image: 'customercare/api', id: 'sha256:c2a5', tags: ['localhost/customercare/api:main'], engine: 'podman' }));
     const images = env({ runtime: 'image', env: { DATA_DIR: '{workspaceRoot}/tmp/data', LOG_LEVEL: 'info' }, image });
-    expect(localProvider.plan(ctx(images), { version: 'v2', stable: null })[0].argv).toEqual([
-      'podman', 'run', '--rm', '--name', 'api-staging-blue', '-p', '127.0.0.1:<port>:8000', '-v', `${root}/tmp/data:/data:U`,
-      '-e', 'DATA_DIR=/data', '-e', 'LOG_LEVEL=info', '-e', 'HOST=0.0.0.0', '-e', 'PORT=8000', '-e', 'RELEASE=v2', 'sha256:c2a5',
-    ]);
+    const saved = process.env['CONTAINER_NETWORK'];
+    try {
+      process.env['CONTAINER_NETWORK'] = 'publish';
+      expect(localProvider.plan(ctx(images), { version: 'v2', stable: null })[0].argv).toEqual([
+        'podman', 'run', '--rm', '--name', 'api-staging-blue', '-p', '127.0.0.1:<port>:8000', '-v', `${root}/tmp/data:/data:U`,
+        '-e', 'DATA_DIR=/data', '-e', 'LOG_LEVEL=info', '-e', 'HOST=0.0.0.0', '-e', 'PORT=8000', '-e', 'RELEASE=v2', 'sha256:c2a5',
+      ]);
+      // Rootless podman without /dev/net/tun: the host's network, the slot's port through $PORT.
+      process.env['CONTAINER_NETWORK'] = 'host';
+      expect(localProvider.plan(ctx(images), { version: 'v2', stable: null })[0].argv).toEqual([
+        'podman', 'run', '--rm', '--name', 'api-staging-blue', '--network=host', '-v', `${root}/tmp/data:/data:U`,
+        '-e', 'DATA_DIR=/data', '-e', 'LOG_LEVEL=info', '-e', 'HOST=127.0.0.1', '-e', 'PORT=<port>', '-e', 'RELEASE=v2', 'sha256:c2a5',
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env['CONTAINER_NETWORK'];
+      else process.env['CONTAINER_NETWORK'] = saved;
+    }
   });
 
   it('says what to run when the environment runs images and none was built', () => {

@@ -19,9 +19,11 @@ describe('engine argv', () => {
   });
 
   it('needs the host network only as a non-root user who cannot open /dev/net/tun', () => {
-    expect(needsHostNetwork(0, '/nonexistent/tun')).toBe(false);
-    expect(needsHostNetwork(1000, '/nonexistent/tun')).toBe(true);
-    expect(needsHostNetwork(1000, __filename)).toBe(false);
+    expect(needsHostNetwork(0, '/nonexistent/tun', {})).toBe(false);
+    expect(needsHostNetwork(1000, '/nonexistent/tun', {})).toBe(true);
+    expect(needsHostNetwork(1000, __filename, {})).toBe(false);
+    expect(needsHostNetwork(0, __filename, { CONTAINER_NETWORK: 'host' })).toBe(true);
+    expect(needsHostNetwork(1000, '/nonexistent/tun', { CONTAINER_NETWORK: 'publish' })).toBe(false);
   });
 
   it('runs the HEALTHCHECK on demand with podman; docker runs it itself', () => {

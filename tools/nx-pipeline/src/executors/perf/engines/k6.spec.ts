@@ -69,8 +69,7 @@ describe('k6 engine', () => {
     expect(samples[3]).toMatchObject({ atMs: 3000, latencyMs: 10_000 });
   });
 
-  // A real k6 run wherever setup installed it (CI does); reported as skipped, never as passed, elsewhere.
-  // k6 is installed by setup (tools/toolchain.json): a missing k6 fails this test with the fix, never skips it.
+  // A real k6 run: k6 is installed by setup (tools/toolchain.json): a missing k6 fails this test with the fix, never skips it.
   it('runs the same scenario with k6 and gates it like the built-in engine', async () => {
     const found = findK6();
     if ('missing' in found) throw new Error(found.missing);
