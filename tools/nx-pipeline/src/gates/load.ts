@@ -49,15 +49,24 @@ export function gatesForProject(config: GatesConfig, project: string): ProjectGa
   };
 }
 
+/** The dependency age policy when gates.json does not say: the guide's `dependency_age: 30_days` for staleness. */
+export const DEPENDENCY_AGE_DEFAULTS = { minReleaseAgeDays: 3, maxOutdatedDays: 30 };
+
 /** Where the security gate's files live when gates.json does not say, and what it requires. */
 export const SECURITY_DEFAULTS: Required<Omit<SecurityGates, 'grade'>> = {
   requiredScanners: ['bandit', 'semgrep', 'eslint-security', 'gitleaks', 'licences', 'sbom', 'zizmor'],
   licenceAllowList: 'security/licences.yaml',
   suppressions: 'security/suppressions.yaml',
   semgrepRules: 'security/semgrep',
+  dependencyAge: DEPENDENCY_AGE_DEFAULTS,
 };
 
 /** A project's security gate with every optional setting resolved. */
 export function securityGates(gates: ProjectGates): Required<SecurityGates> {
   return { ...SECURITY_DEFAULTS, ...gates.security };
+}
+
+/** The dependency age thresholds: gates.json's values over the defaults, threshold by threshold. */
+export function dependencyAgeThresholds(gates: SecurityGates): { minReleaseAgeDays: number; maxOutdatedDays: number } {
+  return { ...DEPENDENCY_AGE_DEFAULTS, ...gates.dependencyAge };
 }

@@ -12,7 +12,8 @@ export type ScannerName =
   | 'npm-audit'
   | 'osv-scanner'
   | 'trivy'
-  | 'zizmor';
+  | 'zizmor'
+  | 'dependency-age';
 
 export interface SecurityGates {
   /** Worst acceptable grade (see src/executors/scan/grade.ts for the rule). */
@@ -25,6 +26,8 @@ export interface SecurityGates {
   suppressions?: string;
   /** Workspace-relative folder of the repository's semgrep rules. */
   semgrepRules?: string;
+  /** The dependency age policy over every locked package (src/executors/scan/dependency-age). */
+  dependencyAge?: { minReleaseAgeDays?: number; maxOutdatedDays?: number };
 }
 
 export interface ProjectGates {

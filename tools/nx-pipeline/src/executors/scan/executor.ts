@@ -1,11 +1,12 @@
 import { logger, readJsonFile, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { gatesForProject, loadGates, securityGates } from '../../gates/load';
+import { dependencyAgeThresholds, gatesForProject, loadGates, securityGates } from '../../gates/load';
 import type { ScannerName } from '../../gates/types';
 import { formatGateLine, writeGateResults } from '../../reports/gate-results';
 import { executorTools } from '../../tools/resolve';
 import { projectOf } from '../context';
+import { advisoriesFrom, dependencyAgeGate } from './dependency-age/policy';
 import { countBySeverity, sortFindings } from './findings';
 import { gradeOf } from './grade';
 import { loadLicencePolicy } from './licences';
@@ -56,6 +57,12 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     licencePolicy,
     today,
     packageName: kind === 'npm' ? readJsonFile<{ name?: string }>(join(workspaceRoot, root, 'package.json')).name : undefined,
+    dependencyAge: {
+      ...dependencyAgeThresholds(gates),
+      npmRegistry: options.npmRegistry ?? 'https://registry.npmjs.org',
+      pypiJsonApi: options.pypiJsonApi ?? 'https://pypi.org/pypi',
+      cacheDir: join(workspaceRoot, '.cache', 'dependency-age'),
+    },
   };
 
   const applicable = scannersFor(kind, { workflows: options.workflows !== undefined });
@@ -72,7 +79,7 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
       runs.push({ scanner: scanner.name, category: scanner.category, status: 'not-run', reason: 'not selected by the target\'s `scanners` option', findings: [], durationMs: 0 });
       continue;
     }
-    const run = await runScanner(scanner, scanContext, (line) => logger.info(line));
+    const run = await runScanner(scanner, { ...scanContext, advisories: advisoriesFrom(runs) }, (line) => logger.info(line));
     const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : statusText(run);
     logger.info(`  ${run.scanner}: ${outcome} (${(run.durationMs / 1000).toFixed(1)} s)`);
     runs.push(run);
@@ -98,7 +105,8 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     findings: sortFindings(findings),
   };
   const reportPath = join(reportsDirectory, SCAN_REPORTS.markdown);
-  const results = scanGateResults(summary, gates, reportPath);
+  const ageRun = selected.some((s) => s.name === 'dependency-age') ? runs.find((run) => run.scanner === 'dependency-age') : undefined;
+  const results = [...scanGateResults(summary, gates, reportPath), ...dependencyAgeGate(ageRun, findings, dependencyAgeThresholds(gates), name, reportPath)];
   writeScanReports(reports, summary, runs, results);
   writeGateResults(reports, results);
   for (const result of results) (result.passed ? logger.info : logger.error)(formatGateLine(result));

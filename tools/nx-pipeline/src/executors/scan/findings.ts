@@ -18,6 +18,8 @@ export interface Finding {
   line: number;
   /** Stable across line shifts: hashes what was found, not where in the file it sits. */
   fingerprint: string;
+  /** The dependency a dependency finding is about (npm-audit, pip-audit, dependency-age): matched by name, not read from the message. */
+  package?: { ecosystem: 'npm' | 'pypi'; name: string; version?: string };
   /** Set when a reviewed suppression covers the finding; such findings do not count towards the grade. */
   suppressed?: { reason: string; expires: string };
 }

@@ -38,7 +38,7 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
   const finish = (run: Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'>): ScannerRun => ({ ...base, ...run, durationMs: Date.now() - started });
 
   if ('inProcess' in scanner) {
-    const parsed = scanner.inProcess(context);
+    const parsed = await scanner.inProcess(context);
     return 'notRun' in parsed ? finish({ status: 'not-run', reason: parsed.notRun, findings: [] }) : finish(fromParsed(parsed));
   }
 

@@ -8,6 +8,10 @@ export interface ScanExecutorSchema {
   exclude?: string[];
   /** Workspace-relative folder of GitHub workflows that this project owns: zizmor scans it. */
   workflows?: string;
+  /** npm registry for the dependency age gate's publish times (default https://registry.npmjs.org). */
+  npmRegistry?: string;
+  /** PyPI JSON API root for the dependency age gate (default https://pypi.org/pypi). */
+  pypiJsonApi?: string;
   venv?: string;
   reportsDirectory?: string;
   gatesFile?: string;

@@ -1,4 +1,5 @@
 import { bandit } from './bandit';
+import { dependencyAge } from './dependency-age';
 import { eslintSecurity } from './eslint-security';
 import { gitleaks } from './gitleaks';
 import { npmLicences } from './licences-npm';
@@ -12,7 +13,7 @@ import { trivy } from './trivy';
 import type { AnyScanner, ProjectKind } from './types';
 import { zizmor } from './zizmor';
 
-/** Every adapter, in the order a scan runs them: code, secrets, licences, SBOM, advisories, workflows. */
+/** Every adapter, in the order a scan runs them: code, secrets, licences, SBOM, advisories, workflows, dependency age (which reads the advisories). */
 export const SCANNERS: readonly AnyScanner[] = [
   bandit,
   semgrep,
@@ -27,6 +28,7 @@ export const SCANNERS: readonly AnyScanner[] = [
   osvScanner,
   trivy,
   zizmor,
+  dependencyAge,
 ];
 
 /** The scanners of a project of this kind; the workflow scanners too when its scan target names a workflows folder. */

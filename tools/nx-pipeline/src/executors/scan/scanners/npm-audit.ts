@@ -59,6 +59,7 @@ export const npmAudit: Scanner = {
         file: 'package-lock.json',
         line: 1,
         fingerprint: fingerprintOf('npm-audit', v.name, v.range ?? '', what),
+        package: { ecosystem: 'npm' as const, name: v.name },
       };
     });
     return { findings, summary: `${report.metadata?.dependencies?.total ?? '?'} dependencies audited` };

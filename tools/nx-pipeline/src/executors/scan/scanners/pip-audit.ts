@@ -52,6 +52,7 @@ export const pipAudit: Scanner = {
         file: lockfile,
         line: 1,
         fingerprint: fingerprintOf('pip-audit', vuln.id, context.projectName, dependency.name, dependency.version ?? ''),
+        package: { ecosystem: 'pypi' as const, name: dependency.name, version: dependency.version },
       })),
     );
     const skipped = dependencies.filter((d) => d.skip_reason);

@@ -1,6 +1,8 @@
 import type { ScannerName } from '../../../gates/types';
 import type { ResolveOptions } from '../../../tools/resolve';
 import type { ToolCommand } from '../../../process/run';
+import type { AgeThresholds, KnownAdvisories } from '../dependency-age/policy';
+import type { RegistrySettings } from '../dependency-age/releases';
 import type { Finding } from '../findings';
 import type { LicencePolicy } from '../licences';
 
@@ -9,7 +11,7 @@ export type ProjectKind = 'python' | 'npm';
 /** What a scanner applies to: a kind of project, or the workflows of the project whose scan target names them. */
 export type ScanSubject = ProjectKind | 'workflows';
 
-export type ScannerCategory = 'static analysis' | 'secrets' | 'licences' | 'sbom' | 'vulnerabilities';
+export type ScannerCategory = 'static analysis' | 'secrets' | 'licences' | 'sbom' | 'vulnerabilities' | 'supply chain';
 
 /** Everything an adapter may need; adapters hold no state of their own. */
 export interface ScanContext {
@@ -35,6 +37,10 @@ export interface ScanContext {
   pythonRequirements?: { file: string; packages: Array<{ name: string; version: string }> } | { unavailable: string };
   /** For npm projects: the package name in package.json. */
   packageName?: string;
+  /** The dependency age gate's thresholds (gates.json) and where publish times come from. */
+  dependencyAge?: AgeThresholds & RegistrySettings;
+  /** What the advisory scanners that ran earlier in this scan reported (for the dependency age gate). */
+  advisories?: KnownAdvisories;
   today: Date;
 }
 
@@ -65,12 +71,12 @@ export interface Scanner {
   parse(output: string, context: ScanContext): Parsed;
 }
 
-/** Adapters that check everything in-process (no external tool) implement this instead. */
+/** Adapters that check everything in-process (no external tool, or a registry's HTTP API) implement this instead. */
 export interface InProcessScanner {
   name: ScannerName;
   category: ScannerCategory;
   appliesTo: readonly ScanSubject[];
-  inProcess(context: ScanContext): Parsed;
+  inProcess(context: ScanContext): Parsed | Promise<Parsed>;
 }
 
 export type AnyScanner = Scanner | InProcessScanner;
