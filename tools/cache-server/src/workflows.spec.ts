@@ -72,7 +72,8 @@ describe('.github/workflows', () => {
       const writes = Object.entries(job.permissions as Record<string, string>).filter(([, level]) => level === 'write').map(([scope]) => scope);
       const needs = new Set<string>();
       for (const step of job.steps ?? []) {
-        if (step.uses?.startsWith('github/codeql-action/upload-sarif')) needs.add('security-events');
+        if (step.uses?.startsWith('github/codeql-action/upload-sarif') || step.uses?.startsWith('github/codeql-action/analyze')) needs.add('security-events');
+        if (step.run?.includes('tools/scripts/pr-comment.mjs')) needs.add('pull-requests');
       }
       expect(writes.sort()).toEqual([...needs].sort());
     }
