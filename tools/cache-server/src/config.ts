@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseTokenSpec, type TokenGrant, type Scope } from './auth';
 
@@ -12,9 +13,16 @@ export interface S3Settings {
   forcePathStyle: boolean;
 }
 
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Serve HTTPS with these PEM files; undefined serves plain HTTP (loopback, or --insecure-http). */
+  tls?: TlsFiles;
   storage: 'fs' | 's3';
   dir: string;
   s3?: S3Settings;
@@ -29,32 +37,47 @@ export interface ServerConfig {
   /** Milliseconds between eviction sweeps; 0 disables the timer (sweeps still run at start-up). */
   evictInterval: number;
   logLevel: LogLevel;
+  /** Accepted but risky settings, logged at start. */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+interface Option {
+  env: string;
+  default: string;
+  help: string;
+  /** A switch: the flag takes no value; the variable takes true/false. */
+  boolean?: boolean;
+  /** Only the environment variable is documented: the flag is refused (a secret on argv). */
+  envOnly?: boolean;
+}
+
 /** Every option: flag name, environment variable, default and help line, in the order --help shows them. */
 const OPTIONS = {
-  host: { env: 'CACHE_SERVER_HOST', default: '127.0.0.1', help: 'Address to listen on. Use 0.0.0.0 to serve other machines.' },
+  host: { env: 'CACHE_SERVER_HOST', default: '127.0.0.1', help: 'Address to listen on. Another address than loopback needs --tls-cert/--tls-key\n(or --insecure-http behind a TLS proxy on another machine).' },
   port: { env: 'CACHE_SERVER_PORT', default: '3000', help: 'TCP port (0 picks a free one and logs it).' },
+  'tls-cert': { env: 'CACHE_SERVER_TLS_CERT', default: '', help: 'PEM certificate (with its chain) to serve HTTPS. Read at start: restart after renewing it.' },
+  'tls-key': { env: 'CACHE_SERVER_TLS_KEY', default: '', help: 'PEM private key of --tls-cert (keep it mode 600).' },
+  'insecure-http': { env: 'CACHE_SERVER_INSECURE_HTTP', default: '', boolean: true, help: 'Serve plain HTTP on a network address: only behind a proxy on another machine that\nterminates TLS. Tokens and artifacts cross the network unencrypted up to it.' },
   storage: { env: 'CACHE_SERVER_STORAGE', default: 'fs', help: 'Storage backend: fs (a local folder) or s3 (any S3-compatible bucket).' },
-  dir: { env: 'CACHE_SERVER_DIR', default: '.cache/nx-cache-server', help: 'Folder for the fs backend.' },
+  dir: { env: 'CACHE_SERVER_DIR', default: '.cache/nx-cache-server', help: 'Folder for the fs backend: empty, or one the server has marked as its own.' },
   's3-bucket': { env: 'CACHE_SERVER_S3_BUCKET', default: '', help: 'Bucket for the s3 backend (required with --storage s3).' },
-  's3-prefix': { env: 'CACHE_SERVER_S3_PREFIX', default: '', help: 'Key prefix inside the bucket, e.g. "nx/".' },
+  's3-prefix': { env: 'CACHE_SERVER_S3_PREFIX', default: '', help: 'Key prefix inside the bucket, e.g. "nx-cache/" (needed when the bucket holds other objects).' },
   's3-region': { env: 'CACHE_SERVER_S3_REGION', default: 'us-east-1', help: 'Bucket region (AWS_REGION is used when set).' },
   's3-endpoint': { env: 'CACHE_SERVER_S3_ENDPOINT', default: '', help: 'Endpoint of a non-AWS S3 service (MinIO, R2, Ceph...).' },
   's3-force-path-style': { env: 'CACHE_SERVER_S3_FORCE_PATH_STYLE', default: 'false', help: 'Address the bucket as a path (needed by most non-AWS services).' },
-  token: { env: 'CACHE_SERVER_TOKENS', default: '', help: 'A token as <scope>:<namespace>:<secret>; repeat the flag, or comma-separate in the variable.\nscope is "read" or "read-write". Example: read-write:main:$RW_TOKEN' },
-  'tokens-file': { env: 'CACHE_SERVER_TOKENS_FILE', default: '', help: 'JSON file: [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].' },
+  token: { env: 'CACHE_SERVER_TOKENS', default: '', envOnly: true, help: 'Tokens as <scope>:<namespace>:<secret>, comma-separated. scope is "read" or\n"read-write". Example: read-write:main:$RW_TOKEN,read:main:$RO_TOKEN\nNever on the command line (the process list shows it to every user).' },
+  'tokens-file': { env: 'CACHE_SERVER_TOKENS_FILE', default: '', help: 'JSON file (mode 600): [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].' },
   anonymous: { env: 'CACHE_SERVER_ANONYMOUS', default: '', help: 'Scope for requests without a token ("read" or "read-write", namespace "default").\nUnset (the default): they get 401. For a single developer machine only.' },
   'max-entry-size': { env: 'CACHE_SERVER_MAX_ENTRY_SIZE', default: '1GiB', help: 'Largest artifact accepted (413 above it). Units: B, KB, MB, GB, KiB, MiB, GiB.' },
   'max-total-size': { env: 'CACHE_SERVER_MAX_TOTAL_SIZE', default: '50GiB', help: 'Evict entries when the store grows beyond this (0 = no limit): least recently\nused first with fs, oldest stored first with s3.' },
   'max-age': { env: 'CACHE_SERVER_MAX_AGE', default: '30d', help: 'Evict entries stored longer ago than this (0 = never). Units: s, m, h, d.' },
   'evict-interval': { env: 'CACHE_SERVER_EVICT_INTERVAL', default: '10m', help: 'Time between eviction sweeps (0 = only at start-up).' },
   'log-level': { env: 'CACHE_SERVER_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent. Logs are JSON lines on stdout and never contain tokens.' },
-} as const;
+} satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
 
@@ -69,18 +92,18 @@ export function helpText(): string {
     '',
     'Options:',
   ];
-  for (const [name, option] of Object.entries(OPTIONS)) {
+  for (const [name, option] of Object.entries(OPTIONS) as Array<[string, Option]>) {
     const [first, ...rest] = option.help.split('\n');
-    const flag = `  --${name} <value>`;
+    const flag = option.envOnly ? `  env ${option.env}` : `  --${name}${option.boolean ? '' : ' <value>'}`;
     lines.push(`${flag.padEnd(32)}${first}`);
     for (const more of rest) lines.push(`${''.padEnd(32)}${more}`);
-    lines.push(`${''.padEnd(32)}env ${option.env}${option.default ? `, default ${option.default}` : ''}`);
+    if (!option.envOnly) lines.push(`${''.padEnd(32)}env ${option.env}${option.default ? `, default ${option.default}` : ''}`);
   }
   lines.push(`${'  -h, --help'.padEnd(32)}Show this help.`);
   lines.push(
     '',
     'Clients (Nx 20.8+):',
-    '  NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://cache.internal:3000',
+    '  NX_SELF_HOSTED_REMOTE_CACHE_SERVER=https://cache.internal:3000',
     '  NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=<secret>',
     '',
     'Give read-write tokens to trusted branches only (pushes to main) and read-only tokens to pull',
@@ -142,9 +165,9 @@ function readTokensFile(path: string): TokenGrant[] {
 /** Reads flags (which win) and environment variables into a checked config. Throws ConfigError with the fix. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const options = Object.fromEntries(
-    Object.keys(OPTIONS).map((name) => [name, { type: 'string', multiple: name === 'token' }]),
-  ) as Record<OptionName, { type: 'string'; multiple: boolean }>;
-  let values: Record<string, string | string[] | boolean | undefined>;
+    (Object.entries(OPTIONS) as Array<[string, Option]>).map(([name, option]) => [name, { type: option.boolean ? 'boolean' : 'string', multiple: name === 'token' }]),
+  ) as Record<OptionName, { type: 'string' | 'boolean'; multiple: boolean }>;
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (error) {
@@ -155,6 +178,47 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     if (typeof flag === 'string') return flag;
     return env[OPTIONS[name].env] ?? OPTIONS[name].default;
   };
+
+  const enabled = (name: OptionName): boolean =>
+    values[name] === true || (values[name] === undefined && ['1', 'true', 'yes'].includes((env[OPTIONS[name].env] ?? '').toLowerCase()));
+  const warnings: string[] = [];
+
+  // Refused rather than warned about: the server runs for months, and for all that time any user of
+  // the machine reads argv, while the warning sits in a log. Every process manager passes
+  // environment variables and files (systemd EnvironmentFile/LoadCredential, Kubernetes secrets).
+  if (values.token !== undefined) {
+    throw new ConfigError(
+      '--token puts the secret in the process list: any user of this machine can read it (ps, /proc/<pid>/cmdline) for as long ' +
+        "as the server runs. Pass tokens in the environment (CACHE_SERVER_TOKENS='read-write:main:<secret>') or in a file " +
+        '(--tokens-file tokens.json, mode 600).',
+    );
+  }
+
+  const host = get('host');
+  const certFile = get('tls-cert');
+  const keyFile = get('tls-key');
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError('--tls-cert and --tls-key go together: pass both (CACHE_SERVER_TLS_CERT, CACHE_SERVER_TLS_KEY) to serve HTTPS, or neither.');
+  }
+  const tls = certFile ? { certFile, keyFile } : undefined;
+  const insecureHttp = enabled('insecure-http');
+  if (tls && insecureHttp) {
+    throw new ConfigError('--insecure-http and --tls-cert contradict each other: drop --insecure-http to serve HTTPS, or the TLS files to serve plain HTTP.');
+  }
+  if (!tls && !isLoopback(host)) {
+    if (!insecureHttp) {
+      throw new ConfigError(
+        `--host ${host} would serve bearer tokens and artifacts over plain HTTP to the network, where anyone on the path ` +
+          'can read the tokens and plant artifacts. Pass --tls-cert <cert.pem> --tls-key <key.pem> to serve HTTPS, or listen ' +
+          'on 127.0.0.1 behind a TLS reverse proxy on this machine; if a proxy on another machine terminates TLS, pass ' +
+          '--insecure-http (CACHE_SERVER_INSECURE_HTTP=true).',
+      );
+    }
+    warnings.push(
+      `INSECURE: serving plain HTTP on ${host} (--insecure-http): bearer tokens and artifacts cross the network unencrypted up to ` +
+        'the TLS proxy. Make sure one terminates TLS in front of this server, or pass --tls-cert and --tls-key.',
+    );
+  }
 
   const port = Number(get('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -177,20 +241,24 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     };
   }
 
-  const tokenSpecs = [
-    ...((values.token as string[] | undefined) ?? (env.CACHE_SERVER_TOKENS ?? '').split(/[,\n]/)),
-  ]
+  const tokenSpecs = (env.CACHE_SERVER_TOKENS ?? '')
+    .split(/[,\n]/)
     .map((spec) => spec.trim())
     .filter(Boolean);
   const tokens = tokenSpecs.map((spec, index) => parseTokenSpec(spec, { name: `token-${index + 1}` }));
   const tokensFile = get('tokens-file');
-  if (tokensFile) tokens.push(...readTokensFile(tokensFile));
+  if (tokensFile) {
+    tokens.push(...readTokensFile(tokensFile));
+    // A warning, not a refusal: Kubernetes mounts secrets 0644 unless told otherwise.
+    const mode = statSync(tokensFile).mode & 0o777;
+    if (mode & 0o077) warnings.push(`The tokens file ${tokensFile} can be read by other users (mode ${mode.toString(8)}): chmod 600 ${tokensFile}.`);
+  }
   const anonymousText = get('anonymous');
   const anonymous = anonymousText ? parseScope(anonymousText, 'anonymous') : undefined;
   if (tokens.length === 0 && !anonymous) {
     throw new ConfigError(
-      'No access tokens configured, so every request would get 401. Pass --token read-write:main:<secret> ' +
-        '(and a read token for pull requests), or --tokens-file, or --anonymous read-write for a single-user machine.',
+      "No access tokens configured, so every request would get 401. Set CACHE_SERVER_TOKENS='read-write:main:<secret>' " +
+        '(and a read token for pull requests), or pass --tokens-file, or --anonymous read-write for a single-user machine.',
     );
   }
 
@@ -199,8 +267,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError(`--log-level "${logLevel}" is not a level. Use debug, info, warn, error or silent.`);
   }
   return {
-    host: get('host'),
+    host,
     port,
+    tls,
     storage,
     dir: get('dir'),
     s3,
@@ -211,7 +280,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     maxAge: parseDuration(get('max-age'), 'max-age'),
     evictInterval: parseDuration(get('evict-interval'), 'evict-interval'),
     logLevel: logLevel as LogLevel,
+    warnings,
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || /^::ffff:127\./i.test(host);
 }
 
 export function wantsHelp(argv: string[]): boolean {

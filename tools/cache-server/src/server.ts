@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { TokenTable } from './auth';
 import { HASH_PATTERN } from './keys';
@@ -14,6 +15,8 @@ export interface CacheServerOptions {
   maxEntrySize: number;
   logger: Logger;
   metrics: Metrics;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 class HttpError extends Error {
@@ -30,8 +33,8 @@ class HttpError extends Error {
  * Nx's client treats anything but 200/404 on GET and 200/403/409 on PUT as an error, so a stored
  * artifact is answered 200 (not 201/202).
  */
-export function createCacheServer(options: CacheServerOptions): Server {
-  const server = createServer((req, res) => {
+export function createCacheServer(options: CacheServerOptions): Server | TlsServer {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const context: RequestContext = { bytesIn: 0, bytesOut: 0 };
     handle(req, res, options, context)
@@ -55,8 +58,8 @@ export function createCacheServer(options: CacheServerOptions): Server {
           namespace: context.namespace,
         });
       });
-  });
-  return server;
+  };
+  return options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
 }
 
 interface RequestContext {

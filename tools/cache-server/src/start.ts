@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { TokenTable } from './auth';
-import type { ServerConfig } from './config';
+import { ConfigError, type ServerConfig, type TlsFiles } from './config';
 import { evict, type EvictionResult } from './eviction';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
@@ -25,6 +26,14 @@ export function createStorage(config: ServerConfig): CacheStorage {
   return new FileSystemStorage(resolve(config.dir));
 }
 
+async function readTlsFiles({ certFile, keyFile }: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (path: string, flag: string, what: string) =>
+    readFile(path).catch((error: Error) => {
+      throw new ConfigError(`Unable to read ${flag} ${path}: ${error.message}. Pass the ${what} the server should present.`);
+    });
+  return { cert: await read(certFile, '--tls-cert', 'PEM certificate (chain) file'), key: await read(keyFile, '--tls-key', 'PEM private key file of --tls-cert') };
+}
+
 /** Starts the server for a checked config; resolves once it listens. */
 export async function startCacheServer(
   config: ServerConfig,
@@ -32,13 +41,21 @@ export async function startCacheServer(
 ): Promise<RunningCacheServer> {
   await storage.claim();
   const metrics = createMetrics();
-  const server = createCacheServer({
-    storage,
-    tokens: new TokenTable(config.tokens, config.anonymous),
-    maxEntrySize: config.maxEntrySize,
-    logger,
-    metrics,
-  });
+  const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
+  let server;
+  try {
+    server = createCacheServer({ storage, tokens: new TokenTable(config.tokens, config.anonymous), maxEntrySize: config.maxEntrySize, logger, metrics, tls });
+  } catch (error) {
+    if (!config.tls) throw error;
+    const { certFile, keyFile } = config.tls;
+    const reason = (error as Error).message;
+    throw new ConfigError(
+      /key values mismatch/.test(reason)
+        ? `--tls-key ${keyFile} is not the private key of --tls-cert ${certFile} (${reason}). Pass the key the certificate was issued for.`
+        : `--tls-cert ${certFile} or --tls-key ${keyFile} is not a PEM certificate and its private key (${reason}).`,
+    );
+  }
+  for (const warning of config.warnings) logger('warn', warning);
 
   await new Promise<void>((done, fail) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -52,7 +69,7 @@ export async function startCacheServer(
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${{ '0.0.0.0': '127.0.0.1', '[::]': '[::1]' }[host] ?? host}:${port}`;
   // Sweeps run one at a time, the first right after listening: a large store takes a while to list.
   let sweeping: Promise<unknown> = Promise.resolve();
   let queued = 0;
@@ -103,6 +120,7 @@ export async function startCacheServer(
 
   logger('info', 'listening', {
     url,
+    tls: Boolean(tls),
     storage: storage.description,
     tokens: config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace })),
     anonymous: config.anonymous ?? null,

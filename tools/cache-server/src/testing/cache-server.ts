@@ -20,24 +20,22 @@ export interface TestServer extends RunningCacheServer {
   stop(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1 (free port) over a temporary folder, with read-write, read-only and other-namespace tokens. */
+/** A real server on 127.0.0.1 (free port) over a temporary folder, with read-write, read-only and other-namespace tokens (token-1..3). */
 export async function startTestServer(extraArgs: string[] = [], storage?: CacheStorage): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'cache-server-'));
-  const config = loadConfig(
-    [
-      '--port', '0',
-      '--dir', dir,
-      '--token', `read-write:main:${READ_WRITE_TOKEN}`,
-      '--token', `read:main:${READ_ONLY_TOKEN}`,
-      '--token', `read-write:other:${OTHER_NAMESPACE_TOKEN}`,
-      '--log-level', 'debug',
-      ...extraArgs,
-    ],
-    {},
-  );
   const rawLogs: string[] = [];
-  const logger = createLogger(config.logLevel, (line) => rawLogs.push(line.trimEnd()));
-  const server = await startCacheServer(config, storage ? { logger, storage } : { logger });
+  let server: RunningCacheServer;
+  try {
+    const config = loadConfig(['--port', '0', '--dir', dir, '--log-level', 'debug', ...extraArgs], {
+      // Tokens go by environment, as in production: the server refuses them on its command line.
+      CACHE_SERVER_TOKENS: [`read-write:main:${READ_WRITE_TOKEN}`, `read:main:${READ_ONLY_TOKEN}`, `read-write:other:${OTHER_NAMESPACE_TOKEN}`].join(','),
+    });
+    const logger = createLogger(config.logLevel, (line) => rawLogs.push(line.trimEnd()));
+    server = await startCacheServer(config, storage ? { logger, storage } : { logger });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ...server,
     dir,
