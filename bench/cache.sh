@@ -74,8 +74,9 @@ clone "$work/a"
 clone "$work/b"
 
 token=$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')
-node "$root/tools/cache-server/bin/cache-server.js" --port 0 --dir "$work/store" \
-  --token "read-write:bench:$token" --evict-interval 0 --log-level info > "$work/server.log" 2>&1 &
+# The token goes by environment: the server refuses one on its command line (visible in ps).
+CACHE_SERVER_TOKENS="read-write:bench:$token" node "$root/tools/cache-server/bin/cache-server.js" --port 0 --dir "$work/store" \
+  --evict-interval 0 --log-level info > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q '"msg":"listening"' "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 url=$(node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n").find((x) => x.includes("\"listening\"")); if (!l) process.exit(1); console.log(JSON.parse(l).url)' "$work/server.log") \
