@@ -151,10 +151,10 @@ export class FileSystemStorage implements CacheStorage {
     const final = this.pathOf(key);
     const tmpName = `${randomBytes(8).toString('hex')}.${process.pid}@${HOST}.part`;
     const tmp = join(this.root, TMP_DIR, tmpName);
-    this.uploading.add(tmpName);
     await mkdir(dirname(tmp), { recursive: true });
     const created = await mkdir(dirname(final), { recursive: true });
     const counter = byteCounter(size);
+    this.uploading.add(tmpName);
     try {
       const file = await open(tmp, 'wx');
       try {
