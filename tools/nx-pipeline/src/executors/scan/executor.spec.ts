@@ -58,7 +58,7 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     const sarif = JSON.parse(ws.read('scan.sarif'));
     const validate = sarifValidator();
     expect(validate(sarif) ? [] : validate.errors).toEqual([]);
-    expect(sarif.runs.map((run: { tool: { driver: { name: string } } }) => run.tool.driver.name)).toEqual(['bandit', 'semgrep', 'gitleaks', 'licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy']);
+    expect(sarif.runs.map((run: { tool: { driver: { name: string } } }) => run.tool.driver.name)).toEqual(['bandit', 'semgrep', 'gitleaks', 'licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy', 'dependency-age']);
     for (const file of ['scan.json', 'scan.md', 'scan.html', 'junit.xml']) expect(existsSync(join(root, 'reports/apps/fixture/scan', file))).toBe(true);
     expect(ws.read('junit.xml')).toMatch(/<testcase classname="scan\.fixture" name="bandit"[^>]*>\s*<failure/);
     expect(ws.read('scan.md')).toMatch(/\| gitleaks \| secrets \| not run: not selected by the target's `scanners` option \| no \|/);
