@@ -1,4 +1,4 @@
-/** The workflows against the whole project graph (cache-server:check-workflows; see src/workflows.graph.spec.ts). */
+/** Checks that read the whole workspace (cache-server:check-workflows, never cached): the workflows against the project graph (src/workflows.graph.spec.ts) and the repository rules (src/repository-rules.graph.spec.ts). */
 module.exports = {
   displayName: 'check-workflows',
   testEnvironment: 'node',
