@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { NX, WORKSPACE_ROOT } from './testing/nx-workspace';
@@ -21,7 +22,7 @@ const workflows = Object.fromEntries(files.map((file) => [file, parse(readFileSy
 
 describe('.github/workflows against the project graph', () => {
   it('only call targets and projects that exist in the workspace project graph', () => {
-    const dir = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-graph-'));
     const graphFile = join(dir, 'graph.json');
     execFileSync(process.execPath, [NX, 'graph', `--file=${graphFile}`], {
       cwd: WORKSPACE_ROOT,
@@ -29,7 +30,7 @@ describe('.github/workflows against the project graph', () => {
       stdio: 'pipe',
     });
     const nodes = (JSON.parse(readFileSync(graphFile, 'utf8')) as { graph: { nodes: Record<string, { data: { targets?: Record<string, unknown> } }> } }).graph.nodes;
-    execFileSync('rm', ['-rf', dir]);
+    rmSync(dir, { recursive: true, force: true });
     const targetsByProject = new Map(Object.entries(nodes).map(([name, node]) => [name, new Set(Object.keys(node.data.targets ?? {}))]));
     const everyTarget = new Set([...targetsByProject.values()].flatMap((targets) => [...targets]));
 

@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
 import { nxTargetsIn } from './testing/workflow-commands';
 
@@ -33,9 +34,10 @@ describe('.github/workflows', () => {
 
   it('passes actionlint (with shellcheck on every run: script)', async () => {
     expect(existsSync(ACTIONLINT)).toBe(true); // installed by tools/scripts/setup.d/40-actionlint.sh
-    expect(execFileSync('sh', ['-c', 'command -v shellcheck'], { encoding: 'utf8' }).trim()).not.toBe('');
+    // shellcheck through the resolver too, handed to actionlint rather than found on PATH.
+    const shellcheck = toolPath('shellcheck', { workspaceRoot: WORKSPACE_ROOT });
     const run = promisify(execFile);
-    const { stdout } = await run(ACTIONLINT, ['-no-color', ...files.map((file) => join('.github', 'workflows', file))], { cwd: WORKSPACE_ROOT });
+    const { stdout } = await run(ACTIONLINT, ['-no-color', `-shellcheck=${shellcheck}`, ...files.map((file) => join('.github', 'workflows', file))], { cwd: WORKSPACE_ROOT });
     expect(stdout).toBe('');
 
     // The gate can fail: the same linter rejects a workflow with a script bug and an unknown context.

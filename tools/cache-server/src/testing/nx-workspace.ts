@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
 
 /** The monorepo root, whose node_modules (with nx) the throw-away workspaces borrow. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
@@ -89,7 +90,7 @@ export async function cloneWorkspace(source: string): Promise<string> {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync(toolPath('git', { workspaceRoot: WORKSPACE_ROOT }), ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', ...args], { cwd, encoding: 'utf8' });
 }
 
 export interface NxRun {

@@ -3,17 +3,14 @@
  * a broken canary rolled back by the analysis, an unhealthy release that never gets traffic, a
  * failing backup that stops everything, and a manual rollback.
  */
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { between, failed, startLoad, type Load } from './load';
 import { canaryStart, deploy, proofWorkspace, rollback, teardown } from './proof/scenario';
+import { executorTools, resolveTool } from '../../tools/resolve';
 
-const hasTools = ['haproxy', 'prometheus'].every((tool) => !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error);
-if (!hasTools) {
-  // Not a skip: the proof is the point of the deploy target. setup.d/70-deploy-tools.sh installs both.
-  throw new Error('haproxy and prometheus are required for the deploy proof: run `npm run setup` (tools/scripts/setup.d/70-deploy-tools.sh).');
-}
+// Not a skip: the proof is the point of the deploy target. Missing, either fails here with the fix.
+for (const tool of ['haproxy', 'prometheus']) resolveTool(tool, executorTools());
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -5,20 +5,23 @@
  * has no account and no metadata server to ask, kubectl only dials 127.0.0.1.
  * (vercel's own parser is not here: the vercel package does not install from this registry.)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { executableOf } from '../../../process/run';
+import { executorTools, findTool } from '../../../tools/resolve';
 import { resolveEnvironment, type RawDeployConfig } from '../config';
 import { cloudRunProvider } from './cloud-run';
 import { kubernetesProvider } from './kubernetes';
 
-const installed = (tool: string) => !spawnSync(tool, ['--help'], { stdio: 'ignore' }).error;
+// The real CLIs where the machine has them (they are optional: tools/toolchain.json kind external).
+const installed = (tool: string) => findTool(tool, executorTools()) !== undefined;
 const GATES = { perf: { errorRate: 0.01, p95Ms: 500 } };
 
 function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(executableOf(argv[0]), argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
