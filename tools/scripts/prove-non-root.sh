@@ -6,6 +6,7 @@
 #
 #   sudo bash tools/scripts/prove-non-root.sh                 # setup + backend lint/test/scan/perf
 #   sudo bash tools/scripts/prove-non-root.sh --npm-test      # setup + the whole `npm test`
+#   sudo bash tools/scripts/prove-non-root.sh --run 'npx jest -c tools/nx-pipeline-e2e/jest.config.cjs src/docker.e2e.spec.ts'
 #   sudo bash tools/scripts/prove-non-root.sh --user ci --keep
 #
 # Run it as root (it creates the user and its sudoers entry; it installs sudo with apt when the
@@ -20,8 +21,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --user) user=${2:?--user needs a name}; shift 2 ;;
     --npm-test) mode=npm-test; shift ;;
+    --run) mode=run; run=${2:?--run needs a command}; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "prove-non-root: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,5 +82,6 @@ as_user "npm run setup" "npm run setup"
 case "$mode" in
   targets) as_user "backend lint, test, scan, perf" "$poison && npx nx run-many -t lint,test,scan,perf -p backend --parallel=1 --skip-nx-cache" ;;
   npm-test) as_user "npm test" "$poison && npm test" ;;
+  run) as_user "$run" "$poison && $run" ;;
 esac
 say "all green as $user ($(id -u "$user")), a non-root user with passwordless sudo"

@@ -1,4 +1,4 @@
-import { archiveKeyring, baseImageTags, baseKey, DEBIAN_ARCHIVE_KEYRING, debianMirrorFromSources, debootstrapCommand, parsePackageList, tarRootfsCommand } from './commands';
+import { archiveKeyring, asRoot, baseImageTags, baseKey, DEBIAN_ARCHIVE_KEYRING, debianMirrorFromSources, debootstrapCommand, mkdirCommand, parsePackageList, removeCommand, tarRootfsCommand } from './commands';
 
 const python = { name: 'python', suite: 'bookworm', variant: 'minbase', packages: ['ca-certificates', 'python3', 'tini'] };
 
@@ -82,5 +82,24 @@ describe('argv', () => {
     expect(tarRootfsCommand('/r', '/t.tar', '/w').args).toEqual(
       expect.arrayContaining(['--numeric-owner', '--sort=name', '--mtime=@0', '--clamp-mtime']),
     );
+  });
+});
+
+describe('asRoot', () => {
+  const tar = tarRootfsCommand('/w/rootfs', '/w/rootfs.tar', '/w');
+
+  it('leaves a command as it is for root', () => {
+    expect(asRoot(tar, 0, '/usr/bin/sudo', '/usr/bin/tar')).toBe(tar);
+  });
+
+  it('runs it through non-interactive sudo, by absolute path, for any other user', () => {
+    const command = asRoot(tar, 1001, '/usr/bin/sudo', '/usr/bin/tar');
+    expect([command.label, command.command, ...command.args.slice(0, 3)]).toEqual(['sudo tar', '/usr/bin/sudo', '-n', '/usr/bin/tar', '--create']);
+    expect(command.args.slice(2)).toEqual(tar.args);
+  });
+
+  it('removes and creates folders inside the root-owned tree with plain argv', () => {
+    expect(removeCommand(['/w/rootfs/var/log'], '/w').args).toEqual(['-rf', '--', '/w/rootfs/var/log']);
+    expect(mkdirCommand(['/w/rootfs/var/log'], '/w').args).toEqual(['-p', '--', '/w/rootfs/var/log']);
   });
 });

@@ -124,6 +124,25 @@ export function tarRootfsCommand(rootfs: string, tarball: string, cwd: string): 
   };
 }
 
+/**
+ * A command that must run as root (debootstrap, and the tar and clean-up of the root-owned tree it
+ * makes), for the user running the target: as it is for root, else through passwordless sudo
+ * (`sudo -n`, which fails at once rather than ask for a password). Pure: both paths are given.
+ */
+export function asRoot(command: ToolCommand, uid: number, sudo: string, executable: string): ToolCommand {
+  return uid === 0 ? command : { ...command, label: `sudo ${command.label}`, command: sudo, args: ['-n', executable, ...command.args] };
+}
+
+/** rm -rf of paths inside a root-owned rootfs (the prune, and the clean-up of the work folder). */
+export function removeCommand(paths: string[], cwd: string): ToolCommand {
+  return { label: 'rm', command: 'rm', args: ['-rf', '--', ...paths], cwd };
+}
+
+/** mkdir -p inside a root-owned rootfs. */
+export function mkdirCommand(paths: string[], cwd: string): ToolCommand {
+  return { label: 'mkdir', command: 'mkdir', args: ['-p', '--', ...paths], cwd };
+}
+
 /** Image config for the imported base: a shell as default command, a PATH, and a UTF-8 locale. */
 export const IMPORT_CHANGES = [
   'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -1,17 +1,21 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCommand, runTool } from '../../process/run';
+import { spawnSync } from 'node:child_process';
+import { executableOf, formatCommand, runTool, type ToolCommand } from '../../process/run';
 import { capture } from '../docker/capture';
 import { docker } from '../docker/engines/docker';
 import type { ContainerEngine } from '../docker/engines/engine';
 import { podman, podmanEnv } from '../docker/engines/podman';
 import {
   archiveKeyring,
+  asRoot,
   baseImageTags,
   debianMirrorFromSources,
   debootstrapCommand,
   IMPORT_CHANGES,
+  mkdirCommand,
+  removeCommand,
   ROOTFS_PRUNE,
   tarRootfsCommand,
   type BaseDefinition,
@@ -56,23 +60,40 @@ export async function ensureBase(definition: BaseDefinition, engine: ContainerEn
   mkdirSync(join(root, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(root, 'tmp', `base-${definition.name}-`));
   const rootfs = join(work, 'rootfs');
+  // debootstrap refuses to run as anyone but root; a non-root user (a GitHub runner) runs it, and
+  // the tar and clean-up of the root-owned tree it makes, through passwordless sudo.
+  const uid = process.getuid?.() ?? 0;
+  const sudo = uid === 0 ? '' : requirePasswordlessSudo();
+  const privileged = (command: ToolCommand) => asRoot(command, uid, sudo, executableOf(command.command));
   const tarball = join(work, 'rootfs.tar');
   try {
     const started = Date.now();
     logger.info(`base-image ${definition.name}: debootstrap ${definition.suite} (${definition.variant}) from ${mirror} with ${definition.packages.join(' ')}`);
-    await runChecked(debootstrapCommand(definition, rootfs, mirror, cacheDir, root, keyring),
+    await runChecked(privileged(debootstrapCommand(definition, rootfs, mirror, cacheDir, root, keyring)),
       `debootstrap could not build the ${definition.name} base. Check that ${mirror} is reachable (it is the mirror apt uses) and that every package in the list exists in ${definition.suite}.`);
-    for (const path of ROOTFS_PRUNE) rmSync(join(rootfs, path), { recursive: true, force: true });
-    mkdirSync(join(rootfs, 'var/log'), { recursive: true });
-    mkdirSync(join(rootfs, 'var/lib/apt/lists/partial'), { recursive: true });
-    await runChecked(tarRootfsCommand(rootfs, tarball, root));
+    await runChecked(privileged(removeCommand(ROOTFS_PRUNE.map((path) => join(rootfs, path)), root)));
+    await runChecked(privileged(mkdirCommand([join(rootfs, 'var/log'), join(rootfs, 'var/lib/apt/lists/partial')], root)));
+    await runChecked(privileged(tarRootfsCommand(rootfs, tarball, root)));
     await runChecked(engine.importRootfs(tarball, keyed, IMPORT_CHANGES, root));
     await runChecked(engine.tag(keyed, stable, root));
     logger.info(`base-image ${definition.name}: built ${keyed} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return keyed;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    // The rootfs is root's: a non-root user removes it through sudo as well.
+    if (uid === 0) rmSync(work, { recursive: true, force: true });
+    else await runTool(privileged(removeCommand([work], root)), SETUP_FIX);
   }
+}
+
+/** sudo's path when it runs without a password for this user; otherwise an error that says what to do. */
+function requirePasswordlessSudo(): string {
+  const sudo = executableOf('sudo');
+  if (spawnSync(sudo, ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(
+      'base-image: debootstrap builds a root filesystem and only runs as root. Run this target as root, or give this user passwordless sudo (GitHub\'s hosted runners have it): sudo -n true must succeed.',
+    );
+  }
+  return sudo;
 }
 
 function readAptSources(): string[] {
