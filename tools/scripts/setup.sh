@@ -89,7 +89,7 @@ fi
 # The Python tools locked in uv.lock, linked beside the others (the resolver prefers a target's own
 # venv; the links are for people who put .cache/bin on their PATH).
 for tool in $(node -e 'for (const [n, t] of Object.entries(require("./tools/toolchain.json").tools)) if (t.kind === "venv") console.log(n)'); do
-  if [ -x ".venv/bin/$tool" ] && [ "$(readlink "$bin/$tool" || true)" != "$root/.venv/bin/$tool" ]; then ln -sfn "$root/.venv/bin/$tool" "$bin/$tool"; fi
+  if [ -x ".venv/bin/$tool" ]; then ln -sfn "$root/.venv/bin/$tool" "$bin/$tool"; fi
 done
 
 # -- extra tools and services ----------------------------------------------------------------------
