@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseUvLock } from '../plugins/uv-lock';
-import { TOOLCHAIN_FILE, toolSpec, type ToolSpec } from './toolchain';
+import { venvBin } from '../python/venv';
+import { toolSpec, type ToolSpec } from './toolchain';
 
 /**
  * The one way code finds an external tool. In order:
@@ -96,15 +97,10 @@ function expandFolder(pattern: string): string[] {
     .map((name) => [parent, name, ...parts.slice(star + 1)].join('/'));
 }
 
-function venvBinDir(workspaceRoot: string, venv: string | undefined): string {
-  const root = venv ?? '.venv';
-  return join(isAbsolute(root) ? root : join(workspaceRoot, root), 'bin');
-}
-
 /** Where the tool may be, in the order it is looked for (the override is handled before). */
 export function candidatePaths(spec: ToolSpec, options: ResolveOptions): Array<{ path: string; origin: ToolOrigin }> {
   const candidates: Array<{ path: string; origin: ToolOrigin }> = [];
-  if (spec.kind === 'venv') candidates.push({ path: join(venvBinDir(options.workspaceRoot, options.venv), spec.name), origin: 'venv' });
+  if (spec.kind === 'venv') candidates.push({ path: venvBin(options.workspaceRoot, options.venv ?? '.venv', spec.name), origin: 'venv' });
   candidates.push({ path: join(options.workspaceRoot, TOOLS_BIN, spec.name), origin: 'workspace' });
   for (const folder of [...SYSTEM_DIRS, ...(spec.systemPaths ?? []).flatMap(expandFolder)]) {
     candidates.push({ path: join(folder, spec.name), origin: 'system' });
@@ -261,11 +257,12 @@ export function toolPath(name: string, options: ResolveOptions): string {
 
 /**
  * Resolve options for an executor: the tools of the workspace Nx runs in (@nx/devkit's
- * workspaceRoot), with the target's virtual environment for Python tools. A test that runs an
- * executor on a throw-away fixture workspace so still uses the real workspace's tools.
+ * workspaceRoot), with the target's virtual environment for Python tools (a relative `venv` is the
+ * project workspace's, `projectWorkspace`). A test that runs an executor on a throw-away fixture
+ * workspace so still uses the real workspace's tools, and the fixture's own venv.
  */
-export function executorTools(venv?: string): ResolveOptions {
-  return { workspaceRoot: nxWorkspaceRoot, venv };
+export function executorTools(venv?: string, projectWorkspace: string = nxWorkspaceRoot): ResolveOptions {
+  return { workspaceRoot: nxWorkspaceRoot, venv: venv && !isAbsolute(venv) ? join(projectWorkspace, venv) : venv };
 }
 
 /** npm, npx and node come with the Node.js that runs this process, wherever it is installed. */
@@ -273,4 +270,3 @@ export function nodeRuntimeTool(name: 'node' | 'npm' | 'npx'): string {
   return name === 'node' ? process.execPath : join(dirname(process.execPath), name);
 }
 
-export { TOOLCHAIN_FILE };

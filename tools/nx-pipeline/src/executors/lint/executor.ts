@@ -1,6 +1,6 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { GateResult } from '../../gates/types';
 import { formatCommand, runTool, type ToolResult } from '../../process/run';
 import { writeGateResults } from '../../reports/gate-results';
@@ -24,7 +24,7 @@ export default async function lintExecutor(
   }
   const typecheck = options.typecheck ?? true;
   // From the target's venv (or RUFF / MYPY), at the versions uv.lock pins; a ToolError with the fix otherwise.
-  const tools = executorTools(isAbsolute(venv) ? venv : join(context.root, venv));
+  const tools = executorTools(venv, context.root);
   const ruff = resolveTool('ruff', tools).path;
   const mypy = typecheck ? resolveTool('mypy', tools).path : '';
 

@@ -49,7 +49,7 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     projectName: name,
     kind,
     venv: isAbsolute(venv) ? venv : join(workspaceRoot, venv),
-    tools: executorTools(isAbsolute(venv) ? venv : join(workspaceRoot, venv)),
+    tools: executorTools(venv, workspaceRoot),
     rawDir,
     semgrepRules: join(workspaceRoot, gates.semgrepRules),
     exclude: options.exclude ?? DEFAULT_EXCLUDE,

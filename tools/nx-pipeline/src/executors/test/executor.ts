@@ -1,6 +1,6 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { gatesForProject, loadGates } from '../../gates/load';
 import type { GateResult } from '../../gates/types';
 import { formatCommand, runTool } from '../../process/run';
@@ -21,7 +21,7 @@ export default async function testExecutor(
   const gates = gatesForProject(loadGates(context.root, options.gatesFile), name);
   requireVenvTool(context.root, venv, 'python', `test ${name}`);
   // pytest runs as `python -m pytest` in that venv: check it is there at the version uv.lock pins.
-  resolveTool('pytest', executorTools(isAbsolute(venv) ? venv : join(context.root, venv)));
+  resolveTool('pytest', executorTools(venv, context.root));
 
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'test');
   const reports = join(context.root, reportsDirectory);
