@@ -62,14 +62,8 @@ export function runTool(command: ToolCommand, fix: string, options: RunOptions =
   const { stdoutFile } = options;
   return new Promise((resolve, reject) => {
     if (stdoutFile) mkdirSync(dirname(stdoutFile), { recursive: true });
-    let executable: string;
-    try {
-      executable = executableOf(command.command);
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    const child = spawn(executable, command.args, {
+    // A ToolError thrown here rejects the promise (the executor runs inside it).
+    const child = spawn(executableOf(command.command), command.args, {
       cwd: command.cwd,
       env: { ...process.env, ...command.env },
       stdio: ['ignore', stdoutFile ? 'pipe' : 'inherit', 'pipe'],

@@ -13,14 +13,8 @@ export interface Captured {
  */
 export function capture(command: ToolCommand, fix: string, input?: string): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    let executable: string;
-    try {
-      executable = executableOf(command.command);
-    } catch (error) {
-      reject(error as Error);
-      return;
-    }
-    const child = spawn(executable, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env } });
+    // A ToolError thrown here rejects the promise (the executor runs inside it).
+    const child = spawn(executableOf(command.command), command.args, { cwd: command.cwd, env: { ...process.env, ...command.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
