@@ -10,7 +10,15 @@ export default [
   ...nx.configs['flat/javascript'],
   security.configs.recommended,
   {
-    ignores: ['**/dist', '**/node_modules', '**/coverage', 'reports/**', '.nx/**', '.venv/**', '**/vite.config.*.timestamp*'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/coverage',
+      'reports/**',
+      '.nx/**',
+      '.venv/**',
+      '**/vite.config.*.timestamp*',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'],
@@ -41,6 +49,9 @@ export default [
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
   },
 ];

@@ -3,7 +3,12 @@
 import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { between, failed, startLoad } from '../tools/nx-pipeline/src/executors/deploy/load';
-import { canaryStart, deploy, proofWorkspace, teardown } from '../tools/nx-pipeline/src/executors/deploy/proof/scenario';
+import {
+  canaryStart,
+  deploy,
+  proofWorkspace,
+  teardown,
+} from '../tools/nx-pipeline/src/executors/deploy/proof/scenario';
 
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 15_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +41,12 @@ async function main(): Promise<void> {
   try {
     await deploy(canary.context, 'v1');
     const good = await underLoad(canary, url(canaryPort), 'v2');
-    result.v2 = { outcome: good.report.outcome, requests: good.samples.length, failed: failed(good.samples).length, durationMs: Date.parse(good.report.finishedAt) - Date.parse(good.report.startedAt) };
+    result.v2 = {
+      outcome: good.report.outcome,
+      requests: good.samples.length,
+      failed: failed(good.samples).length,
+      durationMs: Date.parse(good.report.finishedAt) - Date.parse(good.report.startedAt),
+    };
 
     const bad = await underLoad(canary, url(canaryPort), 'v3');
     const firstBad = failed(bad.samples).find((s) => s.at >= bad.start)?.at;
@@ -56,17 +66,32 @@ async function main(): Promise<void> {
     };
 
     const unhealthy = await underLoad(canary, url(canaryPort), 'v4');
-    result.v4 = { outcome: unhealthy.report.outcome, phase: unhealthy.report.failure?.phase, requests: unhealthy.samples.length, failed: failed(unhealthy.samples).length, servedByV4: unhealthy.samples.filter((s) => s.release === 'v4').length };
+    result.v4 = {
+      outcome: unhealthy.report.outcome,
+      phase: unhealthy.report.failure?.phase,
+      requests: unhealthy.samples.length,
+      failed: failed(unhealthy.samples).length,
+      servedByV4: unhealthy.samples.filter((s) => s.release === 'v4').length,
+    };
 
     process.env.FIXTURE_BACKUP_FAIL = '1';
     const noBackup = await deploy(canary.context, 'v5');
     delete process.env.FIXTURE_BACKUP_FAIL;
-    result.backup = { outcome: noBackup.outcome, phase: noBackup.failure?.phase, trafficChanges: noBackup.traffic.length, candidateStarted: noBackup.candidate !== null };
+    result.backup = {
+      outcome: noBackup.outcome,
+      phase: noBackup.failure?.phase,
+      trafficChanges: noBackup.traffic.length,
+      candidateStarted: noBackup.candidate !== null,
+    };
 
     await deploy(blueGreen.context, 'v2');
     const naive = await underLoad(blueGreen, url(blueGreenPort), 'v3');
     const naiveWindow = between(naive.samples, naive.start, naive.start + WINDOW_MS);
-    result.blueGreenV3 = { outcome: naive.report.outcome, windowRequests: naiveWindow.length, windowFailed: failed(naiveWindow).length };
+    result.blueGreenV3 = {
+      outcome: naive.report.outcome,
+      windowRequests: naiveWindow.length,
+      windowFailed: failed(naiveWindow).length,
+    };
   } finally {
     await teardown(canary.stateDir);
     await teardown(blueGreen.stateDir);

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   // warm-up does the same for the engine. The closed loop shares the open model's connections,
   // request preparation and Recorder, so this warms both. CPU time then counts the measurement only.
   const warmUntil = Date.now() + 10_000;
-  for (let warmed = 0; warmed < 10_000 && Date.now() < warmUntil; ) warmed += (await saturate(url, mode === 'closed' ? Number(a) : 16, 1000)).requests;
+  for (let warmed = 0; warmed < 10_000 && Date.now() < warmUntil; )
+    warmed += (await saturate(url, mode === 'closed' ? Number(a) : 16, 1000)).requests;
   if (mode === 'closed') {
     const before = process.cpuUsage();
     const result = await saturate(url, Number(a), Number(b) * 1000);
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
     profiles: ['bench'],
     target: target.origin,
     phases,
-    requests: [{ name: 'static', weight: 1, method: 'GET', url: target.pathname, headers: {}, expectedStatuses: [200] }],
+    requests: [
+      { name: 'static', weight: 1, method: 'GET', url: target.pathname, headers: {}, expectedStatuses: [200] },
+    ],
     variables: {},
     timeoutS: 10,
     maxConnections: 64,
@@ -38,13 +41,31 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const started = performance.now();
   const before = process.cpuUsage();
-  await nodeEngine.run({ scenario, phases, record: (s) => recorder.record(s), signal: new AbortController().signal, workDirectory: '.', workspaceRoot: '.', log: (m) => notes.push(m) });
+  await nodeEngine.run({
+    scenario,
+    phases,
+    record: (s) => recorder.record(s),
+    signal: new AbortController().signal,
+    workDirectory: '.',
+    workspaceRoot: '.',
+    log: (m) => notes.push(m),
+  });
   const cpu = process.cpuUsage(before);
   const elapsedS = (performance.now() - started) / 1000;
   const { totals } = recorder.summary();
   recorder.destroy();
   // The engine says when it sent late (its own lag, counted in the latencies); silence means on time.
-  console.log(JSON.stringify({ requests: totals.count, errors: totals.errors, elapsedS, cpuS: (cpu.user + cpu.system) / 1e6, p50Ms: totals.p50Ms, p99Ms: totals.p99Ms, late: notes.join(' ') }));
+  console.log(
+    JSON.stringify({
+      requests: totals.count,
+      errors: totals.errors,
+      elapsedS,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      p50Ms: totals.p50Ms,
+      p99Ms: totals.p99Ms,
+      late: notes.join(' '),
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -30,7 +30,14 @@ export default defineConfig({
       ...shared.coverage,
       include: ['src/**/*.{ts,tsx}'],
       // Entry points only wire the tree into the page; everything they render is tested on its own.
-      exclude: ['src/**/*.spec.{ts,tsx}', 'src/test-setup.ts', 'src/**/test-api.{ts,tsx}', 'src/console/main.tsx', 'src/widget/main.ts', 'src/**/*.d.ts'],
+      exclude: [
+        'src/**/*.spec.{ts,tsx}',
+        'src/test-setup.ts',
+        'src/**/test-api.{ts,tsx}',
+        'src/console/main.tsx',
+        'src/widget/main.ts',
+        'src/**/*.d.ts',
+      ],
     },
   },
 });

@@ -11,5 +11,17 @@ module.exports = {
   testTimeout: 180000,
   coverageDirectory: '../../reports/tools/cache-server/test',
   coverageReporters: ['text-summary', 'cobertura', 'lcov'],
-  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/cache-server/test', outputName: 'junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', ancestorSeparator: ' › ' }]],
+  reporters: [
+    'default',
+    [
+      'jest-junit',
+      {
+        outputDirectory: '../../reports/tools/cache-server/test',
+        outputName: 'junit.xml',
+        classNameTemplate: '{classname}',
+        titleTemplate: '{title}',
+        ancestorSeparator: ' › ',
+      },
+    ],
+  ],
 };

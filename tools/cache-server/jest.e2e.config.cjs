@@ -9,5 +9,17 @@ module.exports = {
   testTimeout: 180000,
   coverageDirectory: '../../reports/tools/cache-server/e2e',
   coverageReporters: ['text-summary', 'cobertura', 'lcov'],
-  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/cache-server/e2e', outputName: 'junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', ancestorSeparator: ' › ' }]],
+  reporters: [
+    'default',
+    [
+      'jest-junit',
+      {
+        outputDirectory: '../../reports/tools/cache-server/e2e',
+        outputName: 'junit.xml',
+        classNameTemplate: '{classname}',
+        titleTemplate: '{title}',
+        ancestorSeparator: ' › ',
+      },
+    ],
+  ],
 };

@@ -7,5 +7,17 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 600000,
   maxWorkers: 1,
-  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/nx-pipeline-e2e/test', outputName: 'junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', ancestorSeparator: ' › ' }]],
+  reporters: [
+    'default',
+    [
+      'jest-junit',
+      {
+        outputDirectory: '../../reports/tools/nx-pipeline-e2e/test',
+        outputName: 'junit.xml',
+        classNameTemplate: '{classname}',
+        titleTemplate: '{title}',
+        ancestorSeparator: ' › ',
+      },
+    ],
+  ],
 };

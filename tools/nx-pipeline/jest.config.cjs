@@ -8,5 +8,17 @@ module.exports = {
   testTimeout: 120000,
   coverageDirectory: '../../reports/tools/nx-pipeline/test',
   coverageReporters: ['text-summary', 'cobertura', 'lcov'],
-  reporters: ['default', ['jest-junit', { outputDirectory: '../../reports/tools/nx-pipeline/test', outputName: 'junit.xml', classNameTemplate: '{classname}', titleTemplate: '{title}', ancestorSeparator: ' › ' }]],
+  reporters: [
+    'default',
+    [
+      'jest-junit',
+      {
+        outputDirectory: '../../reports/tools/nx-pipeline/test',
+        outputName: 'junit.xml',
+        classNameTemplate: '{classname}',
+        titleTemplate: '{title}',
+        ancestorSeparator: ' › ',
+      },
+    ],
+  ],
 };

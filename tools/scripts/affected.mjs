@@ -33,7 +33,12 @@ function lockedByName(text, file) {
   const byName = new Map();
   for (const { name, version, fingerprint, memberRoot } of parseUvLock(text, file)) {
     if (memberRoot !== undefined) continue;
-    byName.set(name, [...(byName.get(name) ?? []), { version, fingerprint }].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)));
+    byName.set(
+      name,
+      [...(byName.get(name) ?? []), { version, fingerprint }].sort((a, b) =>
+        a.fingerprint.localeCompare(b.fingerprint),
+      ),
+    );
   }
   return byName;
 }
@@ -46,7 +51,8 @@ export function changedLockedPackages(baseText, headText) {
   const fingerprints = (entries) => JSON.stringify(entries?.map(({ fingerprint }) => fingerprint));
   const changed = [];
   for (const name of [...new Set([...base.keys(), ...head.keys()])].sort()) {
-    if (fingerprints(base.get(name)) !== fingerprints(head.get(name))) changed.push({ name, from: versions(base.get(name)), to: versions(head.get(name)) });
+    if (fingerprints(base.get(name)) !== fingerprints(head.get(name)))
+      changed.push({ name, from: versions(base.get(name)), to: versions(head.get(name)) });
   }
   return changed;
 }
@@ -83,7 +89,9 @@ export function projectsReachedByPackages(graph, packageNames) {
   const reached = {};
   for (const [name, node] of Object.entries(graph.nodes).sort(([a], [b]) => a.localeCompare(b))) {
     const named = Object.values(node.data.targets ?? {}).flatMap((target) =>
-      (target.inputs ?? []).flatMap((input) => (typeof input === 'object' && Array.isArray(input.externalDependencies) ? input.externalDependencies : [])),
+      (target.inputs ?? []).flatMap((input) =>
+        typeof input === 'object' && Array.isArray(input.externalDependencies) ? input.externalDependencies : [],
+      ),
     );
     const linked = (graph.dependencies[name] ?? []).map(({ target }) => target);
     const packages = new Set([...named, ...linked].flatMap((nodeName) => [...(touched.get(nodeName) ?? [])]));
@@ -96,28 +104,49 @@ function git(args, { allowFailure = false } = {}) {
   const result = spawnSync(toolPath('git'), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     if (allowFailure) return null;
-    throw new Error(`git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.status}`}. Check that the refs exist (CI: checkout with fetch-depth: 0).`);
+    throw new Error(
+      `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.status}`}. Check that the refs exist (CI: checkout with fetch-depth: 0).`,
+    );
   }
   return result.stdout;
 }
 
 /** Changed files like `nx affected`: base...head when head is given, else base against the working tree plus untracked files. */
 export function changedFilesBetween(base, head) {
-  const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = (text) =>
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
   if (head) return lines(git(['diff', '--name-only', '--no-renames', '--relative', `${base}...${head}`]));
   const mergeBase = git(['merge-base', base, 'HEAD']).trim();
-  return [...new Set([...lines(git(['diff', '--name-only', '--no-renames', '--relative', mergeBase])), ...lines(git(['ls-files', '--others', '--exclude-standard']))])];
+  return [
+    ...new Set([
+      ...lines(git(['diff', '--name-only', '--no-renames', '--relative', mergeBase])),
+      ...lines(git(['ls-files', '--others', '--exclude-standard'])),
+    ]),
+  ];
 }
 
 /** uv.lock's change between base and head, and the projects it reaches: { packages, projects }. */
 export async function lockChanges(base, head, graph) {
   const mergeBase = git(['merge-base', base, head ?? 'HEAD']).trim();
   const baseText = git(['show', `${mergeBase}:${UV_LOCK}`], { allowFailure: true });
-  const headText = head ? git(['show', `${head}:${UV_LOCK}`], { allowFailure: true }) : existsSync(UV_LOCK) ? readFileSync(UV_LOCK, 'utf8') : null;
+  const headText = head
+    ? git(['show', `${head}:${UV_LOCK}`], { allowFailure: true })
+    : existsSync(UV_LOCK)
+      ? readFileSync(UV_LOCK, 'utf8')
+      : null;
   const packages = changedLockedPackages(baseText, headText);
   if (packages.length === 0) return { packages, projects: {} };
   graph ??= await projectGraph();
-  return { packages, projects: projectsReachedByPackages(graph, packages.map(({ name }) => name)) };
+  return {
+    packages,
+    projects: projectsReachedByPackages(
+      graph,
+      packages.map(({ name }) => name),
+    ),
+  };
 }
 
 async function projectGraph() {
@@ -131,9 +160,14 @@ export async function affectedFiles(base, head, log = () => undefined) {
   if (!files.includes(UV_LOCK)) return files;
   const graph = await projectGraph();
   const { packages, projects } = await lockChanges(base, head, graph);
-  const shown = packages.slice(0, 5).map(({ name, from, to }) => `${name} ${from ?? '(new)'} -> ${to ?? '(removed)'}`).join(', ');
-  log(`uv.lock: ${packages.length} locked package${packages.length === 1 ? '' : 's'} changed${shown ? ` (${shown}${packages.length > 5 ? ', ...' : ''})` : ''}; ` +
-    `they reach ${Object.keys(projects).length === 0 ? 'no project' : Object.keys(projects).join(', ')}`);
+  const shown = packages
+    .slice(0, 5)
+    .map(({ name, from, to }) => `${name} ${from ?? '(new)'} -> ${to ?? '(removed)'}`)
+    .join(', ');
+  log(
+    `uv.lock: ${packages.length} locked package${packages.length === 1 ? '' : 's'} changed${shown ? ` (${shown}${packages.length > 5 ? ', ...' : ''})` : ''}; ` +
+      `they reach ${Object.keys(projects).length === 0 ? 'no project' : Object.keys(projects).join(', ')}`,
+  );
   const extra = Object.keys(projects).map((name) => {
     const root = graph.nodes[name].data.root;
     return root === '.' || root === '' ? 'pyproject.toml' : `${root}/pyproject.toml`;
@@ -163,11 +197,19 @@ function splitArgs(argv) {
 async function main() {
   const argv = process.argv.slice(2);
   if (argv.includes('-h') || argv.includes('--help')) {
-    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 17).map((line) => line.replace(/^\/\/ ?/, '')).join('\n'));
+    console.log(
+      readFileSync(new URL(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(1, 17)
+        .map((line) => line.replace(/^\/\/ ?/, ''))
+        .join('\n'),
+    );
     return 0;
   }
   if (argv.some((arg) => arg.startsWith('--files'))) {
-    throw new Error('--files is what this script computes; call `nx affected --files=...` directly to choose the files yourself.');
+    throw new Error(
+      '--files is what this script computes; call `nx affected --files=...` directly to choose the files yourself.',
+    );
   }
   const { base, head, rest } = splitArgs(argv);
   const log = (line) => console.error(`[affected] ${line}`);
@@ -179,7 +221,9 @@ async function main() {
   const nxArgs = rest[0] === 'show' ? [...rest, '--affected'] : ['affected', ...rest];
   // Nx reads an empty --files as "nothing changed", which is what an empty list means here.
   const [command, args] = nxCommand([...nxArgs, `--files=${files.join(',')}`]);
-  log(`${files.length} changed file${files.length === 1 ? '' : 's'} (${base}...${head ?? 'working tree'}): nx ${nxArgs.join(' ')} --files=...`);
+  log(
+    `${files.length} changed file${files.length === 1 ? '' : 's'} (${base}...${head ?? 'working tree'}): nx ${nxArgs.join(' ')} --files=...`,
+  );
   const run = spawnSync(command, args, { stdio: 'inherit', env: { NX_DAEMON: 'false', ...process.env } });
   if (run.error) throw new Error(`could not start nx: ${run.error.message}. Run \`npm run setup\` first.`);
   return run.status ?? 1;
@@ -194,4 +238,3 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     },
   );
 }
-

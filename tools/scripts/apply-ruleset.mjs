@@ -17,17 +17,29 @@ import { githubClient, repositoryOf } from './github-api.mjs';
 
 export async function applyRuleset({ file, repo, token, apiUrl, dryRun, log = console.log }) {
   const ruleset = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof ruleset.name !== 'string' || !ruleset.name) throw new Error(`${file} has no "name": the ruleset is found on GitHub by its name.`);
-  if (!token && !dryRun) throw new Error('No token: set GITHUB_TOKEN to a token with "Administration: write" on the repository, or pass --dry-run.');
+  if (typeof ruleset.name !== 'string' || !ruleset.name)
+    throw new Error(`${file} has no "name": the ruleset is found on GitHub by its name.`);
+  if (!token && !dryRun)
+    throw new Error(
+      'No token: set GITHUB_TOKEN to a token with "Administration: write" on the repository, or pass --dry-run.',
+    );
   if (!token) {
-    log(`dry run (no token, GitHub not asked): would create or update ruleset "${ruleset.name}" on ${repo} with:\n${JSON.stringify(ruleset, null, 2)}`);
+    log(
+      `dry run (no token, GitHub not asked): would create or update ruleset "${ruleset.name}" on ${repo} with:\n${JSON.stringify(ruleset, null, 2)}`,
+    );
     return { action: 'unknown', id: null };
   }
   const github = githubClient({ apiUrl, token });
-  const existing = (await github.list(`/repos/${repo}/rulesets?per_page=100&includes_parents=false`)).find((r) => r.name === ruleset.name && r.source_type !== 'Organization');
-  const [method, path, action] = existing ? ['PUT', `/repos/${repo}/rulesets/${existing.id}`, 'update'] : ['POST', `/repos/${repo}/rulesets`, 'create'];
+  const existing = (await github.list(`/repos/${repo}/rulesets?per_page=100&includes_parents=false`)).find(
+    (r) => r.name === ruleset.name && r.source_type !== 'Organization',
+  );
+  const [method, path, action] = existing
+    ? ['PUT', `/repos/${repo}/rulesets/${existing.id}`, 'update']
+    : ['POST', `/repos/${repo}/rulesets`, 'create'];
   if (dryRun) {
-    log(`dry run: would ${action} ruleset "${ruleset.name}" on ${repo} (${method} ${path}) with:\n${JSON.stringify(ruleset, null, 2)}`);
+    log(
+      `dry run: would ${action} ruleset "${ruleset.name}" on ${repo} (${method} ${path}) with:\n${JSON.stringify(ruleset, null, 2)}`,
+    );
     return { action, id: existing?.id ?? null };
   }
   const { data } = await github.request(method, path, ruleset);
@@ -37,7 +49,11 @@ export async function applyRuleset({ file, repo, token, apiUrl, dryRun, log = co
 
 async function main() {
   const { values } = parseArgs({
-    options: { repo: { type: 'string' }, file: { type: 'string', default: '.github/rulesets/main.json' }, 'dry-run': { type: 'boolean', default: false } },
+    options: {
+      repo: { type: 'string' },
+      file: { type: 'string', default: '.github/rulesets/main.json' },
+      'dry-run': { type: 'boolean', default: false },
+    },
   });
   await applyRuleset({
     file: resolve(values.file),

@@ -13,9 +13,17 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { doctorRows, formatDoctor, formatDoctorShort, rowFails } = require('@customercare/nx-pipeline/src/tools/doctor.ts');
+const {
+  doctorRows,
+  formatDoctor,
+  formatDoctorShort,
+  rowFails,
+} = require('@customercare/nx-pipeline/src/tools/doctor.ts');
 
-const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
+const { values } = parseArgs({
+  options: { short: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  strict: true,
+});
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const rows = doctorRows({ workspaceRoot });
 if (values.json) console.log(JSON.stringify(rows, null, 2));

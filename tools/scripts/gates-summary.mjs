@@ -47,7 +47,14 @@ export function readGateResults(reportsDir) {
 const cell = (value) => (value === null || value === undefined ? 'not measured' : String(value));
 
 export function rows(results) {
-  return results.map((r) => [r.project, r.gate, cell(r.measured), cell(r.threshold), r.passed ? 'pass' : 'FAIL', r.report]);
+  return results.map((r) => [
+    r.project,
+    r.gate,
+    cell(r.measured),
+    cell(r.threshold),
+    r.passed ? 'pass' : 'FAIL',
+    r.report,
+  ]);
 }
 
 const HEADERS = ['Project', 'Gate', 'Measured', 'Threshold', 'Result', 'Report'];
@@ -55,7 +62,11 @@ const HEADERS = ['Project', 'Gate', 'Measured', 'Threshold', 'Result', 'Report']
 export function textTable(results) {
   const body = rows(results);
   const widths = HEADERS.map((header, i) => Math.max(header.length, ...body.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(HEADERS), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 

@@ -31,7 +31,7 @@ export function githubClient({ apiUrl = 'https://api.github.com', token }) {
         response.status === 401
           ? ' The token is missing or invalid: set GITHUB_TOKEN.'
           : response.status === 403 || response.status === 404
-            ? ' The token cannot see or change this: check the repository name and the token\'s permissions.'
+            ? " The token cannot see or change this: check the repository name and the token's permissions."
             : '';
       throw new Error(`${method} ${url} answered ${response.status}: ${message}.${fix}`);
     }
@@ -53,7 +53,9 @@ export function githubClient({ apiUrl = 'https://api.github.com', token }) {
 /** `owner/name` from --repo or GITHUB_REPOSITORY, checked. */
 export function repositoryOf(value) {
   if (!value || !/^[\w.-]+\/[\w.-]+$/.test(value)) {
-    throw new Error(`No repository to act on (got ${JSON.stringify(value ?? '')}): pass --repo <owner>/<name> or set GITHUB_REPOSITORY.`);
+    throw new Error(
+      `No repository to act on (got ${JSON.stringify(value ?? '')}): pass --repo <owner>/<name> or set GITHUB_REPOSITORY.`,
+    );
   }
   return value;
 }

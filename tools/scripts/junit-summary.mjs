@@ -4,7 +4,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { readFileSync } from 'node:fs';
 import { globSync } from 'tinyglobby';
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testsuite' || name === 'testcase' });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => name === 'testsuite' || name === 'testcase',
+});
 
 /** Totals of one JUnit file, counted from its test cases (suite attributes differ between tools). */
 export function countJUnit(xml) {
@@ -42,7 +46,9 @@ export function formatSummary(rows) {
   const width = Math.max(10, ...rows.map((r) => r.file.length));
   lines.push(`${'report'.padEnd(width)}  passed  failed  skipped`);
   for (const row of rows) {
-    lines.push(`${row.file.padEnd(width)}  ${String(row.passed).padStart(6)}  ${String(row.failed).padStart(6)}  ${String(row.skipped).padStart(7)}`);
+    lines.push(
+      `${row.file.padEnd(width)}  ${String(row.passed).padStart(6)}  ${String(row.failed).padStart(6)}  ${String(row.skipped).padStart(7)}`,
+    );
     for (const failure of row.failures) lines.push(`  FAILED ${failure}`);
     total.passed += row.passed;
     total.failed += row.failed;

@@ -40,7 +40,10 @@ function affectedBase() {
   return base.status === 0 ? base.stdout.trim() : null;
 }
 
-const targets = options.targets.split(',').map((t) => t.trim()).filter(Boolean);
+const targets = options.targets
+  .split(',')
+  .map((t) => t.trim())
+  .filter(Boolean);
 let base;
 try {
   base = affectedBase();
@@ -58,13 +61,24 @@ const env = { NX_DAEMON: 'false', ...process.env };
 // Each run's reports are its own: stale gate results would be summarised again. Nx restores the
 // reports of cached tasks, so nothing is lost.
 rmSync('reports', { recursive: true, force: true });
-console.log(base ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}` : `[pipeline] every project: ${targets.join(', ')}`);
+console.log(
+  base
+    ? `[pipeline] affected projects since ${base.slice(0, 12)}: ${targets.join(', ')}`
+    : `[pipeline] every project: ${targets.join(', ')}`,
+);
 console.log(`[pipeline] ${base ? `node ${affectedArgs.join(' ')}` : `nx ${runManyArgs.join(' ')}`}`);
 // A remote cache that is down before or during the run costs speed, never the run: see remote-cache.mjs.
-const status = await runWithRemoteCache(command, args, { env, warn: (message) => console.warn(`[pipeline] warning: ${message}`) });
+const status = await runWithRemoteCache(command, args, {
+  env,
+  warn: (message) => console.warn(`[pipeline] warning: ${message}`),
+});
 
 console.log('\n[pipeline] quality gates');
 const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env });
 const failed = status !== 0 || summary.status !== 0;
-console.log(failed ? '[pipeline] FAILED: see the failed tasks and gates above.' : '[pipeline] passed: every task and gate is green.');
+console.log(
+  failed
+    ? '[pipeline] FAILED: see the failed tasks and gates above.'
+    : '[pipeline] passed: every task and gate is green.',
+);
 process.exit(failed ? 1 : 0);

@@ -23,14 +23,26 @@ export function commentBody({ results, problems = [], why, runUrl, artifact, sha
   const headline = results.length
     ? `## Quality gates: ${failed.length ? `❌ ${failed.length} failed` : '✅ all passed'} (${results.length - failed.length}/${results.length})`
     : '## Quality gates: ❌ no gate results (the gates did not run: see the run)';
-  const links = runUrl ? [`Reports: [\`${artifact}\` artifact](${runUrl}#artifacts) · [run and job summary](${runUrl})${sha ? ` · commit ${sha.slice(0, 7)}` : ''}`, ''] : [];
+  const links = runUrl
+    ? [
+        `Reports: [\`${artifact}\` artifact](${runUrl}#artifacts) · [run and job summary](${runUrl})${sha ? ` · commit ${sha.slice(0, 7)}` : ''}`,
+        '',
+      ]
+    : [];
   return [
     MARKER,
     headline,
     '',
     ...links,
     ...(results.length ? [markdownTable(results), ''] : []),
-    ...(failed.length ? ['### Why they failed', '', ...failed.map((r) => `- ${r.project} ${r.gate}: ${r.reason ?? 'failed'} (\`${r.report}\`)`), ''] : []),
+    ...(failed.length
+      ? [
+          '### Why they failed',
+          '',
+          ...failed.map((r) => `- ${r.project} ${r.gate}: ${r.reason ?? 'failed'} (\`${r.report}\`)`),
+          '',
+        ]
+      : []),
     ...(problems.length ? ['### Unreadable gate results', '', ...problems.map((p) => `- ${p}`), ''] : []),
     '<details><summary>Why these projects are affected</summary>',
     '',
@@ -76,7 +88,9 @@ export async function main(argv = process.argv.slice(2), env = process.env, out 
     },
   });
   const { results, problems } = readGateResults(resolve(values.reports));
-  const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const runUrl = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : undefined;
   const body = commentBody({
     results,
     problems,
@@ -90,7 +104,10 @@ export async function main(argv = process.argv.slice(2), env = process.env, out 
     return 0;
   }
   const token = env.GITHUB_TOKEN;
-  if (!token) throw new Error('No token: set GITHUB_TOKEN (on Actions: secrets.GITHUB_TOKEN with pull-requests: write), or pass --dry-run.');
+  if (!token)
+    throw new Error(
+      'No token: set GITHUB_TOKEN (on Actions: secrets.GITHUB_TOKEN with pull-requests: write), or pass --dry-run.',
+    );
   const repo = repositoryOf(values.repo ?? env.GITHUB_REPOSITORY);
   const pr = pullRequestNumber(values.pr, env);
   const done = await upsertComment({ github: githubClient({ apiUrl: env.GITHUB_API_URL, token }), repo, pr, body });

@@ -12,7 +12,10 @@ import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** The variables that switch Nx's self-hosted remote cache on; removed together on fallback. */
-export const REMOTE_CACHE_VARIABLES = ['NX_SELF_HOSTED_REMOTE_CACHE_SERVER', 'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN'];
+export const REMOTE_CACHE_VARIABLES = [
+  'NX_SELF_HOSTED_REMOTE_CACHE_SERVER',
+  'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN',
+];
 
 /**
  * A well-formed hash (Nx's are decimal strings) that no task produces: GET must answer 404 on a
@@ -39,7 +42,8 @@ export function serverText(text) {
 /** @param {string} text */
 function oneLine(text) {
   // eslint-disable-next-line no-control-regex -- the control characters are what is removed
-  return String(text).replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const controls = /[\s\u0000-\u001f\u007f-\u009f]+/g;
+  return String(text).replace(controls, ' ').trim();
 }
 
 /**
@@ -55,8 +59,10 @@ export function commandData(message) {
 
 function describeStatus(status, body) {
   const detail = body && serverText(body) ? `: ${serverText(body)}` : '';
-  if (status === 401) return `it refused the access token (HTTP 401${detail}). Check NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN (the CI secret) against the server's tokens`;
-  if (status === 403) return `the access token may not read (HTTP 403${detail}). Give this token the "read" scope on the server`;
+  if (status === 401)
+    return `it refused the access token (HTTP 401${detail}). Check NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN (the CI secret) against the server's tokens`;
+  if (status === 403)
+    return `the access token may not read (HTTP 403${detail}). Give this token the "read" scope on the server`;
   if (status >= 500) return `it failed (HTTP ${status}${detail}). See the cache server's log`;
   return `it answered HTTP ${status} instead of 404 for an unknown hash${detail}. Check that NX_SELF_HOSTED_REMOTE_CACHE_SERVER points at the cache server itself (no path)`;
 }
@@ -64,7 +70,8 @@ function describeStatus(status, body) {
 function describeError(error, timeoutMs) {
   if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return `it did not answer within ${timeoutMs} ms`;
   const cause = error?.cause;
-  if (cause?.code === 'ECONNREFUSED') return 'nothing is listening there (connection refused). Start the cache server or fix the URL';
+  if (cause?.code === 'ECONNREFUSED')
+    return 'nothing is listening there (connection refused). Start the cache server or fix the URL';
   if (cause?.code === 'ENOTFOUND') return `the host name does not resolve (${cause.hostname ?? 'ENOTFOUND'})`;
   return `the request failed (${cause?.code ?? cause?.message ?? error?.message ?? String(error)})`;
 }
@@ -120,11 +127,17 @@ export async function prepareRemoteCache(env, options = {}) {
  * @param {{ env?: Record<string, string | undefined>, warn?: (message: string) => void, spawnOptions?: import('node:child_process').SpawnOptions, timeoutMs?: number }} [options]
  * @returns {Promise<number>}
  */
-export async function runWithRemoteCache(command, args, { env = process.env, warn = console.warn, spawnOptions = {}, timeoutMs } = {}) {
+export async function runWithRemoteCache(
+  command,
+  args,
+  { env = process.env, warn = console.warn, spawnOptions = {}, timeoutMs } = {},
+) {
   const run = (runEnv) =>
     new Promise((resolve, reject) => {
       const child = spawn(command, args, { stdio: 'inherit', ...spawnOptions, env: runEnv });
-      child.once('error', (error) => reject(new Error(`Unable to run ${command}: ${error.message}. Run \`npm run setup\` first.`)));
+      child.once('error', (error) =>
+        reject(new Error(`Unable to run ${command}: ${error.message}. Run \`npm run setup\` first.`)),
+      );
       child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
   const first = await prepareRemoteCache(env, { timeoutMs });
@@ -146,7 +159,10 @@ const USAGE = `usage: node tools/scripts/remote-cache.mjs             check the 
 
 async function main(argv) {
   const onGitHub = process.env.GITHUB_ACTIONS === 'true';
-  const warn = (message) => console.log(onGitHub ? `::warning title=Remote cache unavailable::${commandData(message)}` : `warning: ${oneLine(message)}`);
+  const warn = (message) =>
+    console.log(
+      onGitHub ? `::warning title=Remote cache unavailable::${commandData(message)}` : `warning: ${oneLine(message)}`,
+    );
   if (argv[0] === '-h' || argv[0] === '--help') {
     console.log(USAGE);
     return 0;
@@ -163,7 +179,9 @@ async function main(argv) {
     return 2;
   }
   if (!process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER) {
-    console.log('remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER is unset); using the local cache only.');
+    console.log(
+      'remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER is unset); using the local cache only.',
+    );
     return 0;
   }
   const { warning } = await prepareRemoteCache(process.env);

@@ -33,7 +33,11 @@ export function globalFilesOf(nxJson) {
   const files = new Set(WORKSPACE_FILES);
   for (const inputs of Object.values(nxJson?.namedInputs ?? {})) {
     for (const input of inputs) {
-      if (typeof input === 'string' && input.startsWith('{workspaceRoot}/') && !/[*?{[]/.test(input.slice('{workspaceRoot}/'.length))) {
+      if (
+        typeof input === 'string' &&
+        input.startsWith('{workspaceRoot}/') &&
+        !/[*?{[]/.test(input.slice('{workspaceRoot}/'.length))
+      ) {
         files.add(input.slice('{workspaceRoot}/'.length));
       }
     }
@@ -46,7 +50,8 @@ export function ownerOf(file, projects) {
   let owner = null;
   for (const [name, { root }] of Object.entries(projects)) {
     if (root === '' || root === '.') continue;
-    if ((file === root || file.startsWith(`${root}/`)) && (!owner || root.length > projects[owner].root.length)) owner = name;
+    if ((file === root || file.startsWith(`${root}/`)) && (!owner || root.length > projects[owner].root.length))
+      owner = name;
   }
   return owner;
 }
@@ -112,7 +117,9 @@ function summarise(files, max = 3) {
 
 export function formatText(result) {
   const { base, head, changedFiles, projects, unownedFiles } = result;
-  const lines = [`${projects.length} affected project${projects.length === 1 ? '' : 's'} from ${changedFiles.length} changed file${changedFiles.length === 1 ? '' : 's'} (${base}...${head}):`];
+  const lines = [
+    `${projects.length} affected project${projects.length === 1 ? '' : 's'} from ${changedFiles.length} changed file${changedFiles.length === 1 ? '' : 's'} (${base}...${head}):`,
+  ];
   const width = Math.max(0, ...projects.map(({ name }) => name.length));
   for (const { name, reasons } of projects) {
     const why = reasons.map((reason) => {
@@ -123,7 +130,8 @@ export function formatText(result) {
     });
     lines.push(`  ${name.padEnd(width)}  ${why.join('; ')}`);
   }
-  if (unownedFiles.length > 0) lines.push(`Changed files in no project (affect nothing): ${summarise(unownedFiles, 5)}`);
+  if (unownedFiles.length > 0)
+    lines.push(`Changed files in no project (affect nothing): ${summarise(unownedFiles, 5)}`);
   return lines.join('\n');
 }
 
@@ -139,23 +147,35 @@ async function main() {
     strict: true,
   });
   if (values.help) {
-    console.log('usage: node tools/scripts/why-affected.mjs [--base <ref>] [--head <ref>] [--files a,b] [--json]\n' +
-      '  --base   defaults to $NX_BASE, else the merge base with main\n' +
-      '  --head   defaults to $NX_HEAD, else the working tree (with uncommitted and untracked files)\n' +
-      '  --files  explain these changed files instead of asking git\n' +
-      '  --json   {base, head, changedFiles, projects: [{name, reasons}], unownedFiles}');
+    console.log(
+      'usage: node tools/scripts/why-affected.mjs [--base <ref>] [--head <ref>] [--files a,b] [--json]\n' +
+        '  --base   defaults to $NX_BASE, else the merge base with main\n' +
+        '  --head   defaults to $NX_HEAD, else the working tree (with uncommitted and untracked files)\n' +
+        '  --files  explain these changed files instead of asking git\n' +
+        '  --json   {base, head, changedFiles, projects: [{name, reasons}], unownedFiles}',
+    );
     return;
   }
   const base = values.base ?? process.env.NX_BASE ?? 'main';
   const head = values.head ?? process.env.NX_HEAD;
-  const changedFiles = values.files ? values.files.split(',').map((file) => file.trim()).filter(Boolean) : changedFilesBetween(base, head);
+  const changedFiles = values.files
+    ? values.files
+        .split(',')
+        .map((file) => file.trim())
+        .filter(Boolean)
+    : changedFilesBetween(base, head);
 
   const { createProjectGraphAsync, workspaceRoot } = await import('@nx/devkit');
   const graph = await createProjectGraphAsync({ exitOnError: false });
   const projects = Object.fromEntries(
     Object.entries(graph.nodes).map(([name, node]) => [
       name,
-      { root: node.data.root, dependencies: (graph.dependencies[name] ?? []).map((edge) => edge.target).filter((target) => graph.nodes[target]) },
+      {
+        root: node.data.root,
+        dependencies: (graph.dependencies[name] ?? [])
+          .map((edge) => edge.target)
+          .filter((target) => graph.nodes[target]),
+      },
     ]),
   );
   let nxJson = {};
@@ -164,8 +184,14 @@ async function main() {
   } catch {
     // No nx.json: only the fixed workspace files count as global.
   }
-  const lockReached = changedFiles.includes(UV_LOCK) && !values.files ? (await lockChanges(base, head, graph)).projects : {};
-  const result = { base, head: head ?? 'working tree', changedFiles, ...explainAffected({ projects, changedFiles, globalFiles: globalFilesOf(nxJson), lockReached }) };
+  const lockReached =
+    changedFiles.includes(UV_LOCK) && !values.files ? (await lockChanges(base, head, graph)).projects : {};
+  const result = {
+    base,
+    head: head ?? 'working tree',
+    changedFiles,
+    ...explainAffected({ projects, changedFiles, globalFiles: globalFilesOf(nxJson), lockReached }),
+  };
   console.log(values.json ? JSON.stringify(result, null, 2) : formatText(result));
 }
 

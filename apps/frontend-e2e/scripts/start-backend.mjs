@@ -14,7 +14,8 @@ const fail = (message) => {
   process.exit(1);
 };
 if (!existsSync(python)) fail(`${python} does not exist: run \`npm run setup\` (creates .venv), or set CCG_PYTHON.`);
-if (!existsSync(widget)) fail(`${widget} is missing: run \`npx nx build frontend\` first (the e2e target depends on it).`);
+if (!existsSync(widget))
+  fail(`${widget} is missing: run \`npx nx build frontend\` first (the e2e target depends on it).`);
 if (!process.env.E2E_API_PORT) fail('E2E_API_PORT is not set: start this through playwright.config.ts.');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'customercare-e2e-'));

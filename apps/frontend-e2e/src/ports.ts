@@ -9,12 +9,17 @@ export function freePort(name: string): number {
   process.env[name] ??= execFileSync(
     process.execPath,
     // process.stdout.write, not console.log: under FORCE_COLOR (as in Nx tasks) console.log colours numbers.
-    ['-e', "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"],
+    [
+      '-e',
+      "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
+    ],
     { encoding: 'utf8' },
   );
   const port = Number(process.env[name]);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`${name}=${JSON.stringify(process.env[name])} is not a TCP port; unset it to let the e2e run pick a free one.`);
+    throw new Error(
+      `${name}=${JSON.stringify(process.env[name])} is not a TCP port; unset it to let the e2e run pick a free one.`,
+    );
   }
   return port;
 }

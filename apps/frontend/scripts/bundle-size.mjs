@@ -24,7 +24,8 @@ if (!values.file || !values['max-gzip-kb'] || !values['reports-directory']) {
   fail('usage: bundle-size.mjs --file <bundle> --max-gzip-kb <KB> --reports-directory <dir>');
 }
 const budgetKb = Number(values['max-gzip-kb']);
-if (!Number.isFinite(budgetKb) || budgetKb <= 0) fail(`--max-gzip-kb must be a positive number of KB, got "${values['max-gzip-kb']}".`);
+if (!Number.isFinite(budgetKb) || budgetKb <= 0)
+  fail(`--max-gzip-kb must be a positive number of KB, got "${values['max-gzip-kb']}".`);
 
 const workspaceRoot = resolve(import.meta.dirname, '../../..');
 const file = resolve(values.file);
@@ -60,5 +61,7 @@ const result = {
 };
 writeFileSync(join(reports, 'gate-results.json'), `${JSON.stringify([result], null, 2)}\n`);
 const line = `${passed ? 'PASS' : 'FAIL'} ${result.project} bundle-size ${result.measured} KB gzip (threshold ${budgetKb} KB) -> ${result.report}`;
-console.log(`${line}${result.reason ? `: ${result.reason}` : ''}\n  raw ${kb(sizes.rawBytes)} KB, brotli ${kb(sizes.brotliBytes)} KB`);
+console.log(
+  `${line}${result.reason ? `: ${result.reason}` : ''}\n  raw ${kb(sizes.rawBytes)} KB, brotli ${kb(sizes.brotliBytes)} KB`,
+);
 if (!passed) process.exit(1);

@@ -51,7 +51,10 @@ function compare(before, after) {
  * Anything else that differs (info, servers, security schemes) is reported as one "document" change.
  */
 export function diffDocuments(committed, current) {
-  const changes = [...compare(operations(committed), operations(current)), ...compare(schemas(committed), schemas(current))];
+  const changes = [
+    ...compare(operations(committed), operations(current)),
+    ...compare(schemas(committed), schemas(current)),
+  ];
   if (changes.length === 0 && canonicalJson(committed) !== canonicalJson(current)) {
     changes.push({ kind: 'changed', name: 'document (info, servers or security schemes)' });
   }

@@ -10,7 +10,12 @@ const base = {
 
 describe('diffDocuments', () => {
   it('finds nothing when only key order differs', () => {
-    const reordered = { components: base.components, paths: base.paths, info: { version: '1', title: 'API' }, openapi: '3.1.0' };
+    const reordered = {
+      components: base.components,
+      paths: base.paths,
+      info: { version: '1', title: 'API' },
+      openapi: '3.1.0',
+    };
     expect(diffDocuments(base, reordered)).toEqual([]);
     expect(canonicalJson(base)).toBe(canonicalJson(reordered));
   });

@@ -35,7 +35,9 @@ function fail(message) {
 function exportBackendDocument(output) {
   const python = process.env.CCG_PYTHON ?? join(workspaceRoot, '.venv/bin/python');
   if (!existsSync(python)) {
-    fail(`${python} does not exist, so the backend's OpenAPI document cannot be exported. Run \`npm run setup\` (creates .venv with uv), or set CCG_PYTHON to a Python with the backend installed.`);
+    fail(
+      `${python} does not exist, so the backend's OpenAPI document cannot be exported. Run \`npm run setup\` (creates .venv with uv), or set CCG_PYTHON to a Python with the backend installed.`,
+    );
   }
   mkdirSync(dirname(output), { recursive: true });
   const result = spawnSync(python, ['-m', 'customercare', 'openapi', '--output', output], {
@@ -62,8 +64,12 @@ async function generate() {
   writeFileSync(documentPath, canonicalJson(document));
   mkdirSync(dirname(typesPath), { recursive: true });
   writeFileSync(typesPath, await typesFor(document));
-  console.log(`api-client contract: wrote ${rel(documentPath)} and ${rel(typesPath)} from the backend's current document.`);
-  console.log(changes.length ? `What changed in the contract:\n${formatChanges(changes)}` : 'The contract did not change.');
+  console.log(
+    `api-client contract: wrote ${rel(documentPath)} and ${rel(typesPath)} from the backend's current document.`,
+  );
+  console.log(
+    changes.length ? `What changed in the contract:\n${formatChanges(changes)}` : 'The contract did not change.',
+  );
 }
 
 async function check() {
@@ -78,10 +84,20 @@ async function check() {
   mkdirSync(reportsDirectory, { recursive: true });
   const report = join(reportsDirectory, 'contract-check.txt');
   writeFileSync(report, typesStale ? `${reason}\n` : `${rel(typesPath)} matches ${rel(documentPath)}\n`);
-  const result = { project: 'api-client', gate: 'api-contract', measured: typesStale ? 1 : 0, threshold: 0, passed: !typesStale, report: rel(report), ...(reason && { reason }) };
+  const result = {
+    project: 'api-client',
+    gate: 'api-contract',
+    measured: typesStale ? 1 : 0,
+    threshold: 0,
+    passed: !typesStale,
+    report: rel(report),
+    ...(reason && { reason }),
+  };
   writeFileSync(join(reportsDirectory, 'gate-results.json'), `${JSON.stringify([result], null, 2)}\n`);
   if (typesStale) fail(`Fix: ${reason}.`);
-  console.log(`api-client contract: PASS, ${rel(typesPath)} matches the ${Object.keys(committed.paths ?? {}).length} paths of ${rel(documentPath)}.`);
+  console.log(
+    `api-client contract: PASS, ${rel(typesPath)} matches the ${Object.keys(committed.paths ?? {}).length} paths of ${rel(documentPath)}.`,
+  );
 }
 
 const command = process.argv[2];

@@ -68,7 +68,8 @@ describe('createAdminApi', () => {
       const path = new URL(request.url).pathname;
       if (path === '/api/v1/documents') return json({ items: [document] });
       if (path === '/api/v1/conversations') return json({ items: [] });
-      if (path === '/api/v1/conversations/c1') return json({ id: 'c1', started_at: 'x', escalated: true, messages: [] });
+      if (path === '/api/v1/conversations/c1')
+        return json({ id: 'c1', started_at: 'x', escalated: true, messages: [] });
       if (path === '/api/v1/widget-keys') return json({ items: [{ key: 'k', allowed_origins: [], created_at: 'x' }] });
       return json({ questions_per_day: [], answered: 3, escalated: 1, answer_latency_ms: { p50: 10, p95: 20 } });
     });
@@ -87,7 +88,9 @@ describe('createAdminApi', () => {
   it('creates, updates, rotates and revokes widget keys and deletes documents', async () => {
     const key = { key: 'ccg_k', allowed_origins: ['https://shop.test'], created_at: 'x' };
     const { fetch, requests } = fakeFetch((request) =>
-      request.method === 'DELETE' ? new Response(null, { status: 204 }) : json(key, { status: request.method === 'POST' ? 201 : 200 }),
+      request.method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json(key, { status: request.method === 'POST' ? 201 : 200 }),
     );
     const api = createAdminApi({ getToken: () => 't', fetch, baseUrl: 'http://api.test' });
 

@@ -57,9 +57,7 @@ export function createAdminApi(options: AdminApiOptions) {
     listConversations: async (filter: ConversationFilter = {}): Promise<ConversationSummary[]> =>
       (await unwrap(client.GET('/api/v1/conversations', { params: { query: filter } }))).items,
     getConversation: (id: string): Promise<ConversationDetail> =>
-      unwrap(
-        client.GET('/api/v1/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }),
-      ),
+      unwrap(client.GET('/api/v1/conversations/{conversation_id}', { params: { path: { conversation_id: id } } })),
     listWidgetKeys: async (): Promise<WidgetKey[]> => (await unwrap(client.GET('/api/v1/widget-keys'))).items,
     createWidgetKey: (allowedOrigins: string[]): Promise<WidgetKey> =>
       unwrap(client.POST('/api/v1/widget-keys', { body: { allowed_origins: allowedOrigins } })),
@@ -77,7 +75,8 @@ export function createAdminApi(options: AdminApiOptions) {
     revokeWidgetKey: async (key: string): Promise<void> => {
       await unwrap(client.DELETE('/api/v1/widget-keys/{key}', { params: { path: { key } } }));
     },
-    analytics: (days = 30): Promise<Analytics> => unwrap(client.GET('/api/v1/analytics', { params: { query: { days } } })),
+    analytics: (days = 30): Promise<Analytics> =>
+      unwrap(client.GET('/api/v1/analytics', { params: { query: { days } } })),
   };
 }
 

@@ -13,7 +13,11 @@ describe('createWidgetApi', () => {
       requests.push(request);
       return new Response(JSON.stringify(answer), { headers: { 'Content-Type': 'application/json' } });
     });
-    const api = createWidgetApi({ baseUrl: 'http://api.test', widgetKey: 'ccg_key', fetch: fetch as unknown as typeof globalThis.fetch });
+    const api = createWidgetApi({
+      baseUrl: 'http://api.test',
+      widgetKey: 'ccg_key',
+      fetch: fetch as unknown as typeof globalThis.fetch,
+    });
 
     expect(await api.chat('How long do returns take?', null)).toEqual(answer);
     await api.chat('And refunds?', 'c1');

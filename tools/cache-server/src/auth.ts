@@ -14,9 +14,7 @@ export interface TokenGrant {
   digest: string;
 }
 
-export type Access =
-  | { ok: true; grant: Omit<TokenGrant, 'digest'> }
-  | { ok: false; reason: string };
+export type Access = { ok: true; grant: Omit<TokenGrant, 'digest'> } | { ok: false; reason: string };
 
 export const MIN_SECRET_LENGTH = 16;
 
@@ -29,13 +27,19 @@ export function parseTokenSpec(spec: string, { name }: { name: string }): TokenG
   const [scope, namespace, ...rest] = spec.split(':');
   const secret = rest.join(':');
   if (scope !== 'read' && scope !== 'read-write') {
-    throw new Error(`Token ${name}: scope "${scope}" must be "read" or "read-write" (format <scope>:<namespace>:<secret>).`);
+    throw new Error(
+      `Token ${name}: scope "${scope}" must be "read" or "read-write" (format <scope>:<namespace>:<secret>).`,
+    );
   }
   if (!NAMESPACE_PATTERN.test(namespace ?? '')) {
-    throw new Error(`Token ${name}: namespace "${namespace ?? ''}" must be 1-64 letters, digits, "_", "." or "-" (format <scope>:<namespace>:<secret>).`);
+    throw new Error(
+      `Token ${name}: namespace "${namespace ?? ''}" must be 1-64 letters, digits, "_", "." or "-" (format <scope>:<namespace>:<secret>).`,
+    );
   }
   if (secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(`Token ${name}: the secret must be at least ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -hex 32\`.`);
+    throw new Error(
+      `Token ${name}: the secret must be at least ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -hex 32\`.`,
+    );
   }
   return { name, scope, namespace, digest: digestOf(secret) };
 }
@@ -47,10 +51,15 @@ export function parseTokenSpec(spec: string, { name }: { name: string }): TokenG
 export class TokenTable {
   private readonly byDigest = new Map<string, TokenGrant>();
 
-  constructor(grants: TokenGrant[], private readonly anonymous?: Scope) {
+  constructor(
+    grants: TokenGrant[],
+    private readonly anonymous?: Scope,
+  ) {
     for (const grant of grants) {
       if (this.byDigest.has(grant.digest)) {
-        throw new Error(`Tokens ${this.byDigest.get(grant.digest)?.name} and ${grant.name} have the same secret; give each its own.`);
+        throw new Error(
+          `Tokens ${this.byDigest.get(grant.digest)?.name} and ${grant.name} have the same secret; give each its own.`,
+        );
       }
       this.byDigest.set(grant.digest, grant);
     }
@@ -58,7 +67,8 @@ export class TokenTable {
 
   authorize(authorization: string | undefined): Access {
     if (!authorization) {
-      if (this.anonymous) return { ok: true, grant: { name: 'anonymous', scope: this.anonymous, namespace: 'default' } };
+      if (this.anonymous)
+        return { ok: true, grant: { name: 'anonymous', scope: this.anonymous, namespace: 'default' } };
       return { ok: false, reason: 'missing bearer token: set NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN' };
     }
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());

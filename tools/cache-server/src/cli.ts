@@ -11,7 +11,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     server = await startCacheServer(loadConfig(argv, env));
   } catch (error) {
-    const prefix = error instanceof ConfigError ? 'cache-server: configuration error:' : 'cache-server: unable to start:';
+    const prefix =
+      error instanceof ConfigError ? 'cache-server: configuration error:' : 'cache-server: unable to start:';
     process.stderr.write(`${prefix} ${(error as Error).message}\n`);
     return error instanceof ConfigError ? 2 : 1;
   }

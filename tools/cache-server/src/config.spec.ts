@@ -18,7 +18,13 @@ describe('loadConfig', () => {
       CACHE_SERVER_TOKENS: `read-write:main:${SECRET}, read:main:${SECRET}x`,
       CACHE_SERVER_MAX_TOTAL_SIZE: '2GiB',
     });
-    expect(config).toMatchObject({ port: 4000, host: '::1', storage: 'fs', maxAge: 7 * 86_400_000, maxTotalSize: 2 * 2 ** 30 });
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '::1',
+      storage: 'fs',
+      maxAge: 7 * 86_400_000,
+      maxTotalSize: 2 * 2 ** 30,
+    });
     expect(config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace }))).toEqual([
       { name: 'token-1', scope: 'read-write', namespace: 'main' },
       { name: 'token-2', scope: 'read', namespace: 'main' },
@@ -28,10 +34,27 @@ describe('loadConfig', () => {
 
   it('configures S3 from flags and AWS_REGION', () => {
     const config = loadConfig(
-      ['--storage', 's3', '--s3-bucket', 'nx', '--s3-endpoint', 'http://127.0.0.1:9000', '--s3-force-path-style', 'true', '--anonymous', 'read'],
+      [
+        '--storage',
+        's3',
+        '--s3-bucket',
+        'nx',
+        '--s3-endpoint',
+        'http://127.0.0.1:9000',
+        '--s3-force-path-style',
+        'true',
+        '--anonymous',
+        'read',
+      ],
       { AWS_REGION: 'eu-west-1' },
     );
-    expect(config.s3).toEqual({ bucket: 'nx', prefix: '', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(config.s3).toEqual({
+      bucket: 'nx',
+      prefix: '',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+    });
     expect(config.anonymous).toBe('read');
   });
 
@@ -42,7 +65,10 @@ describe('loadConfig', () => {
     const config = loadConfig(['--tokens-file', file], {});
     expect(config.tokens[0]).toMatchObject({ name: 'ci-main', scope: 'read-write', namespace: 'main' });
     const table = new TokenTable(config.tokens);
-    expect(table.authorize(`Bearer ${SECRET}`)).toEqual({ ok: true, grant: { name: 'ci-main', scope: 'read-write', namespace: 'main' } });
+    expect(table.authorize(`Bearer ${SECRET}`)).toEqual({
+      ok: true,
+      grant: { name: 'ci-main', scope: 'read-write', namespace: 'main' },
+    });
     expect(table.authorize('Bearer nope')).toMatchObject({ ok: false });
     await rm(dir, { recursive: true });
   });
@@ -73,8 +99,12 @@ describe('loadConfig', () => {
           '--insecure-http (CACHE_SERVER_INSECURE_HTTP=true).',
       );
     }
-    for (const host of ['127.0.0.1', '127.0.1.1', '::1', 'localhost']) expect(loadConfig(['--host', host], env).warnings).toEqual([]);
-    for (const config of [loadConfig(['--host', '0.0.0.0', '--insecure-http'], env), loadConfig([], { ...env, CACHE_SERVER_HOST: '0.0.0.0', CACHE_SERVER_INSECURE_HTTP: 'true' })]) {
+    for (const host of ['127.0.0.1', '127.0.1.1', '::1', 'localhost'])
+      expect(loadConfig(['--host', host], env).warnings).toEqual([]);
+    for (const config of [
+      loadConfig(['--host', '0.0.0.0', '--insecure-http'], env),
+      loadConfig([], { ...env, CACHE_SERVER_HOST: '0.0.0.0', CACHE_SERVER_INSECURE_HTTP: 'true' }),
+    ]) {
       expect(config.tls).toBeUndefined();
       expect(config.warnings).toEqual([
         'INSECURE: serving plain HTTP on 0.0.0.0 (--insecure-http): bearer tokens and artifacts cross the network unencrypted up to ' +
@@ -103,7 +133,10 @@ describe('loadConfig', () => {
   it.each([
     [[], /No access tokens configured/],
     [['--anonymous', 'read', '--tls-cert', 'cert.pem'], /--tls-cert and --tls-key go together: pass both/],
-    [['--anonymous', 'read', '--tls-key', 'key.pem', '--tls-cert', 'cert.pem', '--insecure-http'], /--insecure-http and --tls-cert contradict/],
+    [
+      ['--anonymous', 'read', '--tls-key', 'key.pem', '--tls-cert', 'cert.pem', '--insecure-http'],
+      /--insecure-http and --tls-cert contradict/,
+    ],
     [['--anonymous', 'read', '--storage', 's3'], /needs a bucket/],
     [['--anonymous', 'read', '--port', '70000'], /not a TCP port/],
     [['--anonymous', 'read', '--max-entry-size', '12 parsecs'], /not a size/],
@@ -129,7 +162,20 @@ describe('the cache-server bin', () => {
 
   it('documents every flag and its environment variable in --help', async () => {
     const { stdout } = await run(process.execPath, [bin, '--help']);
-    for (const flag of ['--port', '--storage', '--dir', '--s3-bucket', '--s3-endpoint', '--tokens-file', '--tls-cert', '--tls-key', '--insecure-http', '--max-entry-size', '--max-total-size', '--max-age']) {
+    for (const flag of [
+      '--port',
+      '--storage',
+      '--dir',
+      '--s3-bucket',
+      '--s3-endpoint',
+      '--tokens-file',
+      '--tls-cert',
+      '--tls-key',
+      '--insecure-http',
+      '--max-entry-size',
+      '--max-total-size',
+      '--max-age',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('CACHE_SERVER_TOKENS');
@@ -138,18 +184,28 @@ describe('the cache-server bin', () => {
   });
 
   it('exits 2 with the fix for a token on the command line or plain HTTP on the network', async () => {
-    await expect(run(process.execPath, [bin, '--token', `read-write:main:${SECRET}`], { env: { PATH: process.env.PATH } })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [bin, '--token', `read-write:main:${SECRET}`], { env: { PATH: process.env.PATH } }),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('configuration error: --token puts the secret in the process list'),
     });
-    await expect(run(process.execPath, [bin, '--host', '0.0.0.0'], { env: { PATH: process.env.PATH, CACHE_SERVER_ANONYMOUS: 'read' } })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [bin, '--host', '0.0.0.0'], {
+        env: { PATH: process.env.PATH, CACHE_SERVER_ANONYMOUS: 'read' },
+      }),
+    ).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('configuration error: --host 0.0.0.0 would serve bearer tokens and artifacts over plain HTTP'),
+      stderr: expect.stringContaining(
+        'configuration error: --host 0.0.0.0 would serve bearer tokens and artifacts over plain HTTP',
+      ),
     });
   });
 
   it('exits 2 with the fix when misconfigured', async () => {
-    await expect(run(process.execPath, [bin, '--port', '0'], { env: { PATH: process.env.PATH } })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [bin, '--port', '0'], { env: { PATH: process.env.PATH } }),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('configuration error: No access tokens configured'),
     });

@@ -57,26 +57,100 @@ interface Option {
 
 /** Every option: flag name, environment variable, default and help line, in the order --help shows them. */
 const OPTIONS = {
-  host: { env: 'CACHE_SERVER_HOST', default: '127.0.0.1', help: 'Address to listen on. Another address than loopback needs --tls-cert/--tls-key\n(or --insecure-http behind a TLS proxy on another machine).' },
+  host: {
+    env: 'CACHE_SERVER_HOST',
+    default: '127.0.0.1',
+    help: 'Address to listen on. Another address than loopback needs --tls-cert/--tls-key\n(or --insecure-http behind a TLS proxy on another machine).',
+  },
   port: { env: 'CACHE_SERVER_PORT', default: '3000', help: 'TCP port (0 picks a free one and logs it).' },
-  'tls-cert': { env: 'CACHE_SERVER_TLS_CERT', default: '', help: 'PEM certificate (with its chain) to serve HTTPS. Read at start: restart after renewing it.' },
+  'tls-cert': {
+    env: 'CACHE_SERVER_TLS_CERT',
+    default: '',
+    help: 'PEM certificate (with its chain) to serve HTTPS. Read at start: restart after renewing it.',
+  },
   'tls-key': { env: 'CACHE_SERVER_TLS_KEY', default: '', help: 'PEM private key of --tls-cert (keep it mode 600).' },
-  'insecure-http': { env: 'CACHE_SERVER_INSECURE_HTTP', default: '', boolean: true, help: 'Serve plain HTTP on a network address: only behind a proxy on another machine that\nterminates TLS. Tokens and artifacts cross the network unencrypted up to it.' },
-  storage: { env: 'CACHE_SERVER_STORAGE', default: 'fs', help: 'Storage backend: fs (a local folder) or s3 (any S3-compatible bucket).' },
-  dir: { env: 'CACHE_SERVER_DIR', default: '.cache/nx-cache-server', help: 'Folder for the fs backend: empty, or one the server has marked as its own.' },
-  's3-bucket': { env: 'CACHE_SERVER_S3_BUCKET', default: '', help: 'Bucket for the s3 backend (required with --storage s3).' },
-  's3-prefix': { env: 'CACHE_SERVER_S3_PREFIX', default: '', help: 'Key prefix inside the bucket, e.g. "nx-cache/" (needed when the bucket holds other objects).' },
-  's3-region': { env: 'CACHE_SERVER_S3_REGION', default: 'us-east-1', help: 'Bucket region (AWS_REGION is used when set).' },
-  's3-endpoint': { env: 'CACHE_SERVER_S3_ENDPOINT', default: '', help: 'Endpoint of a non-AWS S3 service (MinIO, R2, Ceph...).' },
-  's3-force-path-style': { env: 'CACHE_SERVER_S3_FORCE_PATH_STYLE', default: 'false', help: 'Address the bucket as a path (needed by most non-AWS services).' },
-  token: { env: 'CACHE_SERVER_TOKENS', default: '', envOnly: true, help: 'Tokens as <scope>:<namespace>:<secret>, comma-separated. scope is "read" or\n"read-write". Example: read-write:main:$RW_TOKEN,read:main:$RO_TOKEN\nNever on the command line (the process list shows it to every user).' },
-  'tokens-file': { env: 'CACHE_SERVER_TOKENS_FILE', default: '', help: 'JSON file (mode 600): [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].' },
-  anonymous: { env: 'CACHE_SERVER_ANONYMOUS', default: '', help: 'Scope for requests without a token ("read" or "read-write", namespace "default").\nUnset (the default): they get 401. For a single developer machine only.' },
-  'max-entry-size': { env: 'CACHE_SERVER_MAX_ENTRY_SIZE', default: '1GiB', help: 'Largest artifact accepted (413 above it). Units: B, KB, MB, GB, KiB, MiB, GiB.' },
-  'max-total-size': { env: 'CACHE_SERVER_MAX_TOTAL_SIZE', default: '50GiB', help: 'Evict entries when the store grows beyond this (0 = no limit): least recently\nused first with fs, oldest stored first with s3.' },
-  'max-age': { env: 'CACHE_SERVER_MAX_AGE', default: '30d', help: 'Evict entries stored longer ago than this (0 = never). Units: s, m, h, d.' },
-  'evict-interval': { env: 'CACHE_SERVER_EVICT_INTERVAL', default: '10m', help: 'Time between eviction sweeps (0 = only at start-up).' },
-  'log-level': { env: 'CACHE_SERVER_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent. Logs are JSON lines on stdout and never contain tokens.' },
+  'insecure-http': {
+    env: 'CACHE_SERVER_INSECURE_HTTP',
+    default: '',
+    boolean: true,
+    help: 'Serve plain HTTP on a network address: only behind a proxy on another machine that\nterminates TLS. Tokens and artifacts cross the network unencrypted up to it.',
+  },
+  storage: {
+    env: 'CACHE_SERVER_STORAGE',
+    default: 'fs',
+    help: 'Storage backend: fs (a local folder) or s3 (any S3-compatible bucket).',
+  },
+  dir: {
+    env: 'CACHE_SERVER_DIR',
+    default: '.cache/nx-cache-server',
+    help: 'Folder for the fs backend: empty, or one the server has marked as its own.',
+  },
+  's3-bucket': {
+    env: 'CACHE_SERVER_S3_BUCKET',
+    default: '',
+    help: 'Bucket for the s3 backend (required with --storage s3).',
+  },
+  's3-prefix': {
+    env: 'CACHE_SERVER_S3_PREFIX',
+    default: '',
+    help: 'Key prefix inside the bucket, e.g. "nx-cache/" (needed when the bucket holds other objects).',
+  },
+  's3-region': {
+    env: 'CACHE_SERVER_S3_REGION',
+    default: 'us-east-1',
+    help: 'Bucket region (AWS_REGION is used when set).',
+  },
+  's3-endpoint': {
+    env: 'CACHE_SERVER_S3_ENDPOINT',
+    default: '',
+    help: 'Endpoint of a non-AWS S3 service (MinIO, R2, Ceph...).',
+  },
+  's3-force-path-style': {
+    env: 'CACHE_SERVER_S3_FORCE_PATH_STYLE',
+    default: 'false',
+    help: 'Address the bucket as a path (needed by most non-AWS services).',
+  },
+  token: {
+    env: 'CACHE_SERVER_TOKENS',
+    default: '',
+    envOnly: true,
+    help: 'Tokens as <scope>:<namespace>:<secret>, comma-separated. scope is "read" or\n"read-write". Example: read-write:main:$RW_TOKEN,read:main:$RO_TOKEN\nNever on the command line (the process list shows it to every user).',
+  },
+  'tokens-file': {
+    env: 'CACHE_SERVER_TOKENS_FILE',
+    default: '',
+    help: 'JSON file (mode 600): [{"name": "ci-main", "token": "...", "scope": "read-write", "namespace": "main"}].',
+  },
+  anonymous: {
+    env: 'CACHE_SERVER_ANONYMOUS',
+    default: '',
+    help: 'Scope for requests without a token ("read" or "read-write", namespace "default").\nUnset (the default): they get 401. For a single developer machine only.',
+  },
+  'max-entry-size': {
+    env: 'CACHE_SERVER_MAX_ENTRY_SIZE',
+    default: '1GiB',
+    help: 'Largest artifact accepted (413 above it). Units: B, KB, MB, GB, KiB, MiB, GiB.',
+  },
+  'max-total-size': {
+    env: 'CACHE_SERVER_MAX_TOTAL_SIZE',
+    default: '50GiB',
+    help: 'Evict entries when the store grows beyond this (0 = no limit): least recently\nused first with fs, oldest stored first with s3.',
+  },
+  'max-age': {
+    env: 'CACHE_SERVER_MAX_AGE',
+    default: '30d',
+    help: 'Evict entries stored longer ago than this (0 = never). Units: s, m, h, d.',
+  },
+  'evict-interval': {
+    env: 'CACHE_SERVER_EVICT_INTERVAL',
+    default: '10m',
+    help: 'Time between eviction sweeps (0 = only at start-up).',
+  },
+  'log-level': {
+    env: 'CACHE_SERVER_LOG_LEVEL',
+    default: 'info',
+    help: 'debug, info, warn, error or silent. Logs are JSON lines on stdout and never contain tokens.',
+  },
 } satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -87,7 +161,7 @@ export function helpText(): string {
     '',
     'Usage: cache-server [options]',
     '',
-    'Serves GET/PUT /v1/cache/{hash} (Nx\'s open remote cache API), GET /healthz and GET /metrics',
+    "Serves GET/PUT /v1/cache/{hash} (Nx's open remote cache API), GET /healthz and GET /metrics",
     '(Prometheus). Every option can also be set through the environment variable shown; a flag wins.',
     '',
     'Options:',
@@ -97,7 +171,8 @@ export function helpText(): string {
     const flag = option.envOnly ? `  env ${option.env}` : `  --${name}${option.boolean ? '' : ' <value>'}`;
     lines.push(`${flag.padEnd(32)}${first}`);
     for (const more of rest) lines.push(`${''.padEnd(32)}${more}`);
-    if (!option.envOnly) lines.push(`${''.padEnd(32)}env ${option.env}${option.default ? `, default ${option.default}` : ''}`);
+    if (!option.envOnly)
+      lines.push(`${''.padEnd(32)}env ${option.env}${option.default ? `, default ${option.default}` : ''}`);
   }
   lines.push(`${'  -h, --help'.padEnd(32)}Show this help.`);
   lines.push(
@@ -115,7 +190,15 @@ export function helpText(): string {
 
 export function parseSize(text: string, option: string): number {
   const units: Record<string, number> = {
-    b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+    kib: 2 ** 10,
+    mib: 2 ** 20,
+    gib: 2 ** 30,
+    tib: 2 ** 40,
   };
   const match = /^([\d.]+)\s*([a-z]*)$/i.exec(text.trim());
   const unit = (match?.[2] || 'b').toLowerCase();
@@ -130,7 +213,9 @@ export function parseDuration(text: string, option: string): number {
   const match = /^([\d.]+)\s*([a-z]*)$/.exec(text.trim());
   const unit = match?.[2] || 's';
   if (!match || !Number.isFinite(Number(match[1])) || !Object.hasOwn(units, unit)) {
-    throw new ConfigError(`--${option} "${text}" is not a duration. Use a number with a unit: 90s, 10m, 12h, 30d, or 0.`);
+    throw new ConfigError(
+      `--${option} "${text}" is not a duration. Use a number with a unit: 90s, 10m, 12h, 30d, or 0.`,
+    );
   }
   return Math.floor(Number(match[1]) * units[unit]);
 }
@@ -145,7 +230,9 @@ function readTokensFile(path: string): TokenGrant[] {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`Unable to read the tokens file ${path}: ${(error as Error).message}. It must be a JSON array of {name, token, scope, namespace}.`);
+    throw new ConfigError(
+      `Unable to read the tokens file ${path}: ${(error as Error).message}. It must be a JSON array of {name, token, scope, namespace}.`,
+    );
   }
   if (!Array.isArray(parsed)) {
     throw new ConfigError(`The tokens file ${path} must hold a JSON array of {name, token, scope, namespace}.`);
@@ -153,7 +240,9 @@ function readTokensFile(path: string): TokenGrant[] {
   return parsed.map((entry: Record<string, unknown>, index) => {
     const where = `${path}[${index}]`;
     if (typeof entry?.token !== 'string' || entry.token.length < 16) {
-      throw new ConfigError(`${where}: "token" must be a string of at least 16 characters (e.g. \`openssl rand -hex 32\`).`);
+      throw new ConfigError(
+        `${where}: "token" must be a string of at least 16 characters (e.g. \`openssl rand -hex 32\`).`,
+      );
     }
     const namespace = typeof entry.namespace === 'string' ? entry.namespace : 'default';
     return parseTokenSpec(`${parseScope(String(entry.scope), 'tokens-file')}:${namespace}:${entry.token}`, {
@@ -165,11 +254,18 @@ function readTokensFile(path: string): TokenGrant[] {
 /** Reads flags (which win) and environment variables into a checked config. Throws ConfigError with the fix. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const options = Object.fromEntries(
-    (Object.entries(OPTIONS) as Array<[string, Option]>).map(([name, option]) => [name, { type: option.boolean ? 'boolean' : 'string', multiple: name === 'token' }]),
+    (Object.entries(OPTIONS) as Array<[string, Option]>).map(([name, option]) => [
+      name,
+      { type: option.boolean ? 'boolean' : 'string', multiple: name === 'token' },
+    ]),
   ) as Record<OptionName, { type: 'string' | 'boolean'; multiple: boolean }>;
   let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}. Run \`cache-server --help\` for the options.`);
   }
@@ -180,7 +276,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   };
 
   const enabled = (name: OptionName): boolean =>
-    values[name] === true || (values[name] === undefined && ['1', 'true', 'yes'].includes((env[OPTIONS[name].env] ?? '').toLowerCase()));
+    values[name] === true ||
+    (values[name] === undefined && ['1', 'true', 'yes'].includes((env[OPTIONS[name].env] ?? '').toLowerCase()));
   const warnings: string[] = [];
 
   // Refused rather than warned about: the server runs for months, and for all that time any user of
@@ -198,12 +295,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   const certFile = get('tls-cert');
   const keyFile = get('tls-key');
   if (Boolean(certFile) !== Boolean(keyFile)) {
-    throw new ConfigError('--tls-cert and --tls-key go together: pass both (CACHE_SERVER_TLS_CERT, CACHE_SERVER_TLS_KEY) to serve HTTPS, or neither.');
+    throw new ConfigError(
+      '--tls-cert and --tls-key go together: pass both (CACHE_SERVER_TLS_CERT, CACHE_SERVER_TLS_KEY) to serve HTTPS, or neither.',
+    );
   }
   const tls = certFile ? { certFile, keyFile } : undefined;
   const insecureHttp = enabled('insecure-http');
   if (tls && insecureHttp) {
-    throw new ConfigError('--insecure-http and --tls-cert contradict each other: drop --insecure-http to serve HTTPS, or the TLS files to serve plain HTTP.');
+    throw new ConfigError(
+      '--insecure-http and --tls-cert contradict each other: drop --insecure-http to serve HTTPS, or the TLS files to serve plain HTTP.',
+    );
   }
   if (!tls && !isLoopback(host)) {
     if (!insecureHttp) {
@@ -231,11 +332,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   let s3: S3Settings | undefined;
   if (storage === 's3') {
     const bucket = get('s3-bucket');
-    if (!bucket) throw new ConfigError('--storage s3 needs a bucket: pass --s3-bucket <name> or set CACHE_SERVER_S3_BUCKET.');
+    if (!bucket)
+      throw new ConfigError('--storage s3 needs a bucket: pass --s3-bucket <name> or set CACHE_SERVER_S3_BUCKET.');
     s3 = {
       bucket,
       prefix: get('s3-prefix'),
-      region: values['s3-region'] === undefined && !env.CACHE_SERVER_S3_REGION && env.AWS_REGION ? env.AWS_REGION : get('s3-region'),
+      region:
+        values['s3-region'] === undefined && !env.CACHE_SERVER_S3_REGION && env.AWS_REGION
+          ? env.AWS_REGION
+          : get('s3-region'),
       endpoint: get('s3-endpoint') || undefined,
       forcePathStyle: ['1', 'true', 'yes'].includes(get('s3-force-path-style').toLowerCase()),
     };
@@ -251,7 +356,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     tokens.push(...readTokensFile(tokensFile));
     // A warning, not a refusal: Kubernetes mounts secrets 0644 unless told otherwise.
     const mode = statSync(tokensFile).mode & 0o777;
-    if (mode & 0o077) warnings.push(`The tokens file ${tokensFile} can be read by other users (mode ${mode.toString(8)}): chmod 600 ${tokensFile}.`);
+    if (mode & 0o077)
+      warnings.push(
+        `The tokens file ${tokensFile} can be read by other users (mode ${mode.toString(8)}): chmod 600 ${tokensFile}.`,
+      );
   }
   const anonymousText = get('anonymous');
   const anonymous = anonymousText ? parseScope(anonymousText, 'anonymous') : undefined;

@@ -8,10 +8,19 @@ import type { StoredEntry } from './storage/storage';
 
 const DAY = 86_400_000;
 const now = new Date('2026-01-31T00:00:00Z');
-const entry = (key: string, size: number, daysAgo: number): StoredEntry => ({ key, size, storedAt: new Date(now.getTime() - daysAgo * DAY) });
+const entry = (key: string, size: number, daysAgo: number): StoredEntry => ({
+  key,
+  size,
+  storedAt: new Date(now.getTime() - daysAgo * DAY),
+});
 
 describe('planEviction', () => {
-  const entries = [entry('main/old', 10, 40), entry('main/mid', 30, 5), entry('main/new', 30, 1), entry('pr/older', 30, 10)];
+  const entries = [
+    entry('main/old', 10, 40),
+    entry('main/mid', 30, 5),
+    entry('main/new', 30, 1),
+    entry('pr/older', 30, 10),
+  ];
 
   it('removes entries older than maxAge', () => {
     const plan = planEviction(entries, { maxAge: 30 * DAY, maxTotalSize: 0 }, now);
@@ -54,7 +63,11 @@ describe('evict on the fs backend', () => {
 
   it('deletes what the plan picks and nothing else', async () => {
     const storage = new FileSystemStorage(root);
-    for (const [hash, daysAgo] of [['111', 45], ['222', 3], ['333', 2]] as const) {
+    for (const [hash, daysAgo] of [
+      ['111', 45],
+      ['222', 3],
+      ['333', 2],
+    ] as const) {
       await storage.put(`main/${hash}`, Readable.from([Buffer.alloc(100)]), 100);
       const when = new Date(now.getTime() - daysAgo * DAY);
       await utimes(join(root, 'main', hash.slice(0, 2), hash), when, when);
@@ -65,7 +78,10 @@ describe('evict on the fs backend', () => {
     expect(await storage.exists('main/333')).toBe(true);
     expect(await storage.exists('main/111')).toBe(false);
     await storage.touch('main/333', now);
-    expect((await storage.list()[Symbol.asyncIterator]().next()).value).toMatchObject({ key: 'main/333', storedAt: now });
+    expect((await storage.list()[Symbol.asyncIterator]().next()).value).toMatchObject({
+      key: 'main/333',
+      storedAt: now,
+    });
     const left: string[] = [];
     for await (const item of storage.list()) left.push(item.key);
     expect(left).toEqual(['main/333']);
@@ -81,10 +97,12 @@ describe('evict on the fs backend', () => {
     // root-owned folder (lost+found, a folder another user made) is injected instead.
     const unreadable = join(root, 'ci');
     const realReaddir = fsPromises.readdir.bind(fsPromises) as (...args: unknown[]) => Promise<unknown>;
-    jest.spyOn(fsPromises, 'readdir').mockImplementation(((path: string, ...rest: unknown[]) =>
-      path === unreadable
-        ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: 'EACCES' }))
-        : realReaddir(path, ...rest)) as never);
+    jest
+      .spyOn(fsPromises, 'readdir')
+      .mockImplementation(((path: string, ...rest: unknown[]) =>
+        path === unreadable
+          ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: 'EACCES' }))
+          : realReaddir(path, ...rest)) as never);
 
     const first = await evict(storage, { maxAge: 30 * DAY, maxTotalSize: 0 }, now);
     expect(first.evict.map((e) => e.key)).toEqual(['main/111']);

@@ -20,7 +20,9 @@ export interface EvictionPlan {
  * Pure, so the policy is tested without a store.
  */
 export function planEviction(entries: StoredEntry[], policy: EvictionPolicy, now: Date, uploadBytes = 0): EvictionPlan {
-  const oldestFirst = [...entries].sort((a, b) => a.storedAt.getTime() - b.storedAt.getTime() || a.key.localeCompare(b.key));
+  const oldestFirst = [...entries].sort(
+    (a, b) => a.storedAt.getTime() - b.storedAt.getTime() || a.key.localeCompare(b.key),
+  );
   const evict: StoredEntry[] = [];
   const kept: StoredEntry[] = [];
   for (const entry of oldestFirst) {

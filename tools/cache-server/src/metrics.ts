@@ -13,19 +13,56 @@ export function createMetrics() {
       labelNames: ['method', 'status'] as const,
       registers: [registry],
     }),
-    hits: new Counter({ name: 'nx_cache_hits_total', help: 'GETs answered with an artifact.', labelNames, registers: [registry] }),
-    misses: new Counter({ name: 'nx_cache_misses_total', help: 'GETs answered 404.', labelNames, registers: [registry] }),
-    stores: new Counter({ name: 'nx_cache_stores_total', help: 'PUTs that stored a new artifact.', labelNames, registers: [registry] }),
-    bytesIn: new Counter({ name: 'nx_cache_bytes_in_total', help: 'Artifact bytes received and stored.', labelNames, registers: [registry] }),
-    bytesOut: new Counter({ name: 'nx_cache_bytes_out_total', help: 'Artifact bytes sent.', labelNames, registers: [registry] }),
-    evicted: new Counter({ name: 'nx_cache_evicted_entries_total', help: 'Entries deleted by eviction.', registers: [registry] }),
+    hits: new Counter({
+      name: 'nx_cache_hits_total',
+      help: 'GETs answered with an artifact.',
+      labelNames,
+      registers: [registry],
+    }),
+    misses: new Counter({
+      name: 'nx_cache_misses_total',
+      help: 'GETs answered 404.',
+      labelNames,
+      registers: [registry],
+    }),
+    stores: new Counter({
+      name: 'nx_cache_stores_total',
+      help: 'PUTs that stored a new artifact.',
+      labelNames,
+      registers: [registry],
+    }),
+    bytesIn: new Counter({
+      name: 'nx_cache_bytes_in_total',
+      help: 'Artifact bytes received and stored.',
+      labelNames,
+      registers: [registry],
+    }),
+    bytesOut: new Counter({
+      name: 'nx_cache_bytes_out_total',
+      help: 'Artifact bytes sent.',
+      labelNames,
+      registers: [registry],
+    }),
+    evicted: new Counter({
+      name: 'nx_cache_evicted_entries_total',
+      help: 'Entries deleted by eviction.',
+      registers: [registry],
+    }),
     evictionProblems: new Counter({
       name: 'nx_cache_eviction_problems_total',
       help: 'Paths an eviction sweep could not read or delete, and sweeps that failed: alert on its rate.',
       registers: [registry],
     }),
-    storedBytes: new Gauge({ name: 'nx_cache_stored_bytes', help: 'Bytes held after the last eviction sweep.', registers: [registry] }),
-    storedEntries: new Gauge({ name: 'nx_cache_stored_entries', help: 'Entries held after the last eviction sweep.', registers: [registry] }),
+    storedBytes: new Gauge({
+      name: 'nx_cache_stored_bytes',
+      help: 'Bytes held after the last eviction sweep.',
+      registers: [registry],
+    }),
+    storedEntries: new Gauge({
+      name: 'nx_cache_stored_entries',
+      help: 'Entries held after the last eviction sweep.',
+      registers: [registry],
+    }),
   };
 }
 

@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { READ_ONLY_TOKEN, READ_WRITE_TOKEN, startTestServer, type TestServer } from './testing/cache-server';
-import { DEFAULT_PROJECTS, cloneWorkspace, createFixtureWorkspace, git, removeAll, runNx, type NxRun } from './testing/nx-workspace';
+import {
+  DEFAULT_PROJECTS,
+  cloneWorkspace,
+  createFixtureWorkspace,
+  git,
+  removeAll,
+  runNx,
+  type NxRun,
+} from './testing/nx-workspace';
 import { prepareRemoteCache } from './testing/remote-cache';
 
 const TASKS = DEFAULT_PROJECTS.flatMap(({ name }) => [`${name}:lint`, `${name}:test`]);
@@ -26,7 +34,8 @@ function tasksWith(run: NxRun, marker: string): string[] {
   return TASKS.filter((task) => lines.some((line) => line.includes(`nx run ${task} `) && line.includes(`[${marker}]`)));
 }
 
-const storedEntries = (server: TestServer) => server.logs.filter((line) => line.msg === 'request' && line.method === 'PUT' && line.status === 200).length;
+const storedEntries = (server: TestServer) =>
+  server.logs.filter((line) => line.msg === 'request' && line.method === 'PUT' && line.status === 200).length;
 
 /**
  * The real nx CLI (the version this workspace pins) against the server on loopback, in throw-away
@@ -42,7 +51,10 @@ describe('Nx with the cache server on loopback', () => {
     clones.push(join(path, '..'));
     return path;
   };
-  const remote = (token: string) => ({ NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token });
+  const remote = (token: string) => ({
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url,
+    NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token,
+  });
   const RUN = ['run-many', '-t', 'lint', 'test', '--output-style=static'];
   const FAST = { FIXTURE_TASK_MS: '50' };
 
@@ -81,7 +93,9 @@ describe('Nx with the cache server on loopback', () => {
     expect(run.code).toBe(0);
     expect(tasksWith(run, 'remote cache').sort()).toEqual(['a:lint', 'a:test', 'b:lint', 'b:test']);
     expect(storedEntries(server)).toBe(before);
-    const refused = server.logs.filter((line) => line.msg === 'request' && line.method === 'PUT' && line.status === 403);
+    const refused = server.logs.filter(
+      (line) => line.msg === 'request' && line.method === 'PUT' && line.status === 403,
+    );
     expect(refused).toHaveLength(2);
   });
 
@@ -103,14 +117,22 @@ describe('Nx with the cache server on loopback', () => {
     const workspace = await clone();
     const dying = await startTestServer();
     const marker = join(workspace, '..', 'first-task-started');
-    const settings = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: dying.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN };
+    const settings = {
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: dying.url,
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN,
+    };
     let stopped = false;
     const watcher = (async () => {
       while (!existsSync(marker)) await new Promise((done) => setTimeout(done, 25));
       await dying.stop();
       stopped = true;
     })();
-    const run = await runNx(workspace, RUN, { ...settings, FIXTURE_TASK_MS: '800', FIXTURE_STARTED_MARKER: marker }, { throughFallback: true });
+    const run = await runNx(
+      workspace,
+      RUN,
+      { ...settings, FIXTURE_TASK_MS: '800', FIXTURE_STARTED_MARKER: marker },
+      { throughFallback: true },
+    );
     await watcher;
     expect(stopped).toBe(true);
     expect(run.output).toMatch(/Failed to send request/); // Nx 23 gives up on the unreachable server...
@@ -124,7 +146,10 @@ describe('Nx with the cache server on loopback', () => {
   it('the server down before nx starts: the check falls back and the pipeline finishes green, computing what it cannot fetch', async () => {
     const workspace = await clone();
     const down = await startTestServer();
-    const settings = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: down.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN };
+    const settings = {
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: down.url,
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN,
+    };
     expect((await prepareRemoteCache(settings)).warning).toBeUndefined();
     await down.stop();
 

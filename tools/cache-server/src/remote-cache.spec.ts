@@ -39,7 +39,9 @@ describe('prepareRemoteCache', () => {
   it('falls back with one warning naming the token problem on 401', async () => {
     const result = await prepareRemoteCache(cacheEnv(server.url, 'a-token-the-server-never-issued'));
     expect(result.env).toEqual({ OTHER: 'kept' });
-    expect(result.warning).toMatch(/^Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: unknown token/);
+    expect(result.warning).toMatch(
+      /^Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: unknown token/,
+    );
     expect(result.warning).toContain('Running with the local cache only');
     expect(result.warning).not.toContain('a-token-the-server-never-issued');
   });
@@ -58,7 +60,8 @@ describe('prepareRemoteCache', () => {
     let url: string;
     let mode: 'error' | 'hang' | 'ok-for-anything' | 'hostile';
     /** Workflow commands GitHub would run if they began a line of the log (:: and the older ##[ form). */
-    const HOSTILE = 'denied\n::add-mask::x\r\n  ::set-output name=token::stolen\r##[set-env name=NODE_OPTIONS]--require=/tmp/x.js\u2028::error::forged\n%0A::stop-commands::t';
+    const HOSTILE =
+      'denied\n::add-mask::x\r\n  ::set-output name=token::stolen\r##[set-env name=NODE_OPTIONS]--require=/tmp/x.js\u2028::error::forged\n%0A::stop-commands::t';
     beforeAll(async () => {
       fake = createServer((_req, res) => {
         if (mode === 'error') res.writeHead(500, { 'content-type': 'text/plain' }).end('disk full');
@@ -96,18 +99,24 @@ describe('prepareRemoteCache', () => {
       expect(warning).not.toMatch(/[\r\n\u2028\u2029]/);
 
       const cli = (env: Record<string, string>) =>
-        promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], { env: { PATH: process.env.PATH, ...cacheEnv(url, READ_WRITE_TOKEN), ...env } });
+        promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT], {
+          env: { PATH: process.env.PATH, ...cacheEnv(url, READ_WRITE_TOKEN), ...env },
+        });
       const commands = (stdout: string) => stdout.split(/\r\n|\r|\n/).filter((line) => /^\s*(::|##\[)/.test(line));
       const onGitHub = (await cli({ GITHUB_ACTIONS: 'true' })).stdout;
       // One line, one command: ours, with the response inside its (escaped) message.
       expect(commands(onGitHub)).toHaveLength(1);
-      expect(onGitHub).toMatch(/^::warning title=Remote cache unavailable::Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /);
+      expect(onGitHub).toMatch(
+        /^::warning title=Remote cache unavailable::Remote cache http:\/\/127\.0\.0\.1:\d+ is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /,
+      );
       // %0A in the response stays text: GitHub would unescape a bare one into a line break of the annotation.
       expect(onGitHub).toContain('%250A::stop-commands::t');
       expect(onGitHub.trimEnd().split('\n')).toHaveLength(1);
       const elsewhere = (await cli({})).stdout;
       expect(commands(elsewhere)).toEqual([]);
-      expect(elsewhere).toMatch(/^warning: Remote cache .* is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /);
+      expect(elsewhere).toMatch(
+        /^warning: Remote cache .* is unavailable: it refused the access token \(HTTP 401: denied ::add-mask::x /,
+      );
     });
 
     it('falls back when something that is not a cache server answers 200', async () => {
@@ -119,12 +128,22 @@ describe('prepareRemoteCache', () => {
 
   describe('as a CLI', () => {
     const cli = (args: string[], env: Record<string, string>) =>
-      promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT, ...args], { env: { PATH: process.env.PATH, ...env } });
-    const printEnv = ['--', process.execPath, '-e', 'console.log(`server=${process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? "unset"}`)'];
+      promisify(execFile)(process.execPath, [REMOTE_CACHE_SCRIPT, ...args], {
+        env: { PATH: process.env.PATH, ...env },
+      });
+    const printEnv = [
+      '--',
+      process.execPath,
+      '-e',
+      'console.log(`server=${process.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? "unset"}`)',
+    ];
 
     it('checks and says so, exit 0 either way; on GitHub Actions the warning is one ::warning:: annotation', async () => {
       expect((await cli([], cacheEnv(server.url, READ_ONLY_TOKEN))).stdout).toMatch(/is healthy/);
-      const { stdout } = await cli([], { GITHUB_ACTIONS: 'true', ...cacheEnv(server.url, 'wrong-token-0123456789abcdef') });
+      const { stdout } = await cli([], {
+        GITHUB_ACTIONS: 'true',
+        ...cacheEnv(server.url, 'wrong-token-0123456789abcdef'),
+      });
       expect(stdout.match(/::warning/g)).toHaveLength(1);
       expect(stdout).toMatch(/^::warning title=Remote cache unavailable::Remote cache http/);
     });
@@ -138,7 +157,12 @@ describe('prepareRemoteCache', () => {
     it('passes the exit code of a failing command through, running it once when the server stays healthy', async () => {
       const counter = join(await mkdtemp(join(tmpdir(), 'runs-')), 'runs');
       await writeFile(counter, '');
-      const fail = ['--', process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x'); process.exit(3)`];
+      const fail = [
+        '--',
+        process.execPath,
+        '-e',
+        `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x'); process.exit(3)`,
+      ];
       await expect(cli(fail, cacheEnv(server.url, READ_WRITE_TOKEN))).rejects.toMatchObject({ code: 3 });
       expect(await readFile(counter, 'utf8')).toBe('x');
       await rm(join(counter, '..'), { recursive: true });

@@ -20,10 +20,14 @@ const RENOVATE = 'renovate@39.264.1';
 
 describe('renovate.json', () => {
   it("passes Renovate's config validator (strict: no deprecated options)", async () => {
-    const { stdout } = await run(nodeRuntimeTool('npx'), ['--yes', '--package', RENOVATE, '--', 'renovate-config-validator', '--strict', 'renovate.json'], {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, LOG_FORMAT: 'text', npm_config_update_notifier: 'false' },
-    });
+    const { stdout } = await run(
+      nodeRuntimeTool('npx'),
+      ['--yes', '--package', RENOVATE, '--', 'renovate-config-validator', '--strict', 'renovate.json'],
+      {
+        cwd: WORKSPACE_ROOT,
+        env: { ...process.env, LOG_FORMAT: 'text', npm_config_update_notifier: 'false' },
+      },
+    );
     expect(stdout).toContain('Config validated successfully');
   });
 
@@ -40,12 +44,22 @@ describe('renovate.json', () => {
     const migrate = renovate.packageRules.find((rule: { postUpgradeTasks?: unknown }) => rule.postUpgradeTasks);
     expect(migrate.postUpgradeTasks.commands).toContain('node node_modules/nx/bin/nx.js migrate {{{newVersion}}}');
     expect(renovate.lockFileMaintenance.enabled).toBe(true);
-    expect(renovate.vulnerabilityAlerts).toMatchObject({ enabled: true, minimumReleaseAge: null, schedule: ['at any time'] });
+    expect(renovate.vulnerabilityAlerts).toMatchObject({
+      enabled: true,
+      minimumReleaseAge: null,
+      schedule: ['at any time'],
+    });
   });
 });
 
-interface Job { name?: string; strategy?: { matrix?: Record<string, unknown[]> } }
-interface Workflow { on: Record<string, unknown> | string[]; jobs: Record<string, Job> }
+interface Job {
+  name?: string;
+  strategy?: { matrix?: Record<string, unknown[]> };
+}
+interface Workflow {
+  on: Record<string, unknown> | string[];
+  jobs: Record<string, Job>;
+}
 
 /** The check names a workflow's jobs report, with `${{ matrix.x }}` expanded over a one-key matrix. */
 function checkNames(workflow: Workflow): string[] {
@@ -62,11 +76,17 @@ function checkNames(workflow: Workflow): string[] {
 describe('.github/rulesets/main.json and CODEOWNERS', () => {
   const ruleset = JSON.parse(read('.github/rulesets/main.json'));
   const workflowsDir = join(WORKSPACE_ROOT, '.github', 'workflows');
-  const workflows = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => parse(readFileSync(join(workflowsDir, f), 'utf8')) as Workflow);
-  const onPullRequest = workflows.filter((w) => (Array.isArray(w.on) ? w.on.includes('pull_request') : 'pull_request' in w.on));
+  const workflows = readdirSync(workflowsDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => parse(readFileSync(join(workflowsDir, f), 'utf8')) as Workflow);
+  const onPullRequest = workflows.filter((w) =>
+    Array.isArray(w.on) ? w.on.includes('pull_request') : 'pull_request' in w.on,
+  );
 
   it('requires only status checks that are jobs of workflows that run on pull requests', () => {
-    const required = ruleset.rules.find((r: { type: string }) => r.type === 'required_status_checks').parameters.required_status_checks.map((c: { context: string }) => c.context);
+    const required = ruleset.rules
+      .find((r: { type: string }) => r.type === 'required_status_checks')
+      .parameters.required_status_checks.map((c: { context: string }) => c.context);
     const available = onPullRequest.flatMap(checkNames);
     expect(required.length).toBeGreaterThan(0);
     expect(required.filter((context: string) => !available.includes(context))).toEqual([]);
@@ -83,13 +103,27 @@ describe('.github/rulesets/main.json and CODEOWNERS', () => {
       .filter((fields) => fields.length > 1 && fields.slice(1).every((owner) => /^@[\w-]+\/[\w-]+$/.test(owner)))
       .map((fields) => fields[0]);
     expect(owned).toEqual(
-      expect.arrayContaining(['/gates.json', '/security/', '/.github/workflows/', '/.github/rulesets/', '/apps/*/deploy.yml', '/tools/toolchain.json', '/renovate.json']),
+      expect.arrayContaining([
+        '/gates.json',
+        '/security/',
+        '/.github/workflows/',
+        '/.github/rulesets/',
+        '/apps/*/deploy.yml',
+        '/tools/toolchain.json',
+        '/renovate.json',
+      ]),
     );
   });
 });
 
 /** A local server that answers like GitHub's REST API for rulesets and issue comments, and records every request. */
-async function fakeGitHub(): Promise<{ server: Server; url: string; requests: string[]; rulesets: Array<Record<string, unknown>>; comments: Array<{ id: number; body: string }> }> {
+async function fakeGitHub(): Promise<{
+  server: Server;
+  url: string;
+  requests: string[];
+  rulesets: Array<Record<string, unknown>>;
+  comments: Array<{ id: number; body: string }>;
+}> {
   const requests: string[] = [];
   const rulesets: Array<Record<string, unknown>> = [{ id: 7, name: 'release', source_type: 'Repository' }];
   const comments = [{ id: 1, body: 'Looks good to me' }];
@@ -100,18 +134,23 @@ async function fakeGitHub(): Promise<{ server: Server; url: string; requests: st
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       requests.push(`${request.method} ${url.pathname}`);
-      const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const reply = (status: number, body: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (request.headers.authorization !== 'Bearer test-token') return reply(401, { message: 'Bad credentials' });
       const body = raw ? JSON.parse(raw) : undefined;
-      const ruleset = url.pathname.startsWith('/repos/acme/app/rulesets') ? [url.pathname, url.pathname.split('/')[5]] : null;
+      const ruleset = url.pathname.startsWith('/repos/acme/app/rulesets')
+        ? [url.pathname, url.pathname.split('/')[5]]
+        : null;
       if (ruleset && request.method === 'GET') return reply(200, rulesets);
-      if (ruleset && request.method === 'POST') return reply(201, rulesets[rulesets.push({ ...body, id: nextId++, source_type: 'Repository' }) - 1]);
+      if (ruleset && request.method === 'POST')
+        return reply(201, rulesets[rulesets.push({ ...body, id: nextId++, source_type: 'Repository' }) - 1]);
       if (ruleset && request.method === 'PUT') {
         const at = rulesets.findIndex((r) => r.id === Number(ruleset[1]));
         rulesets[at] = { ...body, id: Number(ruleset[1]), source_type: 'Repository' };
         return reply(200, rulesets[at]);
       }
-      if (url.pathname === '/repos/acme/app/issues/42/comments' && request.method === 'GET') return reply(200, comments);
+      if (url.pathname === '/repos/acme/app/issues/42/comments' && request.method === 'GET')
+        return reply(200, comments);
       if (url.pathname === '/repos/acme/app/issues/42/comments' && request.method === 'POST') {
         const comment = { id: nextId++, body: body.body };
         comments.push(comment);
@@ -145,7 +184,13 @@ describe('tools/scripts against a local server that answers like GitHub', () => 
   const script = (name: string, args: string[], env: Record<string, string> = {}) =>
     run(process.execPath, [join(WORKSPACE_ROOT, 'tools/scripts', name), ...args], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token', GITHUB_REPOSITORY: 'acme/app', ...env },
+      env: {
+        ...process.env,
+        GITHUB_API_URL: github.url,
+        GITHUB_TOKEN: 'test-token',
+        GITHUB_REPOSITORY: 'acme/app',
+        ...env,
+      },
     });
 
   it('apply-ruleset.mjs creates the ruleset by name, then updates the same one; --dry-run writes nothing', async () => {
@@ -155,8 +200,15 @@ describe('tools/scripts against a local server that answers like GitHub', () => 
 
     expect((await script('apply-ruleset.mjs', [])).stdout).toBe('created ruleset "main" (id 100) on acme/app\n');
     expect((await script('apply-ruleset.mjs', [])).stdout).toBe('updated ruleset "main" (id 100) on acme/app\n');
-    expect(github.requests.slice(1)).toEqual(['GET /repos/acme/app/rulesets', 'POST /repos/acme/app/rulesets', 'GET /repos/acme/app/rulesets', 'PUT /repos/acme/app/rulesets/100']);
-    expect(github.rulesets.filter((r) => r.name === 'main')).toEqual([{ ...JSON.parse(read('.github/rulesets/main.json')), id: 100, source_type: 'Repository' }]);
+    expect(github.requests.slice(1)).toEqual([
+      'GET /repos/acme/app/rulesets',
+      'POST /repos/acme/app/rulesets',
+      'GET /repos/acme/app/rulesets',
+      'PUT /repos/acme/app/rulesets/100',
+    ]);
+    expect(github.rulesets.filter((r) => r.name === 'main')).toEqual([
+      { ...JSON.parse(read('.github/rulesets/main.json')), id: 100, source_type: 'Repository' },
+    ]);
   });
 
   it('apply-ruleset.mjs says what is wrong when the token is refused', async () => {
@@ -166,7 +218,17 @@ describe('tools/scripts against a local server that answers like GitHub', () => 
   });
 
   it('pr-comment.mjs creates one gates comment, then edits the same comment on the next push', async () => {
-    const gate = (measured: number, passed: boolean) => [{ project: 'backend', gate: 'coverage', measured, threshold: 80, passed, report: 'reports/apps/backend/test/coverage.xml', ...(passed ? {} : { reason: `line coverage ${measured} % < 80 %` }) }];
+    const gate = (measured: number, passed: boolean) => [
+      {
+        project: 'backend',
+        gate: 'coverage',
+        measured,
+        threshold: 80,
+        passed,
+        report: 'reports/apps/backend/test/coverage.xml',
+        ...(passed ? {} : { reason: `line coverage ${measured} % < 80 %` }),
+      },
+    ];
     const reports = join(dir, 'reports');
     const write = (results: unknown) => {
       rmSync(reports, { recursive: true, force: true });
@@ -179,11 +241,22 @@ describe('tools/scripts against a local server that answers like GitHub', () => 
     const env = { GITHUB_EVENT_PATH: event, GITHUB_RUN_ID: '555', GITHUB_SERVER_URL: 'https://github.com' };
 
     write(gate(71, false));
-    const first = await script('pr-comment.mjs', ['--reports', reports, '--why', join(reports, 'why-affected.md')], env);
-    expect(first.stdout).toBe('pr-comment: created the gates comment on acme/app#42: https://github.com/acme/app/pull/42#issuecomment-100\n');
+    const first = await script(
+      'pr-comment.mjs',
+      ['--reports', reports, '--why', join(reports, 'why-affected.md')],
+      env,
+    );
+    expect(first.stdout).toBe(
+      'pr-comment: created the gates comment on acme/app#42: https://github.com/acme/app/pull/42#issuecomment-100\n',
+    );
     write(gate(85, true));
-    const second = await script('pr-comment.mjs', ['--reports', reports, '--why', join(reports, 'why-affected.md')], { ...env, GITHUB_RUN_ID: '556' });
-    expect(second.stdout).toBe('pr-comment: updated the gates comment on acme/app#42: https://github.com/acme/app/pull/42#issuecomment-100\n');
+    const second = await script('pr-comment.mjs', ['--reports', reports, '--why', join(reports, 'why-affected.md')], {
+      ...env,
+      GITHUB_RUN_ID: '556',
+    });
+    expect(second.stdout).toBe(
+      'pr-comment: updated the gates comment on acme/app#42: https://github.com/acme/app/pull/42#issuecomment-100\n',
+    );
 
     expect(github.requests).toEqual([
       'GET /repos/acme/app/issues/42/comments',

@@ -60,7 +60,11 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
   afterEach(() => server.stop());
 
   const put = (hash: string, body: Buffer, token = READ_WRITE_TOKEN) =>
-    fetch(cacheUrl(server, hash), { method: 'PUT', body, headers: { ...bearer(token), 'content-type': 'application/octet-stream' } });
+    fetch(cacheUrl(server, hash), {
+      method: 'PUT',
+      body,
+      headers: { ...bearer(token), 'content-type': 'application/octet-stream' },
+    });
   const get = (hash: string, token = READ_WRITE_TOKEN) => fetch(cacheUrl(server, hash), { headers: bearer(token) });
 
   it('answers 404 for a miss, 200 for a stored PUT, then serves the identical bytes', async () => {
@@ -109,7 +113,11 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
       expect(res.headers.get('content-type')).toBe('text/plain');
       expect(await res.text()).toMatch(/bearer token|Bearer <token>|unknown token/);
     }
-    const write = await fetch(cacheUrl(server, '1'), { method: 'PUT', body: 'x', headers: bearer('wrong-token-0123456789') });
+    const write = await fetch(cacheUrl(server, '1'), {
+      method: 'PUT',
+      body: 'x',
+      headers: bearer('wrong-token-0123456789'),
+    });
     expect(write.status).toBe(401);
     expect((await get('1')).status).toBe(404);
   });
@@ -163,7 +171,12 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
     expect((await put('13', Buffer.alloc(100, 2))).status).toBe(200);
     // The aborted upload's temp file goes once the server sees the client hang up, which a loaded
     // machine may take a moment to report: wait for it (bounded), rather than race it.
-    expect(await eventually(() => readdir(join(server.dir, '.tmp')), (files) => files.length === 0)).toEqual([]);
+    expect(
+      await eventually(
+        () => readdir(join(server.dir, '.tmp')),
+        (files) => files.length === 0,
+      ),
+    ).toEqual([]);
   });
 
   it('answers other methods and paths clearly', async () => {
@@ -199,7 +212,9 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
     await get('2718', wrong);
     await settled(server, 3);
     const requests = server.logs.filter((line) => line.msg === 'request');
-    expect(requests.map(({ method, path, status, token, namespace }) => ({ method, path, status, token, namespace }))).toEqual([
+    expect(
+      requests.map(({ method, path, status, token, namespace }) => ({ method, path, status, token, namespace })),
+    ).toEqual([
       { method: 'PUT', path: '/v1/cache/2718', status: 200, token: 'token-1', namespace: 'main' },
       { method: 'GET', path: '/v1/cache/2718', status: 200, token: 'token-2', namespace: 'main' },
       { method: 'GET', path: '/v1/cache/2718', status: 401, token: undefined, namespace: undefined },

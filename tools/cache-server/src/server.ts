@@ -20,7 +20,10 @@ export interface CacheServerOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,13 +43,22 @@ export function createCacheServer(options: CacheServerOptions): Server | TlsServ
     handle(req, res, options, context)
       .catch((error: unknown) => {
         const status = error instanceof HttpError ? error.status : 500;
-        const message = error instanceof HttpError ? error.message : 'internal error: the storage backend failed (see the server log)';
-        if (status === 500) options.logger('error', 'request failed', { method: req.method, path: req.url, error: String((error as Error)?.stack ?? error) });
+        const message =
+          error instanceof HttpError
+            ? error.message
+            : 'internal error: the storage backend failed (see the server log)';
+        if (status === 500)
+          options.logger('error', 'request failed', {
+            method: req.method,
+            path: req.url,
+            error: String((error as Error)?.stack ?? error),
+          });
         sendText(res, status, message, req.method === 'PUT' && !req.complete);
       })
       .finally(() => {
         const path = (req.url ?? '').split('?')[0];
-        if (path.startsWith('/v1/cache/')) options.metrics.requests.inc({ method: req.method ?? '', status: String(res.statusCode) });
+        if (path.startsWith('/v1/cache/'))
+          options.metrics.requests.inc({ method: req.method ?? '', status: String(res.statusCode) });
         options.logger(path === '/metrics' || path === '/healthz' ? 'debug' : 'info', 'request', {
           method: req.method,
           path,
@@ -59,7 +71,9 @@ export function createCacheServer(options: CacheServerOptions): Server | TlsServ
         });
       });
   };
-  return options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
+  return options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer(listener);
 }
 
 interface RequestContext {
@@ -76,13 +90,21 @@ function sendText(res: ServerResponse, status: number, text: string, closeConnec
   }
   // Exactly "text/plain": Nx's client compares the header verbatim on 401 and reports anything
   // else (even "text/plain; charset=utf-8") as a misconfigured endpoint instead of the reason.
-  const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'text/plain',
+    'content-length': Buffer.byteLength(text),
+  };
   // An unread request body would otherwise be parsed as the next request on a kept-alive socket.
   if (closeConnection) headers.connection = 'close';
   res.writeHead(status, headers).end(text);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: CacheServerOptions, context: RequestContext): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: CacheServerOptions,
+  context: RequestContext,
+): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/healthz' && req.method === 'GET') {
     sendText(res, 200, `ok ${options.storage.description}\n`);
@@ -114,7 +136,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
   } catch {
     throw new HttpError(400, `invalid hash "${match[1].slice(0, 140)}": not valid percent-encoding`);
   }
-  if (!HASH_PATTERN.test(hash)) throw new HttpError(400, `invalid hash "${hash.slice(0, 140)}": expected 1-128 characters of [A-Za-z0-9_-]`);
+  if (!HASH_PATTERN.test(hash))
+    throw new HttpError(400, `invalid hash "${hash.slice(0, 140)}": expected 1-128 characters of [A-Za-z0-9_-]`);
   const key = `${access.grant.namespace}/${hash}`;
   const labels = { namespace: access.grant.namespace };
 
@@ -126,7 +149,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
       return;
     }
     options.metrics.hits.inc(labels);
-    options.storage.touch?.(key, new Date()).catch((error: Error) => options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }));
+    options.storage
+      .touch?.(key, new Date())
+      .catch((error: Error) =>
+        options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }),
+      );
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
     await pipeline(object.body, res);
     context.bytesOut = object.size;
@@ -135,16 +162,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: CacheS
   }
 
   if (access.grant.scope !== 'read-write') {
-    throw new HttpError(403, `Forbidden: token "${access.grant.name}" is read-only; only trusted branches get a read-write token`);
+    throw new HttpError(
+      403,
+      `Forbidden: token "${access.grant.name}" is read-only; only trusted branches get a read-write token`,
+    );
   }
   const lengthHeader = req.headers['content-length'];
-  if (lengthHeader === undefined) throw new HttpError(411, 'Length Required: send the artifact with a Content-Length header');
+  if (lengthHeader === undefined)
+    throw new HttpError(411, 'Length Required: send the artifact with a Content-Length header');
   if (!/^\d+$/.test(lengthHeader)) throw new HttpError(400, `invalid Content-Length "${lengthHeader}"`);
   const size = Number(lengthHeader);
   if (size > options.maxEntrySize) {
-    throw new HttpError(413, `Payload Too Large: ${size} bytes exceeds the server's limit of ${options.maxEntrySize} (--max-entry-size)`);
+    throw new HttpError(
+      413,
+      `Payload Too Large: ${size} bytes exceeds the server's limit of ${options.maxEntrySize} (--max-entry-size)`,
+    );
   }
-  if (await options.storage.exists(key)) throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
+  if (await options.storage.exists(key))
+    throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
 
   let outcome: 'stored' | 'exists';
   try {

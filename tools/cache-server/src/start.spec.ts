@@ -44,7 +44,9 @@ describe('startCacheServer', () => {
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
   const configFor = (root: string) =>
-    loadConfig(['--port', '0', '--dir', root, '--log-level', 'debug'], { CACHE_SERVER_TOKENS: `read-write:main:${READ_WRITE_TOKEN}` });
+    loadConfig(['--port', '0', '--dir', root, '--log-level', 'debug'], {
+      CACHE_SERVER_TOKENS: `read-write:main:${READ_WRITE_TOKEN}`,
+    });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cache-start-'));
@@ -83,7 +85,12 @@ describe('startCacheServer', () => {
 
     const server = await startCacheServer(configFor(dir), { logger });
     try {
-      expect(await eventually(() => readdir(uploads), (files) => files.length === 0)).toEqual([]);
+      expect(
+        await eventually(
+          () => readdir(uploads),
+          (files) => files.length === 0,
+        ),
+      ).toEqual([]);
       const sweep = await eventually(() => logs.find((line) => line.msg === 'eviction sweep'), Boolean);
       expect(sweep).toMatchObject({ abandonedUploads: 1 });
     } finally {
@@ -106,10 +113,18 @@ describe('startCacheServer', () => {
     const server = await startCacheServer(configFor(dir), { logger });
     try {
       const put = (hash: string) =>
-        fetch(`${server.url}/v1/cache/${hash}`, { method: 'PUT', body: Buffer.alloc(10), headers: { authorization: `Bearer ${READ_WRITE_TOKEN}` } });
+        fetch(`${server.url}/v1/cache/${hash}`, {
+          method: 'PUT',
+          body: Buffer.alloc(10),
+          headers: { authorization: `Bearer ${READ_WRITE_TOKEN}` },
+        });
       expect((await put('1234')).status).toBe(200);
       // Files that are no entry of its own, though three levels under --dir like one.
-      const foreign = [join(dir, 'photos', '2024', 'cat.jpg'), join(dir, 'main', '12', '9999'), join(dir, 'lost+found', '00', '0042')];
+      const foreign = [
+        join(dir, 'photos', '2024', 'cat.jpg'),
+        join(dir, 'main', '12', '9999'),
+        join(dir, 'lost+found', '00', '0042'),
+      ];
       for (const file of foreign) {
         await mkdir(join(file, '..'), { recursive: true });
         await writeFile(file, Buffer.alloc(10));

@@ -29,22 +29,37 @@ export function createStorage(config: ServerConfig): CacheStorage {
 async function readTlsFiles({ certFile, keyFile }: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
   const read = (path: string, flag: string, what: string) =>
     readFile(path).catch((error: Error) => {
-      throw new ConfigError(`Unable to read ${flag} ${path}: ${error.message}. Pass the ${what} the server should present.`);
+      throw new ConfigError(
+        `Unable to read ${flag} ${path}: ${error.message}. Pass the ${what} the server should present.`,
+      );
     });
-  return { cert: await read(certFile, '--tls-cert', 'PEM certificate (chain) file'), key: await read(keyFile, '--tls-key', 'PEM private key file of --tls-cert') };
+  return {
+    cert: await read(certFile, '--tls-cert', 'PEM certificate (chain) file'),
+    key: await read(keyFile, '--tls-key', 'PEM private key file of --tls-cert'),
+  };
 }
 
 /** Starts the server for a checked config; resolves once it listens. */
 export async function startCacheServer(
   config: ServerConfig,
-  { logger = createLogger(config.logLevel), storage = createStorage(config) }: { logger?: Logger; storage?: CacheStorage } = {},
+  {
+    logger = createLogger(config.logLevel),
+    storage = createStorage(config),
+  }: { logger?: Logger; storage?: CacheStorage } = {},
 ): Promise<RunningCacheServer> {
   await storage.claim();
   const metrics = createMetrics();
   const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
   let server;
   try {
-    server = createCacheServer({ storage, tokens: new TokenTable(config.tokens, config.anonymous), maxEntrySize: config.maxEntrySize, logger, metrics, tls });
+    server = createCacheServer({
+      storage,
+      tokens: new TokenTable(config.tokens, config.anonymous),
+      maxEntrySize: config.maxEntrySize,
+      logger,
+      metrics,
+      tls,
+    });
   } catch (error) {
     if (!config.tls) throw error;
     const { certFile, keyFile } = config.tls;
@@ -61,7 +76,9 @@ export async function startCacheServer(
     server.once('error', (error: NodeJS.ErrnoException) =>
       fail(
         error.code === 'EADDRINUSE'
-          ? new Error(`Port ${config.port} on ${config.host} is already in use: stop the other process or pass --port <free port> (0 picks one).`)
+          ? new Error(
+              `Port ${config.port} on ${config.host} is already in use: stop the other process or pass --port <free port> (0 picks one).`,
+            )
           : error,
       ),
     );
@@ -83,7 +100,7 @@ export async function startCacheServer(
       for (const problem of result.problems) {
         logger('warn', 'eviction skipped a path it cannot read or delete', {
           ...problem,
-          fix: 'give the server\'s user access to it or move it out of the cache folder; everything else is still evicted',
+          fix: "give the server's user access to it or move it out of the cache folder; everything else is still evicted",
         });
       }
       logger(result.evict.length || result.abandonedUploads ? 'info' : 'debug', 'eviction sweep', {
@@ -98,7 +115,9 @@ export async function startCacheServer(
       return result;
     } catch (error) {
       metrics.evictionProblems.inc();
-      logger('error', 'eviction sweep failed; the next one tries again', { error: (error as Error).stack ?? String(error) });
+      logger('error', 'eviction sweep failed; the next one tries again', {
+        error: (error as Error).stack ?? String(error),
+      });
       throw error;
     }
   };

@@ -10,7 +10,11 @@ import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer } from './testing/c
 const run = promisify(execFile);
 
 /** One HTTPS request that trusts `ca` (fetch() takes no CA): status and body. */
-function httpsRequest(url: string, ca: Buffer, options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}) {
+function httpsRequest(
+  url: string,
+  ca: Buffer,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+) {
   return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers, ca }, (res) => {
       const chunks: Buffer[] = [];
@@ -31,14 +35,31 @@ describe('the cache server over HTTPS', () => {
 
   beforeAll(async () => {
     await run('openssl', ['version']).catch((error: Error) => {
-      throw new Error(`These tests make a throw-away certificate with openssl, which did not run (${error.message}). Install it: apt-get install openssl.`);
+      throw new Error(
+        `These tests make a throw-away certificate with openssl, which did not run (${error.message}). Install it: apt-get install openssl.`,
+      );
     });
     dir = await mkdtemp(join(tmpdir(), 'cache-tls-'));
     cert = join(dir, 'cert.pem');
     key = join(dir, 'key.pem');
     await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
     ]);
     ca = await readFile(cert);
   });
@@ -49,12 +70,18 @@ describe('the cache server over HTTPS', () => {
     try {
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const artifact = randomBytes(10_000);
-      const stored = await httpsRequest(cacheUrl(server, '443'), ca, { method: 'PUT', headers: bearer(READ_WRITE_TOKEN), body: artifact });
+      const stored = await httpsRequest(cacheUrl(server, '443'), ca, {
+        method: 'PUT',
+        headers: bearer(READ_WRITE_TOKEN),
+        body: artifact,
+      });
       expect(stored.status).toBe(200);
       const hit = await httpsRequest(cacheUrl(server, '443'), ca, { headers: bearer(READ_WRITE_TOKEN) });
       expect(hit.status).toBe(200);
       expect(hit.body.equals(artifact)).toBe(true);
-      await expect(fetch(cacheUrl({ url: server.url.replace('https:', 'http:') }, '443'), { headers: bearer(READ_WRITE_TOKEN) })).rejects.toThrow();
+      await expect(
+        fetch(cacheUrl({ url: server.url.replace('https:', 'http:') }, '443'), { headers: bearer(READ_WRITE_TOKEN) }),
+      ).rejects.toThrow();
       expect(server.logs.find((line) => line.msg === 'listening')).toMatchObject({ url: server.url, tls: true });
     } finally {
       await server.stop();

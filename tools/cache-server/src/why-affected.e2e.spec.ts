@@ -19,7 +19,8 @@ describe('why-affected: the command on a real workspace', () => {
   });
   afterAll(() => removeAll(workspace));
 
-  const why = (...args: string[]) => run(process.execPath, [SCRIPT, ...args], { cwd: workspace, env: { ...cleanEnv(), NX_DAEMON: 'false' } });
+  const why = (...args: string[]) =>
+    run(process.execPath, [SCRIPT, ...args], { cwd: workspace, env: { ...cleanEnv(), NX_DAEMON: 'false' } });
 
   it('explains each project nx affected selects, as JSON and text', async () => {
     const { stdout } = await why('--base', 'HEAD~1', '--head', 'HEAD', '--json');
@@ -37,7 +38,9 @@ describe('why-affected: the command on a real workspace', () => {
 
     const nx = await runNx(workspace, ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json']);
     expect(nx.code).toBe(0);
-    expect((JSON.parse(nx.output.slice(nx.output.indexOf('['))) as string[]).sort()).toEqual(result.projects.map((p: { name: string }) => p.name));
+    expect((JSON.parse(nx.output.slice(nx.output.indexOf('['))) as string[]).sort()).toEqual(
+      result.projects.map((p: { name: string }) => p.name),
+    );
 
     const text = (await why('--base', 'HEAD~1', '--head', 'HEAD')).stdout;
     expect(text).toBe(
@@ -54,7 +57,9 @@ describe('why-affected: the command on a real workspace', () => {
   it('sees uncommitted and untracked files when no head is given', async () => {
     await writeFile(join(workspace, 'libs/c/src/new.js'), 'module.exports = 1;\n');
     const { stdout } = await why('--base', 'HEAD', '--json');
-    expect(JSON.parse(stdout).projects).toEqual([{ name: 'c', reasons: [{ kind: 'files', files: ['libs/c/src/new.js'] }] }]);
+    expect(JSON.parse(stdout).projects).toEqual([
+      { name: 'c', reasons: [{ kind: 'files', files: ['libs/c/src/new.js'] }] },
+    ]);
   });
 
   it('fails with the fix when a ref does not exist', async () => {

@@ -13,12 +13,21 @@ import { nxTargetsIn, type NxTargetUse } from './testing/workflow-commands';
  * change) instead of part of `test`: as a cached test it would have to name every project file as
  * an input, and each new project would then make cache-server "affected".
  */
-interface Step { name?: string; run?: string }
-interface Workflow { jobs: Record<string, { steps?: Step[] }> }
+interface Step {
+  name?: string;
+  run?: string;
+}
+interface Workflow {
+  jobs: Record<string, { steps?: Step[] }>;
+}
 
 const WORKFLOWS_DIR = join(WORKSPACE_ROOT, '.github', 'workflows');
-const files = readdirSync(WORKFLOWS_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
-const workflows = Object.fromEntries(files.map((file) => [file, parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow]));
+const files = readdirSync(WORKFLOWS_DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
+const workflows = Object.fromEntries(
+  files.map((file) => [file, parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow]),
+);
 
 describe('.github/workflows against the project graph', () => {
   it('only call targets and projects that exist in the workspace project graph', () => {
@@ -29,19 +38,29 @@ describe('.github/workflows against the project graph', () => {
       env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
       stdio: 'pipe',
     });
-    const nodes = (JSON.parse(readFileSync(graphFile, 'utf8')) as { graph: { nodes: Record<string, { data: { targets?: Record<string, unknown> } }> } }).graph.nodes;
+    const nodes = (
+      JSON.parse(readFileSync(graphFile, 'utf8')) as {
+        graph: { nodes: Record<string, { data: { targets?: Record<string, unknown> } }> };
+      }
+    ).graph.nodes;
     rmSync(dir, { recursive: true, force: true });
-    const targetsByProject = new Map(Object.entries(nodes).map(([name, node]) => [name, new Set(Object.keys(node.data.targets ?? {}))]));
+    const targetsByProject = new Map(
+      Object.entries(nodes).map(([name, node]) => [name, new Set(Object.keys(node.data.targets ?? {}))]),
+    );
     const everyTarget = new Set([...targetsByProject.values()].flatMap((targets) => [...targets]));
 
     const uses: NxTargetUse[] = files.flatMap((file) =>
       Object.entries(workflows[file].jobs).flatMap(([jobId, job]) =>
-        (job.steps ?? []).filter((step) => step.run).flatMap((step) => nxTargetsIn(step.run as string, `${file} › ${jobId} › ${step.name ?? step.run}`)),
+        (job.steps ?? [])
+          .filter((step) => step.run)
+          .flatMap((step) => nxTargetsIn(step.run as string, `${file} › ${jobId} › ${step.name ?? step.run}`)),
       ),
     );
     expect(uses.length).toBeGreaterThan(0);
     const missing = uses
-      .filter(({ target, project }) => (project ? !targetsByProject.get(project)?.has(target) : !everyTarget.has(target)))
+      .filter(({ target, project }) =>
+        project ? !targetsByProject.get(project)?.has(target) : !everyTarget.has(target),
+      )
       .map(({ target, project, where }) => `${project ? `${project}:` : ''}${target} (${where})`);
     expect(missing).toEqual([]);
   });

@@ -9,20 +9,49 @@ import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
 import { nxTargetsIn } from './testing/workflow-commands';
 
-interface Step { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }
-interface Job { name?: string; permissions?: unknown; steps?: Step[]; env?: Record<string, string> }
-interface Workflow { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job>; env?: Record<string, string> }
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+  env?: Record<string, string>;
+}
+interface Job {
+  name?: string;
+  permissions?: unknown;
+  steps?: Step[];
+  env?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: unknown;
+  jobs: Record<string, Job>;
+  env?: Record<string, string>;
+}
 
 const WORKFLOWS_DIR = join(WORKSPACE_ROOT, '.github', 'workflows');
 const ACTIONLINT = join(WORKSPACE_ROOT, '.cache', 'bin', 'actionlint');
-const files = readdirSync(WORKFLOWS_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
-const workflows = Object.fromEntries(files.map((file) => [file, parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow]));
+const files = readdirSync(WORKFLOWS_DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
+const workflows = Object.fromEntries(
+  files.map((file) => [file, parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow]),
+);
 /** The workflows of this project; others (cd.yml, from the deploy work) get the shared checks only. */
 const OWN = ['ci.yml', 'test.yml', 'security.yml', 'performance.yml'];
-const steps = (file: string) => Object.entries(workflows[file].jobs).flatMap(([id, job]) => (job.steps ?? []).map((step) => ({ job: id, step })));
+const steps = (file: string) =>
+  Object.entries(workflows[file].jobs).flatMap(([id, job]) => (job.steps ?? []).map((step) => ({ job: id, step })));
 /** Steps that get the cache variables: each runs its command through the outage fallback. */
-const cachedSteps = (file: string) => steps(file).filter(({ step }) => step.env?.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).map(({ step }) => step);
-const runScripts = (file: string) => steps(file).filter(({ step }) => step.run).map(({ step }) => step.run as string);
+const cachedSteps = (file: string) =>
+  steps(file)
+    .filter(({ step }) => step.env?.NX_SELF_HOSTED_REMOTE_CACHE_SERVER)
+    .map(({ step }) => step);
+const runScripts = (file: string) =>
+  steps(file)
+    .filter(({ step }) => step.run)
+    .map(({ step }) => step.run as string);
 
 /** The machine-level Go tool cache (k6, gitleaks, actionlint) the jobs restore and hand to setup. */
 const TOOL_CACHE_DIR = '${{ runner.temp }}/customercare-tools';
@@ -37,14 +66,23 @@ describe('.github/workflows', () => {
     // shellcheck through the resolver too, handed to actionlint rather than found on PATH.
     const shellcheck = toolPath('shellcheck', { workspaceRoot: WORKSPACE_ROOT });
     const run = promisify(execFile);
-    const { stdout } = await run(ACTIONLINT, ['-no-color', `-shellcheck=${shellcheck}`, ...files.map((file) => join('.github', 'workflows', file))], { cwd: WORKSPACE_ROOT });
+    const { stdout } = await run(
+      ACTIONLINT,
+      ['-no-color', `-shellcheck=${shellcheck}`, ...files.map((file) => join('.github', 'workflows', file))],
+      { cwd: WORKSPACE_ROOT },
+    );
     expect(stdout).toBe('');
 
     // The gate can fail: the same linter rejects a workflow with a script bug and an unknown context.
     const dir = await mkdtemp(join(tmpdir(), 'actionlint-'));
     const broken = join(dir, 'broken.yml');
-    await writeFile(broken, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ secret.TOKEN }} $UNQUOTED_VAR\n');
-    await expect(run(ACTIONLINT, ['-no-color', broken])).rejects.toMatchObject({ stdout: expect.stringContaining('undefined variable "secret"') });
+    await writeFile(
+      broken,
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ secret.TOKEN }} $UNQUOTED_VAR\n',
+    );
+    await expect(run(ACTIONLINT, ['-no-color', broken])).rejects.toMatchObject({
+      stdout: expect.stringContaining('undefined variable "secret"'),
+    });
     await rm(dir, { recursive: true });
   });
 
@@ -65,21 +103,30 @@ describe('.github/workflows', () => {
     expect(JSON.stringify(workflows[file])).not.toMatch(/"permissions":"write-all"/);
   });
 
-  it.each(OWN)('%s grants least privilege: read-only contents by default, writes only where a job needs them', (file) => {
-    const workflow = workflows[file];
-    expect(workflow.permissions).toEqual({ contents: 'read' });
-    for (const job of Object.values(workflow.jobs)) {
-      if (job.permissions === undefined) continue;
-      expect(job.permissions).not.toBe('write-all');
-      const writes = Object.entries(job.permissions as Record<string, string>).filter(([, level]) => level === 'write').map(([scope]) => scope);
-      const needs = new Set<string>();
-      for (const step of job.steps ?? []) {
-        if (step.uses?.startsWith('github/codeql-action/upload-sarif') || step.uses?.startsWith('github/codeql-action/analyze')) needs.add('security-events');
-        if (step.run?.includes('tools/scripts/pr-comment.mjs')) needs.add('pull-requests');
+  it.each(OWN)(
+    '%s grants least privilege: read-only contents by default, writes only where a job needs them',
+    (file) => {
+      const workflow = workflows[file];
+      expect(workflow.permissions).toEqual({ contents: 'read' });
+      for (const job of Object.values(workflow.jobs)) {
+        if (job.permissions === undefined) continue;
+        expect(job.permissions).not.toBe('write-all');
+        const writes = Object.entries(job.permissions as Record<string, string>)
+          .filter(([, level]) => level === 'write')
+          .map(([scope]) => scope);
+        const needs = new Set<string>();
+        for (const step of job.steps ?? []) {
+          if (
+            step.uses?.startsWith('github/codeql-action/upload-sarif') ||
+            step.uses?.startsWith('github/codeql-action/analyze')
+          )
+            needs.add('security-events');
+          if (step.run?.includes('tools/scripts/pr-comment.mjs')) needs.add('pull-requests');
+        }
+        expect(writes.sort()).toEqual([...needs].sort());
       }
-      expect(writes.sort()).toEqual([...needs].sort());
-    }
-  });
+    },
+  );
 
   it.each(OWN)('%s installs through `npm run setup`, never a bare npm ci / npm install / pip install', (file) => {
     const scripts = runScripts(file).join('\n');
@@ -87,26 +134,39 @@ describe('.github/workflows', () => {
     expect(scripts).not.toMatch(/\bnpm (ci|install|i)\b|\bpip3? install\b|\buv sync\b/);
   });
 
-  it.each(OWN)('%s restores the tools setup installs (keyed by their pins) before setup, and never runs npm through sudo', (file) => {
-    for (const [id, job] of Object.entries(workflows[file].jobs)) {
-      const jobSteps = job.steps ?? [];
-      const setup = jobSteps.findIndex((step) => step.run === 'npm run setup');
-      if (setup < 0) continue;
-      const cache = jobSteps.findIndex((step) => step.uses?.startsWith('actions/cache@') && String(step.with?.path).includes('.cache/bin'));
-      expect([id, cache >= 0 && cache < setup]).toEqual([id, true]);
-      const { path, key } = jobSteps[cache].with as { path: string; key: string };
-      expect(path.split('\n').map((line) => line.trim()).filter(Boolean).sort()).toEqual(['${{ runner.temp }}/customercare-tools', '.cache/bin', '.cache/uv-tools', '.cache/uv-venv']);
-      expect(key).toContain('${{ runner.os }}');
-      expect(key).toContain("hashFiles('tools/toolchain.json', 'tools/scripts/setup.d/**', 'tools/scripts/setup-lib.sh')");
-      // The uv tools' environments point at the runner's Python: a new patch release makes a new key.
-      expect(key).toContain('${{ steps.python.outputs.python-version }}');
-      expect(jobSteps.find((step) => step.uses?.startsWith('actions/setup-python'))).toMatchObject({ id: 'python' });
-      // Setup builds the Go tools into the folder the cache restores.
-      expect(jobSteps[setup].env?.TOOL_CACHE_DIR).toBe(TOOL_CACHE_DIR);
-    }
-    // Setup goes through sudo itself (setup-lib.sh as_root): npm run as root would leave root-owned files.
-    expect(runScripts(file).join('\n')).not.toMatch(/\bsudo\b/);
-  });
+  it.each(OWN)(
+    '%s restores the tools setup installs (keyed by their pins) before setup, and never runs npm through sudo',
+    (file) => {
+      for (const [id, job] of Object.entries(workflows[file].jobs)) {
+        const jobSteps = job.steps ?? [];
+        const setup = jobSteps.findIndex((step) => step.run === 'npm run setup');
+        if (setup < 0) continue;
+        const cache = jobSteps.findIndex(
+          (step) => step.uses?.startsWith('actions/cache@') && String(step.with?.path).includes('.cache/bin'),
+        );
+        expect([id, cache >= 0 && cache < setup]).toEqual([id, true]);
+        const { path, key } = jobSteps[cache].with as { path: string; key: string };
+        expect(
+          path
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean)
+            .sort(),
+        ).toEqual(['${{ runner.temp }}/customercare-tools', '.cache/bin', '.cache/uv-tools', '.cache/uv-venv']);
+        expect(key).toContain('${{ runner.os }}');
+        expect(key).toContain(
+          "hashFiles('tools/toolchain.json', 'tools/scripts/setup.d/**', 'tools/scripts/setup-lib.sh')",
+        );
+        // The uv tools' environments point at the runner's Python: a new patch release makes a new key.
+        expect(key).toContain('${{ steps.python.outputs.python-version }}');
+        expect(jobSteps.find((step) => step.uses?.startsWith('actions/setup-python'))).toMatchObject({ id: 'python' });
+        // Setup builds the Go tools into the folder the cache restores.
+        expect(jobSteps[setup].env?.TOOL_CACHE_DIR).toBe(TOOL_CACHE_DIR);
+      }
+      // Setup goes through sudo itself (setup-lib.sh as_root): npm run as root would leave root-owned files.
+      expect(runScripts(file).join('\n')).not.toMatch(/\bsudo\b/);
+    },
+  );
 
   it('cd.yml (the release) restores no dependency or tool cache: nothing another run wrote reaches a deploy', () => {
     const all = steps('cd.yml').map(({ step }) => step);
@@ -115,7 +175,9 @@ describe('.github/workflows', () => {
       expect(step.with?.cache).toBeUndefined();
     }
     // setup-node 5+ caches npm on its own unless told not to.
-    expect(all.find((step) => step.uses?.startsWith('actions/setup-node'))?.with?.['package-manager-cache']).toBe(false);
+    expect(all.find((step) => step.uses?.startsWith('actions/setup-node'))?.with?.['package-manager-cache']).toBe(
+      false,
+    );
   });
 
   it('performance.yml takes its baseline only from its own scheduled runs of main in this repository', () => {
@@ -123,8 +185,12 @@ describe('.github/workflows', () => {
     const find = perf.find((step) => step.name?.startsWith('Find the baseline'))?.run ?? '';
     // Listing this workflow's runs, never looking an artifact up by name (a fork's pull request can upload one).
     expect(find).not.toMatch(/actions\/artifacts\?name=/);
-    expect(find).toContain('repos/$REPO/actions/workflows/performance.yml/runs?event=schedule&branch=main&status=success');
-    expect(find).toContain('select(.event == "schedule" and .head_branch == "main" and .repository.full_name == env.REPO and .head_repository.full_name == env.REPO)');
+    expect(find).toContain(
+      'repos/$REPO/actions/workflows/performance.yml/runs?event=schedule&branch=main&status=success',
+    );
+    expect(find).toContain(
+      'select(.event == "schedule" and .head_branch == "main" and .repository.full_name == env.REPO and .head_repository.full_name == env.REPO)',
+    );
     expect(find).toContain('repos/$REPO/actions/runs/$id/artifacts?name=perf-baseline-$PERF_PROFILE');
     const download = perf.find((step) => step.uses?.startsWith('actions/download-artifact'));
     expect(download?.with).toMatchObject({ 'run-id': '${{ steps.baseline.outputs.run-id }}' });
@@ -156,7 +222,9 @@ describe('.github/workflows', () => {
     const [affected] = cachedSteps('ci.yml');
     expect(affected.run).toContain('node tools/scripts/affected.mjs -t lint test scan perf');
     const token = affected.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ?? '';
-    expect(token).toMatch(/github\.event_name == 'push' && github\.ref == 'refs\/heads\/main'\) && secrets\.NX_CACHE_TOKEN_READ_WRITE \|\| secrets\.NX_CACHE_TOKEN_READ_ONLY/);
+    expect(token).toMatch(
+      /github\.event_name == 'push' && github\.ref == 'refs\/heads\/main'\) && secrets\.NX_CACHE_TOKEN_READ_WRITE \|\| secrets\.NX_CACHE_TOKEN_READ_ONLY/,
+    );
   });
 
   it.each(OWN)('%s gives the remote cache variables only to steps that run through the outage fallback', (file) => {
@@ -165,28 +233,46 @@ describe('.github/workflows', () => {
     for (const job of Object.values(workflow.jobs)) expect(job.env?.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).toBeUndefined();
     for (const step of cachedSteps(file)) {
       expect(step.run).toMatch(/^node tools\/scripts\/remote-cache\.mjs -- /);
-      expect(Object.keys(step.env ?? {}).filter((name) => name.startsWith('NX_SELF_HOSTED')).sort()).toEqual([
-        'NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN',
-        'NX_SELF_HOSTED_REMOTE_CACHE_SERVER',
-      ]);
+      expect(
+        Object.keys(step.env ?? {})
+          .filter((name) => name.startsWith('NX_SELF_HOSTED'))
+          .sort(),
+      ).toEqual(['NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN', 'NX_SELF_HOSTED_REMOTE_CACHE_SERVER']);
     }
   });
 
   it('security.yml runs daily and on pull requests; performance.yml on a schedule and by hand with the profile as input', () => {
-    expect(workflows['security.yml'].on).toMatchObject({ pull_request: null, schedule: [expect.objectContaining({ cron: expect.any(String) })] });
+    expect(workflows['security.yml'].on).toMatchObject({
+      pull_request: null,
+      schedule: [expect.objectContaining({ cron: expect.any(String) })],
+    });
     const scans = cachedSteps('security.yml');
     expect(scans).toHaveLength(2);
-    for (const step of scans) expect(step.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe('${{ secrets.NX_CACHE_TOKEN_READ_ONLY }}');
-    const perf = workflows['performance.yml'].on as { schedule: unknown[]; workflow_dispatch: { inputs: { profile: { type: string; options: string[] } } } };
+    for (const step of scans)
+      expect(step.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe('${{ secrets.NX_CACHE_TOKEN_READ_ONLY }}');
+    const perf = workflows['performance.yml'].on as {
+      schedule: unknown[];
+      workflow_dispatch: { inputs: { profile: { type: string; options: string[] } } };
+    };
     expect(perf.schedule).toHaveLength(1);
-    expect(perf.workflow_dispatch.inputs.profile).toMatchObject({ type: 'choice', options: expect.arrayContaining(['ci', 'stress']) });
+    expect(perf.workflow_dispatch.inputs.profile).toMatchObject({
+      type: 'choice',
+      options: expect.arrayContaining(['ci', 'stress']),
+    });
   });
 
   describe('nx commands', () => {
     it('finds the targets of affected, run-many, run and the <target> <project> form', () => {
-      const script = 'npx nx affected -t lint test --parallel=2 && nx run-many --targets=scan,perf\nnpx nx run backend:perf:stress\nnx test api-client --watch=false\nnx show projects\nnode tools/scripts/affected.mjs -t docker --base=x';
+      const script =
+        'npx nx affected -t lint test --parallel=2 && nx run-many --targets=scan,perf\nnpx nx run backend:perf:stress\nnx test api-client --watch=false\nnx show projects\nnode tools/scripts/affected.mjs -t docker --base=x';
       expect(nxTargetsIn(script, 'w').map(({ target, project }) => [target, project])).toEqual([
-        ['lint', undefined], ['test', undefined], ['scan', undefined], ['perf', undefined], ['perf', 'backend'], ['test', 'api-client'], ['docker', undefined],
+        ['lint', undefined],
+        ['test', undefined],
+        ['scan', undefined],
+        ['perf', undefined],
+        ['perf', 'backend'],
+        ['test', 'api-client'],
+        ['docker', undefined],
       ]);
     });
   });

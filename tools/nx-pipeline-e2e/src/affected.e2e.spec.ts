@@ -29,7 +29,10 @@ function touch(file: string, marker: string, replacement: string): void {
 
 /** On failure, shows the end of nx's output in the assertion diff rather than only its exit code. */
 function expectSuccess(run: SpawnSyncReturns<string>): void {
-  expect({ status: run.status, output: run.status === 0 ? '' : `${run.stdout}\n${run.stderr}`.slice(-6000) }).toEqual({ status: 0, output: '' });
+  expect({ status: run.status, output: run.status === 0 ? '' : `${run.stdout}\n${run.stderr}`.slice(-6000) }).toEqual({
+    status: 0,
+    output: '',
+  });
 }
 
 describe('affected across Python and TypeScript', () => {
@@ -48,7 +51,9 @@ describe('affected across Python and TypeScript', () => {
     // frontend-e2e is affected too, rightly: its journeys run against the real backend.
     expect(affectedProjects(root)).toEqual(['backend', 'frontend-e2e', 'service-kit']);
     const tasks = plannedTasks(root);
-    expect(tasks).toEqual(expect.arrayContaining(['backend:lint', 'backend:test', 'service-kit:lint', 'service-kit:test']));
+    expect(tasks).toEqual(
+      expect.arrayContaining(['backend:lint', 'backend:test', 'service-kit:lint', 'service-kit:test']),
+    );
     expect(tasks.filter((task) => !/^(backend|service-kit|frontend-e2e):/.test(task))).toEqual([]);
 
     const run = nx(root, ['affected', '-t', 'lint', 'test', '--exclude=frontend-e2e', '--outputStyle=static']);
@@ -73,7 +78,9 @@ describe('affected across Python and TypeScript', () => {
     expect(affected).not.toContain('service-kit');
     expect(affected).not.toContain('api-contract');
     const tasks = plannedTasks(root);
-    expect(tasks).toEqual(expect.arrayContaining(['api-client:lint', 'api-client:test', 'frontend:lint', 'frontend:test']));
+    expect(tasks).toEqual(
+      expect.arrayContaining(['api-client:lint', 'api-client:test', 'frontend:lint', 'frontend:test']),
+    );
     expect(tasks.filter((task) => !/^(api-client|frontend|frontend-e2e):/.test(task))).toEqual([]);
 
     const run = nx(root, ['affected', '-t', 'lint', 'test', '--outputStyle=static']);
@@ -96,13 +103,21 @@ describe('affected across Python and TypeScript', () => {
     bump('starlette');
     expect(affectedProjects(root)).toEqual([]);
     const script = join(root, 'tools/scripts/affected.mjs');
-    const show = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], { cwd: root, encoding: 'utf8', env: childEnv() });
+    const show = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: childEnv(),
+    });
     expect(show.stderr).toContain('uv.lock: 1 locked package changed (starlette ');
     expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e']);
 
     git(root, 'checkout', '-q', '--', 'uv.lock');
     bump('ruff');
-    const tools = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], { cwd: root, encoding: 'utf8', env: childEnv() });
+    const tools = spawnSync(process.execPath, [script, 'show', 'projects', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: childEnv(),
+    });
     expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e', 'service-kit']);
   });
 

@@ -35,27 +35,51 @@ describe('nx run backend:deploy', () => {
 
   it('is inferred, never cached, with one configuration per environment', () => {
     const result = nx(root, ['show', 'project', 'backend', '--json']);
-    const targets = (JSON.parse(result.stdout) as { targets: Record<string, { cache?: boolean; configurations?: object }> }).targets;
-    expect(targets['deploy']).toMatchObject({ cache: false, configurations: { staging: { environment: 'staging' }, production: { environment: 'production' } } });
+    const targets = (
+      JSON.parse(result.stdout) as { targets: Record<string, { cache?: boolean; configurations?: object }> }
+    ).targets;
+    expect(targets['deploy']).toMatchObject({
+      cache: false,
+      configurations: { staging: { environment: 'staging' }, production: { environment: 'production' } },
+    });
     expect(targets['rollback']).toMatchObject({ cache: false });
   });
 
   it('prints the Cloud Run commands of a production deploy and changes nothing with --dryRun', () => {
-    const result = nx(root, ['run', 'backend:deploy:production', '--release=v9.9.9', '--dryRun', '--outputStyle=static']);
+    const result = nx(root, [
+      'run',
+      'backend:deploy:production',
+      '--release=v9.9.9',
+      '--dryRun',
+      '--outputStyle=static',
+    ]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Dry run: deploy backend v9.9.9 to production with cloud-run; nothing is changed.');
     expect(result.stdout).toContain(
       'deployCandidate: gcloud run deploy customercare-api --image europe-west1-docker.pkg.dev/customercare-prod/images/backend:v9.9.9 --project customercare-prod --region europe-west1 --tag v-v9-9-9 --no-traffic --quiet',
     );
-    expect(result.stdout).toContain('rollback: gcloud run services update-traffic customercare-api --project customercare-prod --region europe-west1 --to-revisions <stable-revision>=100 --quiet');
+    expect(result.stdout).toContain(
+      'rollback: gcloud run services update-traffic customercare-api --project customercare-prod --region europe-west1 --to-revisions <stable-revision>=100 --quiet',
+    );
   });
 
   it('deploys the real API to staging on loopback, behind HAProxy, then stops it', async () => {
     const result = nx(root, ['run', 'backend:deploy:staging', '--release=e2e-1', '--outputStyle=static']);
     expect(result.stdout).toContain('PASS backend deploy:staging promoted');
     expect(result.status).toBe(0);
-    const report = JSON.parse(readFileSync(join(root, 'reports/apps/backend/deploy/staging/deploy-report.json'), 'utf8')) as { phases: Array<{ phase: string; detail?: string }> };
-    expect(report.phases.map((p) => p.phase)).toEqual(['preflight', 'record stable', 'backup', 'deploy candidate', 'health', 'smoke', 'promote', 'health after promote']);
+    const report = JSON.parse(
+      readFileSync(join(root, 'reports/apps/backend/deploy/staging/deploy-report.json'), 'utf8'),
+    ) as { phases: Array<{ phase: string; detail?: string }> };
+    expect(report.phases.map((p) => p.phase)).toEqual([
+      'preflight',
+      'record stable',
+      'backup',
+      'deploy candidate',
+      'health',
+      'smoke',
+      'promote',
+      'health after promote',
+    ]);
     expect(report.phases[2].detail).toMatch(/^skipped: first deploy/);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);

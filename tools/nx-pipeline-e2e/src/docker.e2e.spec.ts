@@ -26,7 +26,9 @@ describe('nx run backend:docker', () => {
 
   beforeAll(() => {
     if (!existsSync(env.CONTAINERS_CONF)) {
-      throw new Error(`${env.CONTAINERS_CONF} is missing: run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh) first.`);
+      throw new Error(
+        `${env.CONTAINERS_CONF} is missing: run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh) first.`,
+      );
     }
     root = copyWorkspace();
   });
@@ -46,9 +48,16 @@ describe('nx run backend:docker', () => {
     };
     const sha = git(root, 'rev-parse', 'HEAD').trim();
     expect(image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(image.tags).toEqual(expect.arrayContaining([`localhost/customercare/backend:sha-${sha.slice(0, 7)}`, 'localhost/customercare/backend:main']));
+    expect(image.tags).toEqual(
+      expect.arrayContaining([
+        `localhost/customercare/backend:sha-${sha.slice(0, 7)}`,
+        'localhost/customercare/backend:main',
+      ]),
+    );
     expect(image.labels['org.opencontainers.image.revision']).toBe(sha);
-    expect(image.buildArgs).toEqual([expect.stringMatching(/^BASE_IMAGE=localhost\/customercare\/base-python:bookworm-[0-9a-f]{12}$/)]);
+    expect(image.buildArgs).toEqual([
+      expect.stringMatching(/^BASE_IMAGE=localhost\/customercare\/base-python:bookworm-[0-9a-f]{12}$/),
+    ]);
     const gates = JSON.parse(readFileSync(join(reports, 'gate-results.json'), 'utf8')) as GateResult[];
     expect(gates.map((g) => [g.gate, g.passed])).toEqual([
       ['image-size', true],
@@ -56,7 +65,10 @@ describe('nx run backend:docker', () => {
       ['image-secrets', true],
       ['image-smoke', true],
     ]);
-    const test = JSON.parse(readFileSync(join(reports, 'image-test.json'), 'utf8')) as { healthcheck: string; stop: { clean: boolean } };
+    const test = JSON.parse(readFileSync(join(reports, 'image-test.json'), 'utf8')) as {
+      healthcheck: string;
+      stop: { clean: boolean };
+    };
     expect(test).toMatchObject({ healthcheck: 'healthy', stop: { clean: true } });
 
     const second = nx(root, ['run', 'backend:docker', '--outputStyle=static'], env);

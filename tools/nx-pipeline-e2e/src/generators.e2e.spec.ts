@@ -53,9 +53,17 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
   });
 
   it('refuses a taken name with a clear error and writes nothing', () => {
-    const run = nx(root, ['g', '@customercare/nx-pipeline:python-service', 'backend', '--directory=apps/backend-2', '--no-interactive']);
+    const run = nx(root, [
+      'g',
+      '@customercare/nx-pipeline:python-service',
+      'backend',
+      '--directory=apps/backend-2',
+      '--no-interactive',
+    ]);
     expect(run.status).not.toBe(0);
-    expect(run.stdout + run.stderr).toContain('A project named "backend" already exists (at apps/backend); nothing was written.');
+    expect(run.stdout + run.stderr).toContain(
+      'A project named "backend" already exists (at apps/backend); nothing was written.',
+    );
     expect(changedFiles(root)).toEqual([]);
   });
 
@@ -88,7 +96,10 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
     // The generator also rewrote the root pyproject.toml (members) and uv.lock (the new member's
     // entry); no target reads either (locked packages are pypi: nodes, ruff's settings live in
     // ruff.toml), and the lock's change moves no package another project resolves to.
-    expect(changedFiles(root).filter((file) => !file.startsWith(`apps/${SERVICE}/`))).toEqual(['pyproject.toml', 'uv.lock']);
+    expect(changedFiles(root).filter((file) => !file.startsWith(`apps/${SERVICE}/`))).toEqual([
+      'pyproject.toml',
+      'uv.lock',
+    ]);
     expect(affected(root)).toEqual([SERVICE]);
     const script = nodeScript(root, 'tools/scripts/affected.mjs', ['show', 'projects', '--json']);
     expect(script.stderr).toContain('they reach no project');
@@ -132,7 +143,17 @@ describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
 
     // scan is proven on the service above. A web app's scan cannot pass in a copy: `npm sbom`
     // checks node_modules against the copy's own workspace links, and node_modules is borrowed.
-    const run = nx(root, ['run-many', '-t', 'lint', 'test', 'typecheck', '-p', 'e2e-kiosk', 'e2e-text', '--outputStyle=static']);
+    const run = nx(root, [
+      'run-many',
+      '-t',
+      'lint',
+      'test',
+      'typecheck',
+      '-p',
+      'e2e-kiosk',
+      'e2e-text',
+      '--outputStyle=static',
+    ]);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Successfully ran targets lint, test, typecheck for 2 projects');
     expect(run.stdout).toContain('PASS e2e-text coverage');

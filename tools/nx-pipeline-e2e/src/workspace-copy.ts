@@ -34,7 +34,11 @@ export function copyWorkspace(): string {
 
 /** git, as the workspace's tool resolver finds it (never the first one on PATH). */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync(toolPath('git', { workspaceRoot: WORKSPACE_ROOT }), args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(toolPath('git', { workspaceRoot: WORKSPACE_ROOT }), args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /**

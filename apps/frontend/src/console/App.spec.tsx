@@ -68,11 +68,12 @@ describe('the console', () => {
 
   it('signs out when the API rejects the token', async () => {
     tokenStore.set('expired');
-    const fetch = vi.fn(async () =>
-      new Response(JSON.stringify({ error: { code: 'invalid_token', message: 'Your session expired.' } }), {
-        status: 401,
-        headers: { 'Content-Type': 'application/json' },
-      }),
+    const fetch = vi.fn(
+      async () =>
+        new Response(JSON.stringify({ error: { code: 'invalid_token', message: 'Your session expired.' } }), {
+          status: 401,
+          headers: { 'Content-Type': 'application/json' },
+        }),
     );
     vi.stubGlobal('fetch', fetch);
     window.history.pushState({}, '', '/knowledge');
@@ -91,4 +92,3 @@ describe('the console', () => {
     expect(() => render(<Orphan />)).toThrow('useAuth() needs an <AuthProvider> above it.');
   });
 });
-

@@ -28,10 +28,23 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi {
     uploadDocument: vi.fn(async () => document({ id: 'doc-2', filename: 'shipping.md', status: 'processing' })),
     deleteDocument: vi.fn(async () => undefined),
     listConversations: vi.fn(async () => []),
-    getConversation: vi.fn(async (id: string) => ({ id, started_at: '2026-11-26T05:00:00Z', escalated: false, messages: [] })),
+    getConversation: vi.fn(async (id: string) => ({
+      id,
+      started_at: '2026-11-26T05:00:00Z',
+      escalated: false,
+      messages: [],
+    })),
     listWidgetKeys: vi.fn(async () => []),
-    createWidgetKey: vi.fn(async (origins: string[]) => ({ key: 'ccg_new', allowed_origins: origins, created_at: 'x' })),
-    updateWidgetKey: vi.fn(async (key: string, origins: string[]) => ({ key, allowed_origins: origins, created_at: 'x' })),
+    createWidgetKey: vi.fn(async (origins: string[]) => ({
+      key: 'ccg_new',
+      allowed_origins: origins,
+      created_at: 'x',
+    })),
+    updateWidgetKey: vi.fn(async (key: string, origins: string[]) => ({
+      key,
+      allowed_origins: origins,
+      created_at: 'x',
+    })),
     rotateWidgetKey: vi.fn(async () => ({ key: 'ccg_rotated', allowed_origins: [], created_at: 'x' })),
     revokeWidgetKey: vi.fn(async () => undefined),
     analytics: vi.fn(async () => ({
@@ -58,4 +71,3 @@ export function renderConsole(path: string, api: AdminApi, { signedIn = true } =
   );
   return { user, ...view };
 }
-

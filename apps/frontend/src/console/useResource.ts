@@ -10,7 +10,10 @@ export interface Resource<T> {
 
 /** Loads data for a page and reloads it on demand; a late answer for stale `deps` is dropped. */
 export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[]): Resource<T> {
-  const [state, setState] = useState<{ data?: T; error: ApiError | null; loading: boolean }>({ error: null, loading: true });
+  const [state, setState] = useState<{ data?: T; error: ApiError | null; loading: boolean }>({
+    error: null,
+    loading: true,
+  });
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {

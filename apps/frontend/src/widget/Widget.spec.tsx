@@ -55,10 +55,10 @@ describe('Widget', () => {
     expect(calls[0]).toMatchObject({ message: 'How long do returns take?', conversationId: null });
 
     calls[0].resolve(
-        answer('Returns are refunded within 14 days.', {}, [
-          { document_id: 'd1', document_name: 'returns-policy.md', passage_id: 'p1', snippet: 'refunded within 14 days' },
-        ]),
-      );
+      answer('Returns are refunded within 14 days.', {}, [
+        { document_id: 'd1', document_name: 'returns-policy.md', passage_id: 'p1', snippet: 'refunded within 14 days' },
+      ]),
+    );
 
     expect(await screen.findByText('Returns are refunded within 14 days.')).toBeInTheDocument();
     expect(screen.queryByText('The assistant is typing…')).toBeNull();

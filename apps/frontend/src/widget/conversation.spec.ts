@@ -12,7 +12,12 @@ describe('reduce', () => {
   });
 
   it('records the answer, the conversation id and a sticky escalation', () => {
-    const escalated = reduce(sent, { type: 'answered', conversationId: 'c9', answer: answer('A person will help.').message, escalated: true });
+    const escalated = reduce(sent, {
+      type: 'answered',
+      conversationId: 'c9',
+      answer: answer('A person will help.').message,
+      escalated: true,
+    });
     const later = reduce(reduce(escalated, { type: 'sent', question: 'Thanks', at: 't' }), {
       type: 'answered',
       conversationId: 'c9',
@@ -42,7 +47,10 @@ describe('reduce', () => {
 describe('describeFailure', () => {
   it.each([
     [networkDown(), 'We could not reach the support service. Check your connection, then retry.'],
-    [new ApiError(429, 'rate_limited', 'x', undefined, 12), 'You are sending messages too quickly. Please retry in 12 seconds.'],
+    [
+      new ApiError(429, 'rate_limited', 'x', undefined, 12),
+      'You are sending messages too quickly. Please retry in 12 seconds.',
+    ],
     [new ApiError(429, 'rate_limited', 'x'), 'You are sending messages too quickly. Please retry in a moment.'],
     [new ApiError(503, 'unavailable', 'x'), 'The support service had a problem answering. Please retry.'],
     [new ApiError(400, 'message_too_long', 'Your message is too long.'), 'Your message is too long.'],

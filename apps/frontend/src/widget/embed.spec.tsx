@@ -9,13 +9,20 @@ function script(attributes: Record<string, string>): HTMLScriptElement {
 
 describe('optionsFromScript', () => {
   it('takes the key from data-widget-key and the API from the script origin', () => {
-    const options = optionsFromScript(script({ src: 'https://api.acme.test/api/v1/embed/widget.js', 'data-widget-key': 'ccg_k' }));
+    const options = optionsFromScript(
+      script({ src: 'https://api.acme.test/api/v1/embed/widget.js', 'data-widget-key': 'ccg_k' }),
+    );
     expect(options).toEqual({ widgetKey: 'ccg_k', apiUrl: 'https://api.acme.test', title: undefined });
   });
 
   it('lets data-api-url and data-title override the defaults', () => {
     const options = optionsFromScript(
-      script({ src: '/widget.js', 'data-widget-key': 'k', 'data-api-url': 'http://127.0.0.1:9000', 'data-title': 'Acme' }),
+      script({
+        src: '/widget.js',
+        'data-widget-key': 'k',
+        'data-api-url': 'http://127.0.0.1:9000',
+        'data-title': 'Acme',
+      }),
     );
     expect(options).toMatchObject({ apiUrl: 'http://127.0.0.1:9000', title: 'Acme' });
   });

@@ -20,7 +20,7 @@ export function optionsFromScript(script: HTMLScriptElement | null): EmbedOption
   if (!script || !widgetKey) {
     throw new Error(
       'CustomerCareGPT widget: no widget key. Add data-widget-key="<your key>" to the <script> tag that loads widget.js ' +
-        '(the admin console\'s Embed page shows the exact snippet).',
+        "(the admin console's Embed page shows the exact snippet).",
     );
   }
   const apiUrl = script.dataset.apiUrl ?? new URL(script.src, document.baseURI).origin;

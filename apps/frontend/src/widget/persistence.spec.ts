@@ -18,7 +18,14 @@ describe('sessionStore', () => {
     sessionStorage.setItem('customercare.widget.ccg_a', '{not json');
     expect(sessionStore('ccg_a').load()).toBeNull();
 
-    const blocked = { getItem: vi.fn(() => { throw new Error('SecurityError'); }), setItem: vi.fn(() => { throw new Error('QuotaExceeded'); }) };
+    const blocked = {
+      getItem: vi.fn(() => {
+        throw new Error('SecurityError');
+      }),
+      setItem: vi.fn(() => {
+        throw new Error('QuotaExceeded');
+      }),
+    };
     const store = sessionStore('ccg_a', blocked as unknown as Storage);
     expect(store.load()).toBeNull();
     expect(() => store.save(initialConversation)).not.toThrow();

@@ -9,7 +9,10 @@ export interface ConversationStore {
   save(state: ConversationState): void;
 }
 
-export function sessionStore(widgetKey: string, storage: Storage | undefined = globalThis.sessionStorage): ConversationStore {
+export function sessionStore(
+  widgetKey: string,
+  storage: Storage | undefined = globalThis.sessionStorage,
+): ConversationStore {
   const key = `customercare.widget.${widgetKey}`;
   return {
     load() {

@@ -1,7 +1,11 @@
 import { ApiError, type ChatResponse, type Message, type WidgetApi } from '@customercare/api-client';
 import { vi } from 'vitest';
 
-export function answer(content: string, overrides: Partial<ChatResponse> = {}, citations: Message['citations'] = []): ChatResponse {
+export function answer(
+  content: string,
+  overrides: Partial<ChatResponse> = {},
+  citations: Message['citations'] = [],
+): ChatResponse {
   return {
     conversation_id: 'conv-1',
     escalated: false,
@@ -12,7 +16,12 @@ export function answer(content: string, overrides: Partial<ChatResponse> = {}, c
 
 /** A WidgetApi whose answers the test releases one by one, so in-between states can be asserted. */
 export function controlledApi() {
-  const calls: { message: string; conversationId: string | null; resolve: (r: ChatResponse) => void; reject: (e: ApiError) => void }[] = [];
+  const calls: {
+    message: string;
+    conversationId: string | null;
+    resolve: (r: ChatResponse) => void;
+    reject: (e: ApiError) => void;
+  }[] = [];
   const api: WidgetApi = {
     chat: vi.fn(
       (message: string, conversationId: string | null) =>

@@ -31,7 +31,10 @@ describe('fs storage durability and atomicity', () => {
 
   it('answers a GET with the whole artifact even when eviction deletes the entry right after the lookup', async () => {
     const artifact = randomBytes(256 * 1024);
-    expect((await fetch(cacheUrl(server, '6502'), { method: 'PUT', body: artifact, headers: bearer(READ_WRITE_TOKEN) })).status).toBe(200);
+    expect(
+      (await fetch(cacheUrl(server, '6502'), { method: 'PUT', body: artifact, headers: bearer(READ_WRITE_TOKEN) }))
+        .status,
+    ).toBe(200);
     const entry = join(server.dir, 'main', '65', '6502');
     // Whichever call the GET makes on the entry first (stat or open), the entry is unlinked as
     // soon as it returns: an eviction landing between the lookup and the read.

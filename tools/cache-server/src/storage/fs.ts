@@ -172,7 +172,9 @@ export class FileSystemStorage implements CacheStorage {
       await link(tmp, final);
       // The new name, and the name of each folder this PUT created, down from the first one.
       const folders = [dirname(final)];
-      if (created) for (let folder = dirname(final); folder !== dirname(created); folder = dirname(folder)) folders.push(dirname(folder));
+      if (created)
+        for (let folder = dirname(final); folder !== dirname(created); folder = dirname(folder))
+          folders.push(dirname(folder));
       for (const folder of folders) await syncFolder(folder);
       return 'stored';
     } catch (error) {
@@ -223,7 +225,8 @@ export class FileSystemStorage implements CacheStorage {
       // container) or a process that has exited. Otherwise only the age tells.
       const abandoned =
         !this.uploading.has(name) &&
-        (Date.now() - info.mtime.getTime() > ABANDONED_UPLOAD_AGE_MS || (owner.host === HOST && (owner.pid === process.pid || !isRunning(Number(owner.pid)))));
+        (Date.now() - info.mtime.getTime() > ABANDONED_UPLOAD_AGE_MS ||
+          (owner.host === HOST && (owner.pid === process.pid || !isRunning(Number(owner.pid)))));
       if (!abandoned) {
         result.inProgressBytes += info.size;
         continue;

@@ -8,7 +8,14 @@ import S3rver from 's3rver';
 import { evict } from '../eviction';
 import { createLogger } from '../log';
 import { startCacheServer } from '../start';
-import { READ_ONLY_TOKEN, READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
+import {
+  READ_ONLY_TOKEN,
+  READ_WRITE_TOKEN,
+  bearer,
+  cacheUrl,
+  startTestServer,
+  type TestServer,
+} from '../testing/cache-server';
 import { loadConfig } from '../config';
 import { S3Storage } from './s3';
 
@@ -21,11 +28,23 @@ describe('S3 storage (s3rver on 127.0.0.1)', () => {
 
   beforeAll(async () => {
     s3dir = await mkdtemp(join(tmpdir(), 's3rver-'));
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'nx-cache', configs: [] }] });
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: s3dir,
+      configureBuckets: [{ name: 'nx-cache', configs: [] }],
+    });
     const { port } = (await s3.run()) as AddressInfo;
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    storage = new S3Storage({ bucket: 'nx-cache', prefix: 'nx/', region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true });
+    storage = new S3Storage({
+      bucket: 'nx-cache',
+      prefix: 'nx/',
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+    });
     server = await startTestServer([], storage);
   });
   afterAll(async () => {
@@ -39,8 +58,13 @@ describe('S3 storage (s3rver on 127.0.0.1)', () => {
     const url = cacheUrl(server, '8675309');
     expect((await fetch(url, { headers: bearer(READ_WRITE_TOKEN) })).status).toBe(404);
     expect((await fetch(url, { method: 'PUT', body: artifact, headers: bearer(READ_WRITE_TOKEN) })).status).toBe(200);
-    expect((await fetch(url, { method: 'PUT', body: Buffer.from('late'), headers: bearer(READ_WRITE_TOKEN) })).status).toBe(409);
-    expect((await fetch(cacheUrl(server, '1'), { method: 'PUT', body: Buffer.from('pr'), headers: bearer(READ_ONLY_TOKEN) })).status).toBe(403);
+    expect(
+      (await fetch(url, { method: 'PUT', body: Buffer.from('late'), headers: bearer(READ_WRITE_TOKEN) })).status,
+    ).toBe(409);
+    expect(
+      (await fetch(cacheUrl(server, '1'), { method: 'PUT', body: Buffer.from('pr'), headers: bearer(READ_ONLY_TOKEN) }))
+        .status,
+    ).toBe(403);
     const hit = await fetch(url, { headers: bearer(READ_ONLY_TOKEN) });
     expect(hit.status).toBe(200);
     expect(Buffer.from(await hit.arrayBuffer()).equals(artifact)).toBe(true);
@@ -64,18 +88,31 @@ describe('S3 storage in a bucket that holds other objects', () => {
   let s3: S3rver;
   let endpoint: string;
   let client: S3Client;
-  const settings = (prefix: string) => ({ bucket: 'shared', prefix, region: 'us-east-1', endpoint, forcePathStyle: true });
+  const settings = (prefix: string) => ({
+    bucket: 'shared',
+    prefix,
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+  });
   const others = ['photos/cat.jpg', 'readme', 'nx-cache/exports/2024/report.csv', 'nx-cache-old/main/1234'];
 
   beforeAll(async () => {
     s3dir = await mkdtemp(join(tmpdir(), 's3rver-'));
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'shared', configs: [] }] });
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: s3dir,
+      configureBuckets: [{ name: 'shared', configs: [] }],
+    });
     const { port } = (await s3.run()) as AddressInfo;
     endpoint = `http://127.0.0.1:${port}`;
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
-    for (const key of others) await client.send(new PutObjectCommand({ Bucket: 'shared', Key: key, Body: 'not a cache entry' }));
+    for (const key of others)
+      await client.send(new PutObjectCommand({ Bucket: 'shared', Key: key, Body: 'not a cache entry' }));
   });
   afterAll(async () => {
     client.destroy();
@@ -85,7 +122,9 @@ describe('S3 storage in a bucket that holds other objects', () => {
 
   const start = (storage: S3Storage) =>
     startCacheServer(
-      loadConfig(['--port', '0', '--storage', 's3', '--s3-bucket', 'shared', '--log-level', 'silent'], { CACHE_SERVER_TOKENS: `read-write:main:${READ_WRITE_TOKEN}` }),
+      loadConfig(['--port', '0', '--storage', 's3', '--s3-bucket', 'shared', '--log-level', 'silent'], {
+        CACHE_SERVER_TOKENS: `read-write:main:${READ_WRITE_TOKEN}`,
+      }),
       { logger: createLogger('silent'), storage },
     );
 
@@ -101,7 +140,7 @@ describe('S3 storage in a bucket that holds other objects', () => {
     expect(refused.replace(`"${example}"`, '"<key>"')).toBe(
       's3://shared/ holds objects this server did not write (e.g. "<key>") and no .nx-cache-server marker, ' +
         'so eviction could delete them. Pass --s3-prefix nx-cache/ (a prefix of its own) or use a bucket of its own; ' +
-        'if they are the cache of an earlier cache-server, mark them as the server\'s own: ' +
+        "if they are the cache of an earlier cache-server, mark them as the server's own: " +
         'aws s3api put-object --bucket shared --key .nx-cache-server',
     );
     storage.destroy();
@@ -111,8 +150,18 @@ describe('S3 storage in a bucket that holds other objects', () => {
     const storage = new S3Storage(settings('cache/'));
     const server = await start(storage);
     try {
-      expect((await fetch(cacheUrl(server, '2024'), { method: 'PUT', body: Buffer.alloc(10), headers: bearer(READ_WRITE_TOKEN) })).status).toBe(200);
-      await client.send(new PutObjectCommand({ Bucket: 'shared', Key: 'cache/exports/2024/report.csv', Body: 'not a cache entry' }));
+      expect(
+        (
+          await fetch(cacheUrl(server, '2024'), {
+            method: 'PUT',
+            body: Buffer.alloc(10),
+            headers: bearer(READ_WRITE_TOKEN),
+          })
+        ).status,
+      ).toBe(200);
+      await client.send(
+        new PutObjectCommand({ Bucket: 'shared', Key: 'cache/exports/2024/report.csv', Body: 'not a cache entry' }),
+      );
       const result = await evict(storage, { maxAge: 0, maxTotalSize: 1 });
       expect(result.evict.map((entry) => entry.key)).toEqual(['main/2024']);
       for (const key of [...others, 'cache/exports/2024/report.csv', 'cache/.nx-cache-server']) {

@@ -14,7 +14,10 @@ import { byteCounter } from './fs';
 import { SizeMismatchError, type CacheStorage, type StoredEntry, type StoredObject } from './storage';
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey' || error.name === 'NotFound');
+  return (
+    error instanceof S3ServiceException &&
+    (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey' || error.name === 'NotFound')
+  );
 }
 
 /**
@@ -30,7 +33,10 @@ export class S3Storage implements CacheStorage {
   readonly description: string;
   private readonly client: S3Client;
 
-  constructor(private readonly settings: S3Settings, client?: S3Client) {
+  constructor(
+    private readonly settings: S3Settings,
+    client?: S3Client,
+  ) {
     this.description = `s3://${settings.bucket}/${settings.prefix}`;
     this.client =
       client ??
@@ -68,7 +74,13 @@ export class S3Storage implements CacheStorage {
     }
     try {
       await this.client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: marker, Body: OWNER_MARKER_TEXT, ContentType: 'text/plain', IfNoneMatch: '*' }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: marker,
+          Body: OWNER_MARKER_TEXT,
+          ContentType: 'text/plain',
+          IfNoneMatch: '*',
+        }),
       );
     } catch (error) {
       // Another server sharing the prefix marked it first.
@@ -82,7 +94,9 @@ export class S3Storage implements CacheStorage {
 
   async get(key: string): Promise<StoredObject | null> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key) }));
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key) }),
+      );
       return { body: object.Body as Readable, size: Number(object.ContentLength) };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -119,7 +133,10 @@ export class S3Storage implements CacheStorage {
         }),
       );
     } catch (error) {
-      if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.$metadata.httpStatusCode === 409)) {
+      if (
+        error instanceof S3ServiceException &&
+        (error.$metadata.httpStatusCode === 412 || error.$metadata.httpStatusCode === 409)
+      ) {
         return 'exists';
       }
       throw error;
@@ -135,7 +152,11 @@ export class S3Storage implements CacheStorage {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.settings.bucket,
+          Prefix: this.settings.prefix,
+          ContinuationToken: token,
+        }),
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(this.settings.prefix.length);

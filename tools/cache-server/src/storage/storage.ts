@@ -66,7 +66,10 @@ export interface CacheStorage {
 
 export class SizeMismatchError extends Error {
   override name = 'SizeMismatchError';
-  constructor(readonly expected: number, readonly received: number) {
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
     super(`the body had ${received} bytes but Content-Length announced ${expected}`);
   }
 }

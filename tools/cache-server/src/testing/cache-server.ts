@@ -28,7 +28,11 @@ export async function startTestServer(extraArgs: string[] = [], storage?: CacheS
   try {
     const config = loadConfig(['--port', '0', '--dir', dir, '--log-level', 'debug', ...extraArgs], {
       // Tokens go by environment, as in production: the server refuses them on its command line.
-      CACHE_SERVER_TOKENS: [`read-write:main:${READ_WRITE_TOKEN}`, `read:main:${READ_ONLY_TOKEN}`, `read-write:other:${OTHER_NAMESPACE_TOKEN}`].join(','),
+      CACHE_SERVER_TOKENS: [
+        `read-write:main:${READ_WRITE_TOKEN}`,
+        `read:main:${READ_ONLY_TOKEN}`,
+        `read-write:other:${OTHER_NAMESPACE_TOKEN}`,
+      ].join(','),
     });
     const logger = createLogger(config.logLevel, (line) => rawLogs.push(line.trimEnd()));
     server = await startCacheServer(config, storage ? { logger, storage } : { logger });

@@ -9,7 +9,11 @@ import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
 const NX_PACKAGE = join(WORKSPACE_ROOT, 'node_modules', 'nx', 'package.json');
 export const REMOTE_CACHE_SCRIPT = join(WORKSPACE_ROOT, 'tools', 'scripts', 'remote-cache.mjs');
-export const NX = join(NX_PACKAGE, '..', (JSON.parse(readFileSync(NX_PACKAGE, 'utf8')) as { bin: { nx: string } }).bin.nx);
+export const NX = join(
+  NX_PACKAGE,
+  '..',
+  (JSON.parse(readFileSync(NX_PACKAGE, 'utf8')) as { bin: { nx: string } }).bin.nx,
+);
 
 /**
  * A task that takes a moment and writes an output that could not be recomputed byte for byte
@@ -45,8 +49,16 @@ export async function createFixtureWorkspace(projects: FixtureProject[] = DEFAUL
         neverConnectToCloud: true,
         analytics: false,
         targetDefaults: {
-          lint: { cache: true, inputs: ['{projectRoot}/src/**/*', '^{projectRoot}/src/**/*'], outputs: ['{projectRoot}/dist/lint'] },
-          test: { cache: true, inputs: ['{projectRoot}/src/**/*', '^{projectRoot}/src/**/*'], outputs: ['{projectRoot}/dist/test'] },
+          lint: {
+            cache: true,
+            inputs: ['{projectRoot}/src/**/*', '^{projectRoot}/src/**/*'],
+            outputs: ['{projectRoot}/dist/lint'],
+          },
+          test: {
+            cache: true,
+            inputs: ['{projectRoot}/src/**/*', '^{projectRoot}/src/**/*'],
+            outputs: ['{projectRoot}/dist/test'],
+          },
         },
       },
       null,
@@ -90,7 +102,11 @@ export async function cloneWorkspace(source: string): Promise<string> {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync(toolPath('git', { workspaceRoot: WORKSPACE_ROOT }), ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync(
+    toolPath('git', { workspaceRoot: WORKSPACE_ROOT }),
+    ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', ...args],
+    { cwd, encoding: 'utf8' },
+  );
 }
 
 export interface NxRun {

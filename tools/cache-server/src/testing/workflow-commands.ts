@@ -9,8 +9,29 @@ export interface NxTargetUse {
 
 const SUBCOMMANDS_WITH_TARGETS = new Set(['affected', 'run-many']);
 const OTHER_SUBCOMMANDS = new Set([
-  'add', 'connect', 'daemon', 'exec', 'format', 'format:check', 'format:write', 'g', 'generate', 'graph', 'import',
-  'init', 'list', 'migrate', 'release', 'repair', 'report', 'reset', 'show', 'sync', 'sync:check', 'watch', 'view-logs',
+  'add',
+  'connect',
+  'daemon',
+  'exec',
+  'format',
+  'format:check',
+  'format:write',
+  'g',
+  'generate',
+  'graph',
+  'import',
+  'init',
+  'list',
+  'migrate',
+  'release',
+  'repair',
+  'report',
+  'reset',
+  'show',
+  'sync',
+  'sync:check',
+  'watch',
+  'view-logs',
 ]);
 
 /** Splits one shell command line into words: quotes respected, no expansion (variables stay as written). */
@@ -59,7 +80,10 @@ export function nxTargetsIn(script: string, where: string): NxTargetUse[] {
           inline[1].split(',').forEach((target) => uses.push({ target, where }));
         } else if (word === '-t' || word === '--target' || word === '--targets') {
           while (i + 1 < rest.length && !rest[i + 1].startsWith('-')) {
-            rest[++i].split(',').filter(Boolean).forEach((target) => uses.push({ target, where }));
+            rest[++i]
+              .split(',')
+              .filter(Boolean)
+              .forEach((target) => uses.push({ target, where }));
           }
         }
       }

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { gatesForProject, GatesConfigError, loadGates, securityGates, SECURITY_DEFAULTS } from './load';
 
 /** The real workspace's defaults, so these tests follow the schema as other gates grow. */
-const REAL = JSON.parse(readFileSync(join(__dirname, '../../../../gates.json'), 'utf8')) as { defaults: Record<string, object> };
+const REAL = JSON.parse(readFileSync(join(__dirname, '../../../../gates.json'), 'utf8')) as {
+  defaults: Record<string, object>;
+};
 const DEFAULTS = { ...REAL.defaults, security: { grade: 'A' } };
 
 describe('loadGates', () => {
   let root: string;
   beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'gates-'))));
   afterEach(() => rmSync(root, { recursive: true, force: true }));
-  const write = (content: unknown) => writeFileSync(join(root, 'gates.json'), typeof content === 'string' ? content : JSON.stringify(content));
+  const write = (content: unknown) =>
+    writeFileSync(join(root, 'gates.json'), typeof content === 'string' ? content : JSON.stringify(content));
 
   it('names the missing file and how to restore it', () => {
     expect(() => loadGates(root)).toThrow(GatesConfigError);
@@ -39,7 +42,9 @@ describe('loadGates', () => {
 
   it('refuses a scanner it does not know and an empty allow-list path', () => {
     write({ defaults: { ...DEFAULTS, security: { grade: 'A', requiredScanners: ['banditt'], licenceAllowList: '' } } });
-    expect(() => loadGates(root)).toThrow(/\/defaults\/security\/requiredScanners\/0 must be equal to one of the allowed values[\s\S]*licenceAllowList must NOT have fewer than 1 characters/);
+    expect(() => loadGates(root)).toThrow(
+      /\/defaults\/security\/requiredScanners\/0 must be equal to one of the allowed values[\s\S]*licenceAllowList must NOT have fewer than 1 characters/,
+    );
   });
 
   it('refuses defaults without a required gate', () => {

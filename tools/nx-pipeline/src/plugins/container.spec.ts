@@ -43,12 +43,19 @@ describe('containerKind', () => {
     });
     const results = await containerKind.createNodes(['svc/Dockerfile', 'svc/Containerfile'], {}, context(root));
     expect(results.map(([file]) => file)).toEqual(['svc/Containerfile']);
-    expect(results[0][1].projects?.['svc']?.targets?.['docker']?.options).toMatchObject({ file: 'svc/Containerfile', context: 'svc' });
+    expect(results[0][1].projects?.['svc']?.targets?.['docker']?.options).toMatchObject({
+      file: 'svc/Containerfile',
+      context: 'svc',
+    });
   });
 
   it('pushes with the ci configuration and keys the cache on the registry', async () => {
     root = workspace({ 'svc/project.json': '{}', 'svc/Containerfile': 'FROM a\n' });
-    const [[, result]] = await containerKind.createNodes(['svc/Containerfile'], { dockerTargetName: 'image' }, context(root));
+    const [[, result]] = await containerKind.createNodes(
+      ['svc/Containerfile'],
+      { dockerTargetName: 'image' },
+      context(root),
+    );
     const target = result.projects?.['svc']?.targets?.['image'];
     expect(target?.configurations).toEqual({ ci: { push: true } });
     expect(target?.inputs).toContainEqual({ env: 'CONTAINER_REGISTRY' });

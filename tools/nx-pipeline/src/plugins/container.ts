@@ -32,8 +32,13 @@ export const containerKind: InferenceKind = {
     const options = containerOptions(rawOptions);
     // A project with both files builds from its Containerfile.
     const chosen = preferredPerFolder(files, ['Containerfile', 'Dockerfile']);
-    return inferEach<Record<string, TargetConfiguration>>('container', options, chosen, rawOptions, context, (file, ctx, cache) =>
-      createContainerTargets(file, options, ctx, cache),
+    return inferEach<Record<string, TargetConfiguration>>(
+      'container',
+      options,
+      chosen,
+      rawOptions,
+      context,
+      (file, ctx, cache) => createContainerTargets(file, options, ctx, cache),
     );
   },
 };
@@ -48,12 +53,19 @@ function createContainerTargets(
   if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const packages = lockedPackagesOf(context.workspaceRoot, projectRoot);
-  const targets = cache.get(hashArray([text, file, ...packages]), () => buildContainerTargets(file, text, options, packages));
+  const targets = cache.get(hashArray([text, file, ...packages]), () =>
+    buildContainerTargets(file, text, options, packages),
+  );
   return { projects: { [projectRoot]: { root: projectRoot, targets } } };
 }
 
 /** `packages`: the project's locked PyPI packages (uv-lock.ts), which a Python image installs. */
-export function buildContainerTargets(file: string, text: string, options: ContainerTargetOptions, packages: string[] = []): Record<string, TargetConfiguration> {
+export function buildContainerTargets(
+  file: string,
+  text: string,
+  options: ContainerTargetOptions,
+  packages: string[] = [],
+): Record<string, TargetConfiguration> {
   const projectRoot = dirname(file);
   const directives = parseContainerfileDirectives(text, file);
   const pythonContext = directives.context === 'python';
@@ -80,7 +92,9 @@ export function buildContainerTargets(file: string, text: string, options: Conta
         engine: 'auto',
         file,
         context: pythonContext ? 'python' : directives.context ? `${projectRoot}/${directives.context}` : projectRoot,
-        ...(bases.length > 0 ? { baseImages: directives.baseImages, baseImagesDirectory: options.baseImagesDirectory } : {}),
+        ...(bases.length > 0
+          ? { baseImages: directives.baseImages, baseImagesDirectory: options.baseImagesDirectory }
+          : {}),
         test: directives.test,
         reportsDirectory,
       },

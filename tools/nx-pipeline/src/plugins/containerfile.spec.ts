@@ -33,14 +33,20 @@ describe('parseContainerfileDirectives', () => {
   });
 
   it('names the file, line and expected form of a bad directive', () => {
-    expect(() => parseContainerfileDirectives('FROM x\n# nx-pipeline: smoke /health 200\n', 'apps/a/Containerfile')).toThrow(
+    expect(() =>
+      parseContainerfileDirectives('FROM x\n# nx-pipeline: smoke /health 200\n', 'apps/a/Containerfile'),
+    ).toThrow(
       'apps/a/Containerfile:2: `# nx-pipeline: smoke /health 200` is not valid: expected `smoke METHOD /path [body] -> STATUS ["text in the body"]`.',
     );
     expect(() => parseContainerfileDirectives('# nx-pipeline: port eighty\n', 'C')).toThrow('C:1');
-    expect(() => parseContainerfileDirectives('# nx-pipeline: size-budget lots\n', 'C')).toThrow('a size such as 250MB');
+    expect(() => parseContainerfileDirectives('# nx-pipeline: size-budget lots\n', 'C')).toThrow(
+      'a size such as 250MB',
+    );
   });
 
   it('rejects unknown directives instead of ignoring a typo', () => {
-    expect(() => parseContainerfileDirectives('# nx-pipeline: sise-budget 10MB\n', 'C')).toThrow('unknown directive `sise-budget`');
+    expect(() => parseContainerfileDirectives('# nx-pipeline: sise-budget 10MB\n', 'C')).toThrow(
+      'unknown directive `sise-budget`',
+    );
   });
 });

@@ -54,16 +54,22 @@ export function parseContainerfileDirectives(text: string, file: string): Contai
     const [, key, value] = match;
     const where = `${file}:${index + 1}`;
     const fail = (expected: string): never => {
-      throw new ContainerfileDirectiveError(`${where}: \`# nx-pipeline: ${key} ${value}\` is not valid: expected ${expected}.`);
+      throw new ContainerfileDirectiveError(
+        `${where}: \`# nx-pipeline: ${key} ${value}\` is not valid: expected ${expected}.`,
+      );
     };
     switch (key) {
       case 'base': {
-        const base = /^([A-Za-z_][A-Za-z0-9_]*)=([a-z0-9][a-z0-9-]*)$/.exec(value) ?? fail('`base ARG_NAME=<name of a tools/base-images/*.packages file>`');
+        const base =
+          /^([A-Za-z_][A-Za-z0-9_]*)=([a-z0-9][a-z0-9-]*)$/.exec(value) ??
+          fail('`base ARG_NAME=<name of a tools/base-images/*.packages file>`');
         result.baseImages[base[1]] = base[2];
         break;
       }
       case 'context':
-        result.context = /^[\w./-]+$/.test(value) ? value : fail('`context python` or `context <folder of the project>`');
+        result.context = /^[\w./-]+$/.test(value)
+          ? value
+          : fail('`context python` or `context <folder of the project>`');
         break;
       case 'depends-on':
         result.dependsOn.push(/^[\w:-]+$/.test(value) ? value : fail('`depends-on <target>`'));

@@ -5,7 +5,8 @@ import { inferenceContext, workspaceWith } from '../testing/files';
 const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-deploy-');
 
 const context = inferenceContext;
-const CONFIG = 'service: api\nenvironments:\n  staging: { provider: local, url: "http://127.0.0.1:8480", local: { command: [serve] } }\n  production: { provider: cloud-run, cloudRun: { region: r, service: s, image: i } }\n';
+const CONFIG =
+  'service: api\nenvironments:\n  staging: { provider: local, url: "http://127.0.0.1:8480", local: { command: [serve] } }\n  production: { provider: cloud-run, cloudRun: { region: r, service: s, image: i } }\n';
 
 describe('deploy inference', () => {
   let root: string;
@@ -23,7 +24,11 @@ describe('deploy inference', () => {
       cache: false,
       metadata: { technologies: ['haproxy', 'cloud-run'] },
     });
-    expect(targets['rollback']).toMatchObject({ executor: '@customercare/nx-pipeline:rollback', cache: false, configurations: { staging: { environment: 'staging' } } });
+    expect(targets['rollback']).toMatchObject({
+      executor: '@customercare/nx-pipeline:rollback',
+      cache: false,
+      configurations: { staging: { environment: 'staging' } },
+    });
     expect(targets['deploy'].metadata?.description).toMatch(/^Deploy to staging, production: backup, candidate at 0 %/);
   });
 
@@ -34,7 +39,11 @@ describe('deploy inference', () => {
       'svc/deploy.yml': CONFIG,
       'svc/deploy.json': '{"service":"other","environments":{"only":{"provider":"local"}}}',
     });
-    const results = await deployKind.createNodes(['loose/deploy.yml', 'svc/deploy.yml', 'svc/deploy.json'], { deployTargetName: 'ship' }, context(root));
+    const results = await deployKind.createNodes(
+      ['loose/deploy.yml', 'svc/deploy.yml', 'svc/deploy.json'],
+      { deployTargetName: 'ship' },
+      context(root),
+    );
     expect(results.map(([file]) => file)).toEqual(['loose/deploy.yml', 'svc/deploy.yml']);
     expect(results[0][1]).toEqual({});
     expect(Object.keys(results[1][1].projects?.['svc']?.targets ?? {})).toEqual(['ship', 'rollback']);
@@ -42,8 +51,12 @@ describe('deploy inference', () => {
 
   it('names the file and the problem when the config is invalid', async () => {
     root = workspace({ 'svc/package.json': '{}', 'svc/deploy.yml': 'service: svc\nenvironments: {}\n' });
-    const error = (await deployKind.createNodes(['svc/deploy.yml'], {}, context(root)).catch((e: unknown) => e)) as { errors: Array<[string, Error]> };
+    const error = (await deployKind.createNodes(['svc/deploy.yml'], {}, context(root)).catch((e: unknown) => e)) as {
+      errors: Array<[string, Error]>;
+    };
     expect(error.errors[0][0]).toBe('svc/deploy.yml');
-    expect(error.errors[0][1].message).toMatch(/svc\/deploy.yml does not match the deploy config schema[^]*\/environments must NOT have fewer than 1 properties/);
+    expect(error.errors[0][1].message).toMatch(
+      /svc\/deploy.yml does not match the deploy config schema[^]*\/environments must NOT have fewer than 1 properties/,
+    );
   });
 });

@@ -11,9 +11,11 @@ export interface DeployTargetOptions {
   rollbackTargetName: string;
 }
 
-
 function deployOptions(options: PipelinePluginOptions): DeployTargetOptions {
-  return { deployTargetName: options.deployTargetName ?? 'deploy', rollbackTargetName: options.rollbackTargetName ?? 'rollback' };
+  return {
+    deployTargetName: options.deployTargetName ?? 'deploy',
+    rollbackTargetName: options.rollbackTargetName ?? 'rollback',
+  };
 }
 
 /**
@@ -30,8 +32,13 @@ export const deployKind: InferenceKind = {
     const cacheOptions = { ...options, schema: hashArray([JSON.stringify(configSchema)]) };
     // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
     const chosen = preferredPerFolder(files, ['deploy.yml', 'deploy.yaml', 'deploy.json']);
-    return inferEach<Record<string, TargetConfiguration>>('deploy', cacheOptions, chosen, rawOptions, context, (file, ctx, cache) =>
-      createDeployTargets(file, options, ctx, cache),
+    return inferEach<Record<string, TargetConfiguration>>(
+      'deploy',
+      cacheOptions,
+      chosen,
+      rawOptions,
+      context,
+      (file, ctx, cache) => createDeployTargets(file, options, ctx, cache),
     );
   },
 };
@@ -46,7 +53,9 @@ function createDeployTargets(
   if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const targets = cache.get(hashArray([text, file]), () => {
-    const environments = Object.entries(readDeployConfig(context.workspaceRoot, file).environments).map(([name, env]) => ({ name, provider: env.provider }));
+    const environments = Object.entries(readDeployConfig(context.workspaceRoot, file).environments).map(
+      ([name, env]) => ({ name, provider: env.provider }),
+    );
     return buildDeployTargets(file, environments, options);
   });
   return { projects: { [projectRoot]: { root: projectRoot, targets } } };

@@ -112,5 +112,7 @@ export function isProjectRoot(workspaceRoot: string, projectRoot: string): boole
 
 /** One file per folder: of `names` (most preferred first), the first the folder has among `files`. */
 export function preferredPerFolder(files: readonly string[], names: readonly string[]): string[] {
-  return files.filter((file) => !names.slice(0, names.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))));
+  return files.filter(
+    (file) => !names.slice(0, names.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))),
+  );
 }

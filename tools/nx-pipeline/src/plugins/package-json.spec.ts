@@ -16,7 +16,12 @@ describe('package-json inference kind', () => {
       'tools/pyish/pyproject.toml': '[project]\nname = "pyish"\n',
       'tools/web/src/__fixtures__/thing/package.json': JSON.stringify({ name: 'fixture' }),
     });
-    const files = ['package.json', 'apps/web/package.json', 'tools/pyish/package.json', 'tools/web/src/__fixtures__/thing/package.json'];
+    const files = [
+      'package.json',
+      'apps/web/package.json',
+      'tools/pyish/package.json',
+      'tools/web/src/__fixtures__/thing/package.json',
+    ];
     const results = await packageJsonKind.createNodes(files, {}, inferenceContext(root));
     const withProjects = results.filter(([, result]) => result.projects && Object.keys(result.projects).length > 0);
     expect(withProjects.map(([file]) => file)).toEqual(['apps/web/package.json']);
@@ -28,8 +33,14 @@ describe('package-json inference kind', () => {
       'package.json': JSON.stringify({ name: 'root', workspaces: { packages: ['libs/*'] } }),
       'libs/ui/package.json': JSON.stringify({ name: '@acme/ui' }),
     });
-    const [[, result]] = await packageJsonKind.createNodes(['libs/ui/package.json'], { scanTargetName: 'security' }, inferenceContext(root));
+    const [[, result]] = await packageJsonKind.createNodes(
+      ['libs/ui/package.json'],
+      { scanTargetName: 'security' },
+      inferenceContext(root),
+    );
     expect(Object.keys(result.projects?.['libs/ui']?.targets ?? {})).toEqual(['security']);
-    expect(result.projects?.['libs/ui']?.targets?.['security'].options).toEqual({ reportsDirectory: 'reports/libs/ui/security' });
+    expect(result.projects?.['libs/ui']?.targets?.['security'].options).toEqual({
+      reportsDirectory: 'reports/libs/ui/security',
+    });
   });
 });

@@ -28,14 +28,27 @@ describe('perf inference', () => {
       'docs/perf/load.yml': SCENARIO,
     });
     const context = inferenceContext(root);
-    const results = await perfKind.createNodes(['apps/api/perf/load.yml', 'apps/api/perf/checkout.yml', 'docs/perf/load.yml'], {}, context);
+    const results = await perfKind.createNodes(
+      ['apps/api/perf/load.yml', 'apps/api/perf/checkout.yml', 'docs/perf/load.yml'],
+      {},
+      context,
+    );
     expect(results).toMatchSnapshot();
     const [, load] = results[0];
     const perf = load.projects?.['apps/api'].targets?.perf;
-    expect(perf?.options).toEqual({ scenario: 'perf/load.yml', profile: 'ci', reportsDirectory: 'reports/apps/api/perf' });
+    expect(perf?.options).toEqual({
+      scenario: 'perf/load.yml',
+      profile: 'ci',
+      reportsDirectory: 'reports/apps/api/perf',
+    });
     expect(Object.keys(perf?.configurations ?? {})).toEqual(['load', 'ci', 'stress']);
     // The service's locked packages, as pypi: nodes (uv-lock.ts): not uv.lock, which every new uv member rewrites.
-    expect(perf?.inputs).toEqual(['production', '^production', '{workspaceRoot}/gates.json', { externalDependencies: ['pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] }]);
+    expect(perf?.inputs).toEqual([
+      'production',
+      '^production',
+      '{workspaceRoot}/gates.json',
+      { externalDependencies: ['pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] },
+    ]);
     // A scenario without a ci profile runs its phases; a folder that is no project gets nothing.
     expect(results[1][1].projects?.['apps/api'].targets?.['perf-checkout']?.options?.profile).toBe('load');
     expect(results[2][1]).toEqual({});

@@ -37,13 +37,22 @@ function lockfileInputs(workspaceRoot: string, projectRoot: string): Inputs {
   return inputs.filter((input) => existsSync(join(workspaceRoot, input.replace('{workspaceRoot}/', ''))));
 }
 
-export function buildPerfTarget(projectRoot: string, scenarioFile: string, profiles: string[], extraInputs: Inputs): TargetConfiguration {
+export function buildPerfTarget(
+  projectRoot: string,
+  scenarioFile: string,
+  profiles: string[],
+  extraInputs: Inputs,
+): TargetConfiguration {
   const name = basename(scenarioFile, '.yml');
   const targetName = name === MAIN_SCENARIO ? 'perf' : `perf-${name}`;
   const reportsDirectory = `reports/${projectRoot === '.' ? 'root' : projectRoot}/${targetName}`;
   return {
     executor: '@customercare/nx-pipeline:perf',
-    options: { scenario: `perf/${name}.yml`, profile: profiles.includes(DEFAULT_PROFILE) ? DEFAULT_PROFILE : 'load', reportsDirectory },
+    options: {
+      scenario: `perf/${name}.yml`,
+      profile: profiles.includes(DEFAULT_PROFILE) ? DEFAULT_PROFILE : 'load',
+      reportsDirectory,
+    },
     configurations: Object.fromEntries(profiles.map((profile) => [profile, { profile }])),
     // Cached by inputs: an unchanged service, scenario, lockfile and gates file is not measured twice;
     // `production` leaves tests out (a new unit test does not change how the service performs).
@@ -78,14 +87,24 @@ export const perfKind: InferenceKind = {
   },
 };
 
-function createPerfTarget(file: string, context: CreateNodesContextV2, cache: InferenceCache<TargetConfiguration | null>): CreateNodesResult {
+function createPerfTarget(
+  file: string,
+  context: CreateNodesContextV2,
+  cache: InferenceCache<TargetConfiguration | null>,
+): CreateNodesResult {
   const projectRoot = dirname(dirname(file));
   const hasProject = isProjectRoot(context.workspaceRoot, projectRoot);
   const extraInputs = lockfileInputs(context.workspaceRoot, projectRoot);
   const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
   const hash = hashArray([text, projectRoot, String(hasProject), JSON.stringify(extraInputs)]);
-  const target = cache.get(hash, () => (hasProject ? buildPerfTarget(projectRoot, file, profilesOf(text), extraInputs) : null));
+  const target = cache.get(hash, () =>
+    hasProject ? buildPerfTarget(projectRoot, file, profilesOf(text), extraInputs) : null,
+  );
   if (!target) return {};
   const name = basename(file, '.yml');
-  return { projects: { [projectRoot]: { root: projectRoot, targets: { [name === MAIN_SCENARIO ? 'perf' : `perf-${name}`]: target } } } };
+  return {
+    projects: {
+      [projectRoot]: { root: projectRoot, targets: { [name === MAIN_SCENARIO ? 'perf' : `perf-${name}`]: target } },
+    },
+  };
 }

@@ -34,10 +34,19 @@ describe('createNodesV2', () => {
     // Each target names the tools it runs and the project's locked packages; no target names the
     // root pyproject.toml or uv.lock, which a new uv member rewrites.
     const api = results.find(([file]) => file === 'apps/api/pyproject.toml')?.[1].projects?.['apps/api'].targets ?? {};
-    expect(api['lint'].inputs).toEqual(['default', '^production', '{workspaceRoot}/ruff.toml', { externalDependencies: ['pypi:ruff', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] }]);
-    expect(api['test'].inputs).toContainEqual({ externalDependencies: ['pypi:pytest', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] });
+    expect(api['lint'].inputs).toEqual([
+      'default',
+      '^production',
+      '{workspaceRoot}/ruff.toml',
+      { externalDependencies: ['pypi:ruff', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'] },
+    ]);
+    expect(api['test'].inputs).toContainEqual({
+      externalDependencies: ['pypi:pytest', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest-asyncio'],
+    });
     expect(JSON.stringify(results)).not.toMatch(/\{workspaceRoot\}\/(uv\.lock|pyproject\.toml)/);
-    expect(Object.keys(results.find(([file]) => file === 'uv.lock')?.[1].externalNodes ?? {})).toContain('pypi:starlette');
+    expect(Object.keys(results.find(([file]) => file === 'uv.lock')?.[1].externalNodes ?? {})).toContain(
+      'pypi:starlette',
+    );
   });
 
   it('honours target names and the venv option', async () => {
@@ -58,7 +67,9 @@ describe('createNodesV2', () => {
       'good/pyproject.toml': '[project]\nname = "good"\n',
       'bad/pyproject.toml': '[project\nname = "bad"\n',
     });
-    const error = await Promise.resolve(infer(['good/pyproject.toml', 'bad/pyproject.toml'], {}, context(root))).catch((e: unknown) => e);
+    const error = await Promise.resolve(infer(['good/pyproject.toml', 'bad/pyproject.toml'], {}, context(root))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ name: 'AggregateCreateNodesError' });
     const aggregate = error as { errors: Array<[string, Error]>; partialResults: Array<[string, unknown]> };
     expect(aggregate.errors).toHaveLength(1);

@@ -1,4 +1,9 @@
-import { AggregateCreateNodesError, type CreateDependencies, type CreateNodesResultV2, type CreateNodesV2 } from '@nx/devkit';
+import {
+  AggregateCreateNodesError,
+  type CreateDependencies,
+  type CreateNodesResultV2,
+  type CreateNodesV2,
+} from '@nx/devkit';
 import { minimatch } from 'minimatch';
 import { containerKind } from './container';
 import { deployKind } from './deploy';
@@ -12,7 +17,14 @@ import { createUvLockDependencies, uvLockKind } from './uv-lock';
 export type { PipelinePluginOptions } from './options';
 
 /** Every kind of project file the plugin infers from; each is one file in this folder. */
-export const KINDS: readonly InferenceKind[] = [pythonKind, perfKind, containerKind, deployKind, packageJsonKind, uvLockKind];
+export const KINDS: readonly InferenceKind[] = [
+  pythonKind,
+  perfKind,
+  containerKind,
+  deployKind,
+  packageJsonKind,
+  uvLockKind,
+];
 
 const GLOB = KINDS.length === 1 ? KINDS[0].glob : `{${KINDS.map((kind) => kind.glob).join(',')}}`;
 
@@ -49,4 +61,5 @@ export const createNodesV2: CreateNodesV2<PipelinePluginOptions> = [
 export const createNodes = createNodesV2;
 
 /** Edges Nx cannot see from files alone: Python projects to their locked PyPI packages (uv-lock.ts). */
-export const createDependencies: CreateDependencies<PipelinePluginOptions> = (options, context) => createUvLockDependencies(options, context);
+export const createDependencies: CreateDependencies<PipelinePluginOptions> = (options, context) =>
+  createUvLockDependencies(options, context);

@@ -13,7 +13,11 @@ interface InferredPythonProject {
 }
 
 /** The tools each Python target runs, from the workspace's dev group: hashed as the lock pins them. */
-const TOOLS = { lint: ['ruff', 'mypy'], test: ['pytest', 'pytest-cov'], scan: ['bandit', 'pip-audit', 'pip-licenses', 'cyclonedx-bom'] };
+const TOOLS = {
+  lint: ['ruff', 'mypy'],
+  test: ['pytest', 'pytest-cov'],
+  scan: ['bandit', 'pip-audit', 'pip-licenses', 'cyclonedx-bom'],
+};
 
 function pythonOptions(options: PipelinePluginOptions, workspaceRoot: string): PythonTargetOptions {
   return {
@@ -38,7 +42,9 @@ export const pythonKind: InferenceKind = {
   glob: '**/pyproject.toml',
   async createNodes(files, rawOptions, context) {
     const options = pythonOptions(rawOptions, context.workspaceRoot);
-    return inferEach<InferredPythonProject>('python', options, files, rawOptions, context, (file, ctx, cache) => createPythonProject(file, options, ctx, cache));
+    return inferEach<InferredPythonProject>('python', options, files, rawOptions, context, (file, ctx, cache) =>
+      createPythonProject(file, options, ctx, cache),
+    );
   },
 };
 

@@ -14,7 +14,10 @@ export function buildScanTarget(
   /** dependencyInputs: what pins the project's dependencies; tools: the external nodes the scan runs. */
   extra: { venv?: string; dependencyInputs: string[]; tools: string[] },
 ): TargetConfiguration {
-  const technologies = kind === 'python' ? ['python', 'bandit', 'semgrep', 'gitleaks', 'pip-audit', 'cyclonedx'] : ['typescript', 'eslint', 'semgrep', 'gitleaks', 'npm', 'cyclonedx'];
+  const technologies =
+    kind === 'python'
+      ? ['python', 'bandit', 'semgrep', 'gitleaks', 'pip-audit', 'cyclonedx']
+      : ['typescript', 'eslint', 'semgrep', 'gitleaks', 'npm', 'cyclonedx'];
   return {
     executor: '@customercare/nx-pipeline:scan',
     options: { ...(extra.venv ? { venv: extra.venv } : {}), reportsDirectory },

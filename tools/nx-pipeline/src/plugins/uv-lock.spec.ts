@@ -3,7 +3,16 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inferenceContext, workspaceWith, writeFiles } from '../testing/files';
 import { uvLockFixture } from '../testing/uv-lock-fixture';
-import { createUvLockDependencies, lockedPackagesOf, lockedTools, parseUvLock, readUvLockGraph, UvLockError, uvLockGraph, uvLockKind } from './uv-lock';
+import {
+  createUvLockDependencies,
+  lockedPackagesOf,
+  lockedTools,
+  parseUvLock,
+  readUvLockGraph,
+  UvLockError,
+  uvLockGraph,
+  uvLockKind,
+} from './uv-lock';
 
 const graphOf = (text: string) => uvLockGraph(parseUvLock(text));
 
@@ -19,9 +28,20 @@ describe('uv.lock in the project graph', () => {
     expect(results).toHaveLength(1);
     const nodes = results[0][1].externalNodes as Record<string, ProjectGraphExternalNode>;
     expect(Object.keys(nodes)).toEqual([
-      'pypi:anyio@3.7.1', 'pypi:anyio@4.11.0', 'pypi:fastapi', 'pypi:pydantic', 'pypi:pytest', 'pypi:pytest-asyncio', 'pypi:ruff', 'pypi:starlette',
+      'pypi:anyio@3.7.1',
+      'pypi:anyio@4.11.0',
+      'pypi:fastapi',
+      'pypi:pydantic',
+      'pypi:pytest',
+      'pypi:pytest-asyncio',
+      'pypi:ruff',
+      'pypi:starlette',
     ]);
-    expect(nodes['pypi:fastapi']).toEqual({ type: 'pypi', name: 'pypi:fastapi', data: { packageName: 'fastapi', version: '0.120.0', hash: expect.any(String) } });
+    expect(nodes['pypi:fastapi']).toEqual({
+      type: 'pypi',
+      name: 'pypi:fastapi',
+      data: { packageName: 'fastapi', version: '0.120.0', hash: expect.any(String) },
+    });
     // Workspace members are projects, never external nodes.
     expect(Object.keys(nodes).some((name) => name.includes('api@') || name === 'pypi:kit')).toBe(false);
   });
@@ -64,7 +84,9 @@ describe('uv.lock in the project graph', () => {
 
   it('names the file and line of a broken lock, and says how to fix it', () => {
     expect(() => parseUvLock('version = 1\n[[package]\nname = "x"\n')).toThrow(UvLockError);
-    expect(() => parseUvLock('version = 1\n[[package]\nname = "x"\n')).toThrow(/^uv\.lock:2:\d+: not valid TOML: .*Run `uv lock` to rewrite it\.$/);
+    expect(() => parseUvLock('version = 1\n[[package]\nname = "x"\n')).toThrow(
+      /^uv\.lock:2:\d+: not valid TOML: .*Run `uv lock` to rewrite it\.$/,
+    );
   });
 
   it('reads the lock again when it changes on disk, and serves the same graph while it does not', () => {

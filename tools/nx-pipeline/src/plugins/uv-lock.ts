@@ -69,16 +69,26 @@ export function parseUvLock(text: string, file = UV_LOCK): LockedPackage[] {
     data = parse(text) as typeof data;
   } catch (error) {
     if (error instanceof TomlError) {
-      throw new UvLockError(`${file}:${error.line}:${error.column}: not valid TOML: ${error.message.split('\n')[0]}. Run \`uv lock\` to rewrite it.`);
+      throw new UvLockError(
+        `${file}:${error.line}:${error.column}: not valid TOML: ${error.message.split('\n')[0]}. Run \`uv lock\` to rewrite it.`,
+      );
     }
     throw error;
   }
   return (data.package ?? []).map((raw, index) => {
-    if (typeof raw.name !== 'string') throw new UvLockError(`${file}: [[package]] #${index + 1} has no name. Run \`uv lock\` to rewrite the file.`);
+    if (typeof raw.name !== 'string')
+      throw new UvLockError(`${file}: [[package]] #${index + 1} has no name. Run \`uv lock\` to rewrite the file.`);
     const source = raw.source ?? {};
-    const memberRoot = typeof source['editable'] === 'string' ? source['editable'] : typeof source['virtual'] === 'string' ? source['virtual'] : undefined;
+    const memberRoot =
+      typeof source['editable'] === 'string'
+        ? source['editable']
+        : typeof source['virtual'] === 'string'
+          ? source['virtual']
+          : undefined;
     const refs = (list: DependencyRef[]) => list.map(({ name, version: pinned }) => ({ name, version: pinned }));
-    const artifacts = [raw.sdist?.hash, ...(raw.wheels ?? []).map((wheel) => wheel.hash)].filter((hash): hash is string => typeof hash === 'string').sort();
+    const artifacts = [raw.sdist?.hash, ...(raw.wheels ?? []).map((wheel) => wheel.hash)]
+      .filter((hash): hash is string => typeof hash === 'string')
+      .sort();
     const version = typeof raw.version === 'string' ? raw.version : '0';
     return {
       name: raw.name,
@@ -113,13 +123,18 @@ export interface UvLockGraph {
 export function uvLockGraph(packages: LockedPackage[]): UvLockGraph {
   const byName = new Map<string, LockedPackage[]>();
   for (const pkg of packages) byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), pkg]);
-  const nodeName = (pkg: LockedPackage) => `${PYPI_PREFIX}${pkg.name}${(byName.get(pkg.name)?.length ?? 0) > 1 ? `@${pkg.version}` : ''}`;
+  const nodeName = (pkg: LockedPackage) =>
+    `${PYPI_PREFIX}${pkg.name}${(byName.get(pkg.name)?.length ?? 0) > 1 ? `@${pkg.version}` : ''}`;
   const resolve = (ref: DependencyRef): LockedPackage | undefined => {
     const candidates = byName.get(ref.name) ?? [];
     return candidates.find((pkg) => ref.version === undefined || pkg.version === ref.version) ?? candidates[0];
   };
-  const resolved = (refs: DependencyRef[]) => refs.map(resolve).filter((dep): dep is LockedPackage => dep !== undefined);
-  const external = (refs: DependencyRef[]) => resolved(refs).filter((dep) => dep.memberRoot === undefined).map(nodeName);
+  const resolved = (refs: DependencyRef[]) =>
+    refs.map(resolve).filter((dep): dep is LockedPackage => dep !== undefined);
+  const external = (refs: DependencyRef[]) =>
+    resolved(refs)
+      .filter((dep) => dep.memberRoot === undefined)
+      .map(nodeName);
   const edgesOf = (pkg: LockedPackage) => [...new Set(external([...pkg.dependencies, ...pkg.groups]))].sort();
   const packagesOf = (member: LockedPackage): string[] => {
     const names = new Set(edgesOf(member));
@@ -152,7 +167,14 @@ export function uvLockGraph(packages: LockedPackage[]): UvLockGraph {
     return hashArray([...seen].sort().map((name) => fingerprints.get(name) ?? name));
   };
   const externalNodes: Record<string, ProjectGraphExternalNode> = Object.fromEntries(
-    locked.map((pkg) => [nodeName(pkg), { type: 'pypi', name: nodeName(pkg), data: { packageName: pkg.name, version: pkg.version, hash: closureHash(nodeName(pkg)) } }]),
+    locked.map((pkg) => [
+      nodeName(pkg),
+      {
+        type: 'pypi',
+        name: nodeName(pkg),
+        data: { packageName: pkg.name, version: pkg.version, hash: closureHash(nodeName(pkg)) },
+      },
+    ]),
   );
   const members = packages.filter((pkg) => pkg.memberRoot !== undefined);
   const memberEdges = Object.fromEntries(members.map((pkg) => [pkg.memberRoot as string, edgesOf(pkg)]));

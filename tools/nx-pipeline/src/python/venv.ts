@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
-export const SETUP_FIX = 'Run `npm run setup` (it installs uv and syncs the workspace\'s .venv from uv.lock).';
+export const SETUP_FIX = "Run `npm run setup` (it installs uv and syncs the workspace's .venv from uv.lock).";
 
 /** Absolute path of a console script or interpreter inside the workspace's virtual environment. */
 export function venvBin(workspaceRoot: string, venv: string, name: string): string {

@@ -25,7 +25,10 @@ export function linkWorkspaceTools(root: string): void {
  * A throw-away workspace holding one small Python project at `apps/fixture`, with the real
  * gates.json and links to the real .venv and .cache/bin, so executors run real tools against real files.
  */
-export function pythonWorkspace(files: Record<string, string>, gates?: object): { root: string; context: ExecutorContext } {
+export function pythonWorkspace(
+  files: Record<string, string>,
+  gates?: object,
+): { root: string; context: ExecutorContext } {
   const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-py-'));
   symlinkSync(join(WORKSPACE_ROOT, '.venv'), join(root, '.venv'));
   linkWorkspaceTools(root);

@@ -56,6 +56,8 @@ export function uvLockFixture(versions: { starlette?: string; ruff?: string } = 
     pkg('pytest', '8.4.2'),
     pkg('pytest-asyncio', '1.2.0', ['{ name = "pytest" }']),
     pkg('ruff', versions.ruff ?? '0.14.0'),
-    pkg('starlette', versions.starlette ?? '0.48.0', ['{ name = "anyio", version = "4.11.0", source = { registry = "https://pypi.org/simple" } }']),
+    pkg('starlette', versions.starlette ?? '0.48.0', [
+      '{ name = "anyio", version = "4.11.0", source = { registry = "https://pypi.org/simple" } }',
+    ]),
   ].join('\n');
 }

@@ -1,5 +1,13 @@
 import { loadToolchain, type ToolSpec } from './toolchain';
-import { findTool, probeVersion, toolFix, ToolError, versionProblem, wantedVersion, type ResolveOptions } from './resolve';
+import {
+  findTool,
+  probeVersion,
+  toolFix,
+  ToolError,
+  versionProblem,
+  wantedVersion,
+  type ResolveOptions,
+} from './resolve';
 
 export interface DoctorRow {
   tool: string;
@@ -50,11 +58,27 @@ export const rowFails = (row: DoctorRow) => row.required && row.status !== 'ok';
 /** The table as text columns, with each problem's fix below it. */
 export function formatDoctor(rows: DoctorRow[]): string {
   const header = ['tool', 'kind', 'pinned', 'found', 'origin', 'path', 'status', 'needed by'];
-  const cells = rows.map((r) => [r.tool, r.kind, r.wanted, r.found ?? '-', r.origin ?? '-', r.path ?? '-', r.status, r.neededBy.join('; ')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => Math.min(c[i].length, i === 7 ? 60 : 70))));
+  const cells = rows.map((r) => [
+    r.tool,
+    r.kind,
+    r.wanted,
+    r.found ?? '-',
+    r.origin ?? '-',
+    r.path ?? '-',
+    r.status,
+    r.neededBy.join('; '),
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...cells.map((c) => Math.min(c[i].length, i === 7 ? 60 : 70))),
+  );
   const line = (c: string[]) => c.map((cell, i) => (i === c.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
   const fixes = rows.filter((r) => r.fix && r.status !== 'optional, absent').map((r) => `  ${r.tool}: ${r.fix}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ...(fixes.length > 0 ? ['', 'To fix:', ...fixes] : [])].join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.map(line),
+    ...(fixes.length > 0 ? ['', 'To fix:', ...fixes] : []),
+  ].join('\n');
 }
 
 /** One line for the end of setup: counts, and the names of the tools that are not ok. */
@@ -63,5 +87,7 @@ export function formatDoctorShort(rows: DoctorRow[]): string {
   const failing = rows.filter(rowFails);
   const optional = rows.filter((r) => r.status === 'optional, absent').length;
   const head = `${ok} of ${rows.length} tools ok${optional ? `, ${optional} optional absent` : ''}`;
-  return failing.length === 0 ? `${head} (\`npm run doctor\` for the table)` : `${head}; NOT OK: ${failing.map((r) => `${r.tool} (${r.status})`).join(', ')}. Run \`npm run doctor\` for the fixes.`;
+  return failing.length === 0
+    ? `${head} (\`npm run doctor\` for the table)`
+    : `${head}; NOT OK: ${failing.map((r) => `${r.tool} (${r.status})`).join(', ')}. Run \`npm run doctor\` for the fixes.`;
 }

@@ -32,13 +32,39 @@ beforeEach(() => {
     JSON.stringify({
       tools: {
         // Unique names, so no real tool in /usr/bin can answer for them.
-        'ccg-pinned': { kind: 'workspace', version: 'v1.2.3', env: 'CCG_PINNED', versionArgs: ['version'], versionPattern: '^ccg (v\\S+)', installedBy: 'tools/scripts/setup.d/99-test.sh', neededBy: ['perf'] },
-        'ccg-venv': { kind: 'venv', package: 'ccg-venv', env: 'CCG_VENV', versionArgs: ['--version'], versionPattern: '^ccg (\\S+)', installedBy: 'setup.sh (uv sync)', neededBy: ['lint'] },
-        'ccg-optional': { kind: 'external', env: 'CCG_OPTIONAL', versionArgs: ['--version'], versionPattern: '(\\S+)', installedBy: 'you', neededBy: ['scan'] },
+        'ccg-pinned': {
+          kind: 'workspace',
+          version: 'v1.2.3',
+          env: 'CCG_PINNED',
+          versionArgs: ['version'],
+          versionPattern: '^ccg (v\\S+)',
+          installedBy: 'tools/scripts/setup.d/99-test.sh',
+          neededBy: ['perf'],
+        },
+        'ccg-venv': {
+          kind: 'venv',
+          package: 'ccg-venv',
+          env: 'CCG_VENV',
+          versionArgs: ['--version'],
+          versionPattern: '^ccg (\\S+)',
+          installedBy: 'setup.sh (uv sync)',
+          neededBy: ['lint'],
+        },
+        'ccg-optional': {
+          kind: 'external',
+          env: 'CCG_OPTIONAL',
+          versionArgs: ['--version'],
+          versionPattern: '(\\S+)',
+          installedBy: 'you',
+          neededBy: ['scan'],
+        },
       },
     }),
   );
-  writeFileSync(join(root, 'uv.lock'), 'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "ccg-venv"\nversion = "0.9.0"\nsource = { registry = "https://pypi.org/simple" }\n');
+  writeFileSync(
+    join(root, 'uv.lock'),
+    'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "ccg-venv"\nversion = "0.9.0"\nsource = { registry = "https://pypi.org/simple" }\n',
+  );
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -46,7 +72,12 @@ describe('resolveTool', () => {
   it('finds a pinned tool in the workspace .cache/bin and checks its version once per binary', () => {
     const tool = join(root, '.cache/bin/ccg-pinned');
     fakeTool(tool, 'ccg v1.2.3');
-    expect(resolveTool('ccg-pinned', { workspaceRoot: root, env: {} })).toEqual({ name: 'ccg-pinned', path: tool, origin: 'workspace', version: 'v1.2.3' });
+    expect(resolveTool('ccg-pinned', { workspaceRoot: root, env: {} })).toEqual({
+      name: 'ccg-pinned',
+      path: tool,
+      origin: 'workspace',
+      version: 'v1.2.3',
+    });
     expect(findTool('ccg-pinned', { workspaceRoot: root, env: {} })).toMatchObject({ path: tool, origin: 'workspace' });
     expect(runs(tool)).toBe(1);
   });
@@ -83,23 +114,34 @@ describe('resolveTool', () => {
     fakeTool(join(root, '.cache/bin/ccg-pinned'), 'ccg v1.2.3');
     const override = join(root, 'opt/ccg-pinned');
     fakeTool(override, 'ccg v1.2.3');
-    expect(resolveTool('ccg-pinned', { workspaceRoot: root, env: { CCG_PINNED: override } })).toMatchObject({ path: override, origin: 'override' });
+    expect(resolveTool('ccg-pinned', { workspaceRoot: root, env: { CCG_PINNED: override } })).toMatchObject({
+      path: override,
+      origin: 'override',
+    });
     expect(() => findTool('ccg-pinned', { workspaceRoot: root, env: { CCG_PINNED: 'ccg-pinned' } })).toThrow(
       'CCG_PINNED=ccg-pinned is not an executable file (it must be an absolute path). Unset CCG_PINNED, or point it at ccg-pinned v1.2.3.',
     );
   });
 
-  it('prefers the target\'s virtual environment for a Python tool and pins it to the uv.lock version', () => {
+  it("prefers the target's virtual environment for a Python tool and pins it to the uv.lock version", () => {
     fakeTool(join(root, '.cache/bin/ccg-venv'), 'ccg 0.9.0');
     const venvTool = join(root, 'envs/py/bin/ccg-venv');
     fakeTool(venvTool, 'ccg 0.9.0');
-    expect(resolveTool('ccg-venv', { workspaceRoot: root, venv: join(root, 'envs/py'), env: {} })).toMatchObject({ path: venvTool, origin: 'venv', version: '0.9.0' });
+    expect(resolveTool('ccg-venv', { workspaceRoot: root, venv: join(root, 'envs/py'), env: {} })).toMatchObject({
+      path: venvTool,
+      origin: 'venv',
+      version: '0.9.0',
+    });
     fakeTool(join(root, '.venv/bin/ccg-venv'), 'ccg 1.0.0');
-    expect(() => resolveTool('ccg-venv', { workspaceRoot: root, env: {} })).toThrow(/is version 1\.0\.0, not the pinned 0\.9\.0\. Run `npm run setup` \(it syncs \.venv from uv\.lock, which locks ccg-venv\)/);
+    expect(() => resolveTool('ccg-venv', { workspaceRoot: root, env: {} })).toThrow(
+      /is version 1\.0\.0, not the pinned 0\.9\.0\. Run `npm run setup` \(it syncs \.venv from uv\.lock, which locks ccg-venv\)/,
+    );
   });
 
   it('names a tool that is not in tools/toolchain.json as a mistake to fix there', () => {
-    expect(() => resolveTool('wget', { workspaceRoot: root, env: {} })).toThrow('No tool "wget" in tools/toolchain.json: add it there (kind, version, installer) before code runs it.');
+    expect(() => resolveTool('wget', { workspaceRoot: root, env: {} })).toThrow(
+      'No tool "wget" in tools/toolchain.json: add it there (kind, version, installer) before code runs it.',
+    );
   });
 });
 
@@ -120,7 +162,9 @@ describe('doctor', () => {
     rows = doctorRows({ workspaceRoot: root, env: {} });
     expect(rows.filter(rowFails).map((r) => [r.tool, r.status])).toEqual([['ccg-pinned', 'missing']]);
     expect(formatDoctorShort(rows)).toMatch(/NOT OK: ccg-pinned \(missing\)/);
-    expect(formatDoctor(rows)).toContain('ccg-pinned: Run `npm run setup` (tools/scripts/setup.d/99-test.sh installs ccg-pinned v1.2.3 into .cache/bin)');
+    expect(formatDoctor(rows)).toContain(
+      'ccg-pinned: Run `npm run setup` (tools/scripts/setup.d/99-test.sh installs ccg-pinned v1.2.3 into .cache/bin)',
+    );
   });
 });
 

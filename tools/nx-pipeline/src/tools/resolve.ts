@@ -1,6 +1,17 @@
 import { workspaceRoot as nxWorkspaceRoot } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseUvLock } from '../plugins/uv-lock';
 import { venvBin } from '../python/venv';
@@ -100,7 +111,8 @@ function expandFolder(pattern: string): string[] {
 /** Where the tool may be, in the order it is looked for (the override is handled before). */
 export function candidatePaths(spec: ToolSpec, options: ResolveOptions): Array<{ path: string; origin: ToolOrigin }> {
   const candidates: Array<{ path: string; origin: ToolOrigin }> = [];
-  if (spec.kind === 'venv') candidates.push({ path: venvBin(options.workspaceRoot, options.venv ?? '.venv', spec.name), origin: 'venv' });
+  if (spec.kind === 'venv')
+    candidates.push({ path: venvBin(options.workspaceRoot, options.venv ?? '.venv', spec.name), origin: 'venv' });
   candidates.push({ path: join(options.workspaceRoot, TOOLS_BIN, spec.name), origin: 'workspace' });
   for (const folder of [...SYSTEM_DIRS, ...(spec.systemPaths ?? []).flatMap(expandFolder)]) {
     candidates.push({ path: join(folder, spec.name), origin: 'system' });
@@ -114,7 +126,12 @@ export function findTool(name: string, options: ResolveOptions): ResolvedTool | 
   const override = (options.env ?? process.env)[spec.env];
   if (override) {
     if (!isAbsolute(override) || !isExecutable(override)) {
-      throw new ToolError('TOOL_OVERRIDE', name, `${spec.env}=${override} is not an executable file (it must be an absolute path).`, `Unset ${spec.env}, or point it at ${name}${spec.version ? ` ${spec.version}` : ''}.`);
+      throw new ToolError(
+        'TOOL_OVERRIDE',
+        name,
+        `${spec.env}=${override} is not an executable file (it must be an absolute path).`,
+        `Unset ${spec.env}, or point it at ${name}${spec.version ? ` ${spec.version}` : ''}.`,
+      );
     }
     return { name, path: override, origin: 'override' };
   }
@@ -133,7 +150,8 @@ export function lockedVersion(workspaceRoot: string, pkg: string): string | unde
     versions = new Map();
     const lock = join(workspaceRoot, 'uv.lock');
     if (existsSync(lock)) {
-      for (const entry of parseUvLock(readFileSync(lock, 'utf8'), lock)) if (entry.memberRoot === undefined) versions.set(entry.name, entry.version);
+      for (const entry of parseUvLock(readFileSync(lock, 'utf8'), lock))
+        if (entry.memberRoot === undefined) versions.set(entry.name, entry.version);
     }
     lockedVersions.set(workspaceRoot, versions);
   }
@@ -154,7 +172,11 @@ const VERSION_CACHE = '.cache/tools/versions.json';
  * Runs the tool's version command, remembering the answer on disk per binary (real path, size and
  * modification time), so a pinned tool is checked once per install, not once per task.
  */
-export function probeVersion(spec: ToolSpec, path: string, workspaceRoot: string): { version?: string; problem?: string } {
+export function probeVersion(
+  spec: ToolSpec,
+  path: string,
+  workspaceRoot: string,
+): { version?: string; problem?: string } {
   let key: string;
   try {
     const real = realpathSync(path);
@@ -236,7 +258,12 @@ export function resolveTool(name: string, options: ResolveOptions): ResolvedTool
     const where = candidatePaths(spec, options)
       .filter((c) => c.origin !== 'system')
       .map((c) => c.path);
-    throw new ToolError('TOOL_MISSING', name, `${name} is not installed: not in ${[...where, 'the system folders'].join(', ')} (${spec.env} is not set; PATH is not searched).`, fix);
+    throw new ToolError(
+      'TOOL_MISSING',
+      name,
+      `${name} is not installed: not in ${[...where, 'the system folders'].join(', ')} (${spec.env} is not set; PATH is not searched).`,
+      fix,
+    );
   }
   const wanted = wantedVersion(spec, options.workspaceRoot);
   if (wanted.exact || wanted.min) {
@@ -269,4 +296,3 @@ export function executorTools(venv?: string, projectWorkspace: string = nxWorksp
 export function nodeRuntimeTool(name: 'node' | 'npm' | 'npx'): string {
   return name === 'node' ? process.execPath : join(dirname(process.execPath), name);
 }
-

@@ -46,12 +46,15 @@ export function loadToolchain(workspaceRoot: string): Map<string, ToolSpec> {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
   } catch (error) {
-    throw new Error(`Unable to read the tool list ${file}: ${(error as Error).message}. It is part of the repository: restore it with \`git checkout -- ${TOOLCHAIN_FILE}\`.`);
+    throw new Error(
+      `Unable to read the tool list ${file}: ${(error as Error).message}. It is part of the repository: restore it with \`git checkout -- ${TOOLCHAIN_FILE}\`.`,
+    );
   }
   const tools = new Map<string, ToolSpec>();
   for (const [name, spec] of Object.entries(raw.tools ?? {})) {
     const problems = [
-      !['workspace', 'venv', 'system', 'external'].includes(spec.kind) && `kind must be workspace, venv, system or external (got ${JSON.stringify(spec.kind)})`,
+      !['workspace', 'venv', 'system', 'external'].includes(spec.kind) &&
+        `kind must be workspace, venv, system or external (got ${JSON.stringify(spec.kind)})`,
       spec.kind === 'workspace' && !spec.version && 'a workspace tool needs its pinned "version"',
       spec.kind === 'venv' && !spec.package && 'a venv tool needs the uv.lock "package" that provides it',
       !/^[A-Z][A-Z0-9_]*$/.test(spec.env ?? '') && '"env" must name an environment variable (e.g. "K6")',
@@ -66,6 +69,9 @@ export function loadToolchain(workspaceRoot: string): Map<string, ToolSpec> {
 
 export function toolSpec(workspaceRoot: string, name: string): ToolSpec {
   const spec = loadToolchain(workspaceRoot).get(name);
-  if (!spec) throw new Error(`No tool "${name}" in ${TOOLCHAIN_FILE}: add it there (kind, version, installer) before code runs it.`);
+  if (!spec)
+    throw new Error(
+      `No tool "${name}" in ${TOOLCHAIN_FILE}: add it there (kind, version, installer) before code runs it.`,
+    );
   return spec;
 }

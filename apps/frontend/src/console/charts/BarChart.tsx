@@ -25,11 +25,23 @@ export function BarChart({ title, bars, unit, width = 640, height = 200 }: BarCh
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
-      <svg role="img" aria-label={`${title}: ${total} ${unit} over ${bars.length} entries`} viewBox={`0 0 ${width} ${height}`} width="100%">
+      <svg
+        role="img"
+        aria-label={`${title}: ${total} ${unit} over ${bars.length} entries`}
+        viewBox={`0 0 ${width} ${height}`}
+        width="100%"
+      >
         {bars.map((bar, index) => {
           const barHeight = (bar.value / max) * plot;
           return (
-            <rect key={bar.label} x={index * (barWidth + gap)} y={plot - barHeight} width={barWidth} height={barHeight} className="bar">
+            <rect
+              key={bar.label}
+              x={index * (barWidth + gap)}
+              y={plot - barHeight}
+              width={barWidth}
+              height={barHeight}
+              className="bar"
+            >
               <title>{`${bar.label}: ${bar.value} ${unit}`}</title>
             </rect>
           );

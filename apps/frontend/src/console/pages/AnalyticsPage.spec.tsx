@@ -16,7 +16,9 @@ describe('AnalyticsPage', () => {
   it('charts questions per day, answered vs escalated and the latency p95', async () => {
     renderConsole('/analytics', fakeApi({ analytics: vi.fn(async () => analytics) }));
 
-    expect(await screen.findByRole('img', { name: 'Questions per day: 10 questions over 2 entries' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('img', { name: 'Questions per day: 10 questions over 2 entries' }),
+    ).toBeInTheDocument();
     expect(screen.getByRole('row', { name: '2026-11-25 6' })).toBeInTheDocument();
     expect(screen.getByText('Answered: 8 (80 %)')).toBeInTheDocument();
     expect(screen.getByText('Escalated: 2 (20 %)')).toBeInTheDocument();
@@ -38,4 +40,3 @@ describe('AnalyticsPage', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('boom');
   });
 });
-

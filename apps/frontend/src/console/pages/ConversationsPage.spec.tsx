@@ -15,7 +15,9 @@ const summary = (id: string, escalated: boolean, last: string) => ({
 describe('ConversationsPage', () => {
   it('filters to escalated conversations and opens a transcript', async () => {
     const listConversations = vi.fn(async (filter?: { escalated?: boolean }) =>
-      filter?.escalated ? [summary('c2', true, 'I need a human')] : [summary('c1', false, 'Thanks!'), summary('c2', true, 'I need a human')],
+      filter?.escalated
+        ? [summary('c2', true, 'I need a human')]
+        : [summary('c1', false, 'Thanks!'), summary('c2', true, 'I need a human')],
     );
     const getConversation = vi.fn(async () => ({
       id: 'c2',
@@ -27,7 +29,9 @@ describe('ConversationsPage', () => {
           id: 'm2',
           role: 'assistant' as const,
           content: 'Yes, within 30 days.',
-          citations: [{ document_id: 'd1', document_name: 'returns-policy.md', passage_id: 'p1', snippet: 'within 30 days' }],
+          citations: [
+            { document_id: 'd1', document_name: 'returns-policy.md', passage_id: 'p1', snippet: 'within 30 days' },
+          ],
           created_at: 'x',
         },
       ],
@@ -71,7 +75,9 @@ describe('ConversationsPage', () => {
   });
 
   it('shows a missing transcript as an error', async () => {
-    const getConversation = vi.fn().mockRejectedValue(new ApiError(404, 'conversation_not_found', 'There is no such conversation.'));
+    const getConversation = vi
+      .fn()
+      .mockRejectedValue(new ApiError(404, 'conversation_not_found', 'There is no such conversation.'));
     renderConsole('/conversations/zzz', fakeApi({ getConversation }));
     expect(await screen.findByRole('alert')).toHaveTextContent('There is no such conversation.');
   });

@@ -44,10 +44,16 @@ export function ConversationsPage() {
           Escalated only
         </label>
         <label>
-          From <input type="date" value={params.get('from') ?? ''} onChange={(event) => setParam('from', event.target.value)} />
+          From{' '}
+          <input
+            type="date"
+            value={params.get('from') ?? ''}
+            onChange={(event) => setParam('from', event.target.value)}
+          />
         </label>
         <label>
-          To <input type="date" value={params.get('to') ?? ''} onChange={(event) => setParam('to', event.target.value)} />
+          To{' '}
+          <input type="date" value={params.get('to') ?? ''} onChange={(event) => setParam('to', event.target.value)} />
         </label>
       </div>
       {conversations.error && <ErrorMessage error={conversations.error} onRetry={conversations.reload} />}
@@ -58,7 +64,9 @@ export function ConversationsPage() {
         <ul className="conversations" aria-label={escalatedOnly ? 'Escalated conversations' : 'All conversations'}>
           {conversations.data.map((conversation) => (
             <li key={conversation.id}>
-              <Link to={`/conversations/${encodeURIComponent(conversation.id)}`}>{conversation.last_message || '(empty)'}</Link>
+              <Link to={`/conversations/${encodeURIComponent(conversation.id)}`}>
+                {conversation.last_message || '(empty)'}
+              </Link>
               <span className="meta">
                 {formatDateTime(conversation.started_at)} · {conversation.message_count} messages
                 {conversation.escalated && <span className="badge badge-escalated">Escalated</span>}

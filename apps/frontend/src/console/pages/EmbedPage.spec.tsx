@@ -85,7 +85,9 @@ describe('EmbedPage', () => {
   it('shows why a rotation failed', async () => {
     const api = fakeApi({
       listWidgetKeys: vi.fn(async () => [key]),
-      rotateWidgetKey: vi.fn().mockRejectedValue(new ApiError(404, 'widget_key_not_found', 'There is no such widget key in this workspace.')),
+      rotateWidgetKey: vi
+        .fn()
+        .mockRejectedValue(new ApiError(404, 'widget_key_not_found', 'There is no such widget key in this workspace.')),
     });
     const { user } = renderConsole('/embed', api);
     await user.click(await screen.findByRole('button', { name: 'Rotate key' }));
@@ -94,7 +96,9 @@ describe('EmbedPage', () => {
   });
 
   it('reports a failed key creation', async () => {
-    const api = fakeApi({ createWidgetKey: vi.fn().mockRejectedValue(new ApiError(403, 'forbidden', 'Only owners can create keys.')) });
+    const api = fakeApi({
+      createWidgetKey: vi.fn().mockRejectedValue(new ApiError(403, 'forbidden', 'Only owners can create keys.')),
+    });
     const { user } = renderConsole('/embed', api);
     await user.click(await screen.findByRole('button', { name: 'Create a widget key' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Only owners can create keys.');

@@ -56,7 +56,8 @@ type KeyAction = 'rotate' | 'revoke';
 
 const CONFIRMATIONS: Record<KeyAction, { question: string; button: string }> = {
   rotate: {
-    question: 'Rotate this key? A new key replaces it with the same allowed origins; pages still using the old key stop answering until their snippet is updated.',
+    question:
+      'Rotate this key? A new key replaces it with the same allowed origins; pages still using the old key stop answering until their snippet is updated.',
     button: 'Yes, rotate the key',
   },
   revoke: {
@@ -65,7 +66,15 @@ const CONFIRMATIONS: Record<KeyAction, { question: string; button: string }> = {
   },
 };
 
-function WidgetKeyCard({ widgetKey, apiOrigin, onSaved }: { widgetKey: WidgetKey; apiOrigin: string; onSaved: () => void }) {
+function WidgetKeyCard({
+  widgetKey,
+  apiOrigin,
+  onSaved,
+}: {
+  widgetKey: WidgetKey;
+  apiOrigin: string;
+  onSaved: () => void;
+}) {
   const api = useApi();
   const [origins, setOrigins] = useState(widgetKey.allowed_origins.join('\n'));
   const [status, setStatus] = useState('');

@@ -56,7 +56,9 @@ describe('KnowledgePage', () => {
 
   it("shows the API's reason when an upload is refused", async () => {
     const api = fakeApi({
-      uploadDocument: vi.fn().mockRejectedValue(new ApiError(415, 'unsupported_document_type', 'Images are not supported.')),
+      uploadDocument: vi
+        .fn()
+        .mockRejectedValue(new ApiError(415, 'unsupported_document_type', 'Images are not supported.')),
     });
     const { user } = renderConsole('/knowledge', api);
     await screen.findByRole('rowheader', { name: 'returns-policy.md' });
@@ -81,7 +83,9 @@ describe('KnowledgePage', () => {
 
   it('reports a failed delete', async () => {
     vi.spyOn(window, 'confirm').mockReturnValue(true);
-    const api = fakeApi({ deleteDocument: vi.fn().mockRejectedValue(new ApiError(404, 'document_not_found', 'There is no such document.')) });
+    const api = fakeApi({
+      deleteDocument: vi.fn().mockRejectedValue(new ApiError(404, 'document_not_found', 'There is no such document.')),
+    });
     const { user } = renderConsole('/knowledge', api);
     await user.click(await screen.findByRole('button', { name: 'Delete returns-policy.md' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('There is no such document.');

@@ -1,10 +1,30 @@
-import { archiveKeyring, asRoot, baseImageTags, baseKey, DEBIAN_ARCHIVE_KEYRING, debianMirrorFromSources, debootstrapCommand, mkdirCommand, parsePackageList, removeCommand, tarRootfsCommand } from './commands';
+import {
+  archiveKeyring,
+  asRoot,
+  baseImageTags,
+  baseKey,
+  DEBIAN_ARCHIVE_KEYRING,
+  debianMirrorFromSources,
+  debootstrapCommand,
+  mkdirCommand,
+  parsePackageList,
+  removeCommand,
+  tarRootfsCommand,
+} from './commands';
 
-const python = { name: 'python', suite: 'bookworm', variant: 'minbase', packages: ['ca-certificates', 'python3', 'tini'] };
+const python = {
+  name: 'python',
+  suite: 'bookworm',
+  variant: 'minbase',
+  packages: ['ca-certificates', 'python3', 'tini'],
+};
 
 describe('parsePackageList', () => {
   it('reads one package a line, drops comments and blanks, sorts and dedupes', () => {
-    expect(parsePackageList('# base\ntini\n\npython3  # the runtime\ntini\n', 'x.packages')).toEqual(['python3', 'tini']);
+    expect(parsePackageList('# base\ntini\n\npython3  # the runtime\ntini\n', 'x.packages')).toEqual([
+      'python3',
+      'tini',
+    ]);
   });
 
   it('rejects versions and empty lists with the file name', () => {
@@ -42,14 +62,25 @@ describe('debianMirrorFromSources', () => {
   });
 
   it('reads one-line sources with options', () => {
-    expect(debianMirrorFromSources(['deb [arch=amd64] http://ftp.example/debian bookworm main\n'], 'bookworm')).toBe('http://ftp.example/debian');
+    expect(debianMirrorFromSources(['deb [arch=amd64] http://ftp.example/debian bookworm main\n'], 'bookworm')).toBe(
+      'http://ftp.example/debian',
+    );
     expect(debianMirrorFromSources(['deb http://ftp.example/debian trixie main\n'], 'bookworm')).toBeNull();
   });
 });
 
 describe('argv', () => {
   it('debootstraps the minimal variant with the list and a shared .deb cache, checking the archive signature', () => {
-    expect(debootstrapCommand(python, '/w/tmp/rootfs', 'http://deb.debian.org/debian', '/w/.cache/debootstrap', '/w', DEBIAN_ARCHIVE_KEYRING).args).toEqual([
+    expect(
+      debootstrapCommand(
+        python,
+        '/w/tmp/rootfs',
+        'http://deb.debian.org/debian',
+        '/w/.cache/debootstrap',
+        '/w',
+        DEBIAN_ARCHIVE_KEYRING,
+      ).args,
+    ).toEqual([
       '--keyring=/usr/share/keyrings/debian-archive-keyring.gpg',
       '--variant=minbase',
       '--include=ca-certificates,python3,tini',
@@ -67,15 +98,21 @@ describe('argv', () => {
   });
 
   it("verifies with Debian's archive keyring, or the target's own", () => {
-    expect(archiveKeyring('bookworm', undefined, (path) => path === DEBIAN_ARCHIVE_KEYRING)).toBe(DEBIAN_ARCHIVE_KEYRING);
-    expect(archiveKeyring('bookworm', '/etc/keys/mirror.gpg', (path) => path === '/etc/keys/mirror.gpg')).toBe('/etc/keys/mirror.gpg');
+    expect(archiveKeyring('bookworm', undefined, (path) => path === DEBIAN_ARCHIVE_KEYRING)).toBe(
+      DEBIAN_ARCHIVE_KEYRING,
+    );
+    expect(archiveKeyring('bookworm', '/etc/keys/mirror.gpg', (path) => path === '/etc/keys/mirror.gpg')).toBe(
+      '/etc/keys/mirror.gpg',
+    );
   });
 
   it('stops with the fix when the keyring is missing, instead of building unverified', () => {
     expect(() => archiveKeyring('bookworm', undefined, () => false)).toThrow(
       'base-image: /usr/share/keyrings/debian-archive-keyring.gpg is missing, so debootstrap could not check the signature of the bookworm archive, and a base image is never built unverified. Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs debian-archive-keyring), or set `keyring` in the target options to the keyring that signs bookworm.',
     );
-    expect(() => archiveKeyring('trixie', '/nope.gpg', () => false)).toThrow(/^base-image: the keyring \/nope\.gpg \(the target's `keyring` option\) does not exist/);
+    expect(() => archiveKeyring('trixie', '/nope.gpg', () => false)).toThrow(
+      /^base-image: the keyring \/nope\.gpg \(the target's `keyring` option\) does not exist/,
+    );
   });
 
   it('tars the rootfs reproducibly', () => {
@@ -94,7 +131,13 @@ describe('asRoot', () => {
 
   it('runs it through non-interactive sudo, by absolute path, for any other user', () => {
     const command = asRoot(tar, 1001, '/usr/bin/sudo', '/usr/bin/tar');
-    expect([command.label, command.command, ...command.args.slice(0, 3)]).toEqual(['sudo tar', '/usr/bin/sudo', '-n', '/usr/bin/tar', '--create']);
+    expect([command.label, command.command, ...command.args.slice(0, 3)]).toEqual([
+      'sudo tar',
+      '/usr/bin/sudo',
+      '-n',
+      '/usr/bin/tar',
+      '--create',
+    ]);
     expect(command.args.slice(2)).toEqual(tar.args);
   });
 

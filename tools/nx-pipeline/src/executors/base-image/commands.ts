@@ -20,7 +20,9 @@ export function parsePackageList(text: string, file: string): string[] {
     .filter((line) => line.length > 0);
   for (const name of packages) {
     if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name)) {
-      throw new Error(`${file}: "${name}" is not a Debian package name (one package per line, lower case, no versions).`);
+      throw new Error(
+        `${file}: "${name}" is not a Debian package name (one package per line, lower case, no versions).`,
+      );
     }
   }
   if (packages.length === 0) throw new Error(`${file} lists no packages: add one Debian package name per line.`);
@@ -42,7 +44,10 @@ export function baseKey(definition: BaseDefinition): string {
  */
 export function baseImageTags(definition: BaseDefinition): { keyed: string; stable: string } {
   const repository = `${BASE_IMAGE_REPOSITORY}-${definition.name}`;
-  return { keyed: `${repository}:${definition.suite}-${baseKey(definition)}`, stable: `${repository}:${definition.suite}` };
+  return {
+    keyed: `${repository}:${definition.suite}-${baseKey(definition)}`,
+    stable: `${repository}:${definition.suite}`,
+  };
 }
 
 /**
@@ -84,7 +89,14 @@ export function archiveKeyring(suite: string, keyring: string | undefined, exist
 }
 
 /** debootstrap of one base: `keyring` is checked first (archiveKeyring), so every Release file's signature is verified. */
-export function debootstrapCommand(definition: BaseDefinition, rootfs: string, mirror: string, cacheDir: string, cwd: string, keyring: string): ToolCommand {
+export function debootstrapCommand(
+  definition: BaseDefinition,
+  rootfs: string,
+  mirror: string,
+  cacheDir: string,
+  cwd: string,
+  keyring: string,
+): ToolCommand {
   return {
     label: 'debootstrap',
     command: 'debootstrap',
@@ -119,7 +131,18 @@ export function tarRootfsCommand(rootfs: string, tarball: string, cwd: string): 
   return {
     label: 'tar',
     command: 'tar',
-    args: ['--create', '--file', tarball, '--directory', rootfs, '--numeric-owner', '--sort=name', '--mtime=@0', '--clamp-mtime', '.'],
+    args: [
+      '--create',
+      '--file',
+      tarball,
+      '--directory',
+      rootfs,
+      '--numeric-owner',
+      '--sort=name',
+      '--mtime=@0',
+      '--clamp-mtime',
+      '.',
+    ],
     cwd,
   };
 }
@@ -130,7 +153,9 @@ export function tarRootfsCommand(rootfs: string, tarball: string, cwd: string): 
  * (`sudo -n`, which fails at once rather than ask for a password). Pure: both paths are given.
  */
 export function asRoot(command: ToolCommand, uid: number, sudo: string, executable: string): ToolCommand {
-  return uid === 0 ? command : { ...command, label: `sudo ${command.label}`, command: sudo, args: ['-n', executable, ...command.args] };
+  return uid === 0
+    ? command
+    : { ...command, label: `sudo ${command.label}`, command: sudo, args: ['-n', executable, ...command.args] };
 }
 
 /** rm -rf of paths inside a root-owned rootfs (the prune, and the clean-up of the work folder). */

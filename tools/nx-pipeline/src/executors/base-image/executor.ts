@@ -26,15 +26,23 @@ import type { BaseImageExecutorSchema } from './schema';
 const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs podman, runc and debootstrap).';
 const FALLBACK_MIRROR = 'http://deb.debian.org/debian';
 
-export default async function baseImageExecutor(options: BaseImageExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function baseImageExecutor(
+  options: BaseImageExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const suite = options.suite ?? 'bookworm';
   const engine: ContainerEngine = options.engine === 'docker' ? docker : podman;
   if (engine.name === 'podman') Object.assign(process.env, podmanEnv(context.root));
-  const definitions = readBaseDefinitions(context.root, options.definitions ?? DEFAULT_DEFINITIONS, suite, options.variant ?? 'minbase').filter(
-    (definition) => !options.only || options.only.includes(definition.name),
-  );
+  const definitions = readBaseDefinitions(
+    context.root,
+    options.definitions ?? DEFAULT_DEFINITIONS,
+    suite,
+    options.variant ?? 'minbase',
+  ).filter((definition) => !options.only || options.only.includes(definition.name));
   if (definitions.length === 0) {
-    logger.error(`base-image: nothing to build (no .packages file${options.only ? ` named ${options.only.join(', ')}` : ''}).`);
+    logger.error(
+      `base-image: nothing to build (no .packages file${options.only ? ` named ${options.only.join(', ')}` : ''}).`,
+    );
     return { success: false };
   }
   for (const definition of definitions) {
@@ -44,7 +52,12 @@ export default async function baseImageExecutor(options: BaseImageExecutorSchema
 }
 
 /** Builds one base unless its keyed image exists already: the package list is the key. */
-export async function ensureBase(definition: BaseDefinition, engine: ContainerEngine, options: BaseImageExecutorSchema, root: string): Promise<string> {
+export async function ensureBase(
+  definition: BaseDefinition,
+  engine: ContainerEngine,
+  options: BaseImageExecutorSchema,
+  root: string,
+): Promise<string> {
   const { keyed, stable } = baseImageTags(definition);
   const exists = (await capture(engine.imageExists(keyed, root), SETUP_FIX)).exitCode === 0;
   if (exists && !options.force) {
@@ -68,11 +81,24 @@ export async function ensureBase(definition: BaseDefinition, engine: ContainerEn
   const tarball = join(work, 'rootfs.tar');
   try {
     const started = Date.now();
-    logger.info(`base-image ${definition.name}: debootstrap ${definition.suite} (${definition.variant}) from ${mirror} with ${definition.packages.join(' ')}`);
-    await runChecked(privileged(debootstrapCommand(definition, rootfs, mirror, cacheDir, root, keyring)),
-      `debootstrap could not build the ${definition.name} base. Check that ${mirror} is reachable (it is the mirror apt uses) and that every package in the list exists in ${definition.suite}.`);
-    await runChecked(privileged(removeCommand(ROOTFS_PRUNE.map((path) => join(rootfs, path)), root)));
-    await runChecked(privileged(mkdirCommand([join(rootfs, 'var/log'), join(rootfs, 'var/lib/apt/lists/partial')], root)));
+    logger.info(
+      `base-image ${definition.name}: debootstrap ${definition.suite} (${definition.variant}) from ${mirror} with ${definition.packages.join(' ')}`,
+    );
+    await runChecked(
+      privileged(debootstrapCommand(definition, rootfs, mirror, cacheDir, root, keyring)),
+      `debootstrap could not build the ${definition.name} base. Check that ${mirror} is reachable (it is the mirror apt uses) and that every package in the list exists in ${definition.suite}.`,
+    );
+    await runChecked(
+      privileged(
+        removeCommand(
+          ROOTFS_PRUNE.map((path) => join(rootfs, path)),
+          root,
+        ),
+      ),
+    );
+    await runChecked(
+      privileged(mkdirCommand([join(rootfs, 'var/log'), join(rootfs, 'var/lib/apt/lists/partial')], root)),
+    );
     await runChecked(privileged(tarRootfsCommand(rootfs, tarball, root)));
     await runChecked(engine.importRootfs(tarball, keyed, IMPORT_CHANGES, root));
     await runChecked(engine.tag(keyed, stable, root));
@@ -90,7 +116,7 @@ function requirePasswordlessSudo(): string {
   const sudo = executableOf('sudo');
   if (spawnSync(sudo, ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
-      'base-image: debootstrap builds a root filesystem and only runs as root. Run this target as root, or give this user passwordless sudo (GitHub\'s hosted runners have it): sudo -n true must succeed.',
+      "base-image: debootstrap builds a root filesystem and only runs as root. Run this target as root, or give this user passwordless sudo (GitHub's hosted runners have it): sudo -n true must succeed.",
     );
   }
   return sudo;
@@ -99,7 +125,11 @@ function requirePasswordlessSudo(): string {
 function readAptSources(): string[] {
   const files = ['/etc/apt/sources.list'];
   if (existsSync('/etc/apt/sources.list.d')) {
-    files.push(...readdirSync('/etc/apt/sources.list.d').sort().map((file) => join('/etc/apt/sources.list.d', file)));
+    files.push(
+      ...readdirSync('/etc/apt/sources.list.d')
+        .sort()
+        .map((file) => join('/etc/apt/sources.list.d', file)),
+    );
   }
   return files.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
 }

@@ -29,7 +29,11 @@ export const queryPrometheus: PromQuery = async (prometheus, expr) => {
   const url = new URL('/api/v1/query', prometheus);
   url.searchParams.set('query', expr);
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: Array<{ value: [number, string] }> } };
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: Array<{ value: [number, string] }> };
+  };
   if (body.status !== 'success') throw new Error(`Prometheus rejected ${expr}: ${body.error ?? response.status}`);
   const first = body.data?.result[0];
   if (!first) return null;
@@ -38,10 +42,16 @@ export const queryPrometheus: PromQuery = async (prometheus, expr) => {
 };
 
 /** The PromQL the analysis runs for one release; pure, so the report and tests can show it. */
-export function analysisQueries(target: MetricsTarget, names: MetricNames, source: AnalysisConfig['errorSource'], windowSeconds: number) {
+export function analysisQueries(
+  target: MetricsTarget,
+  names: MetricNames,
+  source: AnalysisConfig['errorSource'],
+  windowSeconds: number,
+) {
   const w = `[${windowSeconds}s]`;
   const app = (extra = '') => `{${[target.appSelector, extra].filter(Boolean).join(',')}}`;
-  const proxy = (extra = '') => `{${[`proxy="app"`, `server="${target.proxyServer}"`, extra].filter(Boolean).join(',')}}`;
+  const proxy = (extra = '') =>
+    `{${[`proxy="app"`, `server="${target.proxyServer}"`, extra].filter(Boolean).join(',')}}`;
   const useProxy = source === 'proxy' && target.proxyServer !== undefined;
   return {
     requests: useProxy
@@ -55,9 +65,19 @@ export function analysisQueries(target: MetricsTarget, names: MetricNames, sourc
   };
 }
 
-async function measure(query: PromQuery, target: MetricsTarget, names: MetricNames, config: AnalysisConfig, windowSeconds: number) {
+async function measure(
+  query: PromQuery,
+  target: MetricsTarget,
+  names: MetricNames,
+  config: AnalysisConfig,
+  windowSeconds: number,
+) {
   const q = analysisQueries(target, names, config.errorSource, windowSeconds);
-  const [requests, errors, p95] = await Promise.all([query(target.prometheus, q.requests), query(target.prometheus, q.errors), query(target.prometheus, q.p95)]);
+  const [requests, errors, p95] = await Promise.all([
+    query(target.prometheus, q.requests),
+    query(target.prometheus, q.errors),
+    query(target.prometheus, q.p95),
+  ]);
   const measured: ReleaseMeasurement = {
     requests: requests === null ? null : Math.round(requests),
     // A release with requests and no error series has had no errors; without requests there is no ratio.
@@ -89,17 +109,23 @@ export async function analyse(
   const m = c.measured;
   if (m.requests === null || m.requests < config.minSamples) {
     status = 'inconclusive';
-    reasons.push(`only ${m.requests ?? 0} requests reached the candidate in ${windowSeconds}s; at least ${config.minSamples} are needed to judge it`);
+    reasons.push(
+      `only ${m.requests ?? 0} requests reached the candidate in ${windowSeconds}s; at least ${config.minSamples} are needed to judge it`,
+    );
   } else {
     if (m.errorRatio !== null && m.errorRatio > config.errorRate) {
       status = 'fail';
-      reasons.push(`error ratio ${(m.errorRatio * 100).toFixed(2)}% (${m.errors}/${m.requests}) is above ${(config.errorRate * 100).toFixed(2)}%`);
+      reasons.push(
+        `error ratio ${(m.errorRatio * 100).toFixed(2)}% (${m.errors}/${m.requests}) is above ${(config.errorRate * 100).toFixed(2)}%`,
+      );
     }
     if (m.p95Ms === null) {
       // Already failing on errors: a missing histogram (often just not scraped yet) adds nothing.
       if (status === 'pass') {
         status = 'inconclusive';
-        reasons.push(`no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`);
+        reasons.push(
+          `no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`,
+        );
       }
     } else if (m.p95Ms > config.p95Ms) {
       status = 'fail';

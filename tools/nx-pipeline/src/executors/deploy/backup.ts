@@ -58,7 +58,8 @@ export function runBackup(request: BackupRequest, log: (line: string) => void): 
       clearTimeout(timer);
       const last = output.trim().split('\n').slice(-3).join(' / ');
       if (code === 0) resolve(last || 'backup done');
-      else if (signal) reject(new Error(`backup was stopped by ${signal} after ${request.timeoutMs} ms (timeout): ${last}`));
+      else if (signal)
+        reject(new Error(`backup was stopped by ${signal} after ${request.timeoutMs} ms (timeout): ${last}`));
       else reject(new Error(`backup exited ${code}, so nothing was deployed: ${last || '(no output)'}`));
     });
   });

@@ -37,14 +37,28 @@ interface RawEnvironment {
     command?: string[];
     env?: Record<string, string>;
     runtime?: 'process' | 'image';
-    image?: { file: string; engine?: 'podman' | 'docker'; containerPort?: number; volumes?: string[]; env?: Record<string, string> };
+    image?: {
+      file: string;
+      engine?: 'podman' | 'docker';
+      containerPort?: number;
+      volumes?: string[];
+      env?: Record<string, string>;
+    };
     scrapeInterval?: Duration;
     drain?: Duration;
     stateDir?: string;
   };
   cloudRun?: CloudRunConfig;
   vercel?: { cwd?: string; scope?: string; production?: boolean; tokenEnv?: string };
-  kubernetes?: { namespace?: string; context?: string; deployment: string; container: string; image: string; manifests?: string; timeout?: Duration };
+  kubernetes?: {
+    namespace?: string;
+    context?: string;
+    deployment: string;
+    container: string;
+    image: string;
+    manifests?: string;
+    timeout?: Duration;
+  };
 }
 
 export interface RawDeployConfig {
@@ -111,14 +125,28 @@ export interface EnvironmentConfig {
     command?: string[];
     env: Record<string, string>;
     runtime: 'process' | 'image';
-    image?: { file: string; engine: 'podman' | 'docker'; containerPort: number; volumes: string[]; env: Record<string, string> };
+    image?: {
+      file: string;
+      engine: 'podman' | 'docker';
+      containerPort: number;
+      volumes: string[];
+      env: Record<string, string>;
+    };
     scrapeIntervalMs: number;
     drainMs: number;
     stateDir?: string;
   };
   cloudRun?: CloudRunConfig;
   vercel: { cwd?: string; scope?: string; production: boolean; tokenEnv: string };
-  kubernetes?: { namespace: string; context?: string; deployment: string; container: string; image: string; manifests?: string; timeoutMs: number };
+  kubernetes?: {
+    namespace: string;
+    context?: string;
+    deployment: string;
+    container: string;
+    image: string;
+    manifests?: string;
+    timeoutMs: number;
+  };
 }
 
 export class DeployConfigError extends Error {
@@ -129,7 +157,9 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile<RawDeployCo
 
 /** "{workspaceRoot}" in a configured environment variable becomes the workspace root. */
 export function withWorkspaceRoot(env: Record<string, string>, workspaceRoot: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value.split('{workspaceRoot}').join(workspaceRoot)]));
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, value.split('{workspaceRoot}').join(workspaceRoot)]),
+  );
 }
 
 /** Milliseconds from "500ms", "30s", "2m" or a number of seconds. */
@@ -146,7 +176,9 @@ export function parseDuration(value: Duration | undefined, fallbackMs: number): 
 
 /** The deploy config file of a project, or undefined when it has none. */
 export function findDeployConfig(workspaceRoot: string, projectRoot: string): string | undefined {
-  return DEPLOY_CONFIG_FILES.map((name) => join(projectRoot, name)).find((file) => existsSync(join(workspaceRoot, file)));
+  return DEPLOY_CONFIG_FILES.map((name) => join(projectRoot, name)).find((file) =>
+    existsSync(join(workspaceRoot, file)),
+  );
 }
 
 /** Reads and validates a deploy config; every error names the file, the path inside it and the fix. */
@@ -156,7 +188,9 @@ export function readDeployConfig(workspaceRoot: string, file: string): RawDeploy
   try {
     data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new DeployConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new DeployConfigError(
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (!validate(data)) {
     throw new DeployConfigError(
@@ -193,10 +227,14 @@ export function resolveEnvironment(
     ? env.steps.map((s) => ({ weight: s.weight, pauseMs: parseDuration(s.pause, 0), analysis: s.analysis ?? true }))
     : DEFAULT_STEPS;
   if (steps[steps.length - 1].weight !== 100) {
-    throw new DeployConfigError(`${file}: environments.${name}.steps must end at weight 100 (the promote step); the last is ${steps[steps.length - 1].weight}.`);
+    throw new DeployConfigError(
+      `${file}: environments.${name}.steps must end at weight 100 (the promote step); the last is ${steps[steps.length - 1].weight}.`,
+    );
   }
   if (steps.some((s, i) => i > 0 && s.weight < steps[i - 1].weight)) {
-    throw new DeployConfigError(`${file}: environments.${name}.steps must not decrease in weight; rollbacks are automatic.`);
+    throw new DeployConfigError(
+      `${file}: environments.${name}.steps must not decrease in weight; rollbacks are automatic.`,
+    );
   }
   const local = env.local ?? {};
   const resolved: EnvironmentConfig = {
@@ -208,7 +246,11 @@ export function resolveEnvironment(
     backup:
       env.backup === false || !raw.backup
         ? undefined
-        : { command: raw.backup.command, timeoutMs: parseDuration(raw.backup.timeout, 600_000), onFirstDeploy: raw.backup.onFirstDeploy ?? 'run' },
+        : {
+            command: raw.backup.command,
+            timeoutMs: parseDuration(raw.backup.timeout, 600_000),
+            onFirstDeploy: raw.backup.onFirstDeploy ?? 'run',
+          },
     health: { paths: raw.health?.paths ?? ['/health'], timeoutMs: parseDuration(raw.health?.timeout, 30_000) },
     smoke: raw.smoke ?? [],
     metrics: {
@@ -246,7 +288,12 @@ export function resolveEnvironment(
       stateDir: local.stateDir,
     },
     cloudRun: env.cloudRun,
-    vercel: { cwd: env.vercel?.cwd, scope: env.vercel?.scope, production: env.vercel?.production ?? true, tokenEnv: env.vercel?.tokenEnv ?? 'VERCEL_TOKEN' },
+    vercel: {
+      cwd: env.vercel?.cwd,
+      scope: env.vercel?.scope,
+      production: env.vercel?.production ?? true,
+      tokenEnv: env.vercel?.tokenEnv ?? 'VERCEL_TOKEN',
+    },
     kubernetes: env.kubernetes && {
       namespace: env.kubernetes.namespace ?? 'default',
       context: env.kubernetes.context,
@@ -257,18 +304,28 @@ export function resolveEnvironment(
       timeoutMs: parseDuration(env.kubernetes.timeout, 300_000),
     },
   };
-  const required = { local: undefined, 'cloud-run': 'cloudRun', vercel: undefined, kubernetes: 'kubernetes' }[env.provider];
+  const required = { local: undefined, 'cloud-run': 'cloudRun', vercel: undefined, kubernetes: 'kubernetes' }[
+    env.provider
+  ];
   if (required && !env[required as 'cloudRun' | 'kubernetes']) {
-    throw new DeployConfigError(`${file}: environments.${name} uses provider ${env.provider} but has no "${required}" section.`);
+    throw new DeployConfigError(
+      `${file}: environments.${name} uses provider ${env.provider} but has no "${required}" section.`,
+    );
   }
   if (env.analysis?.syntheticLoad && env.provider !== 'local') {
-    throw new DeployConfigError(`${file}: environments.${name}.analysis.syntheticLoad is for the local provider only (load on loopback); real environments get their traffic from users.`);
+    throw new DeployConfigError(
+      `${file}: environments.${name}.analysis.syntheticLoad is for the local provider only (load on loopback); real environments get their traffic from users.`,
+    );
   }
   if (env.provider === 'local' && (local.runtime ?? 'process') === 'process' && !local.command) {
-    throw new DeployConfigError(`${file}: environments.${name}.local needs a "command" (the process of one release), or runtime: image with an "image" section.`);
+    throw new DeployConfigError(
+      `${file}: environments.${name}.local needs a "command" (the process of one release), or runtime: image with an "image" section.`,
+    );
   }
   if (env.provider === 'local' && local.runtime === 'image' && !local.image) {
-    throw new DeployConfigError(`${file}: environments.${name}.local has runtime: image but no "image" section (file, engine, containerPort).`);
+    throw new DeployConfigError(
+      `${file}: environments.${name}.local has runtime: image but no "image" section (file, engine, containerPort).`,
+    );
   }
   return resolved;
 }

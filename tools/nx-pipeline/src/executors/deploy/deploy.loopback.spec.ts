@@ -51,7 +51,16 @@ describe('deploy on loopback (local provider: HAProxy + Prometheus)', () => {
   it('deploys v1 as the first release', async () => {
     const report = await deploy(workspace.context, 'v1');
     expect(report.outcome).toBe('promoted');
-    expect(report.phases.map((p) => p.phase)).toEqual(['preflight', 'record stable', 'backup', 'deploy candidate', 'health', 'smoke', 'promote', 'health after promote']);
+    expect(report.phases.map((p) => p.phase)).toEqual([
+      'preflight',
+      'record stable',
+      'backup',
+      'deploy candidate',
+      'health',
+      'smoke',
+      'promote',
+      'health after promote',
+    ]);
     expect(await releasesServing(url)).toEqual(new Set(['v1']));
   });
 
@@ -77,7 +86,9 @@ describe('deploy on loopback (local provider: HAProxy + Prometheus)', () => {
     const samples = await load.stop();
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure?.phase).toBe('step 1: 10%');
-    expect(report.failure?.reason).toMatch(/canary analysis failed: error ratio \d+\.\d+% \(\d+\/\d+\) is above 1\.00%/);
+    expect(report.failure?.reason).toMatch(
+      /canary analysis failed: error ratio \d+\.\d+% \(\d+\/\d+\) is above 1\.00%/,
+    );
     expect(report.traffic.map((t) => t.weight)).toEqual([0, 10, 0]);
     expect(report.rollback).toMatchObject({ to: 'v2', healthy: true });
 
@@ -97,7 +108,9 @@ describe('deploy on loopback (local provider: HAProxy + Prometheus)', () => {
     const samples = await load.stop();
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure).toMatchObject({ phase: 'health' });
-    expect(report.failure?.reason).toMatch(/health \/health on the candidate: not healthy after 3000 ms; last answer: HTTP 503/);
+    expect(report.failure?.reason).toMatch(
+      /health \/health on the candidate: not healthy after 3000 ms; last answer: HTTP 503/,
+    );
     expect(report.traffic.map((t) => t.weight)).toEqual([0, 0]);
     expect(samples.some((s) => s.release === 'v4')).toBe(false);
     expect(failed(samples)).toEqual([]);
@@ -109,7 +122,9 @@ describe('deploy on loopback (local provider: HAProxy + Prometheus)', () => {
       const report = await deploy(workspace.context, 'v5');
       expect(report.outcome).toBe('aborted');
       expect(report.failure?.phase).toBe('backup');
-      expect(report.failure?.reason).toMatch(/backup exited 2, so nothing was deployed: backup failed: could not connect to the database/);
+      expect(report.failure?.reason).toMatch(
+        /backup exited 2, so nothing was deployed: backup failed: could not connect to the database/,
+      );
       expect(report.candidate).toBeNull();
       expect(report.traffic).toEqual([]);
     } finally {

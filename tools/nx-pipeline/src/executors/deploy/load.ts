@@ -18,7 +18,10 @@ export interface Load {
  * pausing `gapMs` between requests, stopped by stop() or after `maxMs` at the latest. Used by the
  * proof tests, the bench, and the local provider's synthetic load during canary steps.
  */
-export function startLoad(url: string | string[], options: { concurrency?: number; gapMs?: number; maxMs?: number } = {}): Load {
+export function startLoad(
+  url: string | string[],
+  options: { concurrency?: number; gapMs?: number; maxMs?: number } = {},
+): Load {
   const targets = (Array.isArray(url) ? url : [url]).map((u) => new URL(u));
   const remote = targets.find((t) => !['127.0.0.1', 'localhost'].includes(t.hostname));
   if (remote) throw new Error(`load is only sent to loopback (127.0.0.1), not ${remote.hostname}`);
@@ -30,9 +33,17 @@ export function startLoad(url: string | string[], options: { concurrency?: numbe
   const loop = async (_: unknown, index: number) => {
     for (let n = index; running && Date.now() < deadline; n++) {
       try {
-        const response = await request(targets[n % targets.length], { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
+        const response = await request(targets[n % targets.length], {
+          dispatcher: agent,
+          headersTimeout: 5_000,
+          bodyTimeout: 5_000,
+        });
         await response.body.text();
-        samples.push({ at: Date.now(), status: response.statusCode, release: String(response.headers['x-release'] ?? '') });
+        samples.push({
+          at: Date.now(),
+          status: response.statusCode,
+          release: String(response.headers['x-release'] ?? ''),
+        });
       } catch (error) {
         samples.push({ at: Date.now(), status: 0, release: '', error: (error as Error).message });
       }
@@ -54,4 +65,5 @@ export function startLoad(url: string | string[], options: { concurrency?: numbe
 }
 
 export const failed = (samples: readonly Sample[]) => samples.filter((s) => s.status === 0 || s.status >= 500);
-export const between = (samples: readonly Sample[], from: number, to: number) => samples.filter((s) => s.at >= from && s.at <= to);
+export const between = (samples: readonly Sample[], from: number, to: number) =>
+  samples.filter((s) => s.at >= from && s.at <= to);

@@ -4,7 +4,11 @@ import { resolveEnvironment, type RawDeployConfig } from './config';
 import { runDeploy, runRollback } from './machine';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 
-const GATES = { coverage: { min: 80 }, security: { grade: 'A' as const }, perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 } };
+const GATES = {
+  coverage: { min: 80 },
+  security: { grade: 'A' as const },
+  perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 },
+};
 
 /** Releases are tiny HTTP servers: a healthy one answers 200, an unhealthy one 503. */
 let servers: Server[];
@@ -13,7 +17,14 @@ let unhealthy: string;
 beforeAll(async () => {
   servers = [200, 503].map((status) => createServer((_req, res) => res.writeHead(status).end('release')));
   const urls = await Promise.all(
-    servers.map((server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))),
+    servers.map(
+      (server) =>
+        new Promise<string>((resolve) =>
+          server.listen(0, '127.0.0.1', () =>
+            resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`),
+          ),
+        ),
+    ),
   );
   [base, unhealthy] = urls;
 });
@@ -26,14 +37,23 @@ function environment(overrides: Partial<RawDeployConfig['environments'][string]>
     health: { paths: ['/health'], timeout: '300ms' },
     smoke: [{ path: '/', contains: 'release' }],
     environments: {
-      staging: { provider: 'local', url: undefined, local: { command: ['x'] }, steps: [{ weight: 10, pause: '50ms' }, { weight: 100 }], analysis: { interval: '10ms', minSamples: 10 }, ...overrides },
+      staging: {
+        provider: 'local',
+        url: undefined,
+        local: { command: ['x'] },
+        steps: [{ weight: 10, pause: '50ms' }, { weight: 100 }],
+        analysis: { interval: '10ms', minSamples: 10 },
+        ...overrides,
+      },
     },
   };
   return resolveEnvironment(raw, 'staging', GATES, 'svc/deploy.yml');
 }
 
 /** A provider that records every call; `fail` makes one method throw. */
-function fakeProvider(options: { stable?: Release | null; candidateUrl?: string; fail?: string; weighted?: boolean } = {}) {
+function fakeProvider(
+  options: { stable?: Release | null; candidateUrl?: string; fail?: string; weighted?: boolean } = {},
+) {
   const calls: string[] = [];
   const step = (name: string) => {
     calls.push(name);
@@ -44,24 +64,48 @@ function fakeProvider(options: { stable?: Release | null; candidateUrl?: string;
     weightedTraffic: options.weighted ?? true,
     plan: () => [],
     preflight: async () => step('preflight'),
-    current: async () => (step('current'), options.stable === undefined ? { version: 'v1', id: 'blue', url: base } : options.stable),
-    deployCandidate: async (_c, version) => (step(`deployCandidate ${version}`), { version, id: 'green', url: options.candidateUrl ?? base }),
+    current: async () => (
+      step('current'),
+      options.stable === undefined ? { version: 'v1', id: 'blue', url: base } : options.stable
+    ),
+    deployCandidate: async (_c, version) => (
+      step(`deployCandidate ${version}`),
+      { version, id: 'green', url: options.candidateUrl ?? base }
+    ),
     setTraffic: async (_c, _s, _cand, weight) => step(`setTraffic ${weight}`),
     promote: async () => step('promote'),
     rollback: async (_c, to, from) => step(`rollback ${to?.version ?? 'none'} ${from?.version ?? 'none'}`),
-    history: async () => (step('history'), [{ version: 'v2', id: 'h' }, { version: 'v1', id: 'h' }]),
+    history: async () => (
+      step('history'),
+      [
+        { version: 'v2', id: 'h' },
+        { version: 'v1', id: 'h' },
+      ]
+    ),
     metrics: (_c, release) => ({ prometheus: 'http://prometheus', appSelector: `release="${release.version}"` }),
   };
   return { provider, calls };
 }
 
 function ctxOf(env: ReturnType<typeof environment>): ProviderContext {
-  return { workspaceRoot: '/ws', projectRoot: 'svc', project: 'svc', env, run: async () => ({ exitCode: 0, stdout: '', stderr: '' }), log: () => undefined };
+  return {
+    workspaceRoot: '/ws',
+    projectRoot: 'svc',
+    project: 'svc',
+    env,
+    run: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    log: () => undefined,
+  };
 }
 
 /** Prometheus answers: requests, errors and p95 (seconds) for the candidate, by query shape. */
 function prometheus(values: { requests: number | null; errors: number | null; p95: number | null }): PromQuery {
-  return async (_url, expr) => (expr.startsWith('histogram_quantile') ? values.p95 : expr.includes('5xx') || expr.includes('=~"5..') ? values.errors : values.requests);
+  return async (_url, expr) =>
+    expr.startsWith('histogram_quantile')
+      ? values.p95
+      : expr.includes('5xx') || expr.includes('=~"5..')
+        ? values.errors
+        : values.requests;
 }
 
 const healthy = prometheus({ requests: 100, errors: 0, p95: 0.05 });
@@ -75,17 +119,29 @@ describe('runDeploy', () => {
     expect(backup).toHaveBeenCalledTimes(1);
     expect(calls).toEqual(['preflight', 'current', 'deployCandidate v2', 'setTraffic 10', 'setTraffic 100', 'promote']);
     expect(report.phases.map((p) => `${p.phase}:${p.status}`)).toEqual([
-      'preflight:ok', 'record stable:ok', 'backup:ok', 'deploy candidate:ok', 'health:ok', 'smoke:ok', 'step 1: 10%:ok', 'step 2: 100%:ok', 'promote:ok',
+      'preflight:ok',
+      'record stable:ok',
+      'backup:ok',
+      'deploy candidate:ok',
+      'health:ok',
+      'smoke:ok',
+      'step 1: 10%:ok',
+      'step 2: 100%:ok',
+      'promote:ok',
     ]);
     expect(report.analyses[0].verdicts.at(-1)?.status).toBe('pass');
   });
 
   it('aborts before anything changes when the backup fails', async () => {
     const { provider, calls } = fakeProvider();
-    const backup = async () => Promise.reject(new Error('backup exited 2, so nothing was deployed: connection refused'));
+    const backup = async () =>
+      Promise.reject(new Error('backup exited 2, so nothing was deployed: connection refused'));
     const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup, query: healthy }, 'v2');
     expect(report.outcome).toBe('aborted');
-    expect(report.failure).toEqual({ phase: 'backup', reason: 'backup exited 2, so nothing was deployed: connection refused' });
+    expect(report.failure).toEqual({
+      phase: 'backup',
+      reason: 'backup exited 2, so nothing was deployed: connection refused',
+    });
     expect(calls).toEqual(['preflight', 'current']);
   });
 
@@ -93,19 +149,32 @@ describe('runDeploy', () => {
     const raw = { command: ['backup'], onFirstDeploy: 'skip' as const, timeoutMs: 1000 };
     const backup = jest.fn(async () => 'backup written');
     const first = fakeProvider({ stable: null });
-    const report = await runDeploy({ provider: first.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy }, 'v1');
+    const report = await runDeploy(
+      { provider: first.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy },
+      'v1',
+    );
     expect(report.outcome).toBe('promoted');
-    expect(report.phases[2]).toMatchObject({ phase: 'backup', status: 'ok', detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)' });
+    expect(report.phases[2]).toMatchObject({
+      phase: 'backup',
+      status: 'ok',
+      detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)',
+    });
     expect(backup).not.toHaveBeenCalled();
     const next = fakeProvider();
-    await runDeploy({ provider: next.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy }, 'v2');
+    await runDeploy(
+      { provider: next.provider, ctx: ctxOf({ ...environment(), backup: raw }), backup, query: healthy },
+      'v2',
+    );
     expect(backup).toHaveBeenCalledTimes(1);
   });
 
   it('runs the synthetic load through the traffic steps and reports it', async () => {
     const { provider } = fakeProvider();
     const stop = jest.fn(async () => [{ status: 200 }, { status: 200 }, { status: 503 }]);
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy, startLoad: () => ({ stop }) }, 'v2');
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy, startLoad: () => ({ stop }) },
+      'v2',
+    );
     expect(report.outcome).toBe('promoted');
     expect(stop).toHaveBeenCalledTimes(1);
     expect(report.syntheticLoad).toEqual({ requests: 3, failed: 1 });
@@ -116,7 +185,16 @@ describe('runDeploy', () => {
     const env = environment({ steps: [{ weight: 10, pause: '30s' }, { weight: 100 }] });
     const slept: number[] = [];
     const sleep = async (ms: number) => void slept.push(ms);
-    const report = await runDeploy({ provider, ctx: ctxOf(env), backup: async () => 'ok', query: prometheus({ requests: 200, errors: 40, p95: 0.05 }), sleep }, 'v3');
+    const report = await runDeploy(
+      {
+        provider,
+        ctx: ctxOf(env),
+        backup: async () => 'ok',
+        query: prometheus({ requests: 200, errors: 40, p95: 0.05 }),
+        sleep,
+      },
+      'v3',
+    );
     // One analysis interval (10 ms) of the 30 s pause, then the failing verdict ends the step.
     expect(slept).toEqual([10]);
     expect(report.outcome).toBe('rolled-back');
@@ -127,50 +205,96 @@ describe('runDeploy', () => {
 
   it('treats no data as inconclusive, and an inconclusive step as a failure', async () => {
     const { provider, calls } = fakeProvider();
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: prometheus({ requests: null, errors: null, p95: null }) }, 'v2');
+    const report = await runDeploy(
+      {
+        provider,
+        ctx: ctxOf(environment()),
+        backup: async () => 'ok',
+        query: prometheus({ requests: null, errors: null, p95: null }),
+      },
+      'v2',
+    );
     expect(report.outcome).toBe('rolled-back');
-    expect(report.failure?.reason).toMatch(/^canary analysis was inconclusive at the end of the step: only 0 requests reached the candidate/);
+    expect(report.failure?.reason).toMatch(
+      /^canary analysis was inconclusive at the end of the step: only 0 requests reached the candidate/,
+    );
     expect(calls.at(-1)).toBe('rollback v1 v2');
   });
 
   it('fails the analysis on p95 latency above the gate', async () => {
     const { provider } = fakeProvider();
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: prometheus({ requests: 500, errors: 0, p95: 0.9 }) }, 'v2');
+    const report = await runDeploy(
+      {
+        provider,
+        ctx: ctxOf(environment()),
+        backup: async () => 'ok',
+        query: prometheus({ requests: 500, errors: 0, p95: 0.9 }),
+      },
+      'v2',
+    );
     expect(report.failure?.reason).toBe('canary analysis failed: p95 latency 900.0 ms is above 500 ms');
   });
 
   it('never gives traffic to a candidate whose health check fails', async () => {
     const { provider, calls } = fakeProvider({ candidateUrl: unhealthy });
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v4');
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v4',
+    );
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure?.phase).toBe('health');
-    expect(report.failure?.reason).toMatch(/^health \/health on the candidate: not healthy after 300 ms; last answer: HTTP 503/);
-    expect(report.probes.at(-1)).toMatchObject({ check: 'health /health (after rollback)', url: `${base}/health`, passed: true });
+    expect(report.failure?.reason).toMatch(
+      /^health \/health on the candidate: not healthy after 300 ms; last answer: HTTP 503/,
+    );
+    expect(report.probes.at(-1)).toMatchObject({
+      check: 'health /health (after rollback)',
+      url: `${base}/health`,
+      passed: true,
+    });
     expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual([]);
   });
 
   it('rolls back when a provider call fails, and reports a rollback that fails too', async () => {
     const one = fakeProvider({ fail: 'setTraffic' });
-    const report = await runDeploy({ provider: one.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    const report = await runDeploy(
+      { provider: one.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v2',
+    );
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure).toEqual({ phase: 'step 1: 10%', reason: 'setTraffic exploded' });
 
     const two = fakeProvider({ fail: 'rollback', candidateUrl: unhealthy });
-    const broken = await runDeploy({ provider: two.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    const broken = await runDeploy(
+      { provider: two.provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v2',
+    );
     expect(broken.outcome).toBe('rollback-failed');
     expect(broken.rollback?.detail).toBe('rollback failed: rollback exploded');
   });
 
   it('reports a rollback whose restored release is not healthy as rollback-failed', async () => {
-    const { provider } = fakeProvider({ stable: { version: 'v1', id: 'blue', url: unhealthy }, candidateUrl: unhealthy });
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    const { provider } = fakeProvider({
+      stable: { version: 'v1', id: 'blue', url: unhealthy },
+      candidateUrl: unhealthy,
+    });
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v2',
+    );
     expect(report.outcome).toBe('rollback-failed');
-    expect(report.rollback).toMatchObject({ to: 'v1', healthy: false, detail: 'all traffic on v1, which is NOT healthy' });
+    expect(report.rollback).toMatchObject({
+      to: 'v1',
+      healthy: false,
+      detail: 'all traffic on v1, which is NOT healthy',
+    });
   });
 
   it('removes a failed first release (there is nothing to roll back to)', async () => {
     const { provider, calls } = fakeProvider({ stable: null, candidateUrl: unhealthy });
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v1');
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v1',
+    );
     expect(report.outcome).toBe('rolled-back');
     expect(calls.at(-1)).toBe('rollback none v1');
     expect(report.rollback?.detail).toBe('candidate removed; there was no earlier release');
@@ -178,7 +302,10 @@ describe('runDeploy', () => {
 
   it('switches 0 -> 100 in one step (blue-green) when the provider has no weighted traffic', async () => {
     const { provider, calls } = fakeProvider({ weighted: false });
-    const report = await runDeploy({ provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy }, 'v2');
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(environment()), backup: async () => 'ok', query: healthy },
+      'v2',
+    );
     expect(report.outcome).toBe('promoted');
     expect(calls.filter((c) => c.startsWith('setTraffic'))).toEqual(['setTraffic 100']);
   });
@@ -194,7 +321,17 @@ describe('runDeploy interrupted', () => {
       (process as NodeJS.EventEmitter).emit('SIGUSR2', 'SIGUSR2');
       return new Promise<void>(() => undefined);
     };
-    const report = await runDeploy({ provider, ctx: ctxOf(env), backup: async () => 'ok', query: prometheus({ requests: 1, errors: 0, p95: 0.01 }), interruptOn: ['SIGUSR2'], sleep }, 'v2');
+    const report = await runDeploy(
+      {
+        provider,
+        ctx: ctxOf(env),
+        backup: async () => 'ok',
+        query: prometheus({ requests: 1, errors: 0, p95: 0.01 }),
+        interruptOn: ['SIGUSR2'],
+        sleep,
+      },
+      'v2',
+    );
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure).toEqual({ phase: 'step 1: 10%', reason: 'interrupted by SIGUSR2' });
     expect(calls.at(-1)).toBe('rollback v1 v2');

@@ -100,7 +100,11 @@ function interruptions(signals: readonly NodeJS.Signals[], sleep: (ms: number) =
 const iso = () => new Date().toISOString();
 
 /** A report that says "failed" until the run proves otherwise, so no early exit reads as a success. */
-function newReport(kind: DeployReport['kind'], { provider, ctx }: Pick<MachineDeps, 'provider' | 'ctx'>, version: string): DeployReport {
+function newReport(
+  kind: DeployReport['kind'],
+  { provider, ctx }: Pick<MachineDeps, 'provider' | 'ctx'>,
+  version: string,
+): DeployReport {
   return {
     kind,
     project: ctx.project,
@@ -139,7 +143,11 @@ export async function runDeploy(deps: MachineDeps, version: string): Promise<Dep
   }
 }
 
-async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnType<typeof interruptions>): Promise<DeployReport> {
+async function deployWith(
+  deps: MachineDeps,
+  version: string,
+  interrupt: ReturnType<typeof interruptions>,
+): Promise<DeployReport> {
   const { provider, ctx } = deps;
   const sleep = interrupt.sleep;
   const report = newReport('deploy', deps, version);
@@ -151,7 +159,13 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
       interrupt.check(name);
       const value = await work();
       interrupt.check(name);
-      report.phases.push({ phase: name, status: 'ok', startedAt, durationMs: Date.now() - start, detail: detail?.(value) });
+      report.phases.push({
+        phase: name,
+        status: 'ok',
+        startedAt,
+        durationMs: Date.now() - start,
+        detail: detail?.(value),
+      });
       return value;
     } catch (error) {
       const reason = (error as Error).message;
@@ -172,12 +186,23 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
       checkAnalysisConfigured(deps, ctx);
     });
     // Reading the stable release changes nothing, and tells the backup whether there is data yet.
-    report.stable = await phase('record stable', () => provider.current(ctx), (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'));
+    report.stable = await phase(
+      'record stable',
+      () => provider.current(ctx),
+      (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'),
+    );
     const backup = ctx.env.backup;
     if (backup && !report.stable && backup.onFirstDeploy === 'skip') {
-      report.phases.push({ phase: 'backup', status: 'ok', startedAt: iso(), durationMs: 0, detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)' });
+      report.phases.push({
+        phase: 'backup',
+        status: 'ok',
+        startedAt: iso(),
+        durationMs: 0,
+        detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)',
+      });
     } else if (backup) {
-      if (!deps.backup) throw new PhaseError('backup', 'the environment asks for a backup but no backup runner was given');
+      if (!deps.backup)
+        throw new PhaseError('backup', 'the environment asks for a backup but no backup runner was given');
       await phase('backup', deps.backup, (said) => said);
     }
   } catch (error) {
@@ -188,11 +213,16 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
   const stable = report.stable;
   let failureSeenAt = '';
   try {
-    const candidate = await phase('deploy candidate', () => provider.deployCandidate(ctx, version, stable), (r) => `${r.id} at ${r.url ?? '(no direct URL)'}`);
+    const candidate = await phase(
+      'deploy candidate',
+      () => provider.deployCandidate(ctx, version, stable),
+      (r) => `${r.id} at ${r.url ?? '(no direct URL)'}`,
+    );
     report.candidate = candidate;
     report.traffic.push({ at: iso(), weight: stable ? 0 : 100 });
     await phase('health', async () => {
-      if (!candidate.url) throw new Error(`provider ${provider.name} gave no URL for the candidate, so its health cannot be checked`);
+      if (!candidate.url)
+        throw new Error(`provider ${provider.name} gave no URL for the candidate, so its health cannot be checked`);
       const results = await waitHealthy(candidate.url, ctx.env.health.paths, ctx.env.health.timeoutMs);
       report.probes.push(...results);
       const failed = results.find((r) => !r.passed);
@@ -213,12 +243,26 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
           await phase(`step ${index + 1}: ${step.weight}%`, async () => {
             await provider.setTraffic(ctx, stable, candidate, step.weight);
             report.traffic.push({ at: iso(), weight: step.weight });
-            await holdStep(deps, sleep, report, index + 1, step, stable, candidate, (at) => (failureSeenAt = at), interrupt.check);
+            await holdStep(
+              deps,
+              sleep,
+              report,
+              index + 1,
+              step,
+              stable,
+              candidate,
+              (at) => (failureSeenAt = at),
+              interrupt.check,
+            );
           });
         }
       } finally {
         const samples = await load?.stop();
-        if (samples) report.syntheticLoad = { requests: samples.length, failed: samples.filter((s) => s.status === 0 || s.status >= 500).length };
+        if (samples)
+          report.syntheticLoad = {
+            requests: samples.length,
+            failed: samples.filter((s) => s.status === 0 || s.status >= 500).length,
+          };
       }
     }
     await phase('promote', () => provider.promote(ctx, stable, candidate));
@@ -228,7 +272,11 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
     report.failure = failureOf(error);
     failureSeenAt ||= iso();
     ctx.log(`[deploy] ${report.failure.phase} failed: ${report.failure.reason}`);
-    ctx.log(stable ? `[deploy] rolling back to ${stable.version} (${stable.id})` : '[deploy] first deploy failed: removing the candidate');
+    ctx.log(
+      stable
+        ? `[deploy] rolling back to ${stable.version} (${stable.id})`
+        : '[deploy] first deploy failed: removing the candidate',
+    );
     try {
       await provider.rollback(ctx, stable, report.candidate);
       report.traffic.push({ at: iso(), weight: 0 });
@@ -238,18 +286,29 @@ async function deployWith(deps: MachineDeps, version: string, interrupt: ReturnT
         failureSeenAt,
         completedAt: iso(),
         healthy,
-        detail: stable ? `all traffic on ${stable.version}${healthy ? ', healthy' : ', which is NOT healthy'}` : 'candidate removed; there was no earlier release',
+        detail: stable
+          ? `all traffic on ${stable.version}${healthy ? ', healthy' : ', which is NOT healthy'}`
+          : 'candidate removed; there was no earlier release',
       };
       return finish(healthy ? 'rolled-back' : 'rollback-failed');
     } catch (rollbackError) {
-      report.rollback = { to: stable?.version ?? null, failureSeenAt, completedAt: iso(), healthy: false, detail: `rollback failed: ${(rollbackError as Error).message}` };
+      report.rollback = {
+        to: stable?.version ?? null,
+        failureSeenAt,
+        completedAt: iso(),
+        healthy: false,
+        detail: `rollback failed: ${(rollbackError as Error).message}`,
+      };
       return finish('rollback-failed');
     }
   }
 }
 
 /** A manual rollback: all traffic to `version` (or the previous release), then health on the public URL. */
-export async function runRollback(deps: Pick<MachineDeps, 'provider' | 'ctx'>, version: string | undefined): Promise<DeployReport> {
+export async function runRollback(
+  deps: Pick<MachineDeps, 'provider' | 'ctx'>,
+  version: string | undefined,
+): Promise<DeployReport> {
   const { provider, ctx } = deps;
   const report = newReport('rollback', deps, version ?? '(previous)');
   const started = iso();
@@ -258,18 +317,34 @@ export async function runRollback(deps: Pick<MachineDeps, 'provider' | 'ctx'>, v
     const current = await provider.current(ctx);
     const history = await provider.history(ctx);
     const target =
-      (version ? history.find((r) => r.version === version || r.id === version) : history.find((r) => r.version !== current?.version && r.id !== current?.id)) ??
+      (version
+        ? history.find((r) => r.version === version || r.id === version)
+        : history.find((r) => r.version !== current?.version && r.id !== current?.id)) ??
       (version && provider.resolve ? await provider.resolve(ctx, version) : undefined);
     if (!target) {
       const known = history.map((r) => r.version).join(', ') || 'none';
-      throw new PhaseError('rollback', `${version ? `release ${version} is not in the history` : 'there is no earlier release'} of ${ctx.project} in ${ctx.env.name} (known: ${known}).`);
+      throw new PhaseError(
+        'rollback',
+        `${version ? `release ${version} is not in the history` : 'there is no earlier release'} of ${ctx.project} in ${ctx.env.name} (known: ${known}).`,
+      );
     }
     report.version = target.version;
     report.stable = current;
     ctx.log(`[rollback] ${current?.version ?? 'nothing'} -> ${target.version}`);
     await provider.rollback(ctx, target, current);
-    const healthy = ctx.env.url ? await checkPublicHealth(ctx, report).then(() => true, () => false) : true;
-    report.rollback = { to: target.version, failureSeenAt: started, completedAt: iso(), healthy, detail: `all traffic on ${target.version}` };
+    const healthy = ctx.env.url
+      ? await checkPublicHealth(ctx, report).then(
+          () => true,
+          () => false,
+        )
+      : true;
+    report.rollback = {
+      to: target.version,
+      failureSeenAt: started,
+      completedAt: iso(),
+      healthy,
+      detail: `all traffic on ${target.version}`,
+    };
     report.outcome = healthy ? 'rolled-back' : 'rollback-failed';
   } catch (error) {
     report.failure = failureOf(error);
@@ -326,7 +401,10 @@ async function holdStep(
     }
   }
   if (verdict.status !== 'pass') {
-    throw new PhaseError(`step ${index}: ${step.weight}%`, `canary analysis was ${verdict.status} at the end of the step: ${verdict.reasons.join('; ')}`);
+    throw new PhaseError(
+      `step ${index}: ${step.weight}%`,
+      `canary analysis was ${verdict.status} at the end of the step: ${verdict.reasons.join('; ')}`,
+    );
   }
 }
 
@@ -349,7 +427,12 @@ async function checkPublicHealth(ctx: ProviderContext, report: DeployReport): Pr
 async function checkHealthAfterRollback(ctx: ProviderContext, report: DeployReport, stable: Release): Promise<boolean> {
   const url = ctx.env.url ?? stable.url;
   if (!url) {
-    report.probes.push({ check: 'health after rollback', url: '', passed: false, detail: 'no URL to check: set the environment url' });
+    report.probes.push({
+      check: 'health after rollback',
+      url: '',
+      passed: false,
+      detail: 'no URL to check: set the environment url',
+    });
     return false;
   }
   const results = await waitHealthy(url, ctx.env.health.paths, ctx.env.health.timeoutMs);

@@ -9,7 +9,10 @@ export interface ProbeResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function request(url: string, init: RequestInit = {}): Promise<{ status: number; body: string } | { error: string }> {
+async function request(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: string } | { error: string }> {
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
     return { status: response.status, body: await response.text() };
@@ -23,7 +26,12 @@ async function request(url: string, init: RequestInit = {}): Promise<{ status: n
  * Polls every health path until all answer 2xx, or the timeout passes. A release that never
  * becomes healthy fails with the last status seen, so the report says what was observed.
  */
-export async function waitHealthy(baseUrl: string, paths: readonly string[], timeoutMs: number, pollMs = 250): Promise<ProbeResult[]> {
+export async function waitHealthy(
+  baseUrl: string,
+  paths: readonly string[],
+  timeoutMs: number,
+  pollMs = 250,
+): Promise<ProbeResult[]> {
   const deadline = Date.now() + timeoutMs;
   const results: ProbeResult[] = [];
   for (const path of paths) {
@@ -41,7 +49,12 @@ export async function waitHealthy(baseUrl: string, paths: readonly string[], tim
       if (Date.now() >= deadline) break;
       await sleep(pollMs);
     }
-    results.push({ check: `health ${path}`, url, passed, detail: passed ? last : `not healthy after ${timeoutMs} ms; last answer: ${last}` });
+    results.push({
+      check: `health ${path}`,
+      url,
+      passed,
+      detail: passed ? last : `not healthy after ${timeoutMs} ms; last answer: ${last}`,
+    });
     if (!passed) break;
   }
   return results;
@@ -63,7 +76,8 @@ export async function runSmokeTests(baseUrl: string, tests: readonly SmokeTest[]
     let passed = false;
     if ('error' in answer) detail = `request failed: ${answer.error}`;
     else if (answer.status !== expected) detail = `HTTP ${answer.status}, expected ${expected}`;
-    else if (test.contains && !answer.body.includes(test.contains)) detail = `body does not contain ${JSON.stringify(test.contains)}`;
+    else if (test.contains && !answer.body.includes(test.contains))
+      detail = `body does not contain ${JSON.stringify(test.contains)}`;
     else {
       passed = true;
       detail = `HTTP ${answer.status}`;

@@ -20,16 +20,29 @@ export function renderMarkdown(report: DeployReport): string {
   if (report.failure) lines.push('', `**Failed in ${report.failure.phase}:** ${report.failure.reason}`);
   if (report.rollback) {
     const seconds = (Date.parse(report.rollback.completedAt) - Date.parse(report.rollback.failureSeenAt)) / 1000;
-    lines.push('', `**Rollback:** ${report.rollback.detail} (${seconds.toFixed(2)} s from the failure to all traffic back).`);
+    lines.push(
+      '',
+      `**Rollback:** ${report.rollback.detail} (${seconds.toFixed(2)} s from the failure to all traffic back).`,
+    );
   }
   lines.push('', '| Phase | Status | Duration | Detail |', '|---|---|---|---|');
-  for (const p of report.phases) lines.push(`| ${p.phase} | ${p.status} | ${p.durationMs} ms | ${(p.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  for (const p of report.phases)
+    lines.push(
+      `| ${p.phase} | ${p.status} | ${p.durationMs} ms | ${(p.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+    );
   if (report.probes.length) {
     lines.push('', '| Check | URL | Result |', '|---|---|---|');
-    for (const p of report.probes) lines.push(`| ${p.check} | ${p.url} | ${p.passed ? 'pass' : 'FAIL'}: ${p.detail.replace(/\|/g, '\\|')} |`);
+    for (const p of report.probes)
+      lines.push(`| ${p.check} | ${p.url} | ${p.passed ? 'pass' : 'FAIL'}: ${p.detail.replace(/\|/g, '\\|')} |`);
   }
   for (const a of report.analyses) {
-    lines.push('', `## Analysis at ${a.weight}% (step ${a.step})`, '', '| At | Verdict | Requests | Error ratio | p95 | Stable error ratio | Stable p95 | Why |', '|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `## Analysis at ${a.weight}% (step ${a.step})`,
+      '',
+      '| At | Verdict | Requests | Error ratio | p95 | Stable error ratio | Stable p95 | Why |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const v of a.verdicts) {
       lines.push(
         `| ${v.at} | ${v.status} | ${v.candidate.requests ?? 0} | ${pct(v.candidate.errorRatio)} | ${ms(v.candidate.p95Ms)} | ${pct(v.stable?.errorRatio)} | ${ms(v.stable?.p95Ms)} | ${v.reasons.join('; ')} |`,

@@ -14,7 +14,10 @@ export interface Captured {
 export function capture(command: ToolCommand, fix: string, input?: string): Promise<Captured> {
   return new Promise((resolve, reject) => {
     // A ToolError thrown here rejects the promise (the executor runs inside it).
-    const child = spawn(executableOf(command.command), command.args, { cwd: command.cwd, env: { ...process.env, ...command.env } });
+    const child = spawn(executableOf(command.command), command.args, {
+      cwd: command.cwd,
+      env: { ...process.env, ...command.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,7 +33,9 @@ export function capture(command: ToolCommand, fix: string, input?: string): Prom
 export async function captureOk(command: ToolCommand, fix: string): Promise<string> {
   const result = await capture(command, fix);
   if (result.exitCode !== 0) {
-    throw new Error(`${command.label} failed (exit ${result.exitCode}): ${formatCommand(command)}\n${result.stderr.trim() || result.stdout.trim()}`);
+    throw new Error(
+      `${command.label} failed (exit ${result.exitCode}): ${formatCommand(command)}\n${result.stderr.trim() || result.stdout.trim()}`,
+    );
   }
   return result.stdout;
 }

@@ -1,6 +1,15 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +41,8 @@ function importBusyboxBase(work: string): void {
   const rootfs = join(work, 'busybox-rootfs');
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  for (const applet of ['sh', 'env', 'httpd', 'id', 'kill', 'sleep', 'wget']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  for (const applet of ['sh', 'env', 'httpd', 'id', 'kill', 'sleep', 'wget'])
+    symlinkSync('busybox', join(rootfs, 'bin', applet));
   write(rootfs, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n');
   write(rootfs, 'etc/group', 'root:x:0:\napp:x:1000:\n');
   sh('tar', ['--create', '--file', join(work, 'busybox.tar'), '--directory', rootfs, '.'], work);
@@ -73,17 +83,25 @@ function options(name: string, overrides: Partial<DockerExecutorSchema> = {}): D
     file: `apps/${name}/Containerfile`,
     context: `apps/${name}`,
     image: `${IMAGE_PREFIX}/${name}`,
-    test: { port: 8080, ready: '/index.html', smoke: [{ method: 'GET', path: '/index.html', status: 200, contains: 'hello from the image' }], maxSizeMb: 20 },
+    test: {
+      port: 8080,
+      ready: '/index.html',
+      smoke: [{ method: 'GET', path: '/index.html', status: 200, contains: 'hello from the image' }],
+      maxSizeMb: 20,
+    },
     ...overrides,
   };
 }
 
 function gates(root: string, name: string): Record<string, GateResult> {
-  const results = JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/gate-results.json'), 'utf8')) as GateResult[];
+  const results = JSON.parse(
+    readFileSync(join(root, 'reports/apps', name, 'docker/gate-results.json'), 'utf8'),
+  ) as GateResult[];
   return Object.fromEntries(results.map((result) => [result.gate, result]));
 }
 
-const record = (root: string, name: string) => JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/image.json'), 'utf8')) as ImageRecord;
+const record = (root: string, name: string) =>
+  JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/image.json'), 'utf8')) as ImageRecord;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -101,16 +119,25 @@ describe('docker executor (podman, nx-container, registry)', () => {
 
   beforeAll(() => {
     const conf = join(WORKSPACE_ROOT, '.cache/containers/containers.conf');
-    if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh) first.`);
+    if (!existsSync(conf))
+      throw new Error(`${conf} is missing: run \`npm run setup\` (tools/scripts/setup.d/60-podman.sh) first.`);
     // The fixture workspace has no podman config of its own: use the repository's (runc, cgroupfs, storage).
     process.env['CONTAINERS_CONF'] = conf;
     process.env['CONTAINERS_STORAGE_CONF'] = join(WORKSPACE_ROOT, '.cache/containers/storage.conf');
     root = mkdtempSync(join(tmpdir(), 'nx-docker-'));
     importBusyboxBase(root);
-    project(root, 'web', containerfile(['HEALTHCHECK CMD ["/bin/sh", "-c", "wget -q -O /dev/null http://127.0.0.1:${PORT:-8080}/index.html"]']));
+    project(
+      root,
+      'web',
+      containerfile([
+        'HEALTHCHECK CMD ["/bin/sh", "-c", "wget -q -O /dev/null http://127.0.0.1:${PORT:-8080}/index.html"]',
+      ]),
+    );
     project(root, 'rooted', containerfile([], ''));
     const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
-    project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), { 'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n` });
+    project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), {
+      'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n`,
+    });
     // As in a real workspace: what builds write is not part of the repository.
     write(root, '.gitignore', 'node_modules/\nreports/\ntmp/\n');
     sh('git', ['init', '--quiet', '--initial-branch=main'], root);
@@ -121,7 +148,11 @@ describe('docker executor (podman, nx-container, registry)', () => {
 
   afterAll(() => {
     // Every image this file built carries its fixture workspace as the OCI source label, tagged or not.
-    const built = sh('podman', ['images', '--quiet', '--filter', `label=org.opencontainers.image.source=file://${root}`], WORKSPACE_ROOT);
+    const built = sh(
+      'podman',
+      ['images', '--quiet', '--filter', `label=org.opencontainers.image.source=file://${root}`],
+      WORKSPACE_ROOT,
+    );
     const ids = [...new Set(built.split('\n').filter(Boolean))];
     if (ids.length > 0) spawnSync(executableOf('podman'), ['rmi', '--force', ...ids], { env: process.env });
     spawnSync(executableOf('podman'), ['rmi', '--force', BASE], { env: process.env });
@@ -133,14 +164,22 @@ describe('docker executor (podman, nx-container, registry)', () => {
     await expect(dockerExecutor(options('web'), context(root, 'web'))).resolves.toEqual({ success: true });
     const image = record(root, 'web');
     expect(image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(image.tags).toEqual(expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:sha-${sha.slice(0, 7)}`, `localhost/${IMAGE_PREFIX}/web:main`]));
+    expect(image.tags).toEqual(
+      expect.arrayContaining([
+        `localhost/${IMAGE_PREFIX}/web:sha-${sha.slice(0, 7)}`,
+        `localhost/${IMAGE_PREFIX}/web:main`,
+      ]),
+    );
     expect(image.labels['org.opencontainers.image.revision']).toBe(sha);
     expect(image.labels['org.opencontainers.image.title']).toBe('web');
     const results = gates(root, 'web');
     expect(Object.keys(results).sort()).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
     expect(Object.values(results).every((gate) => gate.passed)).toBe(true);
     expect(results['image-user'].measured).toBe(1000);
-    const report = JSON.parse(readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8')) as { healthcheck: string; stop: { clean: boolean } };
+    const report = JSON.parse(readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8')) as {
+      healthcheck: string;
+      stop: { clean: boolean };
+    };
     expect(report.healthcheck).toBe('healthy');
     expect(report.stop.clean).toBe(true);
   });
@@ -161,7 +200,9 @@ describe('docker executor (podman, nx-container, registry)', () => {
   });
 
   it('fails above the size budget', async () => {
-    await expect(dockerExecutor(options('web', { test: { maxSizeMb: 0.5 } }), context(root, 'web'))).resolves.toEqual({ success: false });
+    await expect(dockerExecutor(options('web', { test: { maxSizeMb: 0.5 } }), context(root, 'web'))).resolves.toEqual({
+      success: false,
+    });
     expect(gates(root, 'web')['image-size']).toMatchObject({ passed: false, threshold: 0.5 });
   });
 
@@ -185,7 +226,10 @@ describe('docker executor (podman, nx-container, registry)', () => {
       );
       registry = spawn(executableOf('docker-registry'), ['serve', config], { stdio: 'ignore', env: process.env });
       for (let i = 0; i < 100; i++) {
-        const up = await fetch(`http://${address}/v2/`).then((r) => r.ok, () => false);
+        const up = await fetch(`http://${address}/v2/`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (up) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -199,7 +243,9 @@ describe('docker executor (podman, nx-container, registry)', () => {
     it('pushes every tag, pulls it back, and the digests match the registry', async () => {
       process.env['CONTAINER_REGISTRY'] = address;
       process.env['CONTAINER_REGISTRY_TLS_VERIFY'] = 'false';
-      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).resolves.toEqual({ success: true });
+      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).resolves.toEqual({
+        success: true,
+      });
       const { pushed } = record(root, 'web');
       if (!pushed) throw new Error('image.json has no "pushed" section after a push');
       expect(pushed.pushed.map((p) => p.ref)).toEqual(expect.arrayContaining([`${address}/${IMAGE_PREFIX}/web:main`]));
@@ -214,7 +260,9 @@ describe('docker executor (podman, nx-container, registry)', () => {
 
     it('says which variable to set when no registry is named', async () => {
       delete process.env['CONTAINER_REGISTRY'];
-      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).rejects.toThrow('push: CONTAINER_REGISTRY is not set');
+      await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).rejects.toThrow(
+        'push: CONTAINER_REGISTRY is not set',
+      );
     });
   });
 
@@ -226,9 +274,13 @@ describe('docker executor (podman, nx-container, registry)', () => {
     sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'later'], root);
     sh('git', ['checkout', '--quiet', '--detach', 'v1.4.2'], root);
     try {
-      await expect(dockerExecutor(options('web', { skipTest: true }), context(root, 'web'))).resolves.toEqual({ success: true });
+      await expect(dockerExecutor(options('web', { skipTest: true }), context(root, 'web'))).resolves.toEqual({
+        success: true,
+      });
       const image = record(root, 'web');
-      expect(image.tags).toEqual(expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:1.4.2`, `localhost/${IMAGE_PREFIX}/web:1.4`]));
+      expect(image.tags).toEqual(
+        expect.arrayContaining([`localhost/${IMAGE_PREFIX}/web:1.4.2`, `localhost/${IMAGE_PREFIX}/web:1.4`]),
+      );
       expect(image.labels['org.opencontainers.image.version']).toBe('1.4.2');
     } finally {
       sh('git', ['checkout', '--quiet', 'main'], root);

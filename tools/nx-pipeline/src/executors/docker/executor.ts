@@ -14,12 +14,7 @@ import { resolveEngine, type EngineChoice } from './engines';
 import type { ContainerEngine, ImageFacts } from './engines/engine';
 import { podmanEnv } from './engines/podman';
 import { testImage } from './image-test';
-import {
-  DEFAULT_TAG_RULES,
-  nxContainerOptions,
-  nxContainerOutputDir,
-  nxContainerRunnerCommand,
-} from './nx-container';
+import { DEFAULT_TAG_RULES, nxContainerOptions, nxContainerOutputDir, nxContainerRunnerCommand } from './nx-container';
 import { pushAndVerify, type PushReport } from './push';
 import {
   contextPaths,
@@ -33,7 +28,8 @@ import {
 } from './python-context';
 import type { DockerExecutorSchema } from './schema';
 
-const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs podman and runc; setup.sh installs uv).';
+const SETUP_FIX =
+  'Run `npm run setup` (tools/scripts/setup.d/60-podman.sh installs podman and runc; setup.sh installs uv).';
 export const IMAGE_RECORD = 'image.json';
 export const IMAGE_TEST_REPORT = 'image-test.json';
 
@@ -52,7 +48,10 @@ export interface ImageRecord {
   pushed?: PushReport;
 }
 
-export default async function dockerExecutor(options: DockerExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function dockerExecutor(
+  options: DockerExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const { name, root } = projectOf(context);
   const cwd = context.root;
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'docker');
@@ -67,7 +66,9 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
   const baseArgs = await baseImageArgs(options, engine, cwd);
   const buildArgs = [...baseArgs, ...(options.buildArgs ?? [])];
   const contextDir =
-    options.context === 'python' ? await stagePythonContext(name, root, engine, baseArgs, options.buildArgs ?? [], cwd) : (options.context ?? root);
+    options.context === 'python'
+      ? await stagePythonContext(name, root, engine, baseArgs, options.buildArgs ?? [], cwd)
+      : (options.context ?? root);
 
   const image = options.image ?? `customercare/${name}`;
   const outputDir = nxContainerOutputDir(cwd, name);
@@ -98,10 +99,14 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
   const { exitCode } = await runTool(build, SETUP_FIX);
   const iidFile = join(outputDir, 'imageid');
   if (exitCode !== 0 || !existsSync(iidFile)) {
-    logger.error(`docker ${name}: the build failed (exit ${exitCode}; its output is above). Command: ${formatCommand(build)}`);
+    logger.error(
+      `docker ${name}: the build failed (exit ${exitCode}; its output is above). Command: ${formatCommand(build)}`,
+    );
     return { success: false };
   }
-  const facts = engine.parseInspect(await captureOk(engine.inspectImage(readFileSync(iidFile, 'utf8').trim(), cwd), SETUP_FIX));
+  const facts = engine.parseInspect(
+    await captureOk(engine.inspectImage(readFileSync(iidFile, 'utf8').trim(), cwd), SETUP_FIX),
+  );
   const record: ImageRecord = {
     project: name,
     engine: engine.name,
@@ -115,7 +120,9 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
     context: contextDir,
   };
   writeRecord(reports, record);
-  logger.info(`docker ${name}: built ${facts.id.slice(7, 19)} (${(facts.sizeBytes / 1e6).toFixed(1)} MB) tagged ${facts.repoTags.join(', ')}`);
+  logger.info(
+    `docker ${name}: built ${facts.id.slice(7, 19)} (${(facts.sizeBytes / 1e6).toFixed(1)} MB) tagged ${facts.repoTags.join(', ')}`,
+  );
 
   const gates: GateResult[] = [];
   if (!options.skipTest) {
@@ -139,13 +146,17 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
     gates.push({
       project: name,
       gate: 'image-push',
-      measured: pushed.matches ? first.digest : `pulled ${pushed.pulled.id.slice(7, 19)} ${pushed.pulled.digests.join(',') || 'without digest'}`,
+      measured: pushed.matches
+        ? first.digest
+        : `pulled ${pushed.pulled.id.slice(7, 19)} ${pushed.pulled.digests.join(',') || 'without digest'}`,
       threshold: first.digest,
       passed: pushed.matches,
       report: join(reportsDirectory, IMAGE_RECORD),
       ...(pushed.matches
         ? {}
-        : { reason: `the round trip through ${registry.name} did not return the image pushed (built ${facts.id}, pulled ${pushed.pulled.id}; see "pushed" in ${IMAGE_RECORD})` }),
+        : {
+            reason: `the round trip through ${registry.name} did not return the image pushed (built ${facts.id}, pulled ${pushed.pulled.id}; see "pushed" in ${IMAGE_RECORD})`,
+          }),
     });
   } else if (registry) {
     logger.error(`docker ${name}: not pushed to ${registry.name}: the image test failed.`);
@@ -158,7 +169,10 @@ export default async function dockerExecutor(options: DockerExecutorSchema, cont
 /** Title and description from the project (metadata-action leaves them empty outside GitHub, where it reads them from the repository). */
 function projectLabels(name: string, context: ExecutorContext): string[] {
   const description = context.projectsConfigurations.projects[name]?.metadata?.description;
-  return [`org.opencontainers.image.title=${name}`, ...(description ? [`org.opencontainers.image.description=${description}`] : [])];
+  return [
+    `org.opencontainers.image.title=${name}`,
+    ...(description ? [`org.opencontainers.image.description=${description}`] : []),
+  ];
 }
 
 function writeRecord(reports: string, record: ImageRecord): void {
@@ -176,11 +190,25 @@ function requireRegistry(variable: string): { name: string; tlsVerify: boolean }
   return { name, tlsVerify: process.env[`${variable}_TLS_VERIFY`] !== 'false' };
 }
 
-async function push(engine: ContainerEngine, facts: ImageFacts, registry: { name: string; tlsVerify: boolean }, reports: string, cwd: string): Promise<PushReport> {
+async function push(
+  engine: ContainerEngine,
+  facts: ImageFacts,
+  registry: { name: string; tlsVerify: boolean },
+  reports: string,
+  cwd: string,
+): Promise<PushReport> {
   const workDir = join(reports, 'push');
   mkdirSync(workDir, { recursive: true });
   try {
-    return await pushAndVerify({ engine, imageId: facts.id, localTags: facts.repoTags, registry: registry.name, tlsVerify: registry.tlsVerify, cwd, workDir });
+    return await pushAndVerify({
+      engine,
+      imageId: facts.id,
+      localTags: facts.repoTags,
+      registry: registry.name,
+      tlsVerify: registry.tlsVerify,
+      cwd,
+      workDir,
+    });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -215,10 +243,15 @@ async function baseImageArgs(options: DockerExecutorSchema, engine: ContainerEng
   for (const [arg, baseName] of entries) {
     if (overridden.has(arg)) continue;
     const definition = definitions.find((d) => d.name === baseName);
-    if (!definition) throw new Error(`Base image "${baseName}" (for build ARG ${arg}) has no ${folder}/${baseName}.packages: add it, or fix \`# nx-pipeline: base\` in ${options.file}.`);
+    if (!definition)
+      throw new Error(
+        `Base image "${baseName}" (for build ARG ${arg}) has no ${folder}/${baseName}.packages: add it, or fix \`# nx-pipeline: base\` in ${options.file}.`,
+      );
     const { keyed } = baseImageTags(definition);
     if ((await capture(engine.imageExists(keyed, cwd), SETUP_FIX)).exitCode !== 0) {
-      throw new Error(`Base image ${keyed} is not built yet: run \`nx run base-images:base-image\` (the docker target depends on it, so \`nx run <project>:docker\` does it too).`);
+      throw new Error(
+        `Base image ${keyed} is not built yet: run \`nx run base-images:base-image\` (the docker target depends on it, so \`nx run <project>:docker\` does it too).`,
+      );
     }
     args.push(`${arg}=${keyed}`);
   }
@@ -235,14 +268,28 @@ function findUv(): string {
  * uses, installed by uv for the base image's own interpreter into site-packages/. Nothing else of
  * the repository is in it, so no source, test, lockfile or local secret can reach a layer.
  */
-async function stagePythonContext(project: string, projectRoot: string, engine: ContainerEngine, baseArgs: string[], buildArgs: string[], cwd: string): Promise<string> {
+async function stagePythonContext(
+  project: string,
+  projectRoot: string,
+  engine: ContainerEngine,
+  baseArgs: string[],
+  buildArgs: string[],
+  cwd: string,
+): Promise<string> {
   const distName = readPyproject(cwd, join(projectRoot, 'pyproject.toml')).name;
   if (!distName) throw new Error(`context "python": ${projectRoot}/pyproject.toml has no [project].name.`);
-  const baseRef = [...buildArgs, ...baseArgs].find((arg) => arg.startsWith('BASE_IMAGE='))?.split('=')[1] ?? baseArgs[0]?.split('=')[1];
-  if (!baseRef) throw new Error(`context "python" needs the base image to resolve wheels for: declare \`# nx-pipeline: base BASE_IMAGE=<name>\` in the Containerfile.`);
+  const baseRef =
+    [...buildArgs, ...baseArgs].find((arg) => arg.startsWith('BASE_IMAGE='))?.split('=')[1] ??
+    baseArgs[0]?.split('=')[1];
+  if (!baseRef)
+    throw new Error(
+      `context "python" needs the base image to resolve wheels for: declare \`# nx-pipeline: base BASE_IMAGE=<name>\` in the Containerfile.`,
+    );
   const probe = await capture(engine.runOnce(baseRef, ['python3', '-c', PYTHON_TARGET_PROBE], cwd), SETUP_FIX);
   if (probe.exitCode !== 0) {
-    throw new Error(`context "python": could not run python3 in the base image ${baseRef} (exit ${probe.exitCode}): ${probe.stderr.trim()}. The base must have python3 (see tools/base-images/python.packages).`);
+    throw new Error(
+      `context "python": could not run python3 in the base image ${baseRef} (exit ${probe.exitCode}): ${probe.stderr.trim()}. The base must have python3 (see tools/base-images/python.packages).`,
+    );
   }
   const target = parsePythonTarget(probe.stdout);
   const contextDir = join('tmp', 'containers', projectRoot);
@@ -253,12 +300,15 @@ async function stagePythonContext(project: string, projectRoot: string, engine: 
   const paths = contextPaths(absolute);
   const uvEnv = { UV_PYTHON_DOWNLOADS: 'never' };
   await captureOk({ ...uvExportCommand(uv, distName, paths.requirements, cwd), env: uvEnv }, SETUP_FIX);
-  const workspacePackages = parseWorkspacePackages(await captureOk({ ...uvExportWorkspaceCommand(uv, distName, cwd), env: uvEnv }, SETUP_FIX));
+  const workspacePackages = parseWorkspacePackages(
+    await captureOk({ ...uvExportWorkspaceCommand(uv, distName, cwd), env: uvEnv }, SETUP_FIX),
+  );
   for (const command of uvInstallCommands(uv, target, paths.requirements, workspacePackages, paths.sitePackages, cwd)) {
     await captureOk({ ...command, env: uvEnv }, SETUP_FIX);
   }
   normalizeMtimes(paths.sitePackages);
-  logger.info(`docker ${project}: staged ${workspacePackages.length} workspace package(s) and the locked dependencies for Python ${target.version} (${target.platform}) in ${contextDir}`);
+  logger.info(
+    `docker ${project}: staged ${workspacePackages.length} workspace package(s) and the locked dependencies for Python ${target.version} (${target.platform}) in ${contextDir}`,
+  );
   return contextDir;
 }
-

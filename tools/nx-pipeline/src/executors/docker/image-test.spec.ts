@@ -8,6 +8,10 @@ describe('image test helpers', () => {
 
   it('fills {random} with a fresh token per value', () => {
     let n = 0;
-    expect(expandTestEnv({ SECRET_KEY: '{random}', A: 'x-{random}', B: 'plain' }, () => `r${++n}`)).toEqual({ SECRET_KEY: 'r1', A: 'x-r2', B: 'plain' });
+    expect(expandTestEnv({ SECRET_KEY: '{random}', A: 'x-{random}', B: 'plain' }, () => `r${++n}`)).toEqual({
+      SECRET_KEY: 'r1',
+      A: 'x-r2',
+      B: 'plain',
+    });
   });
 });

@@ -47,8 +47,13 @@ export function isRootUser(user: string): boolean {
 }
 
 /** Replaces `{random}` in test environment values with a fresh token (e.g. a SECRET_KEY). */
-export function expandTestEnv(env: Record<string, string>, random: () => string = () => randomBytes(32).toString('base64url')): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value.replace(/\{random\}/g, () => random())]));
+export function expandTestEnv(
+  env: Record<string, string>,
+  random: () => string = () => randomBytes(32).toString('base64url'),
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, value.replace(/\{random\}/g, () => random())]),
+  );
 }
 
 /**
@@ -75,7 +80,13 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
   if (options.port) await runAndProbe(request, options.port, report);
   report.secrets = await scanImage(engine, image.id, options.secretsAllow ?? [], cwd);
 
-  const gate = (name: string, measured: GateResult['measured'], threshold: GateResult['threshold'], passed: boolean, reason?: string): GateResult => ({
+  const gate = (
+    name: string,
+    measured: GateResult['measured'],
+    threshold: GateResult['threshold'],
+    passed: boolean,
+    reason?: string,
+  ): GateResult => ({
     project: request.project,
     gate: name,
     measured,
@@ -86,7 +97,13 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
   });
   const runsAsRoot = isRootUser(image.user) || report.user.runtimeUid === 0;
   const gates: GateResult[] = [
-    gate('image-size', sizeMb, maxSizeMb, sizeMb <= maxSizeMb, `the image is ${sizeMb} MB, over its ${maxSizeMb} MB budget: drop build tools and caches from the final stage, or raise \`# nx-pipeline: size-budget\``),
+    gate(
+      'image-size',
+      sizeMb,
+      maxSizeMb,
+      sizeMb <= maxSizeMb,
+      `the image is ${sizeMb} MB, over its ${maxSizeMb} MB budget: drop build tools and caches from the final stage, or raise \`# nx-pipeline: size-budget\``,
+    ),
     gate(
       'image-user',
       report.user.runtimeUid ?? (image.user || 'root'),
@@ -105,8 +122,16 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
   if (options.port) {
     const passedSmoke = report.smoke.filter((check) => check.passed).length;
     const smokeOk =
-      report.readyAfterMs !== null && passedSmoke === report.smoke.length && report.healthcheck !== 'unhealthy' && (report.stop?.clean ?? false);
-    const failed = report.smoke.filter((check) => !check.passed).map((check) => `${check.method} ${check.path} got ${check.got ?? 'no answer'}${check.detail ? ` (${check.detail})` : ''}`);
+      report.readyAfterMs !== null &&
+      passedSmoke === report.smoke.length &&
+      report.healthcheck !== 'unhealthy' &&
+      (report.stop?.clean ?? false);
+    const failed = report.smoke
+      .filter((check) => !check.passed)
+      .map(
+        (check) =>
+          `${check.method} ${check.path} got ${check.got ?? 'no answer'}${check.detail ? ` (${check.detail})` : ''}`,
+      );
     gates.push(
       gate(
         'image-smoke',
@@ -118,7 +143,7 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
           : failed.length > 0
             ? failed.join('; ')
             : report.healthcheck === 'unhealthy'
-              ? 'the image\'s own HEALTHCHECK reports it unhealthy while the smoke requests pass: fix the HEALTHCHECK command'
+              ? "the image's own HEALTHCHECK reports it unhealthy while the smoke requests pass: fix the HEALTHCHECK command"
               : `did not stop cleanly on SIGTERM within ${STOP_TIMEOUT_S} s (exit ${report.stop?.exitCode}): run an init (tini) as PID 1 and let the server handle SIGTERM`,
       ),
     );
@@ -132,7 +157,13 @@ async function runAndProbe(request: ImageTestRequest, containerPort: number, rep
   const hostPort = await freePort();
   const hostNetwork = engine.name === 'podman' && needsHostNetwork();
   if (hostNetwork) report.network = 'host (rootless podman without /dev/net/tun: the image listens on $PORT)';
-  await captureOk(engine.run({ image: image.id, name, hostPort, containerPort, env: expandTestEnv(options.env ?? {}), hostNetwork }, cwd), SETUP_FIX);
+  await captureOk(
+    engine.run(
+      { image: image.id, name, hostPort, containerPort, env: expandTestEnv(options.env ?? {}), hostNetwork },
+      cwd,
+    ),
+    SETUP_FIX,
+  );
   const base = `http://127.0.0.1:${hostPort}`;
   try {
     const started = Date.now();
@@ -146,12 +177,16 @@ async function runAndProbe(request: ImageTestRequest, containerPort: number, rep
     if (engine.healthcheck) {
       const health = await capture(engine.healthcheck(name, cwd), SETUP_FIX);
       // podman: 0 healthy, 1 unhealthy, 125 with "has no defined healthcheck".
-      report.healthcheck = health.exitCode === 0 ? 'healthy' : /no defined healthcheck/i.test(health.stderr) ? 'none' : 'unhealthy';
+      report.healthcheck =
+        health.exitCode === 0 ? 'healthy' : /no defined healthcheck/i.test(health.stderr) ? 'none' : 'unhealthy';
     }
     // `env` with a standard PATH: an image's own PATH may not list where its coreutils live.
     const uid = await capture(engine.exec(name, ['env', `PATH=${STANDARD_PATH}`, 'id', '-u'], cwd), SETUP_FIX);
     report.user.runtimeUid = uid.exitCode === 0 ? Number(uid.stdout.trim()) : null;
-    if (uid.exitCode !== 0) logger.warn(`image test: \`id -u\` failed in the container (exit ${uid.exitCode}: ${uid.stderr.trim()}); judging the user by USER alone.`);
+    if (uid.exitCode !== 0)
+      logger.warn(
+        `image test: \`id -u\` failed in the container (exit ${uid.exitCode}: ${uid.stderr.trim()}); judging the user by USER alone.`,
+      );
     const stopStarted = Date.now();
     await captureOk(engine.stop(name, STOP_TIMEOUT_S, cwd), SETUP_FIX);
     const seconds = (Date.now() - stopStarted) / 1000;
@@ -178,7 +213,10 @@ async function waitReady(url: string, started: number): Promise<number | null> {
   return null;
 }
 
-async function smoke(base: string, check: SmokeCheck): Promise<{ got: number | null; passed: boolean; detail?: string }> {
+async function smoke(
+  base: string,
+  check: SmokeCheck,
+): Promise<{ got: number | null; passed: boolean; detail?: string }> {
   try {
     const response = await fetch(`${base}${check.path}`, {
       method: check.method,
@@ -186,7 +224,8 @@ async function smoke(base: string, check: SmokeCheck): Promise<{ got: number | n
       signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
-    if (response.status !== check.status) return { got: response.status, passed: false, detail: `expected ${check.status}` };
+    if (response.status !== check.status)
+      return { got: response.status, passed: false, detail: `expected ${check.status}` };
     if (check.contains !== undefined && !text.includes(check.contains)) {
       return { got: response.status, passed: false, detail: `body lacks ${JSON.stringify(check.contains)}` };
     }
@@ -200,7 +239,12 @@ async function smoke(base: string, check: SmokeCheck): Promise<{ got: number | n
  * Scans the image's filesystem for credentials: mounted in place where the engine can (rootful
  * podman: no copy of a few hundred megabytes), else exported from a created container.
  */
-async function scanImage(engine: ContainerEngine, image: string, allow: string[], cwd: string): Promise<SecretFinding[]> {
+async function scanImage(
+  engine: ContainerEngine,
+  image: string,
+  allow: string[],
+  cwd: string,
+): Promise<SecretFinding[]> {
   if (engine.mountImage && engine.unmountImage && process.getuid?.() === 0) {
     const mounted = await capture(engine.mountImage(image, cwd), SETUP_FIX);
     if (mounted.exitCode === 0 && mounted.stdout.trim()) {
@@ -221,7 +265,24 @@ async function scanImage(engine: ContainerEngine, image: string, allow: string[]
     const rootfs = join(work, 'rootfs');
     mkdirSync(rootfs);
     // Device nodes and ownership do not matter to a scan; --no-same-owner keeps the extraction unprivileged.
-    await captureOk({ label: 'tar', command: 'tar', args: ['--extract', '--file', tarball, '--directory', rootfs, '--no-same-owner', '--no-same-permissions', '--exclude=./dev/*'], cwd }, SETUP_FIX);
+    await captureOk(
+      {
+        label: 'tar',
+        command: 'tar',
+        args: [
+          '--extract',
+          '--file',
+          tarball,
+          '--directory',
+          rootfs,
+          '--no-same-owner',
+          '--no-same-permissions',
+          '--exclude=./dev/*',
+        ],
+        cwd,
+      },
+      SETUP_FIX,
+    );
     return scanFilesystem(rootfs, { allow });
   } finally {
     await capture(engine.remove(name, cwd), SETUP_FIX);
@@ -235,7 +296,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }

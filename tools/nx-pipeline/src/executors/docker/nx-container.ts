@@ -48,11 +48,20 @@ export function nxContainerOutputDir(workspaceRoot: string, project: string): st
  * nx-container runs in its own Node process: it is CommonJS over ESM packages (@nx-tools/core),
  * which Node 20.19+ loads but test runners with their own module system do not.
  */
-export function nxContainerRunnerCommand(request: { workspaceRoot: string; project: string; projectRoot: string; options: Record<string, unknown>; env: Record<string, string> }): ToolCommand {
+export function nxContainerRunnerCommand(request: {
+  workspaceRoot: string;
+  project: string;
+  projectRoot: string;
+  options: Record<string, unknown>;
+  env: Record<string, string>;
+}): ToolCommand {
   return {
     label: 'nx-container build',
     command: process.execPath,
-    args: [join(__dirname, 'nx-container-runner.cjs'), JSON.stringify({ project: request.project, projectRoot: request.projectRoot, options: request.options })],
+    args: [
+      join(__dirname, 'nx-container-runner.cjs'),
+      JSON.stringify({ project: request.project, projectRoot: request.projectRoot, options: request.options }),
+    ],
     cwd: request.workspaceRoot,
     env: request.env,
   };

@@ -60,14 +60,18 @@ export async function pushAndVerify(request: {
   workDir: string;
 }): Promise<PushReport> {
   const { engine, cwd } = request;
-  if (request.localTags.length === 0) throw new Error('push: the image has no tags to push (nx-container produced none: check the `tags` rules).');
+  if (request.localTags.length === 0)
+    throw new Error('push: the image has no tags to push (nx-container produced none: check the `tags` rules).');
   const pushed: PushedRef[] = [];
   for (const [index, tag] of request.localTags.entries()) {
     const ref = registryRef(request.registry, tag);
     await captureOk(engine.tag(request.imageId, ref, cwd), SETUP_FIX);
     const digestFile = join(request.workDir, `digest-${index}`);
     logger.info(`push: ${ref}`);
-    await captureOk(engine.push(ref, digestFile, request.tlsVerify, cwd), `Check that ${request.registry} is reachable and that you are logged in (\`${engine.name} login\`).`);
+    await captureOk(
+      engine.push(ref, digestFile, request.tlsVerify, cwd),
+      `Check that ${request.registry} is reachable and that you are logged in (\`${engine.name} login\`).`,
+    );
     const digest = await pushedDigest(engine, ref, digestFile, cwd);
     pushed.push({ ref, digest, registryDigest: await fetchManifestDigest(manifestUrl(ref, request.tlsVerify)) });
   }
@@ -99,9 +103,12 @@ async function pushedDigest(engine: ContainerEngine, ref: string, digestFile: st
 
 /** The registry's Docker-Content-Digest for a manifest, or null when the registry needs credentials we do not have here. */
 async function fetchManifestDigest(url: string): Promise<string | null> {
-  const response = await fetch(url, { method: 'HEAD', headers: { accept: MANIFEST_TYPES }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    method: 'HEAD',
+    headers: { accept: MANIFEST_TYPES },
+    signal: AbortSignal.timeout(10_000),
+  });
   if (response.status === 401) return null;
   if (!response.ok) throw new Error(`push: the registry answered ${response.status} for ${url} right after the push`);
   return response.headers.get('docker-content-digest');
 }
-

@@ -19,7 +19,9 @@ export function parsePythonTarget(stdout: string): PythonTarget {
     throw new Error(`Unexpected answer from the base image's python3: ${JSON.stringify(stdout.trim())}`);
   }
   if (libc !== 'glibc' || !libcVersion) {
-    throw new Error(`The base image's python3 is not linked against glibc (${libc || 'unknown libc'}); the Python context supports glibc (manylinux) bases only.`);
+    throw new Error(
+      `The base image's python3 is not linked against glibc (${libc || 'unknown libc'}); the Python context supports glibc (manylinux) bases only.`,
+    );
   }
   return { version, platform: `${machine}-manylinux_${libcVersion.replace('.', '_')}` };
 }
@@ -29,7 +31,19 @@ export function uvExportCommand(uv: string, distName: string, output: string, cw
   return {
     label: 'uv export',
     command: uv,
-    args: ['export', '--package', distName, '--frozen', '--no-dev', '--no-editable', '--no-header', '--no-emit-workspace', '--quiet', '--output-file', output],
+    args: [
+      'export',
+      '--package',
+      distName,
+      '--frozen',
+      '--no-dev',
+      '--no-editable',
+      '--no-header',
+      '--no-emit-workspace',
+      '--quiet',
+      '--output-file',
+      output,
+    ],
     cwd,
   };
 }
@@ -39,7 +53,17 @@ export function uvExportWorkspaceCommand(uv: string, distName: string, cwd: stri
   return {
     label: 'uv export',
     command: uv,
-    args: ['export', '--package', distName, '--frozen', '--no-dev', '--no-editable', '--no-header', '--no-hashes', '--quiet'],
+    args: [
+      'export',
+      '--package',
+      distName,
+      '--frozen',
+      '--no-dev',
+      '--no-editable',
+      '--no-header',
+      '--no-hashes',
+      '--quiet',
+    ],
     cwd,
   };
 }
@@ -56,11 +80,36 @@ export function parseWorkspacePackages(exported: string): string[] {
  * as `python_full_version < '3.11.3'` for that interpreter, not this machine's). The third-party
  * set is hash-checked against uv.lock; workspace packages are built from source without deps.
  */
-export function uvInstallCommands(uv: string, target: PythonTarget, requirements: string, workspacePackages: string[], sitePackages: string, cwd: string): ToolCommand[] {
-  const common = ['pip', 'install', '--quiet', '--target', sitePackages, '--python-version', target.version, '--python-platform', target.platform, '--no-deps'];
+export function uvInstallCommands(
+  uv: string,
+  target: PythonTarget,
+  requirements: string,
+  workspacePackages: string[],
+  sitePackages: string,
+  cwd: string,
+): ToolCommand[] {
+  const common = [
+    'pip',
+    'install',
+    '--quiet',
+    '--target',
+    sitePackages,
+    '--python-version',
+    target.version,
+    '--python-platform',
+    target.platform,
+    '--no-deps',
+  ];
   return [
-    { label: 'uv pip install', command: uv, args: [...common, '--require-hashes', '--requirements', requirements], cwd },
-    ...(workspacePackages.length > 0 ? [{ label: 'uv pip install', command: uv, args: [...common, ...workspacePackages], cwd }] : []),
+    {
+      label: 'uv pip install',
+      command: uv,
+      args: [...common, '--require-hashes', '--requirements', requirements],
+      cwd,
+    },
+    ...(workspacePackages.length > 0
+      ? [{ label: 'uv pip install', command: uv, args: [...common, ...workspacePackages], cwd }]
+      : []),
   ];
 }
 

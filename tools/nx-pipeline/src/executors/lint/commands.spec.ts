@@ -14,12 +14,30 @@ const plan: LintPlan = {
 describe('buildLintCommands', () => {
   it('runs ruff check, ruff format --check and strict mypy from the venv, in the project', () => {
     expect(buildLintCommands(plan)).toEqual([
-      { label: 'ruff check', command: '/ws/.venv/bin/ruff', args: ['check', '--output-format=concise', 'src', 'tests'], cwd: '/ws/apps/api' },
-      { label: 'ruff format', command: '/ws/.venv/bin/ruff', args: ['format', '--check', '--diff', 'src', 'tests'], cwd: '/ws/apps/api' },
+      {
+        label: 'ruff check',
+        command: '/ws/.venv/bin/ruff',
+        args: ['check', '--output-format=concise', 'src', 'tests'],
+        cwd: '/ws/apps/api',
+      },
+      {
+        label: 'ruff format',
+        command: '/ws/.venv/bin/ruff',
+        args: ['format', '--check', '--diff', 'src', 'tests'],
+        cwd: '/ws/apps/api',
+      },
       {
         label: 'mypy',
         command: '/ws/.venv/bin/mypy',
-        args: ['--strict', '--junit-xml', '/ws/reports/apps/api/lint/mypy-junit.xml', '--cache-dir', '/ws/.cache/mypy/apps/api', 'src', 'tests'],
+        args: [
+          '--strict',
+          '--junit-xml',
+          '/ws/reports/apps/api/lint/mypy-junit.xml',
+          '--cache-dir',
+          '/ws/.cache/mypy/apps/api',
+          'src',
+          'tests',
+        ],
         cwd: '/ws/apps/api',
       },
     ]);

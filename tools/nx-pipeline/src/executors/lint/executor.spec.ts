@@ -37,7 +37,10 @@ describe('lint executor gate result', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('writes a failing lint GateResult naming the check that failed', async () => {
-    const ws = pythonWorkspace({ 'pyproject.toml': FIXTURE_PYPROJECT, 'src/calc/__init__.py': 'import os\n\n\n' + CLEAN });
+    const ws = pythonWorkspace({
+      'pyproject.toml': FIXTURE_PYPROJECT,
+      'src/calc/__init__.py': 'import os\n\n\n' + CLEAN,
+    });
     root = ws.root;
     await expect(lintExecutor({ typecheck: false }, ws.context)).resolves.toEqual({ success: false });
     const [result] = JSON.parse(readFileSync(join(root, 'reports/apps/fixture/lint/gate-results.json'), 'utf8'));

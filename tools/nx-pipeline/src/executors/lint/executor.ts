@@ -19,7 +19,9 @@ export default async function lintExecutor(
   const candidates = options.paths ?? ['src', 'tests'];
   const paths = candidates.filter((path) => existsSync(join(context.root, root, path)));
   if (paths.length === 0) {
-    logger.error(`lint ${name}: none of ${candidates.join(', ')} exists in ${root}; set \`paths\` in the target options.`);
+    logger.error(
+      `lint ${name}: none of ${candidates.join(', ')} exists in ${root}; set \`paths\` in the target options.`,
+    );
     return { success: false };
   }
   const typecheck = options.typecheck ?? true;
@@ -58,7 +60,8 @@ export default async function lintExecutor(
     passed: failed.length === 0,
     report: reportsDirectory,
   };
-  if (failed.length) gate.reason = `${failed.map((r) => r.label).join(', ')} reported errors (listed above); run with fix: true for what ruff can fix`;
+  if (failed.length)
+    gate.reason = `${failed.map((r) => r.label).join(', ')} reported errors (listed above); run with fix: true for what ruff can fix`;
   writeGateResults(join(context.root, reportsDirectory), [gate]);
   return { success: failed.length === 0 };
 }

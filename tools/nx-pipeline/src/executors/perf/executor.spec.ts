@@ -36,7 +36,9 @@ describe('perf executor (real runs against a loopback server)', () => {
     const html = readFileSync(join(ws.reports, 'perf.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);
-    expect(readFileSync(join(ws.root, 'svc', 'perf', 'baseline.ci.json'), 'utf8')).toBe(readFileSync(join(ws.reports, 'perf.json'), 'utf8'));
+    expect(readFileSync(join(ws.root, 'svc', 'perf', 'baseline.ci.json'), 'utf8')).toBe(
+      readFileSync(join(ws.reports, 'perf.json'), 'utf8'),
+    );
 
     const { server, child } = pidsFromLog(ws.reports);
     expect(await gone(server)).toBe(true);
@@ -65,7 +67,8 @@ describe('perf executor (real runs against a loopback server)', () => {
     // Every request takes 300 ms: well within the 1 s budget, so only the baseline decides.
     ws = perfWorkspace({ serverArgs: ['--delay-ms', '300'] });
     const baseline = join(ws.root, 'svc', 'perf', 'baseline.ci.json');
-    const writeBaseline = (p95Ms: number) => writeFileSync(baseline, JSON.stringify({ engine: { name: 'node' }, totals: { p95Ms } }));
+    const writeBaseline = (p95Ms: number) =>
+      writeFileSync(baseline, JSON.stringify({ engine: { name: 'node' }, totals: { p95Ms } }));
 
     writeBaseline(2000);
     await expect(perfExecutor({}, ws.context)).resolves.toEqual({ success: true });
@@ -76,11 +79,20 @@ describe('perf executor (real runs against a loopback server)', () => {
     expect(gate('perf-p95')).toMatchObject({ passed: true });
     expect(gate('perf-p95-regression')).toMatchObject({ passed: false, threshold: 25 });
     expect(gate('perf-p95-regression')?.measured).toBeGreaterThanOrEqual(200);
-    expect(gate('perf-p95-regression')?.reason).toMatch(/^p95 rose [\d.]+ % against the baseline svc\/perf\/baseline\.ci\.json \(100 -> /);
+    expect(gate('perf-p95-regression')?.reason).toMatch(
+      /^p95 rose [\d.]+ % against the baseline svc\/perf\/baseline\.ci\.json \(100 -> /,
+    );
   });
 
-  describe('--baseline: an earlier run\'s report instead of the stored baseline', () => {
-    const report = (overrides: Record<string, unknown> = {}) => ({ version: 1, project: 'svc', profile: 'ci', engine: { name: 'node' }, totals: { p95Ms: 100 }, ...overrides });
+  describe("--baseline: an earlier run's report instead of the stored baseline", () => {
+    const report = (overrides: Record<string, unknown> = {}) => ({
+      version: 1,
+      project: 'svc',
+      profile: 'ci',
+      engine: { name: 'node' },
+      totals: { p95Ms: 100 },
+      ...overrides,
+    });
     const writeReport = (path: string, data: unknown) => {
       mkdirSync(join(ws.root, dirname(path)), { recursive: true });
       writeFileSync(join(ws.root, path), typeof data === 'string' ? data : JSON.stringify(data));
@@ -91,7 +103,9 @@ describe('perf executor (real runs against a loopback server)', () => {
       // The stored baseline says 2 s (this run passes against it); the given one says 100 ms.
       writeReport('svc/perf/baseline.ci.json', report({ totals: { p95Ms: 2000 } }));
       writeReport('previous/svc/perf/ci/perf.json', report());
-      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf/{profile}/perf.json' }, ws.context)).resolves.toEqual({ success: false });
+      await expect(
+        perfExecutor({ baseline: 'previous/{projectRoot}/perf/{profile}/perf.json' }, ws.context),
+      ).resolves.toEqual({ success: false });
       expect(gate('perf-p95')).toMatchObject({ passed: true });
       expect(gate('perf-p95-regression')).toMatchObject({ passed: false, threshold: 25 });
       expect(gate('perf-p95-regression')?.measured).toBeGreaterThanOrEqual(200);
@@ -113,20 +127,46 @@ describe('perf executor (real runs against a loopback server)', () => {
       ws = perfWorkspace();
       writeReport('previous/web/perf/perf.json', report({ project: 'web' }));
       const warn = jest.spyOn(logger, 'warn');
-      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf/perf.json' }, ws.context)).resolves.toEqual({ success: true });
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^perf svc: the baseline set previous holds no "ci" report for svc \(a perf target added since the baseline run\?\): no p95 regression check this run/));
+      await expect(perfExecutor({ baseline: 'previous/{projectRoot}/perf/perf.json' }, ws.context)).resolves.toEqual({
+        success: true,
+      });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^perf svc: the baseline set previous holds no "ci" report for svc \(a perf target added since the baseline run\?\): no p95 regression check this run/,
+        ),
+      );
       expect(gate('perf-p95')).toMatchObject({ passed: true });
       expect(gate('perf-p95-regression')).toBeUndefined();
       warn.mockRestore();
     });
 
     it.each([
-      ['not JSON', '<html>502 Bad Gateway</html>', /is not valid JSON .*: it is not a perf report\. Pass the perf\.json an earlier `nx perf` run wrote/],
+      [
+        'not JSON',
+        '<html>502 Bad Gateway</html>',
+        /is not valid JSON .*: it is not a perf report\. Pass the perf\.json an earlier `nx perf` run wrote/,
+      ],
       ['a JSON array', '[]', /is not a JSON object: it is not a perf report/],
-      ['gate results, not a report', [{ gate: 'perf-p95', measured: 12 }], /is not a JSON object: it is not a perf report/],
-      ['a report without totals', report({ totals: undefined }), /is not a perf report: it lacks version 1, project, profile or totals\.p95Ms/],
-      ['another project\'s report', report({ project: 'web' }), /is the perf report of web, not of svc\. Use \{projectRoot\} or \{project\}/],
-      ['another profile\'s report', report({ profile: 'stress' }), /measured the "stress" profile and this run is "ci": their p95s are not comparable/],
+      [
+        'gate results, not a report',
+        [{ gate: 'perf-p95', measured: 12 }],
+        /is not a JSON object: it is not a perf report/,
+      ],
+      [
+        'a report without totals',
+        report({ totals: undefined }),
+        /is not a perf report: it lacks version 1, project, profile or totals\.p95Ms/,
+      ],
+      [
+        "another project's report",
+        report({ project: 'web' }),
+        /is the perf report of web, not of svc\. Use \{projectRoot\} or \{project\}/,
+      ],
+      [
+        "another profile's report",
+        report({ profile: 'stress' }),
+        /measured the "stress" profile and this run is "ci": their p95s are not comparable/,
+      ],
     ])('refuses %s', async (_what, data, message) => {
       ws = perfWorkspace();
       writeReport('previous/perf.json', data);
@@ -137,7 +177,9 @@ describe('perf executor (real runs against a loopback server)', () => {
 
   it('reports a service that dies on start, with its output', async () => {
     ws = perfWorkspace({ env: { CRASH_ON_START: '1' } });
-    await expect(perfExecutor({}, ws.context)).rejects.toThrow(/exited \(code 3\) before it was ready[\s\S]*CRASH_ON_START=1/);
+    await expect(perfExecutor({}, ws.context)).rejects.toThrow(
+      /exited \(code 3\) before it was ready[\s\S]*CRASH_ON_START=1/,
+    );
   });
 
   it('refuses a target that is not on loopback unless it is allowed by name', async () => {
@@ -151,8 +193,19 @@ describe('perf executor (real runs against a loopback server)', () => {
     ws = perfWorkspace({ env: { SPAWN_CHILD: '1' } });
     const runner = spawn(
       process.execPath,
-      ['-r', require.resolve('@swc-node/register'), join(__dirname, 'fixtures', 'run-executor.ts'), ws.root, 'svc', 'svc', '{"profile":"load"}'],
-      { env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        '-r',
+        require.resolve('@swc-node/register'),
+        join(__dirname, 'fixtures', 'run-executor.ts'),
+        ws.root,
+        'svc',
+        'svc',
+        '{"profile":"load"}',
+      ],
+      {
+        env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));

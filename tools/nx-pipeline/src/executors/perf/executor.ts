@@ -13,14 +13,25 @@ import { evaluatePerfGates, type Baseline } from './gates';
 import { Recorder } from './recorder';
 import { writeHtmlReport } from './report/html';
 import { PERF_REPORTS, summaryLine, writeJsonReport, type PerfReport } from './report/perf-report';
-import { checkTarget, loadArtilleryScenario, loadScenario, profileDurationS, ScenarioError, type Phase, type Scenario } from './scenario';
+import {
+  checkTarget,
+  loadArtilleryScenario,
+  loadScenario,
+  profileDurationS,
+  ScenarioError,
+  type Phase,
+  type Scenario,
+} from './scenario';
 import type { PerfExecutorSchema } from './schema';
 import { startService, type StartedService } from './service';
 
 /** Time allowed after the last scheduled request for the ones in flight, on top of the request timeout. */
 const DRAIN_MARGIN_S = 5;
 
-export default async function perfExecutor(options: PerfExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function perfExecutor(
+  options: PerfExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const { name, root } = projectOf(context);
   const workspaceRoot = context.root;
   const profile = options.profile ?? 'ci';
@@ -28,10 +39,16 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   // Read the gates and the scenario before starting anything: a broken file fails in a second.
   const gates = gatesForProject(loadGates(workspaceRoot, options.gatesFile), name).perf;
   if (!existsSync(join(workspaceRoot, scenarioPath))) {
-    throw new ScenarioError(`No scenario at ${scenarioPath}. Create it (see apps/backend/perf/load.yml) or set the target's \`scenario\` option.`);
+    throw new ScenarioError(
+      `No scenario at ${scenarioPath}. Create it (see apps/backend/perf/load.yml) or set the target's \`scenario\` option.`,
+    );
   }
   // Artillery runs the file as it is (its own flows and plugins); the other engines run what the schema describes.
-  const scenario = (options.engine === 'artillery' ? loadArtilleryScenario : loadScenario)(join(workspaceRoot, scenarioPath), scenarioPath, profile);
+  const scenario = (options.engine === 'artillery' ? loadArtilleryScenario : loadScenario)(
+    join(workspaceRoot, scenarioPath),
+    scenarioPath,
+    profile,
+  );
   const plannedS = profileDurationS(scenario.phases);
   const maxDurationS = options.maxDurationS ?? 3600;
   if (plannedS > maxDurationS) {
@@ -41,11 +58,14 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
     );
   }
   // A baseline report given as an option is checked now too, before a service starts.
-  const givenBaseline = options.baseline === undefined ? undefined : readBaselineReport(workspaceRoot, options.baseline, { project: name, projectRoot: root, profile });
+  const givenBaseline =
+    options.baseline === undefined
+      ? undefined
+      : readBaselineReport(workspaceRoot, options.baseline, { project: name, projectRoot: root, profile });
   if (options.baseline !== undefined && givenBaseline === undefined) {
     logger.warn(
       `perf ${name}: the baseline set ${baselineSet(options.baseline)} holds no "${profile}" report for ${name} (a perf target added since the baseline run?): ` +
-        'no p95 regression check this run; this run\'s report can be the next baseline.',
+        "no p95 regression check this run; this run's report can be the next baseline.",
     );
   }
   const engine: Engine | undefined = ENGINES[options.engine ?? 'node'];
@@ -53,7 +73,8 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   const external = options.target ?? (scenario.service ? undefined : scenario.target);
   if (external) checkTarget(external, options.allowHosts ?? [], scenarioPath);
   // Artillery runs the file's own flows: their URLs and redirects are held to the allowed hosts too.
-  if (options.engine === 'artillery') checkArtilleryFile(join(workspaceRoot, scenarioPath), scenarioPath, options.allowHosts ?? []);
+  if (options.engine === 'artillery')
+    checkArtilleryFile(join(workspaceRoot, scenarioPath), scenarioPath, options.allowHosts ?? []);
 
   const reportsDirectory = options.reportsDirectory ?? join('reports', root, 'perf');
   const reports = join(workspaceRoot, reportsDirectory);
@@ -76,7 +97,9 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
       target = external;
     } else {
       const spec = scenario.service as NonNullable<Scenario['service']>;
-      logger.info(`perf ${name}: starting \`${spec.command.join(' ')}\` (log: ${join(reportsDirectory, PERF_REPORTS.serviceLog)})`);
+      logger.info(
+        `perf ${name}: starting \`${spec.command.join(' ')}\` (log: ${join(reportsDirectory, PERF_REPORTS.serviceLog)})`,
+      );
       service = await startService(spec, {
         projectRoot: join(workspaceRoot, root),
         pathPrepend: [join(workspaceRoot, options.venv ?? '.venv', 'bin')],
@@ -84,13 +107,20 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
       });
       target = service.url;
       logger.info(`perf ${name}: ready at ${target}${spec.readinessPath}`);
-      if (spec.warmup && scenario.requests.length > 0) await warmUp(scenario, target, spec.warmup, reports, workspaceRoot, name);
-      else if (spec.warmup) logger.info(`perf ${name}: no warm-up: the ${engine.name} engine runs the file's own flows, which only it understands`);
+      if (spec.warmup && scenario.requests.length > 0)
+        await warmUp(scenario, target, spec.warmup, reports, workspaceRoot, name);
+      else if (spec.warmup)
+        logger.info(
+          `perf ${name}: no warm-up: the ${engine.name} engine runs the file's own flows, which only it understands`,
+        );
     }
     logger.info(`perf ${name}: profile "${profile}" for ${plannedS}s with the ${engine.name} engine against ${target}`);
     // Every run is bounded: the planned length, then the request timeout and a margin to drain,
     // plus the time an external engine needs to start.
-    const deadline = setTimeout(() => controller.abort(), (plannedS + scenario.timeoutS + DRAIN_MARGIN_S + (engine.overheadS ?? 0)) * 1000);
+    const deadline = setTimeout(
+      () => controller.abort(),
+      (plannedS + scenario.timeoutS + DRAIN_MARGIN_S + (engine.overheadS ?? 0)) * 1000,
+    );
     try {
       outcome = await engine.run({
         scenario: { ...scenario, target },
@@ -119,7 +149,9 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
   const baselineFile = join(root, gates.baseline.replace('{profile}', profile));
   const baseline = givenBaseline ?? readBaseline(workspaceRoot, baselineFile);
   if (baseline?.engine && baseline.engine !== outcome.engine) {
-    logger.warn(`perf: the baseline ${baseline.path} was measured with the ${baseline.engine} engine, this run with ${outcome.engine}; compare with care.`);
+    logger.warn(
+      `perf: the baseline ${baseline.path} was measured with the ${baseline.engine} engine, this run with ${outcome.engine}; compare with care.`,
+    );
   }
   const gateResults = evaluatePerfGates(summary, gates, { project: name, report: htmlPath, baseline });
   const report: PerfReport = {
@@ -140,7 +172,10 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
 
   logger.info(summaryLine(report, htmlPath));
   for (const result of gateResults) (result.passed ? logger.info : logger.error)(formatGateLine(result));
-  if (!baseline) logger.info(`perf ${name}: no baseline at ${baselineFile}, so no regression check; record one with --updateBaseline.`);
+  if (!baseline)
+    logger.info(
+      `perf ${name}: no baseline at ${baselineFile}, so no regression check; record one with --updateBaseline.`,
+    );
   if (options.updateBaseline) {
     mkdirSync(dirname(join(workspaceRoot, baselineFile)), { recursive: true });
     copyFileSync(join(workspaceRoot, jsonPath), join(workspaceRoot, baselineFile));
@@ -150,7 +185,13 @@ export default async function perfExecutor(options: PerfExecutorSchema, context:
 }
 
 /** An engine that could not run fails every gate with its reason: a gate that did not run never passes. */
-function notRun(project: string, gates: ProjectGates['perf'], reports: string, reportsDirectory: string, reason: string): { success: false } {
+function notRun(
+  project: string,
+  gates: ProjectGates['perf'],
+  reports: string,
+  reportsDirectory: string,
+  reason: string,
+): { success: false } {
   const thresholds: Array<[string, number]> = [
     ['perf-p95', gates.p95Ms],
     ['perf-p99', gates.p99Ms],
@@ -180,7 +221,9 @@ async function warmUp(
   workspaceRoot: string,
   project: string,
 ): Promise<void> {
-  const phases: Phase[] = [{ name: 'warm-up', durationS: warmup.durationS, arrivalRate: warmup.arrivalRate, rampTo: warmup.arrivalRate }];
+  const phases: Phase[] = [
+    { name: 'warm-up', durationS: warmup.durationS, arrivalRate: warmup.arrivalRate, rampTo: warmup.arrivalRate },
+  ];
   const recorder = new Recorder(phases);
   const controller = new AbortController();
   const deadline = setTimeout(() => controller.abort(), (warmup.durationS + scenario.timeoutS + DRAIN_MARGIN_S) * 1000);
@@ -199,7 +242,9 @@ async function warmUp(
   }
   const { totals } = recorder.summary();
   recorder.destroy();
-  logger.info(`perf ${project}: warm-up sent ${totals.count} requests in ${warmup.durationS}s (p95 ${totals.p95Ms} ms, ${totals.errors} failed; not gated)`);
+  logger.info(
+    `perf ${project}: warm-up sent ${totals.count} requests in ${warmup.durationS}s (p95 ${totals.p95Ms} ms, ${totals.errors} failed; not gated)`,
+  );
 }
 
 type StoredBaseline = Baseline & { engine?: string };
@@ -231,7 +276,10 @@ export function readBaselineReport(
   pattern: string,
   run: { project: string; projectRoot: string; profile: string },
 ): StoredBaseline | undefined {
-  const file = pattern.replaceAll('{projectRoot}', run.projectRoot).replaceAll('{project}', run.project).replaceAll('{profile}', run.profile);
+  const file = pattern
+    .replaceAll('{projectRoot}', run.projectRoot)
+    .replaceAll('{project}', run.project)
+    .replaceAll('{profile}', run.profile);
   const path = resolve(workspaceRoot, file);
   const shown = relative(workspaceRoot, path);
   const given = `(--baseline=${pattern})`;
@@ -247,11 +295,20 @@ export function readBaselineReport(
   const fix = 'Pass the perf.json an earlier `nx perf` run wrote (reports/<projectRoot>/perf/perf.json).';
   const data = parseReport(path, `${shown} ${given}`, fix);
   const p95 = data.totals?.p95Ms;
-  if (data.version !== 1 || typeof data.project !== 'string' || typeof data.profile !== 'string' || typeof p95 !== 'number') {
-    throw new Error(`The baseline ${shown} ${given} is not a perf report: it lacks version 1, project, profile or totals.p95Ms. ${fix}`);
+  if (
+    data.version !== 1 ||
+    typeof data.project !== 'string' ||
+    typeof data.profile !== 'string' ||
+    typeof p95 !== 'number'
+  ) {
+    throw new Error(
+      `The baseline ${shown} ${given} is not a perf report: it lacks version 1, project, profile or totals.p95Ms. ${fix}`,
+    );
   }
   if (data.project !== run.project) {
-    throw new Error(`The baseline ${shown} ${given} is the perf report of ${data.project}, not of ${run.project}. Use {projectRoot} or {project} in the path so each project gets its own.`);
+    throw new Error(
+      `The baseline ${shown} ${given} is the perf report of ${data.project}, not of ${run.project}. Use {projectRoot} or {project} in the path so each project gets its own.`,
+    );
   }
   if (data.profile !== run.profile) {
     throw new Error(
@@ -259,7 +316,12 @@ export function readBaselineReport(
         `Pass a report of the "${run.profile}" profile ({profile} in the path).`,
     );
   }
-  return { p95Ms: p95, path: shown, engine: data.engine?.name, renew: 'compare against a newer report (--baseline), or run once without --baseline' };
+  return {
+    p95Ms: p95,
+    path: shown,
+    engine: data.engine?.name,
+    renew: 'compare against a newer report (--baseline), or run once without --baseline',
+  };
 }
 
 /** The folder a per-project baseline pattern's reports live under: the part before `{projectRoot}` or `{project}`. */
@@ -276,7 +338,9 @@ function parseReport(path: string, shown: string, fix: string): Partial<PerfRepo
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`The baseline ${shown} is not valid JSON (${(error as Error).message}): it is not a perf report. ${fix}`);
+    throw new Error(
+      `The baseline ${shown} is not valid JSON (${(error as Error).message}): it is not a perf report. ${fix}`,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new Error(`The baseline ${shown} is not a JSON object: it is not a perf report. ${fix}`);

@@ -13,11 +13,33 @@ const GATES: ProjectGates['perf'] = {
 };
 
 function stats(overrides: Partial<LatencyStats> = {}): LatencyStats {
-  return { count: 1000, errors: 0, errorRate: 0, throughputRps: 50, p50Ms: 10, p90Ms: 40, p95Ms: 50, p99Ms: 90, maxMs: 120, meanMs: 15, statuses: { '200': 1000 }, errorKinds: {}, ...overrides };
+  return {
+    count: 1000,
+    errors: 0,
+    errorRate: 0,
+    throughputRps: 50,
+    p50Ms: 10,
+    p90Ms: 40,
+    p95Ms: 50,
+    p99Ms: 90,
+    maxMs: 120,
+    meanMs: 15,
+    statuses: { '200': 1000 },
+    errorKinds: {},
+    ...overrides,
+  };
 }
 
 function summary(totals: Partial<LatencyStats> = {}, offeredRps = 50): PerfSummary {
-  return { durationS: 20, offeredRps, totals: stats(totals), phases: [], requests: [{ name: 'chat', ...stats(totals) }], timeline: [], distribution: [] };
+  return {
+    durationS: 20,
+    offeredRps,
+    totals: stats(totals),
+    phases: [],
+    requests: [{ name: 'chat', ...stats(totals) }],
+    timeline: [],
+    distribution: [],
+  };
 }
 
 const context = { project: 'api', report: 'reports/apps/api/perf/perf.html' };
@@ -43,7 +65,13 @@ describe('perf gates', () => {
   });
 
   it('fails an error rate over the budget, listing the commonest errors', () => {
-    const gates = byGate(evaluatePerfGates(summary({ errors: 20, errorRate: 0.02, errorKinds: { 'HTTP 503': 15, timeout: 5 } }), GATES, context));
+    const gates = byGate(
+      evaluatePerfGates(
+        summary({ errors: 20, errorRate: 0.02, errorKinds: { 'HTTP 503': 15, timeout: 5 } }),
+        GATES,
+        context,
+      ),
+    );
     expect(gates['perf-error-rate']).toMatchObject({ passed: false, measured: 0.02, threshold: 0.01 });
     expect(gates['perf-error-rate'].reason).toBe('20 of 1000 requests failed (HTTP 503 x15, timeout x5)');
   });
@@ -65,9 +93,13 @@ describe('perf gates', () => {
     const baseline = { p95Ms: 40, path: 'apps/api/perf/baseline.ci.json' };
     const regressed = byGate(evaluatePerfGates(summary({ p95Ms: 60 }), GATES, { ...context, baseline }));
     expect(regressed['perf-p95-regression']).toMatchObject({ passed: false, measured: 50, threshold: 25 });
-    expect(regressed['perf-p95-regression'].reason).toMatch(/^p95 rose 50 % against the baseline apps\/api\/perf\/baseline.ci.json \(40 -> 60 ms\)/);
+    expect(regressed['perf-p95-regression'].reason).toMatch(
+      /^p95 rose 50 % against the baseline apps\/api\/perf\/baseline.ci.json \(40 -> 60 ms\)/,
+    );
 
-    const noise = byGate(evaluatePerfGates(summary({ p95Ms: 4 }), GATES, { ...context, baseline: { ...baseline, p95Ms: 2 } }));
+    const noise = byGate(
+      evaluatePerfGates(summary({ p95Ms: 4 }), GATES, { ...context, baseline: { ...baseline, p95Ms: 2 } }),
+    );
     expect(noise['perf-p95-regression']).toMatchObject({ passed: true, measured: 100 });
     expect(noise['perf-p95-regression'].reason).toMatch(/noise floor/);
 

@@ -28,7 +28,13 @@ export function evaluatePerfGates(
 ): GateResult[] {
   const { project, report } = context;
   const { totals } = summary;
-  const gate = (name: string, measured: number | null, threshold: number, passed: boolean, reason?: string): GateResult => ({
+  const gate = (
+    name: string,
+    measured: number | null,
+    threshold: number,
+    passed: boolean,
+    reason?: string,
+  ): GateResult => ({
     project,
     gate: name,
     measured,
@@ -46,17 +52,32 @@ export function evaluatePerfGates(
       gate('perf-throughput', null, gates.minThroughputRps, false, reason),
     ];
   }
-  const slowest = (key: 'p95Ms' | 'p99Ms') =>
-    [...summary.requests].sort((a, b) => b[key] - a[key])[0];
+  const slowest = (key: 'p95Ms' | 'p99Ms') => [...summary.requests].sort((a, b) => b[key] - a[key])[0];
   const results: GateResult[] = [];
 
   const p95 = totals.p95Ms <= gates.p95Ms;
   results.push(
-    gate('perf-p95', totals.p95Ms, gates.p95Ms, p95, p95 ? undefined : `p95 ${totals.p95Ms} ms is over ${gates.p95Ms} ms; slowest request: "${slowest('p95Ms').name}" at p95 ${slowest('p95Ms').p95Ms} ms`),
+    gate(
+      'perf-p95',
+      totals.p95Ms,
+      gates.p95Ms,
+      p95,
+      p95
+        ? undefined
+        : `p95 ${totals.p95Ms} ms is over ${gates.p95Ms} ms; slowest request: "${slowest('p95Ms').name}" at p95 ${slowest('p95Ms').p95Ms} ms`,
+    ),
   );
   const p99 = totals.p99Ms <= gates.p99Ms;
   results.push(
-    gate('perf-p99', totals.p99Ms, gates.p99Ms, p99, p99 ? undefined : `p99 ${totals.p99Ms} ms is over ${gates.p99Ms} ms; slowest request: "${slowest('p99Ms').name}" at p99 ${slowest('p99Ms').p99Ms} ms`),
+    gate(
+      'perf-p99',
+      totals.p99Ms,
+      gates.p99Ms,
+      p99,
+      p99
+        ? undefined
+        : `p99 ${totals.p99Ms} ms is over ${gates.p99Ms} ms; slowest request: "${slowest('p99Ms').name}" at p99 ${slowest('p99Ms').p99Ms} ms`,
+    ),
   );
   const errorRate = Math.round(totals.errorRate * 10_000) / 10_000;
   const errorsOk = totals.errorRate <= gates.errorRate;
@@ -66,7 +87,13 @@ export function evaluatePerfGates(
     .map(([kind, count]) => `${kind} x${count}`)
     .join(', ');
   results.push(
-    gate('perf-error-rate', errorRate, gates.errorRate, errorsOk, errorsOk ? undefined : `${totals.errors} of ${totals.count} requests failed (${kinds})`),
+    gate(
+      'perf-error-rate',
+      errorRate,
+      gates.errorRate,
+      errorsOk,
+      errorsOk ? undefined : `${totals.errors} of ${totals.count} requests failed (${kinds})`,
+    ),
   );
   const threshold = throughputThreshold(gates.minThroughputRps, summary.offeredRps);
   const throughputOk = totals.throughputRps >= threshold;

@@ -6,7 +6,15 @@ const phases: Phase[] = [
   { name: 'peak', durationS: 2, arrivalRate: 20, rampTo: 20 },
 ];
 
-const sample = (overrides: Partial<Sample>): Sample => ({ atMs: 0, latencyMs: 1, name: 'read', phase: 0, status: 200, ok: true, ...overrides });
+const sample = (overrides: Partial<Sample>): Sample => ({
+  atMs: 0,
+  latencyMs: 1,
+  name: 'read',
+  phase: 0,
+  status: 200,
+  ok: true,
+  ...overrides,
+});
 
 describe('Recorder', () => {
   let recorder: Recorder;
@@ -19,21 +27,47 @@ describe('Recorder', () => {
     for (let i = 1; i <= 100; i++) recorder.record(sample({ atMs: i * 10, latencyMs: i }));
     for (let i = 1; i <= 100; i++) {
       const status = i <= 10 ? 503 : i <= 15 ? 0 : 201;
-      recorder.record(sample({ atMs: 2000 + i * 10, latencyMs: 100 + i, name: 'write', phase: 1, status, ok: status === 201, error: status === 0 ? 'ECONNRESET' : undefined }));
+      recorder.record(
+        sample({
+          atMs: 2000 + i * 10,
+          latencyMs: 100 + i,
+          name: 'write',
+          phase: 1,
+          status,
+          ok: status === 201,
+          error: status === 0 ? 'ECONNRESET' : undefined,
+        }),
+      );
     }
     expect(recorder.count).toBe(200);
     const summary = recorder.summary();
 
     // HDR histograms with 3 significant digits: a percentile is within 0.1 % of the exact value.
     const close = (expected: number) => expect.closeTo(expected, 0);
-    expect(summary.totals).toMatchObject({ count: 200, errors: 15, errorRate: 0.075, p50Ms: close(100), p99Ms: close(198), maxMs: close(200) });
+    expect(summary.totals).toMatchObject({
+      count: 200,
+      errors: 15,
+      errorRate: 0.075,
+      p50Ms: close(100),
+      p99Ms: close(198),
+      maxMs: close(200),
+    });
     expect(summary.totals.statuses).toEqual({ none: 5, '200': 100, '201': 85, '503': 10 });
     expect(summary.totals.errorKinds).toEqual({ 'HTTP 503': 10, ECONNRESET: 5 });
     // 185 successful requests over the 4 s the profile offered load.
     expect(summary.totals.throughputRps).toBe(46.25);
     expect(summary.offeredRps).toBe(15);
 
-    expect(summary.phases.map(({ name, count, errors, p50Ms, maxMs, offeredRps }) => ({ name, count, errors, p50Ms, maxMs, offeredRps }))).toEqual([
+    expect(
+      summary.phases.map(({ name, count, errors, p50Ms, maxMs, offeredRps }) => ({
+        name,
+        count,
+        errors,
+        p50Ms,
+        maxMs,
+        offeredRps,
+      })),
+    ).toEqual([
       { name: 'warm', count: 100, errors: 0, p50Ms: close(50), maxMs: close(100), offeredRps: 10 },
       { name: 'peak', count: 100, errors: 15, p50Ms: close(150), maxMs: close(200), offeredRps: 20 },
     ]);

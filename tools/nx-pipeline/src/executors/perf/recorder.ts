@@ -76,7 +76,13 @@ function histogram(digits: 2 | 3): Histogram {
     initWebAssemblySync();
     webAssemblyReady = true;
   }
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: digits, autoResize: true, useWebAssembly });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: digits,
+    autoResize: true,
+    useWebAssembly,
+  });
 }
 
 /** At most this many points on the latency-over-time chart, however long the run. */
@@ -118,7 +124,8 @@ class Bucket {
   stats(windowS: number): LatencyStats {
     const at = (p: number) => (this.count === 0 ? 0 : round(this.latency.getValueAtPercentile(p) / US));
     const statuses: Record<string, number> = {};
-    for (const [status, n] of [...this.statuses].sort(([a], [b]) => a - b)) statuses[status === 0 ? 'none' : String(status)] = n;
+    for (const [status, n] of [...this.statuses].sort(([a], [b]) => a - b))
+      statuses[status === 0 ? 'none' : String(status)] = n;
     return {
       count: this.count,
       errors: this.errors,
@@ -173,7 +180,10 @@ export class Recorder {
 
   record(sample: Sample): void {
     const phase = this.cells[sample.phase];
-    if (phase === undefined) throw new RangeError(`A sample of phase ${sample.phase}, but the run has ${this.cells.length} phases: the engine sent a request outside the profile.`);
+    if (phase === undefined)
+      throw new RangeError(
+        `A sample of phase ${sample.phase}, but the run has ${this.cells.length} phases: the engine sent a request outside the profile.`,
+      );
     this.recorded += 1;
     let cell = phase.get(sample.name);
     if (cell === undefined) phase.set(sample.name, (cell = new Bucket()));

@@ -69,7 +69,8 @@ export function createRenderer(variables: Variables, random: () => number) {
     const fill = (value: unknown): unknown => {
       if (typeof value === 'string') return fillString(value);
       if (Array.isArray(value)) return value.map(fill);
-      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]));
+      if (value && typeof value === 'object')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]));
       return value;
     };
     const headers: Record<string, string> = {};
@@ -88,7 +89,9 @@ export function createRenderer(variables: Variables, random: () => number) {
 const PLACEHOLDER = /\{\{\s*[$\w]+\s*\}\}/;
 
 function hasPlaceholder(spec: RequestSpec): boolean {
-  return [spec.url, spec.body ?? '', JSON.stringify(spec.json ?? null), ...Object.values(spec.headers)].some((text) => PLACEHOLDER.test(text));
+  return [spec.url, spec.body ?? '', JSON.stringify(spec.json ?? null), ...Object.values(spec.headers)].some((text) =>
+    PLACEHOLDER.test(text),
+  );
 }
 
 function resolve(name: string, variables: Variables, random: () => number, iteration: number): VariableValue {

@@ -3,7 +3,11 @@ import { checkTarget, isLoopbackHost, parseDuration, parseScenario } from './sce
 
 const base = () => ({
   config: {
-    phases: [{ duration: '1m', arrivalRate: 10 }, { pause: 5 }, { name: 'up', duration: 30, arrivalRate: 10, rampTo: 20 }],
+    phases: [
+      { duration: '1m', arrivalRate: 10 },
+      { pause: 5 },
+      { name: 'up', duration: 30, arrivalRate: 10, rampTo: 20 },
+    ],
     environments: { ci: { phases: [{ duration: 5, arrivalRate: 20 }] } },
     variables: { question: ['a', 'b'], limit: 5 },
   },
@@ -13,7 +17,16 @@ const base = () => ({
     {
       name: 'chat',
       weight: 3,
-      flow: [{ post: { url: '/chat?limit={{ limit }}', headers: { 'X-Key': 'k' }, json: { message: 'Q: {{ question }}', limit: '{{ limit }}', id: '{{ $uuid }}' }, expect: [{ statusCode: [200, 201] }] } }],
+      flow: [
+        {
+          post: {
+            url: '/chat?limit={{ limit }}',
+            headers: { 'X-Key': 'k' },
+            json: { message: 'Q: {{ question }}', limit: '{{ limit }}', id: '{{ $uuid }}' },
+            expect: [{ statusCode: [200, 201] }],
+          },
+        },
+      ],
     },
   ],
 });
@@ -27,21 +40,32 @@ describe('scenario files', () => {
       { name: 'phase 2', durationS: 5, arrivalRate: 0, rampTo: 0 },
       { name: 'up', durationS: 30, arrivalRate: 10, rampTo: 20 },
     ]);
-    expect(scenario.requests[1]).toMatchObject({ name: 'chat', weight: 3, method: 'POST', expectedStatuses: [200, 201] });
+    expect(scenario.requests[1]).toMatchObject({
+      name: 'chat',
+      weight: 3,
+      method: 'POST',
+      expectedStatuses: [200, 201],
+    });
     expect(scenario.requests[0].expectedStatuses).toEqual([200]);
     expect(scenario.service).toMatchObject({ readinessPath: '/health', readinessTimeoutS: 60, setup: [], env: {} });
-    expect(parseScenario(base(), 'perf/load.yml', 'ci').phases).toEqual([{ name: 'phase 1', durationS: 5, arrivalRate: 20, rampTo: 20 }]);
+    expect(parseScenario(base(), 'perf/load.yml', 'ci').phases).toEqual([
+      { name: 'phase 1', durationS: 5, arrivalRate: 20, rampTo: 20 },
+    ]);
   });
 
   it('says which profiles exist when asked for another', () => {
-    expect(() => parseScenario(base(), 'perf/load.yml', 'soak')).toThrow('perf/load.yml has no profile "soak". Profiles: load, ci');
+    expect(() => parseScenario(base(), 'perf/load.yml', 'soak')).toThrow(
+      'perf/load.yml has no profile "soak". Profiles: load, ci',
+    );
   });
 
   it('names the place of every schema error', () => {
     const data = base() as Record<string, unknown>;
     (data.config as Record<string, unknown>).phases = [{ duration: 'soon', arrivalRate: 1 }];
     (data.scenarios as Array<Record<string, unknown>>)[0].flow = [{ fetch: { url: '/x' } }];
-    expect(() => parseScenario(data, 'perf/load.yml', 'load')).toThrow(/\/config\/phases\/0\/duration[\s\S]*\/scenarios\/0\/flow\/0 must be equal to one of the allowed values/);
+    expect(() => parseScenario(data, 'perf/load.yml', 'load')).toThrow(
+      /\/config\/phases\/0\/duration[\s\S]*\/scenarios\/0\/flow\/0 must be equal to one of the allowed values/,
+    );
   });
 
   it('refuses multi-step flows, unknown placeholders, half-specified phases and silent profiles', () => {
@@ -51,11 +75,15 @@ describe('scenario files', () => {
 
     const unknown = base();
     unknown.scenarios[0].flow = [{ get: { url: '/x/{{ nope }}' } }];
-    expect(() => parseScenario(unknown, 'f.yml', 'load')).toThrow('scenario "health" uses {{ nope }}, which is not in config.variables');
+    expect(() => parseScenario(unknown, 'f.yml', 'load')).toThrow(
+      'scenario "health" uses {{ nope }}, which is not in config.variables',
+    );
 
     const half = base();
     half.config.phases = [{ duration: 5 } as never];
-    expect(() => parseScenario(half, 'f.yml', 'load')).toThrow('config.phases[0] (phase 1): a phase needs `duration` and `arrivalRate`');
+    expect(() => parseScenario(half, 'f.yml', 'load')).toThrow(
+      'config.phases[0] (phase 1): a phase needs `duration` and `arrivalRate`',
+    );
 
     const silent = base();
     silent.config.environments.ci.phases = [{ pause: 5 } as never];
@@ -63,14 +91,22 @@ describe('scenario files', () => {
   });
 
   it('parses durations', () => {
-    expect([parseDuration(5), parseDuration('250ms'), parseDuration('1.5s'), parseDuration('2m'), parseDuration('1h')]).toEqual([5, 0.25, 1.5, 120, 3600]);
+    expect([
+      parseDuration(5),
+      parseDuration('250ms'),
+      parseDuration('1.5s'),
+      parseDuration('2m'),
+      parseDuration('1h'),
+    ]).toEqual([5, 0.25, 1.5, 120, 3600]);
   });
 
   it('loads only loopback targets unless a host is allowed by name', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
     for (const host of ['10.0.0.1', 'example.com', '128.0.0.1', '::2']) expect(isLoopbackHost(host)).toBe(false);
     expect(checkTarget('http://127.0.0.1:8000', [], 'f.yml').port).toBe('8000');
-    expect(() => checkTarget('http://staging.internal', [], 'f.yml')).toThrow(/not a loopback address.*--allowHosts=staging.internal/);
+    expect(() => checkTarget('http://staging.internal', [], 'f.yml')).toThrow(
+      /not a loopback address.*--allowHosts=staging.internal/,
+    );
     expect(checkTarget('http://staging.internal', ['staging.internal'], 'f.yml').hostname).toBe('staging.internal');
     expect(() => checkTarget('ftp://127.0.0.1', [], 'f.yml')).toThrow(/must be http/);
   });
@@ -93,7 +129,11 @@ describe('requests', () => {
     const render = createRenderer(scenario.variables, seededRandom(2));
     const request = render(scenario.requests[1]);
     const body = JSON.parse(request.body as string);
-    expect(request).toMatchObject({ method: 'POST', path: '/chat?limit=5', headers: { 'x-key': 'k', 'content-type': 'application/json' } });
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: '/chat?limit=5',
+      headers: { 'x-key': 'k', 'content-type': 'application/json' },
+    });
     expect(body.limit).toBe(5);
     expect(body.message).toMatch(/^Q: [ab]$/);
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);

@@ -113,14 +113,23 @@ function phasesOf(raw: RawPhase[], where: string): Phase[] {
     const at = `${where}[${index}] (${name})`;
     if (phase.pause !== undefined) {
       if (phase.duration !== undefined || phase.arrivalRate !== undefined || phase.rampTo !== undefined) {
-        throw new ScenarioError(`${at}: a pause phase has only \`pause\` (and \`name\`); move the rate to its own phase.`);
+        throw new ScenarioError(
+          `${at}: a pause phase has only \`pause\` (and \`name\`); move the rate to its own phase.`,
+        );
       }
       return { name, durationS: parseDuration(phase.pause), arrivalRate: 0, rampTo: 0 };
     }
     if (phase.duration === undefined || phase.arrivalRate === undefined) {
-      throw new ScenarioError(`${at}: a phase needs \`duration\` and \`arrivalRate\` (requests per second), or \`pause\`.`);
+      throw new ScenarioError(
+        `${at}: a phase needs \`duration\` and \`arrivalRate\` (requests per second), or \`pause\`.`,
+      );
     }
-    return { name, durationS: parseDuration(phase.duration), arrivalRate: phase.arrivalRate, rampTo: phase.rampTo ?? phase.arrivalRate };
+    return {
+      name,
+      durationS: parseDuration(phase.duration),
+      arrivalRate: phase.arrivalRate,
+      rampTo: phase.rampTo ?? phase.arrivalRate,
+    };
   });
 }
 
@@ -128,7 +137,9 @@ function phasesOf(raw: RawPhase[], where: string): Phase[] {
 export function loadScenario(path: string, displayName: string, profile: string): Scenario {
   const document = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ScenarioError(`${displayName} is not valid YAML:\n${document.errors.map((e) => `  - ${e.message}`).join('\n')}`);
+    throw new ScenarioError(
+      `${displayName} is not valid YAML:\n${document.errors.map((e) => `  - ${e.message}`).join('\n')}`,
+    );
   }
   return parseScenario(document.toJS(), displayName, profile);
 }
@@ -163,15 +174,19 @@ export function parseScenario(data: unknown, file: string, profile: string): Sce
   });
   const names = requests.map((r) => r.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate) throw new ScenarioError(`${file}: two scenarios are named "${duplicate}"; names key the per-request report.`);
-  if (requests.every((r) => r.weight === 0)) throw new ScenarioError(`${file}: every scenario has weight 0, so none would be sent.`);
+  if (duplicate)
+    throw new ScenarioError(`${file}: two scenarios are named "${duplicate}"; names key the per-request report.`);
+  if (requests.every((r) => r.weight === 0))
+    throw new ScenarioError(`${file}: every scenario has weight 0, so none would be sent.`);
 
   const variables = raw.config.variables ?? {};
   checkPlaceholders(requests, variables, file);
 
   const service = serviceOf(raw.service);
   if (!service && !raw.config.target) {
-    throw new ScenarioError(`${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`);
+    throw new ScenarioError(
+      `${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`,
+    );
   }
   return {
     file,
@@ -187,7 +202,11 @@ export function parseScenario(data: unknown, file: string, profile: string): Sce
   };
 }
 
-function profileOf(config: RawScenarioFile['config'], file: string, profile: string): { phases: Phase[]; profiles: string[] } {
+function profileOf(
+  config: RawScenarioFile['config'],
+  file: string,
+  profile: string,
+): { phases: Phase[]; profiles: string[] } {
   const profiles: Record<string, RawPhase[]> = { [BASE_PROFILE]: config.phases };
   for (const [name, environment] of Object.entries(config.environments ?? {})) profiles[name] = environment.phases;
   const chosen = profiles[profile];
@@ -200,7 +219,9 @@ function profileOf(config: RawScenarioFile['config'], file: string, profile: str
   const where = profile === BASE_PROFILE ? 'config.phases' : `config.environments.${profile}.phases`;
   const phases = phasesOf(chosen, where);
   if (!phases.some((phase) => phase.arrivalRate > 0 || phase.rampTo > 0)) {
-    throw new ScenarioError(`${file}: profile "${profile}" sends no requests: give at least one phase an arrivalRate above 0.`);
+    throw new ScenarioError(
+      `${file}: profile "${profile}" sends no requests: give at least one phase an arrivalRate above 0.`,
+    );
   }
   return { phases, profiles: Object.keys(profiles) };
 }
@@ -232,7 +253,9 @@ export function loadArtilleryScenario(path: string, file: string, profile: strin
   const { phases, profiles } = profileOf(data.config, file, profile);
   const service = serviceOf(data.service);
   if (!service && !data.config.target) {
-    throw new ScenarioError(`${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`);
+    throw new ScenarioError(
+      `${file}: set config.target (e.g. http://127.0.0.1:8000) or a \`service\` block that starts the service.`,
+    );
   }
   return {
     file,
@@ -284,7 +307,11 @@ export function isLoopbackHost(host: string): boolean {
 
 /** A host perf may send to: loopback, or one named in the target's `allowHosts`. */
 export function isAllowedHost(host: string, allowedHosts: readonly string[]): boolean {
-  return isLoopbackHost(host) || allowedHosts.includes(host) || allowedHosts.includes(host.replace(/^\[|\]$/g, '').toLowerCase());
+  return (
+    isLoopbackHost(host) ||
+    allowedHosts.includes(host) ||
+    allowedHosts.includes(host.replace(/^\[|\]$/g, '').toLowerCase())
+  );
 }
 
 /**
@@ -302,7 +329,9 @@ export function checkRequestUrl(url: string, allowedHosts: readonly string[], wh
     parsed = undefined;
   }
   if (!parsed) {
-    throw new ScenarioError(`${where}: request URL "${url}" is neither a path under the target ("/items") nor an http(s) URL with its host written out; write it as a path.`);
+    throw new ScenarioError(
+      `${where}: request URL "${url}" is neither a path under the target ("/items") nor an http(s) URL with its host written out; write it as a path.`,
+    );
   }
   if (!isAllowedHost(parsed.hostname, allowedHosts)) {
     throw new ScenarioError(

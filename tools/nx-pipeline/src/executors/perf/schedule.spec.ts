@@ -1,7 +1,12 @@
 import { arrivals, offeredCount, peakRate, phaseBoundariesMs } from './schedule';
 import type { Phase } from './scenario';
 
-const phase = (durationS: number, arrivalRate: number, rampTo = arrivalRate): Phase => ({ name: 'p', durationS, arrivalRate, rampTo });
+const phase = (durationS: number, arrivalRate: number, rampTo = arrivalRate): Phase => ({
+  name: 'p',
+  durationS,
+  arrivalRate,
+  rampTo,
+});
 
 describe('open-model schedule', () => {
   it('spaces a constant rate evenly', () => {

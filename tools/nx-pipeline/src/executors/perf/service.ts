@@ -36,19 +36,27 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Fills {{ port }}, {{ host }} and {{ dataDir }} in the service's environment. */
-export function renderServiceEnv(env: Record<string, string>, values: { port: number; host: string; dataDir: string }): Record<string, string> {
+export function renderServiceEnv(
+  env: Record<string, string>,
+  values: { port: number; host: string; dataDir: string },
+): Record<string, string> {
   const table: Record<string, string> = { port: String(values.port), host: values.host, dataDir: values.dataDir };
   return Object.fromEntries(
     Object.entries(env).map(([key, value]) => [
       key,
       value.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, name: string) => {
-        if (!(name in table)) throw new ServiceError(`service.env.${key} uses {{ ${name} }}; only {{ port }}, {{ host }} and {{ dataDir }} exist.`);
+        if (!(name in table))
+          throw new ServiceError(
+            `service.env.${key} uses {{ ${name} }}; only {{ port }}, {{ host }} and {{ dataDir }} exist.`,
+          );
         return table[name];
       }),
     ]),
@@ -58,7 +66,13 @@ export function renderServiceEnv(env: Record<string, string>, values: { port: nu
 function tail(file: string, lines = 30): string {
   if (!existsSync(file)) return '(no output)';
   const text = readFileSync(file, 'utf8').trimEnd();
-  return text === '' ? '(no output)' : text.split('\n').slice(-lines).map((line) => `    ${line}`).join('\n');
+  return text === ''
+    ? '(no output)'
+    : text
+        .split('\n')
+        .slice(-lines)
+        .map((line) => `    ${line}`)
+        .join('\n');
 }
 
 /** One GET without keep-alive (a pooled socket would outlive the check), resolving to the status. */
@@ -82,7 +96,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function runSetup(argv: string[], cwd: string, env: NodeJS.ProcessEnv, logFile: string, timeoutS: number): Promise<void> {
+function runSetup(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  timeoutS: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const log = openSync(logFile, 'a');
     const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', log, log], detached: true });
@@ -90,7 +110,11 @@ function runSetup(argv: string[], cwd: string, env: NodeJS.ProcessEnv, logFile: 
     const timer = setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), timeoutS * 1000);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new ServiceError(`Unable to run the setup command \`${argv.join(' ')}\`: ${error.message}. Check service.setup in the scenario.`));
+      reject(
+        new ServiceError(
+          `Unable to run the setup command \`${argv.join(' ')}\`: ${error.message}. Check service.setup in the scenario.`,
+        ),
+      );
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -134,7 +158,12 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
   }
 
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(spec.command[0], spec.command.slice(1), { cwd, env, stdio: ['ignore', log, log], detached: true });
+  const child: ChildProcess = spawn(spec.command[0], spec.command.slice(1), {
+    cwd,
+    env,
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
   closeSync(log);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exit = new Promise<void>((resolve) =>

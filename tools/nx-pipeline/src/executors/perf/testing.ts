@@ -21,7 +21,9 @@ export interface PerfWorkspace {
  * that a loaded 2-core CI machine never fails a healthy run, while the slow cases (1.5 s) are
  * unambiguous breaches.
  */
-export function perfWorkspace(options: { serverArgs?: string[]; env?: Record<string, string>; scenario?: Record<string, unknown> } = {}): PerfWorkspace {
+export function perfWorkspace(
+  options: { serverArgs?: string[]; env?: Record<string, string>; scenario?: Record<string, unknown> } = {},
+): PerfWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-perf-'));
   const gates = JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'gates.json'), 'utf8'));
   delete gates.$schema;
@@ -44,7 +46,19 @@ export function perfWorkspace(options: { serverArgs?: string[]; env?: Record<str
     },
     scenarios: [
       { name: 'read', weight: 3, flow: [{ get: { url: '/items?q={{ word }}' } }] },
-      { name: 'write', weight: 1, flow: [{ post: { url: '/items', json: { word: '{{ word }}', n: '{{ $iteration }}' }, expect: [{ statusCode: [200, 201] }] } }] },
+      {
+        name: 'write',
+        weight: 1,
+        flow: [
+          {
+            post: {
+              url: '/items',
+              json: { word: '{{ word }}', n: '{{ $iteration }}' },
+              expect: [{ statusCode: [200, 201] }],
+            },
+          },
+        ],
+      },
     ],
   };
   writeFileSync(join(root, 'svc', 'perf', 'load.yml'), stringify(scenario));

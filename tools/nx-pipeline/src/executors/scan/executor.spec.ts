@@ -30,12 +30,15 @@ function scanWorkspace(fixture: string, required: ScannerName[], suppressions = 
   if (fixture.startsWith('python-')) writeFileSync(join(root, 'apps', 'fixture', 'pyproject.toml'), PYPROJECT);
   const context = fixtureContext(root);
   const read = (file: string) => readFileSync(join(root, 'reports/apps/fixture/scan', file), 'utf8');
-  const gate = (name: string) => (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === name) as GateResult;
+  const gate = (name: string) =>
+    (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === name) as GateResult;
   return { root, context, read, gate };
 }
 
 function sarifValidator() {
-  const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+  const schema = JSON.parse(
+    readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+  );
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   addFormats(ajv);
   return ajv.compile(schema);
@@ -51,17 +54,38 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     await expect(scanExecutor({ scanners: ['bandit', 'semgrep'] }, ws.context)).resolves.toEqual({ success: false });
 
     const grade = ws.gate('security-grade');
-    expect(grade).toMatchObject({ project: 'fixture', measured: 'D', threshold: 'A', passed: false, report: 'reports/apps/fixture/scan/scan.md' });
-    expect(grade.reason).toMatch(/^2 high, 1 low: high bandit B602 at apps\/fixture\/src\/fixture\/run\.py:5; high semgrep python-subprocess-shell-true at apps\/fixture\/src\/fixture\/run\.py:5$/);
+    expect(grade).toMatchObject({
+      project: 'fixture',
+      measured: 'D',
+      threshold: 'A',
+      passed: false,
+      report: 'reports/apps/fixture/scan/scan.md',
+    });
+    expect(grade.reason).toMatch(
+      /^2 high, 1 low: high bandit B602 at apps\/fixture\/src\/fixture\/run\.py:5; high semgrep python-subprocess-shell-true at apps\/fixture\/src\/fixture\/run\.py:5$/,
+    );
     expect(ws.gate('required-scanners')).toMatchObject({ measured: '2/2 ran', passed: true });
 
     const sarif = JSON.parse(ws.read('scan.sarif'));
     const validate = sarifValidator();
     expect(validate(sarif) ? [] : validate.errors).toEqual([]);
-    expect(sarif.runs.map((run: { tool: { driver: { name: string } } }) => run.tool.driver.name)).toEqual(['bandit', 'semgrep', 'gitleaks', 'licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy', 'dependency-age']);
-    for (const file of ['scan.json', 'scan.md', 'scan.html', 'junit.xml']) expect(existsSync(join(root, 'reports/apps/fixture/scan', file))).toBe(true);
+    expect(sarif.runs.map((run: { tool: { driver: { name: string } } }) => run.tool.driver.name)).toEqual([
+      'bandit',
+      'semgrep',
+      'gitleaks',
+      'licences',
+      'sbom',
+      'pip-audit',
+      'osv-scanner',
+      'trivy',
+      'dependency-age',
+    ]);
+    for (const file of ['scan.json', 'scan.md', 'scan.html', 'junit.xml'])
+      expect(existsSync(join(root, 'reports/apps/fixture/scan', file))).toBe(true);
     expect(ws.read('junit.xml')).toMatch(/<testcase classname="scan\.fixture" name="bandit"[^>]*>\s*<failure/);
-    expect(ws.read('scan.md')).toMatch(/\| gitleaks \| secrets \| not run: not selected by the target's `scanners` option \| no \|/);
+    expect(ws.read('scan.md')).toMatch(
+      /\| gitleaks \| secrets \| not run: not selected by the target's `scanners` option \| no \|/,
+    );
   });
 
   it('passes once a reviewed, unexpired suppression covers the finding', async () => {
@@ -76,17 +100,25 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     const summary = JSON.parse(ws.read('scan.json'));
     expect(summary).toMatchObject({ grade: 'A', suppressed: 1, expiredSuppressions: [{ path: 'apps/other/**' }] });
     const results = JSON.parse(ws.read('scan.sarif')).runs[0].results;
-    expect(results.find((r: { ruleId: string }) => r.ruleId === 'B602').suppressions[0].justification).toBe('fixture runs a fixed command (expires 2999-01-01)');
+    expect(results.find((r: { ruleId: string }) => r.ruleId === 'B602').suppressions[0].justification).toBe(
+      'fixture runs a fixed command (expires 2999-01-01)',
+    );
   });
 
   it('fails on a planted private key (generated here, never stored) with grade F', async () => {
     const ws = scanWorkspace('python-clean', ['gitleaks']);
     root = ws.root;
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     writeFileSync(join(root, 'apps/fixture/src/fixture/deploy_key.pem'), privateKey);
     await expect(scanExecutor({ scanners: ['gitleaks'] }, ws.context)).resolves.toEqual({ success: false });
     expect(ws.gate('security-grade')).toMatchObject({ measured: 'F', passed: false });
-    expect(ws.gate('security-grade').reason).toMatch(/^1 critical: critical gitleaks private-key at apps\/fixture\/src\/fixture\/deploy_key\.pem:1$/);
+    expect(ws.gate('security-grade').reason).toMatch(
+      /^1 critical: critical gitleaks private-key at apps\/fixture\/src\/fixture\/deploy_key\.pem:1$/,
+    );
     expect(ws.read('raw/gitleaks.json')).not.toContain(privateKey.split('\n')[1]);
   });
 
@@ -95,7 +127,9 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     root = ws.root;
     await expect(scanExecutor({ scanners: ['licences'] }, ws.context)).resolves.toEqual({ success: false });
     expect(ws.gate('security-grade')).toMatchObject({ measured: 'D', passed: false });
-    expect(ws.gate('security-grade').reason).toBe('1 high: high licences licence-not-allowed at apps/fixture/package-lock.json:1');
+    expect(ws.gate('security-grade').reason).toBe(
+      '1 high: high licences licence-not-allowed at apps/fixture/package-lock.json:1',
+    );
     const summary = JSON.parse(ws.read('scan.json'));
     expect(summary.findings.map((f: { message: string }) => f.message.split(' (')[0])).toEqual(['copyleft-lib 2.1.0']);
   });
@@ -105,7 +139,9 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     root = ws.root;
     await expect(scanExecutor({ scanners: ['eslint-security'] }, ws.context)).resolves.toEqual({ success: false });
     expect(ws.gate('security-grade')).toMatchObject({ measured: 'D', passed: false });
-    expect(ws.gate('security-grade').reason).toBe('1 high: high eslint-security security/detect-eval-with-expression at apps/fixture/src/calculator.mjs:4');
+    expect(ws.gate('security-grade').reason).toBe(
+      '1 high: high eslint-security security/detect-eval-with-expression at apps/fixture/src/calculator.mjs:4',
+    );
   });
 
   it('fails when a required scanner could not run, saying why, instead of reporting it clean', async () => {
@@ -128,15 +164,35 @@ describe('scan executor (real bandit, semgrep and gitleaks runs on fixture proje
     root = ws.root;
     await expect(scanExecutor({ scanners: ['bandit', 'gitleaks'] }, ws.context)).resolves.toEqual({ success: true });
     expect(JSON.parse(ws.read('gate-results.json'))).toEqual([
-      { project: 'fixture', gate: 'security-grade', measured: 'A', threshold: 'A', passed: true, report: 'reports/apps/fixture/scan/scan.md' },
-      { project: 'fixture', gate: 'required-scanners', measured: '2/2 ran', threshold: '2/2', passed: true, report: 'reports/apps/fixture/scan/scan.md' },
+      {
+        project: 'fixture',
+        gate: 'security-grade',
+        measured: 'A',
+        threshold: 'A',
+        passed: true,
+        report: 'reports/apps/fixture/scan/scan.md',
+      },
+      {
+        project: 'fixture',
+        gate: 'required-scanners',
+        measured: '2/2 ran',
+        threshold: '2/2',
+        passed: true,
+        report: 'reports/apps/fixture/scan/scan.md',
+      },
     ]);
   });
 
   it('refuses a suppressions file without reasons before running any tool', async () => {
-    const ws = scanWorkspace('python-clean', ['bandit'], 'suppressions:\n  - { tool: bandit, ruleId: B101, expires: "2999-01-01" }\n');
+    const ws = scanWorkspace(
+      'python-clean',
+      ['bandit'],
+      'suppressions:\n  - { tool: bandit, ruleId: B101, expires: "2999-01-01" }\n',
+    );
     root = ws.root;
-    await expect(scanExecutor({ scanners: ['bandit'] }, ws.context)).rejects.toThrow(/must have required property 'reason'/);
+    await expect(scanExecutor({ scanners: ['bandit'] }, ws.context)).rejects.toThrow(
+      /must have required property 'reason'/,
+    );
     expect(existsSync(join(root, 'reports'))).toBe(false);
   });
 });

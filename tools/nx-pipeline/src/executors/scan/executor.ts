@@ -23,10 +23,15 @@ export const DEFAULT_EXCLUDE = ['**/__fixtures__/**', '**/node_modules/**', '**/
 function detectKind(workspaceRoot: string, projectRoot: string): ProjectKind {
   if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) return 'python';
   if (existsSync(join(workspaceRoot, projectRoot, 'package.json'))) return 'npm';
-  throw new Error(`scan: ${projectRoot} has neither pyproject.toml nor package.json; set \`kind\` (python or npm) in the target options.`);
+  throw new Error(
+    `scan: ${projectRoot} has neither pyproject.toml nor package.json; set \`kind\` (python or npm) in the target options.`,
+  );
 }
 
-export default async function scanExecutor(options: ScanExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function scanExecutor(
+  options: ScanExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const { name, root } = projectOf(context);
   const workspaceRoot = context.root;
   // Configuration first: a broken gates file, allow-list or suppressions file fails before any tool runs.
@@ -56,7 +61,8 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     workflows: options.workflows,
     licencePolicy,
     today,
-    packageName: kind === 'npm' ? readJsonFile<{ name?: string }>(join(workspaceRoot, root, 'package.json')).name : undefined,
+    packageName:
+      kind === 'npm' ? readJsonFile<{ name?: string }>(join(workspaceRoot, root, 'package.json')).name : undefined,
     dependencyAge: {
       ...dependencyAgeThresholds(gates),
       npmRegistry: options.npmRegistry ?? 'https://registry.npmjs.org',
@@ -67,7 +73,9 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
 
   const applicable = scannersFor(kind, { workflows: options.workflows !== undefined });
   const selected = options.scanners ? applicable.filter((s) => options.scanners?.includes(s.name)) : applicable;
-  const needsDependencies = selected.some((s) => ['licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy'].includes(s.name));
+  const needsDependencies = selected.some((s) =>
+    ['licences', 'sbom', 'pip-audit', 'osv-scanner', 'trivy'].includes(s.name),
+  );
   const scanContext: ScanContext = {
     ...base,
     pythonRequirements: kind === 'python' && needsDependencies ? exportPythonRequirements(base) : undefined,
@@ -76,20 +84,36 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
   const runs: ScannerRun[] = [];
   for (const scanner of applicable) {
     if (!selected.includes(scanner)) {
-      runs.push({ scanner: scanner.name, category: scanner.category, status: 'not-run', reason: 'not selected by the target\'s `scanners` option', findings: [], durationMs: 0 });
+      runs.push({
+        scanner: scanner.name,
+        category: scanner.category,
+        status: 'not-run',
+        reason: "not selected by the target's `scanners` option",
+        findings: [],
+        durationMs: 0,
+      });
       continue;
     }
-    const run = await runScanner(scanner, { ...scanContext, advisories: advisoriesFrom(runs) }, (line) => logger.info(line));
+    const run = await runScanner(scanner, { ...scanContext, advisories: advisoriesFrom(runs) }, (line) =>
+      logger.info(line),
+    );
     const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : statusText(run);
     logger.info(`  ${run.scanner}: ${outcome} (${(run.durationMs / 1000).toFixed(1)} s)`);
     runs.push(run);
   }
 
-  const { findings, expired } = applySuppressions(runs.flatMap((run) => run.findings), suppressions, today);
+  const { findings, expired } = applySuppressions(
+    runs.flatMap((run) => run.findings),
+    suppressions,
+    today,
+  );
   const byFingerprint = new Map(findings.map((f) => [`${f.tool}\u0000${f.fingerprint}`, f]));
-  for (const run of runs) run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
+  for (const run of runs)
+    run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
   for (const entry of expired) {
-    logger.warn(`scan ${name}: the suppression of ${entry.tool} ${entry.ruleId}${entry.path ? ` in ${entry.path}` : ''} expired on ${entry.expires}; its findings count again. Fix them or renew the entry in ${gates.suppressions}.`);
+    logger.warn(
+      `scan ${name}: the suppression of ${entry.tool} ${entry.ruleId}${entry.path ? ` in ${entry.path}` : ''} expired on ${entry.expires}; its findings count again. Fix them or renew the entry in ${gates.suppressions}.`,
+    );
   }
 
   const counts = countBySeverity(findings);
@@ -105,8 +129,13 @@ export default async function scanExecutor(options: ScanExecutorSchema, context:
     findings: sortFindings(findings),
   };
   const reportPath = join(reportsDirectory, SCAN_REPORTS.markdown);
-  const ageRun = selected.some((s) => s.name === 'dependency-age') ? runs.find((run) => run.scanner === 'dependency-age') : undefined;
-  const results = [...scanGateResults(summary, gates, reportPath), ...dependencyAgeGate(ageRun, findings, dependencyAgeThresholds(gates), name, reportPath)];
+  const ageRun = selected.some((s) => s.name === 'dependency-age')
+    ? runs.find((run) => run.scanner === 'dependency-age')
+    : undefined;
+  const results = [
+    ...scanGateResults(summary, gates, reportPath),
+    ...dependencyAgeGate(ageRun, findings, dependencyAgeThresholds(gates), name, reportPath),
+  ];
   writeScanReports(reports, summary, runs, results);
   writeGateResults(reports, results);
   for (const result of results) (result.passed ? logger.info : logger.error)(formatGateLine(result));

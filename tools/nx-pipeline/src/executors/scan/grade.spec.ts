@@ -1,7 +1,14 @@
 import type { Severity } from './findings';
 import { gradeOf, meetsGrade } from './grade';
 
-const counts = (partial: Partial<Record<Severity, number>>) => ({ critical: 0, high: 0, medium: 0, low: 0, info: 0, ...partial });
+const counts = (partial: Partial<Record<Severity, number>>) => ({
+  critical: 0,
+  high: 0,
+  medium: 0,
+  low: 0,
+  info: 0,
+  ...partial,
+});
 
 describe('the security grade rule', () => {
   it.each([

@@ -35,7 +35,10 @@ describe('loadLicencePolicy', () => {
   });
 
   it('refuses an exception without a reason', () => {
-    writeFileSync(join(root, 'l.yaml'), 'allow: [MIT]\nexceptions:\n  - ecosystem: npm\n    package: x\n    expires: "2027-01-01"\n');
+    writeFileSync(
+      join(root, 'l.yaml'),
+      'allow: [MIT]\nexceptions:\n  - ecosystem: npm\n    package: x\n    expires: "2027-01-01"\n',
+    );
     expect(() => loadLicencePolicy(root, 'l.yaml')).toThrow(LicencePolicyError);
     expect(() => loadLicencePolicy(root, 'l.yaml')).toThrow(/\/exceptions\/0 must have required property 'reason'/);
   });

@@ -85,7 +85,8 @@ function allowedBy(expression: Expression, allow: ReadonlySet<string>): boolean 
  */
 export function checkLicence(declared: string | undefined, policy: LicencePolicy): LicenceVerdict {
   const text = (declared ?? '').trim();
-  if (!text || /^(unknown|none|unlicensed|see license)$/i.test(text)) return { verdict: 'unknown', declared: text || '(none)' };
+  if (!text || /^(unknown|none|unlicensed|see license)$/i.test(text))
+    return { verdict: 'unknown', declared: text || '(none)' };
   const allow = new Set(policy.allow);
   const alternatives = text.split(/;\s*/).map((part) => policy.aliases[part.trim()] ?? part.trim());
   const spdx = alternatives.join(' OR ');
@@ -100,5 +101,7 @@ export function checkLicence(declared: string | undefined, policy: LicencePolicy
 
 export function licenceException(policy: LicencePolicy, ecosystem: 'npm' | 'pypi', name: string, today: Date) {
   const day = today.toISOString().slice(0, 10);
-  return policy.exceptions.find((e) => e.ecosystem === ecosystem && e.package.toLowerCase() === name.toLowerCase() && e.expires >= day);
+  return policy.exceptions.find(
+    (e) => e.ecosystem === ecosystem && e.package.toLowerCase() === name.toLowerCase() && e.expires >= day,
+  );
 }

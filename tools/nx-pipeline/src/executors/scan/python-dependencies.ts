@@ -7,11 +7,28 @@ import { resolveTool } from '../../tools/resolve';
 import type { ScanContext } from './scanners/types';
 
 /** uv's argv that pins one workspace member's shipped dependencies (with hashes) into a requirements file. Pure. */
-export function uvExportCommand(uv: string, workspaceRoot: string, distribution: string, outputFile: string): ToolCommand {
+export function uvExportCommand(
+  uv: string,
+  workspaceRoot: string,
+  distribution: string,
+  outputFile: string,
+): ToolCommand {
   return {
     label: 'uv export',
     command: uv,
-    args: ['export', '--package', distribution, '--frozen', '--no-dev', '--no-emit-workspace', '--format', 'requirements-txt', '--output-file', outputFile, '--quiet'],
+    args: [
+      'export',
+      '--package',
+      distribution,
+      '--frozen',
+      '--no-dev',
+      '--no-emit-workspace',
+      '--format',
+      'requirements-txt',
+      '--output-file',
+      outputFile,
+      '--quiet',
+    ],
     cwd: workspaceRoot,
     env: { UV_PYTHON_DOWNLOADS: 'never' },
   };
@@ -38,7 +55,8 @@ export function parseRequirements(text: string): RequirementPin[] {
 }
 
 /** Evaluates each marker for the workspace's interpreter with `packaging` (what pip itself uses). */
-const MARKER_SCRIPT = 'import json,sys\nfrom packaging.markers import Marker\nprint(json.dumps([Marker(m).evaluate() for m in json.load(sys.stdin)]))';
+const MARKER_SCRIPT =
+  'import json,sys\nfrom packaging.markers import Marker\nprint(json.dumps([Marker(m).evaluate() for m in json.load(sys.stdin)]))';
 
 /**
  * The pins that apply to the workspace's interpreter: uv exports a universal list, and a pin whose
@@ -49,7 +67,9 @@ function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[
   if (markers.length === 0) return pins;
   const result = spawnSync(python, ['-c', MARKER_SCRIPT], { input: JSON.stringify(markers), encoding: 'utf8' });
   if (result.status !== 0) {
-    return { unavailable: `could not evaluate the requirements' environment markers with ${python}: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}` };
+    return {
+      unavailable: `could not evaluate the requirements' environment markers with ${python}: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}`,
+    };
   }
   const verdicts = JSON.parse(result.stdout) as boolean[];
   let next = 0;
@@ -61,17 +81,25 @@ function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[
  * (licences, SBOM, advisories). A project outside the uv workspace has none to export: the reason
  * says so, and those scanners report "not run" with it.
  */
-export function exportPythonRequirements(context: Omit<ScanContext, 'pythonRequirements'>): ScanContext['pythonRequirements'] {
+export function exportPythonRequirements(
+  context: Omit<ScanContext, 'pythonRequirements'>,
+): ScanContext['pythonRequirements'] {
   const { name } = readPyproject(context.workspaceRoot, join(context.projectRoot, 'pyproject.toml'));
   if (!name) return { unavailable: `${context.projectRoot}/pyproject.toml has no [project].name` };
   // uv is installed by setup: missing, it fails the scan with the fix (a ToolError), never "not run".
   const uv = resolveTool('uv', context.tools).path;
   const file = join(context.rawDir, 'requirements.txt');
   const command = uvExportCommand(uv, context.workspaceRoot, name, file);
-  const result = spawnSync(command.command, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env }, encoding: 'utf8' });
+  const result = spawnSync(command.command, command.args, {
+    cwd: command.cwd,
+    env: { ...process.env, ...command.env },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
     const why = (result.stderr || result.error?.message || '').trim().split('\n').slice(-2).join(' ');
-    return { unavailable: `\`uv export --package ${name}\` failed (is the project a member of the uv workspace, and is uv.lock current?): ${why}` };
+    return {
+      unavailable: `\`uv export --package ${name}\` failed (is the project a member of the uv workspace, and is uv.lock current?): ${why}`,
+    };
   }
   const packages = applicablePins(join(context.venv, 'bin', 'python'), parseRequirements(readFileSync(file, 'utf8')));
   if ('unavailable' in packages) return packages;

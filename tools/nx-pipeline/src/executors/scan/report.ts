@@ -50,9 +50,15 @@ export interface ScanSummary {
 }
 
 /** The scan's two gates: the grade, and "every required scanner ran". */
-export function scanGateResults(summary: ScanSummary, gates: Required<SecurityGates>, reportPath: string): GateResult[] {
+export function scanGateResults(
+  summary: ScanSummary,
+  gates: Required<SecurityGates>,
+  reportPath: string,
+): GateResult[] {
   const unsuppressed = summary.findings.filter((f) => !f.suppressed);
-  const grading = unsuppressed.filter((f) => f.severity === 'critical' || f.severity === 'high' || f.severity === 'medium');
+  const grading = unsuppressed.filter(
+    (f) => f.severity === 'critical' || f.severity === 'high' || f.severity === 'medium',
+  );
   const worst = grading.slice(0, 3).map((f) => `${f.severity} ${f.tool} ${f.ruleId} at ${f.file}:${f.line}`);
   const counted = SEVERITIES.filter((s) => summary.counts[s] > 0).map((s) => `${summary.counts[s]} ${s}`);
   const gradePassed = meetsGrade(summary.grade, gates.grade);
@@ -103,7 +109,10 @@ function markdown(summary: ScanSummary, gates: GateResult[]): string {
     '',
     `Grade **${summary.grade}** (gate: ${summary.threshold} or better). Unsuppressed findings: ${SEVERITIES.map((s) => `${summary.counts[s]} ${s}`).join(', ')}; suppressed: ${summary.suppressed}.`,
     '',
-    markdownTable(['Gate', 'Measured', 'Threshold', 'Result', 'Reason'], gates.map((g) => [g.gate, g.measured, g.threshold, g.passed ? 'pass' : 'FAIL', g.reason ?? ''])),
+    markdownTable(
+      ['Gate', 'Measured', 'Threshold', 'Result', 'Reason'],
+      gates.map((g) => [g.gate, g.measured, g.threshold, g.passed ? 'pass' : 'FAIL', g.reason ?? '']),
+    ),
     '',
     '## Scanners',
     '',
@@ -111,9 +120,18 @@ function markdown(summary: ScanSummary, gates: GateResult[]): string {
     '',
     '## Findings',
     '',
-    findingRows.length ? markdownTable(['Severity', 'Tool', 'Rule', 'Location', 'Message', 'Suppression'], findingRows) : 'None.',
+    findingRows.length
+      ? markdownTable(['Severity', 'Tool', 'Rule', 'Location', 'Message', 'Suppression'], findingRows)
+      : 'None.',
     ...(summary.expiredSuppressions.length
-      ? ['', '## Expired suppressions (no longer applied)', '', ...summary.expiredSuppressions.map((s) => `- ${s.tool} ${s.ruleId} ${s.path ?? ''} expired ${s.expires}: ${s.reason}`)]
+      ? [
+          '',
+          '## Expired suppressions (no longer applied)',
+          '',
+          ...summary.expiredSuppressions.map(
+            (s) => `- ${s.tool} ${s.ruleId} ${s.path ?? ''} expired ${s.expires}: ${s.reason}`,
+          ),
+        ]
       : []),
     '',
   ].join('\n');
@@ -123,7 +141,9 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
   return htmlPage(`Security scan: ${summary.project} - grade ${summary.grade}`, [
     {
       heading: 'Gates',
-      text: [`Unsuppressed findings: ${SEVERITIES.map((s) => `${summary.counts[s]} ${s}`).join(', ')}; suppressed: ${summary.suppressed}.`],
+      text: [
+        `Unsuppressed findings: ${SEVERITIES.map((s) => `${summary.counts[s]} ${s}`).join(', ')}; suppressed: ${summary.suppressed}.`,
+      ],
       table: {
         headers: ['Gate', 'Measured', 'Threshold', 'Result', 'Reason'],
         rows: gates.map((g) => [g.gate, g.measured, g.threshold, g.passed ? 'pass' : 'FAIL', g.reason ?? '']),
@@ -134,7 +154,14 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
       heading: 'Scanners',
       table: {
         headers: ['Scanner', 'Checks', 'Status', 'Required', 'Findings', 'Summary'],
-        rows: summary.scanners.map((s) => [s.scanner, s.category, statusText(s), s.required ? 'yes' : 'no', s.findings, s.summary ?? '']),
+        rows: summary.scanners.map((s) => [
+          s.scanner,
+          s.category,
+          statusText(s),
+          s.required ? 'yes' : 'no',
+          s.findings,
+          s.summary ?? '',
+        ]),
         rowClass: (row) => (String(row[2]).startsWith('ran') ? undefined : 'not-run'),
       },
     },
@@ -144,7 +171,14 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
       table: summary.findings.length
         ? {
             headers: ['Severity', 'Tool', 'Rule', 'Location', 'Message', 'Suppression'],
-            rows: summary.findings.map((f) => [f.severity, f.tool, f.ruleId, `${f.file}:${f.line}`, f.message, f.suppressed ? `until ${f.suppressed.expires}: ${f.suppressed.reason}` : '']),
+            rows: summary.findings.map((f) => [
+              f.severity,
+              f.tool,
+              f.ruleId,
+              `${f.file}:${f.line}`,
+              f.message,
+              f.suppressed ? `until ${f.suppressed.expires}: ${f.suppressed.reason}` : '',
+            ]),
             rowClass: (row) => (row[5] ? 'suppressed' : String(row[0])),
           }
         : undefined,
@@ -153,7 +187,12 @@ function html(summary: ScanSummary, gates: GateResult[]): string {
 }
 
 /** Writes every report of a scan into `directory` (absolute): SARIF, JSON, Markdown, HTML and JUnit. */
-export function writeScanReports(directory: string, summary: ScanSummary, runs: readonly ScannerRun[], gates: GateResult[]): void {
+export function writeScanReports(
+  directory: string,
+  summary: ScanSummary,
+  runs: readonly ScannerRun[],
+  gates: GateResult[],
+): void {
   const sarif = toSarif(
     summary.project,
     runs.map((run) => ({
@@ -178,7 +217,14 @@ export function writeScanReports(directory: string, summary: ScanSummary, runs: 
         name: run.scanner,
         timeSeconds: run.durationMs / 1000,
         skipped: run.status === 'ran' || run.status === 'failed' ? undefined : statusText(run),
-        failure: run.status === 'failed' ? statusText(run) : run.status === 'ran' && grading > 0 ? `${grading} finding(s) that lower the grade: ${SEVERITIES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(', ')}` : undefined,
+        failure:
+          run.status === 'failed'
+            ? statusText(run)
+            : run.status === 'ran' && grading > 0
+              ? `${grading} finding(s) that lower the grade: ${SEVERITIES.filter((s) => counts[s])
+                  .map((s) => `${counts[s]} ${s}`)
+                  .join(', ')}`
+              : undefined,
       };
     }),
   );

@@ -32,14 +32,24 @@ const INSTALL_FIX = 'Run `npm run setup` to install the scanners.';
  * exits with an unexpected code, writes no output or writes output it cannot parse is "not run",
  * with the reason: never a clean result.
  */
-export async function runScanner(scanner: AnyScanner, context: ScanContext, log: (line: string) => void): Promise<ScannerRun> {
+export async function runScanner(
+  scanner: AnyScanner,
+  context: ScanContext,
+  log: (line: string) => void,
+): Promise<ScannerRun> {
   const started = Date.now();
   const base = { scanner: scanner.name, category: scanner.category };
-  const finish = (run: Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'>): ScannerRun => ({ ...base, ...run, durationMs: Date.now() - started });
+  const finish = (run: Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'>): ScannerRun => ({
+    ...base,
+    ...run,
+    durationMs: Date.now() - started,
+  });
 
   if ('inProcess' in scanner) {
     const parsed = await scanner.inProcess(context);
-    return 'notRun' in parsed ? finish({ status: 'not-run', reason: parsed.notRun, findings: [] }) : finish(fromParsed(parsed));
+    return 'notRun' in parsed
+      ? finish({ status: 'not-run', reason: parsed.notRun, findings: [] })
+      : finish(fromParsed(parsed));
   }
 
   let invocation;
@@ -57,7 +67,9 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
   log(`> ${invocation.command.label}: ${formatCommand(invocation.command)}`);
   let result;
   try {
-    result = await runTool(invocation.command, INSTALL_FIX, { stdoutFile: invocation.stdout ? invocation.outputFile : undefined });
+    result = await runTool(invocation.command, INSTALL_FIX, {
+      stdoutFile: invocation.stdout ? invocation.outputFile : undefined,
+    });
   } catch (error) {
     // The tool could not be started (removed between the check and the run, not executable, ...).
     return finish({ status: 'not-run', reason: (error as Error).message, findings: [] });
@@ -65,22 +77,40 @@ export async function runScanner(scanner: AnyScanner, context: ScanContext, log:
   const output = relative(context.workspaceRoot, invocation.outputFile);
   if (!invocation.okExitCodes.includes(result.exitCode)) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    return finish({ status: 'not-run', reason: `${invocation.command.label} ${how}${result.stderrTail ? `: ${result.stderrTail}` : ''}`, findings: [], output });
+    return finish({
+      status: 'not-run',
+      reason: `${invocation.command.label} ${how}${result.stderrTail ? `: ${result.stderrTail}` : ''}`,
+      findings: [],
+      output,
+    });
   }
   if (!existsSync(invocation.outputFile)) {
-    return finish({ status: 'not-run', reason: `${invocation.command.label} wrote no report at ${output}`, findings: [] });
+    return finish({
+      status: 'not-run',
+      reason: `${invocation.command.label} wrote no report at ${output}`,
+      findings: [],
+    });
   }
   let parsed;
   try {
     parsed = scanner.parse(readFileSync(invocation.outputFile, 'utf8'), context);
   } catch (error) {
-    return finish({ status: 'not-run', reason: `could not read ${invocation.command.label}'s report ${output}: ${(error as Error).message}`, findings: [], output });
+    return finish({
+      status: 'not-run',
+      reason: `could not read ${invocation.command.label}'s report ${output}: ${(error as Error).message}`,
+      findings: [],
+      output,
+    });
   }
   if ('notRun' in parsed) return finish({ status: 'not-run', reason: parsed.notRun, findings: [], output });
   return finish({ ...fromParsed(parsed), output });
 }
 
-function fromParsed(parsed: { findings: Finding[]; incomplete?: string; summary?: string }): Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'> {
+function fromParsed(parsed: {
+  findings: Finding[];
+  incomplete?: string;
+  summary?: string;
+}): Omit<ScannerRun, 'scanner' | 'category' | 'durationMs'> {
   return parsed.incomplete
     ? { status: 'incomplete', reason: parsed.incomplete, findings: parsed.findings, summary: parsed.summary }
     : { status: 'ran', findings: parsed.findings, summary: parsed.summary };

@@ -12,7 +12,11 @@ describe('security/semgrep rules (real semgrep --test)', () => {
     const result = spawnSync(
       join(WORKSPACE_ROOT, '.cache', 'bin', 'semgrep'),
       ['--test', '--metrics=off', '--disable-version-check', join(WORKSPACE_ROOT, 'security', 'semgrep')],
-      { cwd: WORKSPACE_ROOT, encoding: 'utf8', env: { ...process.env, SEMGREP_ENABLE_VERSION_CHECK: '0', SEMGREP_SEND_METRICS: 'off' } },
+      {
+        cwd: WORKSPACE_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, SEMGREP_ENABLE_VERSION_CHECK: '0', SEMGREP_SEND_METRICS: 'off' },
+      },
     );
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.error) throw new Error(`semgrep did not start (${result.error.message}): run \`npm run setup\``);

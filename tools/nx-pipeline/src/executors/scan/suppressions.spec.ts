@@ -22,17 +22,23 @@ describe('suppressions file', () => {
   const write = (text: string) => writeFileSync(join(root, 's.yaml'), text);
 
   it('names a missing file and the gates.json setting that points at it', () => {
-    expect(() => loadSuppressions(root, 's.yaml')).toThrow(/No suppressions file at s\.yaml \(named by security\.suppressions in gates\.json\)/);
+    expect(() => loadSuppressions(root, 's.yaml')).toThrow(
+      /No suppressions file at s\.yaml \(named by security\.suppressions in gates\.json\)/,
+    );
   });
 
   it('refuses an entry without a reason or with a malformed expiry', () => {
     write('suppressions:\n  - tool: bandit\n    ruleId: B101\n    expires: 31-12-2027\n');
     expect(() => loadSuppressions(root, 's.yaml')).toThrow(SuppressionsError);
-    expect(() => loadSuppressions(root, 's.yaml')).toThrow(/\/suppressions\/0 must have required property 'reason'[\s\S]*\/suppressions\/0\/expires must match pattern/);
+    expect(() => loadSuppressions(root, 's.yaml')).toThrow(
+      /\/suppressions\/0 must have required property 'reason'[\s\S]*\/suppressions\/0\/expires must match pattern/,
+    );
   });
 
   it('refuses a date that does not exist', () => {
-    write('suppressions:\n  - tool: bandit\n    ruleId: B101\n    reason: "tests use assert on purpose"\n    expires: "2027-02-31"\n');
+    write(
+      'suppressions:\n  - tool: bandit\n    ruleId: B101\n    reason: "tests use assert on purpose"\n    expires: "2027-02-31"\n',
+    );
     expect(() => loadSuppressions(root, 's.yaml')).toThrow(/expires "2027-02-31" is not a real date/);
   });
 
@@ -44,7 +50,13 @@ describe('suppressions file', () => {
 
 describe('applySuppressions', () => {
   const today = new Date('2026-06-01T12:00:00Z');
-  const entry = { tool: 'bandit', ruleId: 'B101', path: 'apps/backend/tests/**', reason: 'pytest uses assert', expires: '2026-12-31' };
+  const entry = {
+    tool: 'bandit',
+    ruleId: 'B101',
+    path: 'apps/backend/tests/**',
+    reason: 'pytest uses assert',
+    expires: '2026-12-31',
+  };
 
   it('marks matching findings with the reason, leaving others alone', () => {
     const other = finding({ file: 'apps/backend/src/app.py' });
@@ -62,7 +74,11 @@ describe('applySuppressions', () => {
   });
 
   it('narrows to one finding by fingerprint', () => {
-    const { findings } = applySuppressions([finding(), finding({ fingerprint: 'f'.repeat(32) })], [{ ...entry, fingerprint: 'f'.repeat(32) }], today);
+    const { findings } = applySuppressions(
+      [finding(), finding({ fingerprint: 'f'.repeat(32) })],
+      [{ ...entry, fingerprint: 'f'.repeat(32) }],
+      today,
+    );
     expect(findings.map((f) => Boolean(f.suppressed))).toEqual([false, true]);
   });
 });

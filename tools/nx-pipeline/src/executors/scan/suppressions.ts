@@ -88,7 +88,11 @@ export interface SuppressionOutcome {
  * Marks the findings that an unexpired suppression covers. Expired entries are ignored (the
  * findings count again), so a suppression is a dated decision rather than a permanent blind spot.
  */
-export function applySuppressions(findings: readonly Finding[], suppressions: readonly Suppression[], today: Date): SuppressionOutcome {
+export function applySuppressions(
+  findings: readonly Finding[],
+  suppressions: readonly Suppression[],
+  today: Date,
+): SuppressionOutcome {
   const day = today.toISOString().slice(0, 10);
   const active = suppressions.filter((s) => s.expires >= day);
   const expired = suppressions.filter((s) => s.expires < day);

@@ -55,7 +55,11 @@ describe('zizmor adapter', () => {
       '.github/workflows/security.yml',
       '.github/workflows/test.yml',
     ]);
-    expect(invocation).toMatchObject({ stdout: true, okExitCodes: [0], outputFile: '/ws/reports/tools/cache-server/scan/raw/zizmor.sarif' });
+    expect(invocation).toMatchObject({
+      stdout: true,
+      okExitCodes: [0],
+      outputFile: '/ws/reports/tools/cache-server/scan/raw/zizmor.sarif',
+    });
     expect(invocation.command.cwd).toBe(WORKSPACE_ROOT);
   });
 
@@ -64,7 +68,9 @@ describe('zizmor adapter', () => {
     expect(() => zizmor.invocation(bare)).toThrow(ToolError);
     const run = await runScanner(zizmor, bare, () => undefined);
     expect(run.status).toBe('failed');
-    expect(run.reason).toMatch(/zizmor is not installed: .*tools\/scripts\/setup\.d\/30-scanners\.sh installs zizmor 1\.32\.0 into \.cache\/bin/);
+    expect(run.reason).toMatch(
+      /zizmor is not installed: .*tools\/scripts\/setup\.d\/30-scanners\.sh installs zizmor 1\.32\.0 into \.cache\/bin/,
+    );
   });
 
   it('maps SARIF results to findings: zizmor severity, short rule id, workspace-relative file, a fingerprint that ignores the line', () => {
@@ -74,25 +80,59 @@ describe('zizmor adapter', () => {
       message: { text: 'code injection via template expansion: may expand into attacker-controllable code' },
       locations: [
         {
-          physicalLocation: { artifactLocation: { uri: '.github/workflows/ci.yml' }, region: { startLine: line, snippet: { text: 'run: echo ${{ github.event.pull_request.title }}' } } },
-          logicalLocations: [{ properties: { symbolic: { route: { route: [{ Key: 'jobs' }, { Key: 'build' }, { Key: 'steps' }, { Index: 2 }, { Key: 'run' }] } } } }],
+          physicalLocation: {
+            artifactLocation: { uri: '.github/workflows/ci.yml' },
+            region: { startLine: line, snippet: { text: 'run: echo ${{ github.event.pull_request.title }}' } },
+          },
+          logicalLocations: [
+            {
+              properties: {
+                symbolic: {
+                  route: { route: [{ Key: 'jobs' }, { Key: 'build' }, { Key: 'steps' }, { Index: 2 }, { Key: 'run' }] },
+                },
+              },
+            },
+          ],
         },
       ],
       properties: { 'zizmor/severity': 'High', 'zizmor/confidence': 'Low' },
     });
-    const sarif = (line: number, extra: object[] = []) => JSON.stringify({ runs: [{ invocations: [{ executionSuccessful: true }], results: [result(line), ...extra] }] });
-    const parsed = zizmor.parse(sarif(10, [{ ruleId: 'zizmor/artipacked', level: 'warning', message: { text: 'credential persistence' }, locations: [{ physicalLocation: { artifactLocation: { uri: '/ws/.github/workflows/ci.yml' }, region: { startLine: 3 } } }] }]), context);
+    const sarif = (line: number, extra: object[] = []) =>
+      JSON.stringify({ runs: [{ invocations: [{ executionSuccessful: true }], results: [result(line), ...extra] }] });
+    const parsed = zizmor.parse(
+      sarif(10, [
+        {
+          ruleId: 'zizmor/artipacked',
+          level: 'warning',
+          message: { text: 'credential persistence' },
+          locations: [
+            {
+              physicalLocation: { artifactLocation: { uri: '/ws/.github/workflows/ci.yml' }, region: { startLine: 3 } },
+            },
+          ],
+        },
+      ]),
+      context,
+    );
     if ('notRun' in parsed) throw new Error(parsed.notRun);
     expect(parsed.findings).toMatchObject([
       {
         tool: 'zizmor',
         ruleId: 'template-injection',
         severity: 'high',
-        message: 'code injection via template expansion: may expand into attacker-controllable code (confidence low). https://docs.zizmor.sh/audits/#template-injection',
+        message:
+          'code injection via template expansion: may expand into attacker-controllable code (confidence low). https://docs.zizmor.sh/audits/#template-injection',
         file: '.github/workflows/ci.yml',
         line: 10,
       },
-      { tool: 'zizmor', ruleId: 'artipacked', severity: 'medium', message: 'credential persistence. https://docs.zizmor.sh/audits/#artipacked', file: '.github/workflows/ci.yml', line: 3 },
+      {
+        tool: 'zizmor',
+        ruleId: 'artipacked',
+        severity: 'medium',
+        message: 'credential persistence. https://docs.zizmor.sh/audits/#artipacked',
+        file: '.github/workflows/ci.yml',
+        line: 3,
+      },
     ]);
     const moved = zizmor.parse(sarif(12), context);
     if ('notRun' in moved) throw new Error(moved.notRun);
@@ -101,11 +141,17 @@ describe('zizmor adapter', () => {
   });
 
   it('is "not run" when zizmor says its run failed, or the folder is missing', () => {
-    expect(zizmor.parse(JSON.stringify({ runs: [{ invocations: [{ executionSuccessful: false }], results: [] }] }), context)).toEqual({ notRun: 'zizmor reported an unsuccessful run' });
+    expect(
+      zizmor.parse(JSON.stringify({ runs: [{ invocations: [{ executionSuccessful: false }], results: [] }] }), context),
+    ).toEqual({ notRun: 'zizmor reported an unsuccessful run' });
     const empty = mkdtempSync(join(tmpdir(), 'no-workflows-'));
-    expect(zizmor.invocation({ ...context, workspaceRoot: empty })).toEqual({ notRun: "no workflows folder at .github/workflows (the scan target's `workflows` option)" });
+    expect(zizmor.invocation({ ...context, workspaceRoot: empty })).toEqual({
+      notRun: "no workflows folder at .github/workflows (the scan target's `workflows` option)",
+    });
     mkdirSync(join(empty, '.github', 'workflows'), { recursive: true });
-    expect(zizmor.invocation({ ...context, workspaceRoot: empty })).toEqual({ notRun: "no workflow (*.yml, *.yaml) in .github/workflows (the scan target's `workflows` option)" });
+    expect(zizmor.invocation({ ...context, workspaceRoot: empty })).toEqual({
+      notRun: "no workflow (*.yml, *.yaml) in .github/workflows (the scan target's `workflows` option)",
+    });
     rmSync(empty, { recursive: true });
   });
 });
@@ -128,35 +174,59 @@ describe('scan executor with zizmor (real runs)', () => {
     cpSync(join(WORKSPACE_ROOT, 'security'), join(root, 'security'), { recursive: true });
     writeFileSync(join(root, 'security', 'suppressions.yaml'), 'suppressions: []\n');
     mkdirSync(join(root, 'apps', 'fixture'), { recursive: true });
-    writeFileSync(join(root, 'apps', 'fixture', 'package.json'), JSON.stringify({ name: 'fixture', version: '0.0.0', private: true }));
+    writeFileSync(
+      join(root, 'apps', 'fixture', 'package.json'),
+      JSON.stringify({ name: 'fixture', version: '0.0.0', private: true }),
+    );
     cpSync(workflows, join(root, '.github', 'workflows'), { recursive: true });
     const read = (file: string) => readFileSync(join(root, 'reports/apps/fixture/scan', file), 'utf8');
-    const gate = (name: string) => (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === name) as GateResult;
+    const gate = (name: string) =>
+      (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === name) as GateResult;
     return { context: fixtureContext(root), read, gate };
   }
 
   it('fails on a seeded unsafe workflow, with the findings in the one SARIF report and the grade', async () => {
     const ws = workspace(join(FIXTURES, 'workflows-unsafe'));
-    await expect(scanExecutor({ kind: 'npm', scanners: ['zizmor'], workflows: '.github/workflows' }, ws.context)).resolves.toEqual({ success: false });
+    await expect(
+      scanExecutor({ kind: 'npm', scanners: ['zizmor'], workflows: '.github/workflows' }, ws.context),
+    ).resolves.toEqual({ success: false });
     expect(ws.gate('required-scanners')).toMatchObject({ measured: '1/1 ran', passed: true });
     expect(ws.gate('security-grade')).toMatchObject({ passed: false, threshold: 'A' });
     const summary = JSON.parse(ws.read('scan.json'));
-    expect(summary.findings.map((f: { ruleId: string; severity: string; file: string }) => [f.ruleId, f.severity, f.file]).sort()).toEqual([
+    expect(
+      summary.findings
+        .map((f: { ruleId: string; severity: string; file: string }) => [f.ruleId, f.severity, f.file])
+        .sort(),
+    ).toEqual([
       ['artipacked', 'medium', '.github/workflows/release.yml'],
       ['dangerous-triggers', 'high', '.github/workflows/release.yml'],
       ['template-injection', 'high', '.github/workflows/release.yml'],
       ['unpinned-uses', 'high', '.github/workflows/release.yml'],
     ]);
-    const zizmorRun = JSON.parse(ws.read('scan.sarif')).runs.find((run: { tool: { driver: { name: string } } }) => run.tool.driver.name === 'zizmor');
-    expect(zizmorRun.results.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(['artipacked', 'dangerous-triggers', 'template-injection', 'unpinned-uses']);
+    const zizmorRun = JSON.parse(ws.read('scan.sarif')).runs.find(
+      (run: { tool: { driver: { name: string } } }) => run.tool.driver.name === 'zizmor',
+    );
+    expect(zizmorRun.results.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual([
+      'artipacked',
+      'dangerous-triggers',
+      'template-injection',
+      'unpinned-uses',
+    ]);
   });
 
   it("passes on the repository's own workflows: no finding of medium severity or above", async () => {
     const ws = workspace(join(WORKSPACE_ROOT, '.github', 'workflows'));
-    await expect(scanExecutor({ kind: 'npm', scanners: ['zizmor'], workflows: '.github/workflows' }, ws.context)).resolves.toEqual({ success: true });
+    await expect(
+      scanExecutor({ kind: 'npm', scanners: ['zizmor'], workflows: '.github/workflows' }, ws.context),
+    ).resolves.toEqual({ success: true });
     const summary = JSON.parse(ws.read('scan.json'));
-    expect(summary.scanners.find((s: { scanner: string }) => s.scanner === 'zizmor')).toMatchObject({ status: 'ran', required: true });
-    expect(summary.findings.filter((f: { severity: string }) => ['critical', 'high', 'medium'].includes(f.severity))).toEqual([]);
+    expect(summary.scanners.find((s: { scanner: string }) => s.scanner === 'zizmor')).toMatchObject({
+      status: 'ran',
+      required: true,
+    });
+    expect(
+      summary.findings.filter((f: { severity: string }) => ['critical', 'high', 'medium'].includes(f.severity)),
+    ).toEqual([]);
     expect(ws.gate('security-grade')).toMatchObject({ measured: 'A', passed: true });
   });
 });

@@ -23,7 +23,8 @@ describe('test executor (real pytest runs)', () => {
     const ws = pythonWorkspace({
       'pyproject.toml': FIXTURE_PYPROJECT,
       'src/calc/__init__.py': CODE,
-      'tests/test_calc.py': 'from calc import add, unused\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n    assert unused(-2) == 2\n    assert unused(2) == 2\n',
+      'tests/test_calc.py':
+        'from calc import add, unused\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n    assert unused(-2) == 2\n    assert unused(2) == 2\n',
     });
     root = ws.root;
     await expect(testExecutor({}, ws.context)).resolves.toEqual({ success: true });
@@ -32,7 +33,14 @@ describe('test executor (real pytest runs)', () => {
       expect(existsSync(join(reports, file))).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(reports, 'gate-results.json'), 'utf8'))).toEqual([
-      { project: 'fixture', gate: 'coverage', measured: 100, threshold: 80, passed: true, report: 'reports/apps/fixture/test/coverage.xml' },
+      {
+        project: 'fixture',
+        gate: 'coverage',
+        measured: 100,
+        threshold: 80,
+        passed: true,
+        report: 'reports/apps/fixture/test/coverage.xml',
+      },
     ]);
   });
 
@@ -75,7 +83,11 @@ describe('test executor (real pytest runs)', () => {
   });
 
   it('fails when no test is collected instead of passing silently', async () => {
-    const ws = pythonWorkspace({ 'pyproject.toml': FIXTURE_PYPROJECT, 'src/calc/__init__.py': CODE, 'tests/helpers.py': 'X = 1\n' });
+    const ws = pythonWorkspace({
+      'pyproject.toml': FIXTURE_PYPROJECT,
+      'src/calc/__init__.py': CODE,
+      'tests/helpers.py': 'X = 1\n',
+    });
     root = ws.root;
     await expect(testExecutor({}, ws.context)).resolves.toEqual({ success: false });
   });
@@ -91,6 +103,8 @@ describe('test executor (real pytest runs)', () => {
   it('refuses a malformed gates config before running anything', async () => {
     const ws = pythonWorkspace({ 'pyproject.toml': FIXTURE_PYPROJECT }, { defaults: { coverage: { min: 120 } } });
     root = ws.root;
-    await expect(testExecutor({}, ws.context)).rejects.toThrow(/gates\.json does not match its schema[\s\S]*\/defaults\/coverage\/min must be <= 100/);
+    await expect(testExecutor({}, ws.context)).rejects.toThrow(
+      /gates\.json does not match its schema[\s\S]*\/defaults\/coverage\/min must be <= 100/,
+    );
   });
 });

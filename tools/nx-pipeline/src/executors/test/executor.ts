@@ -39,7 +39,9 @@ export default async function testExecutor(
   logger.info(`> pytest: ${formatCommand(command)}`);
   const { exitCode } = await runTool(command, SETUP_FIX);
   if (exitCode !== 0) {
-    logger.error(`test ${name}: ${describePytestExit(exitCode)} (JUnit report: ${join(reportsDirectory, TEST_REPORTS.junit)})`);
+    logger.error(
+      `test ${name}: ${describePytestExit(exitCode)} (JUnit report: ${join(reportsDirectory, TEST_REPORTS.junit)})`,
+    );
     return { success: false };
   }
 

@@ -30,7 +30,9 @@ export interface PythonProjectLocation extends ProjectLocation {
 
 export function validateProjectName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new GeneratorInputError('A project name is required, e.g. `nx g @customercare/nx-pipeline:python-service orders`.');
+    throw new GeneratorInputError(
+      'A project name is required, e.g. `nx g @customercare/nx-pipeline:python-service orders`.',
+    );
   }
   if (!isKebabCase(name) || name.length > MAX_NAME_LENGTH) {
     throw new GeneratorInputError(
@@ -45,11 +47,23 @@ export function validateProjectName(name: unknown): string {
  * The project's root: `--directory` as given (the way Nx's own generators read it since Nx 20),
  * or `<defaultParent>/<name>`. It must stay inside the workspace and must not exist yet.
  */
-export function resolveProjectRoot(tree: Tree, name: string, directory: string | undefined, defaultParent: string): string {
+export function resolveProjectRoot(
+  tree: Tree,
+  name: string,
+  directory: string | undefined,
+  defaultParent: string,
+): string {
   const raw = directory?.trim() ? directory.trim() : `${defaultParent}/${name}`;
   const root = normalizePath(raw).replace(/^\.\//, '').replace(/\/+$/, '');
   const parts = root.split('/');
-  if (root === '' || root === '.' || root.startsWith('/') || /^[A-Za-z]:/.test(root) || parts.includes('..') || parts.includes('.')) {
+  if (
+    root === '' ||
+    root === '.' ||
+    root.startsWith('/') ||
+    /^[A-Za-z]:/.test(root) ||
+    parts.includes('..') ||
+    parts.includes('.')
+  ) {
     throw new GeneratorInputError(
       `--directory "${directory}" must be a folder inside the workspace, relative to its root (e.g. "apps/${name}" or "services/${name}").`,
     );
@@ -94,7 +108,9 @@ export async function assertNameIsFree(tree: Tree, name: string): Promise<void> 
 export async function validatePythonPackageName(tree: Tree, name: string): Promise<string> {
   const packageName = name.replace(/-/g, '_');
   if (reserved.keywords.includes(packageName)) {
-    throw new GeneratorInputError(`"${name}" is a Python keyword and cannot name an import package. Choose another name, e.g. "${name}-service".`);
+    throw new GeneratorInputError(
+      `"${name}" is a Python keyword and cannot name an import package. Choose another name, e.g. "${name}-service".`,
+    );
   }
   if (reserved.modules.includes(packageName)) {
     throw new GeneratorInputError(
@@ -128,7 +144,8 @@ async function installedImportNames(tree: Tree): Promise<Map<string, string>> {
     if (typeof project?.['name'] !== 'string') continue;
     const tool = data['tool'] as { uv?: { 'build-backend'?: { 'module-name'?: unknown } } } | undefined;
     const moduleName = tool?.uv?.['build-backend']?.['module-name'];
-    const importName = typeof moduleName === 'string' ? moduleName : normalizeDistName(project['name']).replace(/-/g, '_');
+    const importName =
+      typeof moduleName === 'string' ? moduleName : normalizeDistName(project['name']).replace(/-/g, '_');
     names.set(importName, `the project in ${dirOf(file)}`);
   }
   const lock = tree.read('uv.lock', 'utf-8');
@@ -148,7 +165,9 @@ async function pythonProjects(tree: Tree): Promise<Array<{ file: string; data: R
     try {
       return { file, data: parse(tree.read(file, 'utf-8') ?? '') as Record<string, unknown> };
     } catch (error) {
-      throw new GeneratorInputError(`${file} is not valid TOML (${(error as Error).message.split('\n')[0]}); fix it before generating a project.`);
+      throw new GeneratorInputError(
+        `${file} is not valid TOML (${(error as Error).message.split('\n')[0]}); fix it before generating a project.`,
+      );
     }
   });
 }

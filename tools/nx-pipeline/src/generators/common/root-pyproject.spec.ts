@@ -15,7 +15,8 @@ describe('addUvWorkspaceMember', () => {
   }
 
   it('adds a line to a multi-line list in its indentation, keeping comments around it', () => {
-    const text = '# root\n[tool.uv.workspace] # the members\nmembers = [\n  "apps/backend",\n  "libs/kit",\n]\n\n[tool.ruff]\nline-length = 100\n';
+    const text =
+      '# root\n[tool.uv.workspace] # the members\nmembers = [\n  "apps/backend",\n  "libs/kit",\n]\n\n[tool.ruff]\nline-length = 100\n';
     expect(add(text, 'apps/orders')).toBe(
       '# root\n[tool.uv.workspace] # the members\nmembers = [\n  "apps/backend",\n  "apps/orders",\n  "libs/kit",\n]\n\n[tool.ruff]\nline-length = 100\n',
     );
@@ -28,12 +29,17 @@ describe('addUvWorkspaceMember', () => {
   });
 
   it('edits the members of [tool.uv.workspace], not a look-alike in a comment or another table', () => {
-    const text = '# see [tool.uv.workspace]\n[tool.other]\nmembers = ["x"]\n\n[tool.uv.workspace]\nmembers = ["apps/a"]\n';
-    expect(add(text, 'apps/b')).toBe('# see [tool.uv.workspace]\n[tool.other]\nmembers = ["x"]\n\n[tool.uv.workspace]\nmembers = ["apps/a", "apps/b"]\n');
+    const text =
+      '# see [tool.uv.workspace]\n[tool.other]\nmembers = ["x"]\n\n[tool.uv.workspace]\nmembers = ["apps/a"]\n';
+    expect(add(text, 'apps/b')).toBe(
+      '# see [tool.uv.workspace]\n[tool.other]\nmembers = ["x"]\n\n[tool.uv.workspace]\nmembers = ["apps/a", "apps/b"]\n',
+    );
   });
 
   it('adds a [tool.uv.workspace] table to a root pyproject.toml that has none', () => {
-    expect(add('[tool.ruff]\nline-length = 100\n', 'apps/a')).toBe('[tool.ruff]\nline-length = 100\n\n[tool.uv.workspace]\nmembers = ["apps/a"]\n');
+    expect(add('[tool.ruff]\nline-length = 100\n', 'apps/a')).toBe(
+      '[tool.ruff]\nline-length = 100\n\n[tool.uv.workspace]\nmembers = ["apps/a"]\n',
+    );
   });
 
   it('leaves the file alone when the member is already listed or covered by a glob', () => {
@@ -57,7 +63,10 @@ describe('addRuffSourceRoot', () => {
   });
 
   it('adds a source root that the [tool.ruff] src globs do not cover', () => {
-    tree.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src"]\n');
+    tree.write(
+      'pyproject.toml',
+      '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src"]\n',
+    );
     expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe('pyproject.toml');
     expect(tree.read('pyproject.toml', 'utf-8')).toBe(
       '[tool.ruff]\nline-length = 100\n# First-party code\nsrc = ["apps/*/src", "libs/*/src", "services/orders/src"]\n',
@@ -66,7 +75,10 @@ describe('addRuffSourceRoot', () => {
 
   it('edits ruff.toml (top-level src, before any table) when the workspace has one, and leaves pyproject.toml alone', () => {
     tree.write('pyproject.toml', '[tool.uv.workspace]\nmembers = ["apps/backend"]\n');
-    tree.write('ruff.toml', 'line-length = 100\nsrc = [\n    "apps/*/src",\n    "libs/*/src",\n]\n\n[lint]\nselect = ["E"]\n');
+    tree.write(
+      'ruff.toml',
+      'line-length = 100\nsrc = [\n    "apps/*/src",\n    "libs/*/src",\n]\n\n[lint]\nselect = ["E"]\n',
+    );
     expect(addRuffSourceRoot(tree, 'services/orders/src')).toBe('ruff.toml');
     expect(tree.read('ruff.toml', 'utf-8')).toBe(
       'line-length = 100\nsrc = [\n    "apps/*/src",\n    "libs/*/src",\n    "services/orders/src",\n]\n\n[lint]\nselect = ["E"]\n',

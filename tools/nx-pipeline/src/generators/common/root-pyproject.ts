@@ -27,7 +27,9 @@ function readList(text: string, table: string, key: string, file = ROOT_PYPROJEC
   if (node === undefined) return undefined;
   const list = (node as Record<string, unknown>)[key] ?? [];
   if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) {
-    throw new GeneratorInputError(`${file}: ${table ? `[${table}] ` : ''}${key} must be a list of folder paths or globs.`);
+    throw new GeneratorInputError(
+      `${file}: ${table ? `[${table}] ` : ''}${key} must be a list of folder paths or globs.`,
+    );
   }
   return list as string[];
 }
@@ -51,7 +53,9 @@ export function addUvWorkspaceMember(tree: Tree, projectRoot: string): boolean {
   if (members && covers(members, projectRoot)) return false;
 
   const updated =
-    members === undefined ? appendWorkspaceTable(text, projectRoot) : insertIntoList(text, 'tool.uv.workspace', 'members', members, projectRoot);
+    members === undefined
+      ? appendWorkspaceTable(text, projectRoot)
+      : insertIntoList(text, 'tool.uv.workspace', 'members', members, projectRoot);
   if (!readList(updated, 'tool.uv.workspace', 'members')?.includes(projectRoot)) {
     throw new GeneratorInputError(
       `Could not add "${projectRoot}" to [tool.uv.workspace] members in ${ROOT_PYPROJECT}: the list is written in a layout ` +
@@ -87,7 +91,8 @@ export function addRuffSourceRoot(tree: Tree, sourceRoot: string): string | unde
   if (config === undefined) return undefined;
   const { file, table, text } = config;
   let settings: unknown = parse(text);
-  for (const part of table ? table.split('.') : []) settings = (settings as Record<string, unknown> | undefined)?.[part];
+  for (const part of table ? table.split('.') : [])
+    settings = (settings as Record<string, unknown> | undefined)?.[part];
   const hasSrc = (settings as { src?: unknown } | undefined)?.src !== undefined;
   const list = hasSrc ? (readList(text, table, 'src', file) ?? []) : [];
   if (!hasSrc || covers(list, sourceRoot)) return undefined;
@@ -95,7 +100,7 @@ export function addRuffSourceRoot(tree: Tree, sourceRoot: string): string | unde
   if (!readList(updated, table, 'src', file)?.includes(sourceRoot)) {
     throw new GeneratorInputError(
       `Could not add "${sourceRoot}" to ruff's src list in ${file}: the list is written in a layout this ` +
-        'generator does not edit. Add it by hand so ruff treats the project\'s imports as first-party.',
+        "generator does not edit. Add it by hand so ruff treats the project's imports as first-party.",
     );
   }
   tree.write(file, updated);

@@ -2,7 +2,7 @@ import { logger, type GeneratorCallback } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
 import { resolveTool } from '../../tools/resolve';
 
-export const NEXT_STEPS = 'Run `npm run setup` to install it into the workspace\'s .venv.';
+export const NEXT_STEPS = "Run `npm run setup` to install it into the workspace's .venv.";
 
 /**
  * The callback a Python generator returns: Nx runs it after writing the files (never on
@@ -10,7 +10,11 @@ export const NEXT_STEPS = 'Run `npm run setup` to install it into the workspace\
  * skipLock it only says what to run. uv comes from the workspace's resolver (never PATH); a uv that
  * is missing, or a `uv lock` that fails, fails the generator: a stale uv.lock would fail CI later.
  */
-export function uvLockTask(workspaceRoot: string, projectRoot: string, skipLock: boolean | undefined): GeneratorCallback {
+export function uvLockTask(
+  workspaceRoot: string,
+  projectRoot: string,
+  skipLock: boolean | undefined,
+): GeneratorCallback {
   return () => {
     if (skipLock) {
       logger.info(`Generated ${projectRoot}. Run \`uv lock && npm run setup\` to lock and install it.`);
@@ -24,8 +28,12 @@ export function uvLockTask(workspaceRoot: string, projectRoot: string, skipLock:
       env: { ...process.env, UV_PYTHON_DOWNLOADS: process.env['UV_PYTHON_DOWNLOADS'] ?? 'never' },
     });
     if (result.error || result.status !== 0) {
-      const why = result.error ? `${uv} could not be started (${result.error.message})` : `\`${uv} lock\` exited with ${result.status ?? result.signal}`;
-      throw new Error(`Generated ${projectRoot}, but ${why}, so uv.lock does not list it yet. Fix what uv said above, then run \`.cache/bin/uv lock && npm run setup\`.`);
+      const why = result.error
+        ? `${uv} could not be started (${result.error.message})`
+        : `\`${uv} lock\` exited with ${result.status ?? result.signal}`;
+      throw new Error(
+        `Generated ${projectRoot}, but ${why}, so uv.lock does not list it yet. Fix what uv said above, then run \`.cache/bin/uv lock && npm run setup\`.`,
+      );
     }
     logger.info(`Locked ${projectRoot}. ${NEXT_STEPS}`);
   };

@@ -18,8 +18,13 @@ describe('init generator', () => {
 
   it('registers both plugins, writes gates.json and ignores reports/', async () => {
     await initGenerator(tree, { skipInstall: true });
-    expect(readNxJson(tree)?.plugins).toEqual([{ plugin: '@nxlv/python', options: { packageManager: 'uv' } }, '@customercare/nx-pipeline']);
-    expect(tree.read('.gitignore', 'utf-8')).toBe("node_modules\n/dist\n# Reports of the pipeline's gate targets (declared as their outputs)\nreports/\n");
+    expect(readNxJson(tree)?.plugins).toEqual([
+      { plugin: '@nxlv/python', options: { packageManager: 'uv' } },
+      '@customercare/nx-pipeline',
+    ]);
+    expect(tree.read('.gitignore', 'utf-8')).toBe(
+      "node_modules\n/dist\n# Reports of the pipeline's gate targets (declared as their outputs)\nreports/\n",
+    );
     expect(readJson(tree, 'package.json').devDependencies['@nxlv/python']).toBe('23.1.1');
     const { 'gates.json': gates, 'nx.json': nxJson } = changes(tree);
     expect({ gates, nxJson }).toMatchSnapshot();
@@ -34,7 +39,13 @@ describe('init generator', () => {
   });
 
   it('keeps what is there: existing plugin entries, gates.json and the reports/ ignore', async () => {
-    updateNxJson(tree, { ...readNxJson(tree), plugins: ['@nx/js/typescript', { plugin: '@nxlv/python', options: { packageManager: 'uv', inferDependencies: true } }] });
+    updateNxJson(tree, {
+      ...readNxJson(tree),
+      plugins: [
+        '@nx/js/typescript',
+        { plugin: '@nxlv/python', options: { packageManager: 'uv', inferDependencies: true } },
+      ],
+    });
     tree.write('gates.json', '{"defaults": {"coverage": {"min": 95}}}');
     tree.write('.gitignore', '/reports\n');
     await initGenerator(tree, { skipPackageJson: true });

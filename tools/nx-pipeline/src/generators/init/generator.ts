@@ -30,7 +30,10 @@ function registerPlugins(tree: Tree): void {
   const python = plugins.find((entry) => pluginName(entry) === PYTHON_PLUGIN);
   if (!python) {
     plugins.push({ plugin: PYTHON_PLUGIN, options: { packageManager: 'uv' } });
-  } else if (typeof python === 'string' || (python.options as { packageManager?: string } | undefined)?.packageManager !== 'uv') {
+  } else if (
+    typeof python === 'string' ||
+    (python.options as { packageManager?: string } | undefined)?.packageManager !== 'uv'
+  ) {
     logger.warn(
       `nx.json registers ${PYTHON_PLUGIN} without { "packageManager": "uv" }; the pipeline's Python projects are a uv ` +
         'workspace, so set that option or Python-to-Python dependencies will be missing from the graph.',
@@ -59,7 +62,10 @@ function ignoreReports(tree: Tree): void {
   const ignored = text.split(/\r?\n/).some((line) => /^\/?reports\/?$/.test(line.trim()));
   if (ignored) return;
   const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  tree.write('.gitignore', `${text}${separator}# Reports of the pipeline's gate targets (declared as their outputs)\nreports/\n`);
+  tree.write(
+    '.gitignore',
+    `${text}${separator}# Reports of the pipeline's gate targets (declared as their outputs)\nreports/\n`,
+  );
 }
 
 /**

@@ -33,7 +33,9 @@ describe('python-lib generator', () => {
       'libs/text-tools/tests/unit/test_slugs.py',
     ]);
     expect(files).toMatchSnapshot();
-    expect((parseToml(files['libs/text-tools/pyproject.toml']) as { project: { name: string } }).project.name).toBe('text-tools');
+    expect((parseToml(files['libs/text-tools/pyproject.toml']) as { project: { name: string } }).project.name).toBe(
+      'text-tools',
+    );
   });
 
   it('adds the library to a multi-line members list in order', async () => {

@@ -1,5 +1,10 @@
 import { generateFiles, joinPathFragments, logger, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { assertNameIsFree, resolveProjectRoot, validateProjectName, validatePythonPackageName } from '../common/project-name';
+import {
+  assertNameIsFree,
+  resolveProjectRoot,
+  validateProjectName,
+  validatePythonPackageName,
+} from '../common/project-name';
 import { sanitizeDescription } from '../common/description';
 import { uvLockTask } from '../common/uv-lock';
 import { addRuffSourceRoot, addUvWorkspaceMember } from '../common/root-pyproject';

@@ -36,9 +36,15 @@ describe('python-service generator', () => {
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
     tree.write('pyproject.toml', ROOT_PYPROJECT);
-    tree.write('apps/backend/pyproject.toml', '[project]\nname = "backend"\nversion = "0.1.0"\n\n[tool.uv.build-backend]\nmodule-name = "customercare"\n');
+    tree.write(
+      'apps/backend/pyproject.toml',
+      '[project]\nname = "backend"\nversion = "0.1.0"\n\n[tool.uv.build-backend]\nmodule-name = "customercare"\n',
+    );
     tree.write('libs/service-kit/pyproject.toml', '[project]\nname = "service-kit"\nversion = "0.1.0"\n');
-    tree.write('uv.lock', 'version = 1\n\n[[package]]\nname = "redis"\nversion = "5.2.0"\n\n[[package]]\nname = "fastapi"\nversion = "0.120.0"\n');
+    tree.write(
+      'uv.lock',
+      'version = 1\n\n[[package]]\nname = "redis"\nversion = "5.2.0"\n\n[[package]]\nname = "fastapi"\nversion = "0.120.0"\n',
+    );
   });
 
   it('writes a FastAPI service with tests and a perf scenario, and no project.json', async () => {
@@ -68,14 +74,19 @@ describe('python-service generator', () => {
   it('adds the service to the uv workspace members, keeping comments and order', async () => {
     await pythonServiceGenerator(tree, { name: 'orders' });
     const root = tree.read('pyproject.toml', 'utf-8');
-    expect(root).toBe(ROOT_PYPROJECT.replace('members = ["apps/backend", "libs/service-kit"]', 'members = ["apps/backend", "apps/orders", "libs/service-kit"]'));
+    expect(root).toBe(
+      ROOT_PYPROJECT.replace(
+        'members = ["apps/backend", "libs/service-kit"]',
+        'members = ["apps/backend", "apps/orders", "libs/service-kit"]',
+      ),
+    );
   });
 
   it('writes a valid PEP 621 pyproject.toml with the import package as uv_build module', async () => {
     await pythonServiceGenerator(tree, { name: 'billing-api', description: 'Bills "customers" \\ monthly\nfor usage' });
     const pyproject = parseToml(tree.read('apps/billing-api/pyproject.toml', 'utf-8') ?? '') as {
       project: { name: string; description: string; dependencies: string[] };
-      tool: { 'uv': { 'build-backend': { 'module-name': string } } };
+      tool: { uv: { 'build-backend': { 'module-name': string } } };
     };
     expect(pyproject.project.name).toBe('billing-api');
     expect(pyproject.project.description).toBe('Bills customers monthly for usage');
@@ -87,7 +98,9 @@ describe('python-service generator', () => {
     tree.write('pyproject.toml', `${ROOT_PYPROJECT}\n[tool.ruff]\nsrc = ["apps/*/src", "libs/*/src"]\n`);
     await pythonServiceGenerator(tree, { name: 'orders', directory: 'services/orders/' });
     expect(tree.exists('services/orders/pyproject.toml')).toBe(true);
-    const root = parseToml(tree.read('pyproject.toml', 'utf-8') ?? '') as { tool: { uv: { workspace: { members: string[] } }; ruff: { src: string[] } } };
+    const root = parseToml(tree.read('pyproject.toml', 'utf-8') ?? '') as {
+      tool: { uv: { workspace: { members: string[] } }; ruff: { src: string[] } };
+    };
     expect(root.tool.uv.workspace.members).toContain('services/orders');
     expect(root.tool.ruff.src).toEqual(['apps/*/src', 'libs/*/src', 'services/orders/src']);
   });
@@ -113,7 +126,11 @@ describe('python-service generator', () => {
     const scenario = parseYaml(tree.read('apps/orders/perf/load.yml', 'utf-8') ?? '');
     validate(scenario);
     expect(validate.errors ?? []).toEqual([]);
-    expect(scenario.service).toMatchObject({ command: ['python', '-m', 'orders', 'serve'], cwd: 'src', readiness: { path: '/ready' } });
+    expect(scenario.service).toMatchObject({
+      command: ['python', '-m', 'orders', 'serve'],
+      cwd: 'src',
+      readiness: { path: '/ready' },
+    });
     expect(Object.keys(scenario.config.environments)).toEqual(['ci']);
   });
 
@@ -128,9 +145,12 @@ describe('python-service generator', () => {
       return error.message;
     }
 
-    it.each(['Orders', 'orders_api', '1orders', 'orders-', 'my--svc', '', 'a'.repeat(51)])('a malformed name: %j', async (name) => {
-      expect(await refusal({ name })).toMatch(/kebab-case|name is required/);
-    });
+    it.each(['Orders', 'orders_api', '1orders', 'orders-', 'my--svc', '', 'a'.repeat(51)])(
+      'a malformed name: %j',
+      async (name) => {
+        expect(await refusal({ name })).toMatch(/kebab-case|name is required/);
+      },
+    );
 
     it('a name another Python project has', async () => {
       expect(await refusal({ name: 'service-kit', directory: 'apps/kit' })).toBe(
@@ -139,23 +159,32 @@ describe('python-service generator', () => {
     });
 
     it('a taken name whose folder exists: the name is the problem to report', async () => {
-      expect(await refusal({ name: 'backend' })).toMatch(/^A project named "backend" already exists \(at apps\/backend\)/);
+      expect(await refusal({ name: 'backend' })).toMatch(
+        /^A project named "backend" already exists \(at apps\/backend\)/,
+      );
     });
 
     it('a name a project.json project has', async () => {
       addProjectConfiguration(tree, 'frontend', { root: 'apps/frontend' });
-      expect(await refusal({ name: 'frontend', directory: 'apps/frontend-api' })).toMatch(/"frontend" already exists \(at apps\/frontend\)/);
+      expect(await refusal({ name: 'frontend', directory: 'apps/frontend-api' })).toMatch(
+        /"frontend" already exists \(at apps\/frontend\)/,
+      );
     });
 
     it('a folder that is not empty', async () => {
       tree.write('apps/orders/notes.txt', 'mine');
-      expect(await refusal({ name: 'orders' })).toMatch(/^apps\/orders already exists and is not empty; nothing was written/);
+      expect(await refusal({ name: 'orders' })).toMatch(
+        /^apps\/orders already exists and is not empty; nothing was written/,
+      );
       expect(tree.read('apps/orders/notes.txt', 'utf-8')).toBe('mine');
     });
 
-    it.each(['../outside', '/abs/path', 'apps/./x', 'node_modules/x', '.hidden/x'])('a directory outside the workspace or hidden: %s', async (directory) => {
-      expect(await refusal({ name: 'orders', directory })).toMatch(/--directory/);
-    });
+    it.each(['../outside', '/abs/path', 'apps/./x', 'node_modules/x', '.hidden/x'])(
+      'a directory outside the workspace or hidden: %s',
+      async (directory) => {
+        expect(await refusal({ name: 'orders', directory })).toMatch(/--directory/);
+      },
+    );
 
     it.each([
       ['email', /shadows the Python standard library module/],

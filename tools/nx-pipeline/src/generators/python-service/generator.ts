@@ -11,7 +11,10 @@ import { uvLockTask } from '../common/uv-lock';
 import { addRuffSourceRoot, addUvWorkspaceMember } from '../common/root-pyproject';
 import type { PythonServiceGeneratorSchema } from './schema';
 
-export async function normalizeServiceOptions(tree: Tree, options: PythonServiceGeneratorSchema): Promise<PythonProjectLocation> {
+export async function normalizeServiceOptions(
+  tree: Tree,
+  options: PythonServiceGeneratorSchema,
+): Promise<PythonProjectLocation> {
   const projectName = validateProjectName(options.name);
   await assertNameIsFree(tree, projectName);
   const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
@@ -24,7 +27,10 @@ export async function normalizeServiceOptions(tree: Tree, options: PythonService
  * apps/backend. It has no project.json: the pipeline plugin infers every target from its
  * pyproject.toml and perf/*.yml, so the service gets new gates as the plugin learns them.
  */
-export async function pythonServiceGenerator(tree: Tree, options: PythonServiceGeneratorSchema): Promise<GeneratorCallback> {
+export async function pythonServiceGenerator(
+  tree: Tree,
+  options: PythonServiceGeneratorSchema,
+): Promise<GeneratorCallback> {
   const location = await normalizeServiceOptions(tree, options);
   generateFiles(tree, joinPathFragments(__dirname, 'files'), location.projectRoot, {
     ...location,

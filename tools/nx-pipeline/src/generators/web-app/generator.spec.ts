@@ -16,7 +16,11 @@ describe('web-app generator', () => {
   let tree: Tree;
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
-    writeJson(tree, 'package.json', { name: 'root', workspaces: ['apps/*', 'libs/*'], dependencies: { react: '^19.2.0' } });
+    writeJson(tree, 'package.json', {
+      name: 'root',
+      workspaces: ['apps/*', 'libs/*'],
+      dependencies: { react: '^19.2.0' },
+    });
     tree.write('vitest.shared.ts', 'export function sharedTestConfig() {}\n');
   });
 

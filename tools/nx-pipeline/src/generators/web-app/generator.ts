@@ -48,7 +48,9 @@ export async function webAppGenerator(tree: Tree, options: WebAppGeneratorSchema
   await assertNameIsFree(tree, projectName);
   const projectRoot = resolveProjectRoot(tree, projectName, options.directory, 'apps');
   if (!tree.exists('package.json')) {
-    throw new GeneratorInputError('The workspace has no root package.json; a web app needs npm workspaces. Run `npm init -y` and add "workspaces": ["apps/*"].');
+    throw new GeneratorInputError(
+      'The workspace has no root package.json; a web app needs npm workspaces. Run `npm init -y` and add "workspaces": ["apps/*"].',
+    );
   }
   const rootPackage = readJson<RootPackageJson>(tree, 'package.json');
   assertInNpmWorkspace(projectRoot, rootPackage);

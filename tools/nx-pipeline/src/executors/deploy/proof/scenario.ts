@@ -15,7 +15,10 @@ const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..');
  * half its requests, v4 fails its health check) and a fixture backup command. Short pauses and a
  * 1 s scrape interval keep the whole proof near a minute on two shared cores.
  */
-export function proofWorkspace(port: number, overrides: { steps?: unknown[]; minSamples?: number } = {}): { root: string; context: ExecutorContext; stateDir: string } {
+export function proofWorkspace(
+  port: number,
+  overrides: { steps?: unknown[]; minSamples?: number } = {},
+): { root: string; context: ExecutorContext; stateDir: string } {
   const root = mkdtempSync(join(tmpdir(), 'deploy-proof-'));
   mkdirSync(join(root, 'svc'), { recursive: true });
   // The workspace's own gates file (its schema grows with other gates); the thresholds that matter are set below.
@@ -24,15 +27,26 @@ export function proofWorkspace(port: number, overrides: { steps?: unknown[]; min
     service: 'svc',
     backup: { command: ['node', join(FIXTURE_APP, 'backup.mjs')], timeout: '10s' },
     health: { paths: ['/health'], timeout: '3s' },
-    smoke: [{ path: '/', status: 200, contains: 'release' }, { path: '/metrics', contains: 'ccg_http_requests_total' }],
-    metrics: { requests: 'ccg_http_requests_total', statusLabel: 'status', latencyBucket: 'ccg_http_request_duration_seconds_bucket' },
+    smoke: [
+      { path: '/', status: 200, contains: 'release' },
+      { path: '/metrics', contains: 'ccg_http_requests_total' },
+    ],
+    metrics: {
+      requests: 'ccg_http_requests_total',
+      statusLabel: 'status',
+      latencyBucket: 'ccg_http_request_duration_seconds_bucket',
+    },
     environments: {
       staging: {
         provider: 'local',
         url: `http://127.0.0.1:${port}`,
         steps: overrides.steps ?? [{ weight: 10, pause: '5s' }, { weight: 50, pause: '3s' }, { weight: 100 }],
         analysis: { interval: '1s', minSamples: overrides.minSamples ?? 15, errorRate: 0.01, p95Ms: 500 },
-        local: { command: ['node', join(FIXTURE_APP, 'server.mjs'), '--release', '{version}'], scrapeInterval: '1s', drain: '1s' },
+        local: {
+          command: ['node', join(FIXTURE_APP, 'server.mjs'), '--release', '{version}'],
+          scrapeInterval: '1s',
+          drain: '1s',
+        },
       },
     },
   };

@@ -29,7 +29,11 @@ export function redact(text: string, secrets: readonly string[]): string {
  * The real runner: spawns the tool, echoes the redacted command line, and captures stdout/stderr.
  * A missing tool is a clear error with the fix; a non-zero exit is returned for the caller to map.
  */
-export function createRunner(log: (line: string) => void, secrets: readonly string[], fixes: Record<string, string> = {}): CommandRunner {
+export function createRunner(
+  log: (line: string) => void,
+  secrets: readonly string[],
+  fixes: Record<string, string> = {},
+): CommandRunner {
   return (argv, options = {}) =>
     new Promise((resolve, reject) => {
       const [command, ...args] = argv;
@@ -41,7 +45,11 @@ export function createRunner(log: (line: string) => void, secrets: readonly stri
         reject(new CommandFailedError((error as Error).message));
         return;
       }
-      const child = spawn(executable, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(executable, args, {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -50,17 +58,32 @@ export function createRunner(log: (line: string) => void, secrets: readonly stri
       child.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const fix = fixes[command] ?? 'Run `npm run doctor` to see where it should be.';
-        reject(new CommandFailedError(error.code === 'ENOENT' ? `${executable} was not found. ${fix}` : `Unable to run ${executable}: ${error.message}`));
+        reject(
+          new CommandFailedError(
+            error.code === 'ENOENT'
+              ? `${executable} was not found. ${fix}`
+              : `Unable to run ${executable}: ${error.message}`,
+          ),
+        );
       });
       child.once('close', (code, signal) => {
         clearTimeout(timer);
-        resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: redact(stdout, secrets), stderr: redact(stderr, secrets) });
+        resolve({
+          exitCode: code ?? (signal ? 128 : 1),
+          stdout: redact(stdout, secrets),
+          stderr: redact(stderr, secrets),
+        });
       });
     });
 }
 
 /** Runs a command and throws (with the tool's own last words) when it fails. */
-export async function runOrThrow(run: CommandRunner, argv: string[], what: string, options?: RunOptions): Promise<CommandResult> {
+export async function runOrThrow(
+  run: CommandRunner,
+  argv: string[],
+  what: string,
+  options?: RunOptions,
+): Promise<CommandResult> {
   const result = await run(argv, options);
   if (result.exitCode !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join('\n');

@@ -2,7 +2,8 @@ import type { CloudRunConfig, EnvironmentConfig } from '../config';
 import { runOrThrow } from './cli';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 
-const FIX = 'Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install) and authenticate (google-github-actions/auth in CI).';
+const FIX =
+  'Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install) and authenticate (google-github-actions/auth in CI).';
 
 function config(env: EnvironmentConfig): CloudRunConfig {
   if (!env.cloudRun) throw new Error(`environment ${env.name} has no cloudRun section`);
@@ -18,22 +19,67 @@ export function tagOf(version: string): string {
 
 /** The gcloud argv of each call, pure: the provider runs exactly these, and `--dry-run` prints them. */
 export const cloudRunArgv = {
-  describe: (cr: CloudRunConfig) => ['gcloud', 'run', 'services', 'describe', cr.service, ...where(cr), '--format', 'json'],
+  describe: (cr: CloudRunConfig) => [
+    'gcloud',
+    'run',
+    'services',
+    'describe',
+    cr.service,
+    ...where(cr),
+    '--format',
+    'json',
+  ],
   // --no-traffic is refused when the service does not exist yet, so the first deploy takes all traffic (there is no other).
   deploy: (cr: CloudRunConfig, version: string, firstDeploy: boolean) => [
-    'gcloud', 'run', 'deploy', cr.service, '--image', withVersion(cr.image, version), ...where(cr),
-    '--tag', tagOf(version), ...(firstDeploy ? [] : ['--no-traffic']), '--quiet',
+    'gcloud',
+    'run',
+    'deploy',
+    cr.service,
+    '--image',
+    withVersion(cr.image, version),
+    ...where(cr),
+    '--tag',
+    tagOf(version),
+    ...(firstDeploy ? [] : ['--no-traffic']),
+    '--quiet',
   ],
   // Both revisions are pinned by name: --to-latest after a --no-traffic deploy would send everything
   // to the candidate. gcloud takes one of --to-latest | --to-revisions | --to-tags per call, so a
   // split names both revisions; the last step moves all traffic to the candidate's tag.
   traffic: (cr: CloudRunConfig, stableRevision: string, candidateRevision: string, version: string, weight: number) => [
-    'gcloud', 'run', 'services', 'update-traffic', cr.service, ...where(cr),
-    ...(weight < 100 ? ['--to-revisions', `${stableRevision}=${100 - weight},${candidateRevision}=${weight}`] : ['--to-tags', `${tagOf(version)}=100`]),
+    'gcloud',
+    'run',
+    'services',
+    'update-traffic',
+    cr.service,
+    ...where(cr),
+    ...(weight < 100
+      ? ['--to-revisions', `${stableRevision}=${100 - weight},${candidateRevision}=${weight}`]
+      : ['--to-tags', `${tagOf(version)}=100`]),
     '--quiet',
   ],
-  pin: (cr: CloudRunConfig, revision: string) => ['gcloud', 'run', 'services', 'update-traffic', cr.service, ...where(cr), '--to-revisions', `${revision}=100`, '--quiet'],
-  revisions: (cr: CloudRunConfig) => ['gcloud', 'run', 'revisions', 'list', '--service', cr.service, ...where(cr), '--format', 'json'],
+  pin: (cr: CloudRunConfig, revision: string) => [
+    'gcloud',
+    'run',
+    'services',
+    'update-traffic',
+    cr.service,
+    ...where(cr),
+    '--to-revisions',
+    `${revision}=100`,
+    '--quiet',
+  ],
+  revisions: (cr: CloudRunConfig) => [
+    'gcloud',
+    'run',
+    'revisions',
+    'list',
+    '--service',
+    cr.service,
+    ...where(cr),
+    '--format',
+    'json',
+  ],
 };
 
 interface TrafficTarget {
@@ -52,7 +98,9 @@ async function describe(ctx: ProviderContext): Promise<ServiceJson | null> {
   if (result.exitCode !== 0) {
     // gcloud's words for a service that was never deployed: the first deploy.
     if (/Cannot find service|could not be found|NOT_FOUND/i.test(result.stderr)) return null;
-    throw new Error(`gcloud run services describe failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}. ${FIX}`);
+    throw new Error(
+      `gcloud run services describe failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}. ${FIX}`,
+    );
   }
   return JSON.parse(result.stdout) as ServiceJson;
 }
@@ -72,7 +120,16 @@ export const cloudRunProvider: Provider = {
     return [
       { phase: 'current', argv: cloudRunArgv.describe(cr) },
       { phase: 'deployCandidate', argv: cloudRunArgv.deploy(cr, request.version, request.stable === null) },
-      ...ctx.env.steps.map((s) => ({ phase: 'setTraffic' as const, argv: cloudRunArgv.traffic(cr, stable, request.candidateId ?? '<candidate-revision>', request.version, s.weight) })),
+      ...ctx.env.steps.map((s) => ({
+        phase: 'setTraffic' as const,
+        argv: cloudRunArgv.traffic(
+          cr,
+          stable,
+          request.candidateId ?? '<candidate-revision>',
+          request.version,
+          s.weight,
+        ),
+      })),
       { phase: 'rollback', argv: cloudRunArgv.pin(cr, stable) },
     ];
   },
@@ -84,9 +141,15 @@ export const cloudRunProvider: Provider = {
   async current(ctx) {
     const service = await describe(ctx);
     if (!service) return null;
-    const serving = (service.status?.traffic ?? []).filter((t) => (t.percent ?? 0) > 0).sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0];
+    const serving = (service.status?.traffic ?? [])
+      .filter((t) => (t.percent ?? 0) > 0)
+      .sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0];
     if (!serving?.revisionName) return null;
-    return { version: serving.tag ?? serving.revisionName, id: serving.revisionName, url: serving.url ?? service.status?.url };
+    return {
+      version: serving.tag ?? serving.revisionName,
+      id: serving.revisionName,
+      url: serving.url ?? service.status?.url,
+    };
   },
 
   async deployCandidate(ctx, version, stable) {
@@ -95,14 +158,20 @@ export const cloudRunProvider: Provider = {
     const service = await describe(ctx);
     const tagged = service?.status?.traffic?.find((t) => t.tag === tagOf(version));
     if (!tagged?.revisionName || !tagged.url) {
-      throw new Error(`gcloud run deploy succeeded but the service lists no revision tagged ${tagOf(version)}; check the service's traffic in the console.`);
+      throw new Error(
+        `gcloud run deploy succeeded but the service lists no revision tagged ${tagOf(version)}; check the service's traffic in the console.`,
+      );
     }
     return { version, id: tagged.revisionName, url: tagged.url, details: { tag: tagOf(version) } };
   },
 
   async setTraffic(ctx, stable, candidate, weight) {
     if (!stable) return;
-    await runOrThrow(ctx.run, cloudRunArgv.traffic(config(ctx.env), stable.id, candidate.id, candidate.version, weight), 'gcloud run services update-traffic');
+    await runOrThrow(
+      ctx.run,
+      cloudRunArgv.traffic(config(ctx.env), stable.id, candidate.id, candidate.version, weight),
+      'gcloud run services update-traffic',
+    );
   },
 
   async promote(ctx, _stable, candidate) {
@@ -112,7 +181,9 @@ export const cloudRunProvider: Provider = {
 
   async rollback(ctx, to) {
     if (!to) {
-      throw new Error(`the first revision of ${config(ctx.env).service} failed and there is no earlier one to return to; fix it and deploy again, or delete the service.`);
+      throw new Error(
+        `the first revision of ${config(ctx.env).service} failed and there is no earlier one to return to; fix it and deploy again, or delete the service.`,
+      );
     }
     await runOrThrow(ctx.run, cloudRunArgv.pin(config(ctx.env), to.id), 'gcloud run services update-traffic');
   },

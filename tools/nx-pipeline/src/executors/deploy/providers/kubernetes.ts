@@ -17,9 +17,27 @@ const REVISION = 'deployment.kubernetes.io/revision';
 export const kubernetesArgv = {
   get: (k: K8s) => [...kubectl(k), 'get', 'deployment', k.deployment, '--output', 'json'],
   apply: (k: K8s, dir: string) => [...kubectl(k), 'apply', '--filename', dir],
-  setImage: (k: K8s, version: string) => [...kubectl(k), 'set', 'image', `deployment/${k.deployment}`, `${k.container}=${withVersion(k.image, version)}`],
-  status: (k: K8s) => [...kubectl(k), 'rollout', 'status', `deployment/${k.deployment}`, `--timeout=${Math.round(k.timeoutMs / 1000)}s`],
-  undo: (k: K8s, revision: string) => [...kubectl(k), 'rollout', 'undo', `deployment/${k.deployment}`, `--to-revision=${revision}`],
+  setImage: (k: K8s, version: string) => [
+    ...kubectl(k),
+    'set',
+    'image',
+    `deployment/${k.deployment}`,
+    `${k.container}=${withVersion(k.image, version)}`,
+  ],
+  status: (k: K8s) => [
+    ...kubectl(k),
+    'rollout',
+    'status',
+    `deployment/${k.deployment}`,
+    `--timeout=${Math.round(k.timeoutMs / 1000)}s`,
+  ],
+  undo: (k: K8s, revision: string) => [
+    ...kubectl(k),
+    'rollout',
+    'undo',
+    `deployment/${k.deployment}`,
+    `--to-revision=${revision}`,
+  ],
   history: (k: K8s) => [...kubectl(k), 'rollout', 'history', `deployment/${k.deployment}`],
 };
 
@@ -42,7 +60,9 @@ export const kubernetesProvider: Provider = {
     const k = config(ctx.env);
     return [
       { phase: 'current', argv: kubernetesArgv.get(k) },
-      ...(k.manifests ? [{ phase: 'deployCandidate' as const, argv: kubernetesArgv.apply(k, `${ctx.projectRoot}/${k.manifests}`) }] : []),
+      ...(k.manifests
+        ? [{ phase: 'deployCandidate' as const, argv: kubernetesArgv.apply(k, `${ctx.projectRoot}/${k.manifests}`) }]
+        : []),
       { phase: 'deployCandidate', argv: kubernetesArgv.setImage(k, request.version) },
       { phase: 'deployCandidate', argv: kubernetesArgv.status(k) },
       { phase: 'rollback', argv: kubernetesArgv.undo(k, request.stable?.id ?? '<stable-revision>') },
@@ -51,7 +71,11 @@ export const kubernetesProvider: Provider = {
   },
 
   async preflight(ctx) {
-    await runOrThrow(ctx.run, ['kubectl', 'version', '--client'], 'kubectl version --client (install kubectl and set its context)');
+    await runOrThrow(
+      ctx.run,
+      ['kubectl', 'version', '--client'],
+      'kubectl version --client (install kubectl and set its context)',
+    );
   },
 
   async current(ctx) {
@@ -59,7 +83,9 @@ export const kubernetesProvider: Provider = {
     const result = await ctx.run(kubernetesArgv.get(k));
     if (result.exitCode !== 0) {
       if (/NotFound|not found/.test(result.stderr) && !k.manifests) {
-        throw new Error(`deployment ${k.deployment} does not exist in ${k.namespace}; set kubernetes.manifests to create it on the first deploy.`);
+        throw new Error(
+          `deployment ${k.deployment} does not exist in ${k.namespace}; set kubernetes.manifests to create it on the first deploy.`,
+        );
       }
       if (/NotFound|not found/.test(result.stderr)) return null;
       throw new Error(`kubectl get deployment ${k.deployment} failed: ${result.stderr.trim().split('\n').pop()}`);
@@ -72,7 +98,12 @@ export const kubernetesProvider: Provider = {
 
   async deployCandidate(ctx, version) {
     const k = config(ctx.env);
-    if (k.manifests) await runOrThrow(ctx.run, kubernetesArgv.apply(k, `${ctx.workspaceRoot}/${ctx.projectRoot}/${k.manifests}`), 'kubectl apply');
+    if (k.manifests)
+      await runOrThrow(
+        ctx.run,
+        kubernetesArgv.apply(k, `${ctx.workspaceRoot}/${ctx.projectRoot}/${k.manifests}`),
+        'kubectl apply',
+      );
     await runOrThrow(ctx.run, kubernetesArgv.setImage(k, version), 'kubectl set image');
     await runOrThrow(ctx.run, kubernetesArgv.status(k), `kubectl rollout status (readiness of ${version})`);
     const now = await this.current(ctx);
@@ -89,7 +120,10 @@ export const kubernetesProvider: Provider = {
 
   async rollback(ctx, to) {
     const k = config(ctx.env);
-    if (!to) throw new Error(`the first rollout of ${k.deployment} failed and it has no earlier revision; fix it and deploy again.`);
+    if (!to)
+      throw new Error(
+        `the first rollout of ${k.deployment} failed and it has no earlier revision; fix it and deploy again.`,
+      );
     await runOrThrow(ctx.run, kubernetesArgv.undo(k, to.id), 'kubectl rollout undo');
     await runOrThrow(ctx.run, kubernetesArgv.status(k), 'kubectl rollout status (after undo)');
   },
@@ -123,7 +157,11 @@ export function argoRollout(env: EnvironmentConfig, version: string): string {
   const steps = env.steps.flatMap((s) =>
     s.weight === 100
       ? []
-      : [{ setWeight: s.weight }, ...(s.pauseMs ? [{ pause: { duration: `${Math.ceil(s.pauseMs / 1000)}s` } }] : []), ...(s.analysis ? [{ analysis: { templates: [{ templateName: `${name}-canary` }] } }] : [])],
+      : [
+          { setWeight: s.weight },
+          ...(s.pauseMs ? [{ pause: { duration: `${Math.ceil(s.pauseMs / 1000)}s` } }] : []),
+          ...(s.analysis ? [{ analysis: { templates: [{ templateName: `${name}-canary` }] } }] : []),
+        ],
   );
   const rollout = {
     apiVersion: 'argoproj.io/v1alpha1',

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
-import { BACKEND, haproxyConfig, runtimeSet, serverStatus, slotCommands, SLOTS, weightCommands, type Slot } from './local/haproxy';
+import {
+  BACKEND,
+  haproxyConfig,
+  runtimeSet,
+  serverStatus,
+  slotCommands,
+  SLOTS,
+  weightCommands,
+  type Slot,
+} from './local/haproxy';
 import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '../../../process/run';
@@ -29,7 +38,8 @@ interface LocalState {
   history: Array<{ version: string; argv: string[]; at: string }>;
 }
 
-const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/70-deploy-tools.sh installs haproxy and prometheus from apt).';
+const SETUP_FIX =
+  'Run `npm run setup` (tools/scripts/setup.d/70-deploy-tools.sh installs haproxy and prometheus from apt).';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Where one environment's HAProxy, Prometheus, logs and state live. */
@@ -83,7 +93,9 @@ function freePort(): Promise<number> {
 function listenPort(env: EnvironmentConfig): number {
   const url = env.url ? new URL(env.url) : undefined;
   if (!url || !['127.0.0.1', 'localhost'].includes(url.hostname) || !url.port) {
-    throw new Error(`environment ${env.name} uses the local provider, so its url must be http://127.0.0.1:<port> (got ${env.url ?? 'none'}).`);
+    throw new Error(
+      `environment ${env.name} uses the local provider, so its url must be http://127.0.0.1:<port> (got ${env.url ?? 'none'}).`,
+    );
   }
   return Number(url.port);
 }
@@ -94,17 +106,27 @@ function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
   if (ctx.env.local.runtime !== 'image' || !image) return undefined;
   const path = join(ctx.workspaceRoot, image.file);
   if (!existsSync(path)) {
-    throw new Error(`environment ${ctx.env.name} runs images, but ${image.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.runtime: process.`);
+    throw new Error(
+      `environment ${ctx.env.name} runs images, but ${image.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.runtime: process.`,
+    );
   }
   // The docker target's record (src/executors/docker: ImageRecord). Its id names exactly the image
   // that was built and tested; a short name like "customercare/backend" does not resolve offline.
   const data = JSON.parse(readFileSync(path, 'utf8')) as { image?: string; id?: string; tags?: string[] };
   const reference = data.id ?? data.tags?.[0] ?? data.image;
-  if (!reference) throw new Error(`${image.file} names no image (no id, tags or image field); rebuild it with \`nx run ${ctx.project}:docker\`.`);
+  if (!reference)
+    throw new Error(
+      `${image.file} names no image (no id, tags or image field); rebuild it with \`nx run ${ctx.project}:docker\`.`,
+    );
   return reference;
 }
 
-function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: Slot, port: number | string): { argv: string[]; container?: string } {
+function releaseArgv(
+  ctx: Omit<ProviderContext, 'run'>,
+  version: string,
+  slot: Slot,
+  port: number | string,
+): { argv: string[]; container?: string } {
   const image = imageOf(ctx);
   const { env } = ctx;
   if (image && env.local.image) {
@@ -113,12 +135,24 @@ function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: S
     // Rootless podman without /dev/net/tun cannot publish ports: the container shares the host's
     // network and listens on the slot's port itself (see needsHostNetwork).
     const hostNetwork = engine === 'podman' && needsHostNetwork();
-    const listen = hostNetwork ? { HOST: '127.0.0.1', PORT: String(port) } : { HOST: '0.0.0.0', PORT: String(containerPort) };
-    const containerEnv = { ...withWorkspaceRoot(env.local.env, ctx.workspaceRoot), ...env.local.image.env, ...listen, RELEASE: version };
+    const listen = hostNetwork
+      ? { HOST: '127.0.0.1', PORT: String(port) }
+      : { HOST: '0.0.0.0', PORT: String(containerPort) };
+    const containerEnv = {
+      ...withWorkspaceRoot(env.local.env, ctx.workspaceRoot),
+      ...env.local.image.env,
+      ...listen,
+      RELEASE: version,
+    };
     return {
       container,
       argv: [
-        engine, 'run', '--rm', '--name', container, ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
+        engine,
+        'run',
+        '--rm',
+        '--name',
+        container,
+        ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
         ...volumes.flatMap((v) => ['-v', withWorkspaceRoot({ v }, ctx.workspaceRoot).v]),
         ...Object.entries(containerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
         image,
@@ -128,7 +162,13 @@ function releaseArgv(ctx: Omit<ProviderContext, 'run'>, version: string, slot: S
   return { argv: (env.local.command ?? []).map((part) => withVersion(part, version)) };
 }
 
-async function startRelease(ctx: ProviderContext, dir: string, version: string, slot: Slot, port: number): Promise<SlotRelease> {
+async function startRelease(
+  ctx: ProviderContext,
+  dir: string,
+  version: string,
+  slot: Slot,
+  port: number,
+): Promise<SlotRelease> {
   const { argv, container } = releaseArgv(ctx, version, slot, port);
   mkdirSync(files(dir).logs, { recursive: true });
   // Bind mounts need their host folder.
@@ -165,7 +205,9 @@ async function startRelease(ctx: ProviderContext, dir: string, version: string, 
     await sleep(100);
     if (failure || !alive(child.pid)) {
       const said = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-      throw new Error(`${version} exited as soon as it started (${argv.join(' ')}): ${failure?.message ?? ''}${said ? `\n${said}` : ''}\nFull log: ${logPath}`);
+      throw new Error(
+        `${version} exited as soon as it started (${argv.join(' ')}): ${failure?.message ?? ''}${said ? `\n${said}` : ''}\nFull log: ${logPath}`,
+      );
     }
   }
   return { version, port, pid: child.pid, container, argv };
@@ -174,7 +216,11 @@ async function startRelease(ctx: ProviderContext, dir: string, version: string, 
 /** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
 async function stopRelease(workspaceRoot: string, release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
   if (!release) return;
-  if (release.container) spawnSync(executableOf(engine), ['rm', '-f', release.container], { stdio: 'ignore', env: { ...process.env, ...podmanEnv(workspaceRoot) } });
+  if (release.container)
+    spawnSync(executableOf(engine), ['rm', '-f', release.container], {
+      stdio: 'ignore',
+      env: { ...process.env, ...podmanEnv(workspaceRoot) },
+    });
   const pid = release.pid;
   if (!alive(pid)) return;
   const signal = (s: NodeJS.Signals) => {
@@ -214,11 +260,16 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
   if (!state.haproxy || !alive(haproxyPid)) {
     const port = listenPort(ctx.env);
     const statsPort = await freePort();
-    writeFileSync(f.haproxyCfg, haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }));
+    writeFileSync(
+      f.haproxyCfg,
+      haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }),
+    );
     const started = spawnSync(executableOf('haproxy'), ['-D', '-f', f.haproxyCfg], { encoding: 'utf8' });
     if (started.error || started.status !== 0) {
       const said = started.error ? started.error.message : `${started.stderr}${started.stdout}`.trim();
-      throw new Error(`HAProxy did not start for ${ctx.env.name} on 127.0.0.1:${port}: ${said}. Is the port taken? ${SETUP_FIX}`);
+      throw new Error(
+        `HAProxy did not start for ${ctx.env.name} on 127.0.0.1:${port}: ${said}. Is the port taken? ${SETUP_FIX}`,
+      );
     }
     // A fresh proxy has empty slots: releases recorded by an old one are gone from it.
     state.haproxy = { port, statsPort };
@@ -233,27 +284,50 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
     );
   }
   // The analysis counts requests and errors from HAProxy's exporter: without it every verdict would be "no data".
-  const exporter = await fetch(`http://127.0.0.1:${state.haproxy.statsPort}/metrics`).then((r) => r.text(), (e: Error) => e.message);
+  const exporter = await fetch(`http://127.0.0.1:${state.haproxy.statsPort}/metrics`).then(
+    (r) => r.text(),
+    (e: Error) => e.message,
+  );
   if (!exporter.includes('haproxy_server_http_responses_total')) {
-    throw new Error(`HAProxy's Prometheus exporter does not answer on 127.0.0.1:${state.haproxy.statsPort}/metrics (${exporter.slice(0, 120)}): the local provider needs HAProxy 2.6+ built with it (Debian's is). ${SETUP_FIX}`);
+    throw new Error(
+      `HAProxy's Prometheus exporter does not answer on 127.0.0.1:${state.haproxy.statsPort}/metrics (${exporter.slice(0, 120)}): the local provider needs HAProxy 2.6+ built with it (Debian's is). ${SETUP_FIX}`,
+    );
   }
   if (!state.prometheus || !alive(state.prometheus.pid)) {
     const port = await freePort();
-    writeFileSync(f.prometheusYml, prometheusConfig({ scrapeIntervalMs: ctx.env.local.scrapeIntervalMs, statsPort: state.haproxy.statsPort, targetsFile: f.targets }));
+    writeFileSync(
+      f.prometheusYml,
+      prometheusConfig({
+        scrapeIntervalMs: ctx.env.local.scrapeIntervalMs,
+        statsPort: state.haproxy.statsPort,
+        targetsFile: f.targets,
+      }),
+    );
     writeTargets(dir, state);
     mkdirSync(f.logs, { recursive: true });
     const log = openSync(join(f.logs, 'prometheus.log'), 'a');
     const child = spawn(
       executableOf('prometheus'),
-      [`--config.file=${f.prometheusYml}`, `--storage.tsdb.path=${f.tsdb}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1d'],
+      [
+        `--config.file=${f.prometheusYml}`,
+        `--storage.tsdb.path=${f.tsdb}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=1d',
+      ],
       { detached: true, stdio: ['ignore', log, log] },
     );
-    const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`prometheus could not start: ${e.message}. ${SETUP_FIX}`))));
+    const failed = new Promise<never>((_, reject) =>
+      child.once('error', (e) => reject(new Error(`prometheus could not start: ${e.message}. ${SETUP_FIX}`))),
+    );
     child.unref();
     state.prometheus = { port, pid: child.pid as number };
     await Promise.race([
       failed,
-      waitFor(`Prometheus did not become ready on 127.0.0.1:${port} (see ${join(f.logs, 'prometheus.log')})`, 20_000, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok),
+      waitFor(
+        `Prometheus did not become ready on 127.0.0.1:${port} (see ${join(f.logs, 'prometheus.log')})`,
+        20_000,
+        async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
+      ),
     ]);
   }
   writeState(dir, state);
@@ -266,13 +340,21 @@ async function waitUp(ctx: ProviderContext, socket: string, slot: Slot): Promise
   for (;;) {
     const status = await serverStatus(socket, slot);
     if (status.startsWith('UP')) return;
-    if (Date.now() > deadline) throw new Error(`HAProxy's health check never saw slot ${slot} UP within ${ctx.env.health.timeoutMs} ms (status: ${status})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `HAProxy's health check never saw slot ${slot} UP within ${ctx.env.health.timeoutMs} ms (status: ${status})`,
+      );
     await sleep(100);
   }
 }
 
 function toRelease(slot: Slot, r: SlotRelease): Release {
-  return { version: r.version, id: slot, url: `http://127.0.0.1:${r.port}`, details: { port: String(r.port), pid: String(r.pid ?? ''), argv: r.argv.join(' ') } };
+  return {
+    version: r.version,
+    id: slot,
+    url: `http://127.0.0.1:${r.port}`,
+    details: { port: String(r.port), pid: String(r.pid ?? ''), argv: r.argv.join(' ') },
+  };
 }
 
 async function applyWeights(socket: string, from: Slot | null, to: Slot, percent: number): Promise<void> {
@@ -303,14 +385,30 @@ export const localProvider: Provider = {
     const stableSlot = (request.stable?.id as Slot | undefined) ?? null;
     const slot: Slot = stableSlot === 'blue' ? 'green' : 'blue';
     const api = (phase: PlannedCommand['phase'], commands: string[]): PlannedCommand[] =>
-      commands.map((c) => ({ phase, argv: ['haproxy-runtime-api', ...c.split(' ')], note: 'sent to HAProxy over its stats socket' }));
+      commands.map((c) => ({
+        phase,
+        argv: ['haproxy-runtime-api', ...c.split(' ')],
+        note: 'sent to HAProxy over its stats socket',
+      }));
     const steps = stableSlot ? ctx.env.steps : [];
     return [
-      { phase: 'deployCandidate', argv: releaseArgv(ctx, request.version, slot, '<port>').argv, note: 'started detached with HOST=127.0.0.1 PORT=<port>' },
-      ...api('deployCandidate', slotCommands(slot, 0).map((c) => c.replace(' port 0', ' port <port>'))),
+      {
+        phase: 'deployCandidate',
+        argv: releaseArgv(ctx, request.version, slot, '<port>').argv,
+        note: 'started detached with HOST=127.0.0.1 PORT=<port>',
+      },
+      ...api(
+        'deployCandidate',
+        slotCommands(slot, 0).map((c) => c.replace(' port 0', ' port <port>')),
+      ),
       ...steps.flatMap((s) => api('setTraffic', weightCommands(stableSlot, slot, s.weight))),
-      ...api('promote', [...weightCommands(stableSlot, slot, 100), ...(stableSlot ? [`set server ${BACKEND}/${stableSlot} state maint`] : [])]),
-      ...(stableSlot ? api('rollback', [...weightCommands(slot, stableSlot, 100), `set server ${BACKEND}/${slot} state maint`]) : []),
+      ...api('promote', [
+        ...weightCommands(stableSlot, slot, 100),
+        ...(stableSlot ? [`set server ${BACKEND}/${stableSlot} state maint`] : []),
+      ]),
+      ...(stableSlot
+        ? api('rollback', [...weightCommands(slot, stableSlot, 100), `set server ${BACKEND}/${slot} state maint`])
+        : []),
     ];
   },
 
@@ -355,7 +453,10 @@ export const localProvider: Provider = {
     await applyWeights(files(dir).socket, (stable?.id as Slot) ?? null, slot, 100);
     state.live = slot;
     const running = state.slots[slot] as SlotRelease;
-    state.history = [{ version: running.version, argv: running.argv, at: new Date().toISOString() }, ...state.history.filter((h) => h.version !== running.version)].slice(0, 20);
+    state.history = [
+      { version: running.version, argv: running.argv, at: new Date().toISOString() },
+      ...state.history.filter((h) => h.version !== running.version),
+    ].slice(0, 20);
     writeState(dir, state);
     if (stable) await retire(ctx, dir, state, stable.id as Slot);
   },
@@ -378,11 +479,17 @@ export const localProvider: Provider = {
         writeTargets(dir, state);
         // HAProxy may count a server leaving maintenance as UP before its first check: only put the
         // release in rotation once it answers its health checks itself.
-        const health = await waitHealthy(`http://127.0.0.1:${release.port}`, ctx.env.health.paths, ctx.env.health.timeoutMs);
+        const health = await waitHealthy(
+          `http://127.0.0.1:${release.port}`,
+          ctx.env.health.paths,
+          ctx.env.health.timeoutMs,
+        );
         const unhealthy = health.find((r) => !r.passed);
         if (unhealthy) {
           await retire(ctx, dir, state, toSlot);
-          throw new Error(`${to.version} did not become healthy, so traffic stays on ${from?.version ?? 'the current release'}: ${unhealthy.check}: ${unhealthy.detail}`);
+          throw new Error(
+            `${to.version} did not become healthy, so traffic stays on ${from?.version ?? 'the current release'}: ${unhealthy.check}: ${unhealthy.detail}`,
+          );
         }
         for (const command of slotCommands(toSlot, release.port)) await runtimeSet(socket, command);
       }
@@ -396,7 +503,11 @@ export const localProvider: Provider = {
 
   async history(ctx) {
     const state = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
-    return state.history.map((h) => ({ version: h.version, id: 'history', details: { argv: h.argv.join(' '), promotedAt: h.at } }));
+    return state.history.map((h) => ({
+      version: h.version,
+      id: 'history',
+      details: { argv: h.argv.join(' '), promotedAt: h.at },
+    }));
   },
 
   metrics(ctx, release) {
@@ -420,6 +531,7 @@ export async function stopLocalEnvironment(stateDir: string, workspaceRoot = pro
   for (const pid of [haproxyPid, state.prometheus?.pid]) {
     if (alive(pid)) process.kill(pid as number, 'SIGTERM');
   }
-  for (let waited = 0; waited < 5_000 && [haproxyPid, state.prometheus?.pid].some(alive); waited += 100) await sleep(100);
+  for (let waited = 0; waited < 5_000 && [haproxyPid, state.prometheus?.pid].some(alive); waited += 100)
+    await sleep(100);
   writeState(stateDir, { slots: {}, history: state.history });
 }

@@ -16,7 +16,11 @@ import { argoRollout, kubernetesProvider } from './kubernetes';
 import type { Provider, ProviderContext } from './provider';
 import { vercelProvider } from './vercel';
 
-const GATES = { coverage: { min: 80 }, security: { grade: 'A' as const }, perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 } };
+const GATES = {
+  coverage: { min: 80 },
+  security: { grade: 'A' as const },
+  perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 },
+};
 const BIN = join(__dirname, '..', 'fixtures', 'bin');
 const TOKEN = 'tok_secret_0123456789';
 const noPrometheus: PromQuery = async () => {
@@ -48,26 +52,54 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const setState = (state: object) => writeFileSync(process.env.FAKE_CLI_STATE as string, JSON.stringify(state));
 const readState = () => JSON.parse(readFileSync(process.env.FAKE_CLI_STATE as string, 'utf8'));
-const calls = () => readFileSync(process.env.FAKE_CLI_LOG as string, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as string[]).join(' '));
+const calls = () =>
+  readFileSync(process.env.FAKE_CLI_LOG as string, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as string[]).join(' '));
 
 function context(provider: string, section: object, extra: object = {}): { ctx: ProviderContext; logs: string[] } {
   const raw = {
     service: 'svc',
     health: { paths: ['/health'], timeout: '2s' },
     smoke: [{ path: '/', contains: 'ok' }],
-    environments: { production: { provider, url: base, steps: [{ weight: 10, pause: '10ms', analysis: false }, { weight: 50, pause: '10ms', analysis: false }, { weight: 100 }], ...section, ...extra } },
+    environments: {
+      production: {
+        provider,
+        url: base,
+        steps: [
+          { weight: 10, pause: '10ms', analysis: false },
+          { weight: 50, pause: '10ms', analysis: false },
+          { weight: 100 },
+        ],
+        ...section,
+        ...extra,
+      },
+    },
   } as RawDeployConfig;
   const env = resolveEnvironment(raw, 'production', GATES, 'svc/deploy.yml');
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
   const secrets = process.env.VERCEL_TOKEN ? [process.env.VERCEL_TOKEN] : [];
-  return { ctx: { workspaceRoot: dir, projectRoot: '.', project: 'svc', env, run: createRunner(log, secrets), log }, logs };
+  return {
+    ctx: { workspaceRoot: dir, projectRoot: '.', project: 'svc', env, run: createRunner(log, secrets), log },
+    logs,
+  };
 }
 
-const deploy = (provider: Provider, ctx: ProviderContext, version: string) => runDeploy({ provider, ctx, query: noPrometheus }, version);
+const deploy = (provider: Provider, ctx: ProviderContext, version: string) =>
+  runDeploy({ provider, ctx, query: noPrometheus }, version);
 
 describe('cloud-run', () => {
-  const section = { cloudRun: { project: 'acme', region: 'europe-west1', service: 'api', image: 'europe-docker.pkg.dev/acme/images/api:{version}' } };
+  const section = {
+    cloudRun: {
+      project: 'acme',
+      region: 'europe-west1',
+      service: 'api',
+      image: 'europe-docker.pkg.dev/acme/images/api:{version}',
+    },
+  };
   const where = '--project acme --region europe-west1';
 
   it('creates the service on the first deploy (no --no-traffic), then canaries the next with pinned revisions', async () => {
@@ -92,7 +124,9 @@ describe('cloud-run', () => {
       `gcloud run services update-traffic api ${where} --to-tags v-v2=100 --quiet`,
       `gcloud run services update-traffic api ${where} --to-revisions api-00002--v2=100 --quiet`,
     ]);
-    expect(readState().services.api.traffic.filter((t: { percent: number }) => t.percent > 0)).toEqual([{ revisionName: 'api-00002--v2', percent: 100 }]);
+    expect(readState().services.api.traffic.filter((t: { percent: number }) => t.percent > 0)).toEqual([
+      { revisionName: 'api-00002--v2', percent: 100 },
+    ]);
   });
 
   it('pins the recorded stable revision again when the candidate fails to start', async () => {
@@ -106,7 +140,12 @@ describe('cloud-run', () => {
     expect(report.outcome).toBe('rolled-back');
     expect(report.failure?.phase).toBe('deploy candidate');
     expect(report.failure?.reason).toContain('failed to start and listen on the port');
-    expect(calls().at(-1)).toBe(`gcloud run services update-traffic api ${where} --to-revisions api-00001-v1=100 --quiet`.replace('00001-v1', '00001--v1'));
+    expect(calls().at(-1)).toBe(
+      `gcloud run services update-traffic api ${where} --to-revisions api-00001-v1=100 --quiet`.replace(
+        '00001-v1',
+        '00001--v1',
+      ),
+    );
   });
 
   it('plans the argv without running anything', () => {
@@ -127,7 +166,11 @@ describe('cloud-run', () => {
 describe('vercel', () => {
   beforeEach(() => (process.env.VERCEL_TOKEN = TOKEN));
   afterEach(() => delete process.env.VERCEL_TOKEN);
-  const stable = () => ({ token: TOKEN, candidateUrl: base, deployments: [{ id: 'dpl_0', url: `${base}/d0`, alias: base }] });
+  const stable = () => ({
+    token: TOKEN,
+    candidateUrl: base,
+    deployments: [{ id: 'dpl_0', url: `${base}/d0`, alias: base }],
+  });
 
   it('ships a prebuilt deployment through a rolling release, with the token in the environment, never on a command line or in a log', async () => {
     setState(stable());
@@ -162,7 +205,10 @@ describe('vercel', () => {
   });
 
   it('rolls back to the recorded deployment and redacts the token from what the CLI said', async () => {
-    setState({ ...stable(), fail: { deploy: `Error: Deployment failed for token ${TOKEN}: build output missing (.vercel/output)` } });
+    setState({
+      ...stable(),
+      fail: { deploy: `Error: Deployment failed for token ${TOKEN}: build output missing (.vercel/output)` },
+    });
     const { ctx } = context('vercel', {});
     const report = await deploy(vercelProvider, ctx, 'v3');
     expect(report.outcome).toBe('rolled-back');
@@ -177,7 +223,9 @@ describe('vercel', () => {
     const { ctx } = context('vercel', {});
     const report = await deploy(vercelProvider, ctx, 'v2');
     expect(report.outcome).toBe('aborted');
-    expect(report.failure?.reason).toMatch(/^VERCEL_TOKEN is not set: the vercel provider hands it to the CLI as VERCEL_TOKEN\. Create a token at/);
+    expect(report.failure?.reason).toMatch(
+      /^VERCEL_TOKEN is not set: the vercel provider hands it to the CLI as VERCEL_TOKEN\. Create a token at/,
+    );
     expect(calls()).toEqual([]);
   });
 
@@ -190,7 +238,15 @@ describe('vercel', () => {
 });
 
 describe('kubernetes', () => {
-  const section = { kubernetes: { namespace: 'prod', deployment: 'svc', container: 'api', image: 'registry/svc:{version}', timeout: '90s' } };
+  const section = {
+    kubernetes: {
+      namespace: 'prod',
+      deployment: 'svc',
+      container: 'api',
+      image: 'registry/svc:{version}',
+      timeout: '90s',
+    },
+  };
   const k = 'kubectl --namespace prod';
 
   it('rolls out with rollout status, and undoes to the recorded revision when the rollout fails', async () => {
@@ -221,12 +277,21 @@ describe('kubernetes', () => {
   });
 
   it('generates Argo Rollouts manifests whose steps and gates come from the same config', () => {
-    const { ctx } = context('kubernetes', section, { steps: [{ weight: 10, pause: '60s' }, { weight: 100 }], analysis: { prometheus: 'http://prom:9090', interval: '30s' } });
+    const { ctx } = context('kubernetes', section, {
+      steps: [{ weight: 10, pause: '60s' }, { weight: 100 }],
+      analysis: { prometheus: 'http://prom:9090', interval: '30s' },
+    });
     const [rollout, template] = parseAllDocuments(argoRollout(ctx.env, 'v2')).map((d) => d.toJS());
     expect(rollout.kind).toBe('Rollout');
-    expect(rollout.spec.strategy.canary.steps).toEqual([{ setWeight: 10 }, { pause: { duration: '60s' } }, { analysis: { templates: [{ templateName: 'svc-canary' }] } }]);
+    expect(rollout.spec.strategy.canary.steps).toEqual([
+      { setWeight: 10 },
+      { pause: { duration: '60s' } },
+      { analysis: { templates: [{ templateName: 'svc-canary' }] } },
+    ]);
     expect(template.kind).toBe('AnalysisTemplate');
-    expect(template.spec.metrics.map((m: { name: string; failureCondition: string }) => [m.name, m.failureCondition])).toEqual([
+    expect(
+      template.spec.metrics.map((m: { name: string; failureCondition: string }) => [m.name, m.failureCondition]),
+    ).toEqual([
       ['error-ratio', 'isNaN(result[0]) || result[0] > 0.01'],
       ['p95-latency-ms', 'isNaN(result[0]) || result[0] > 500'],
     ]);

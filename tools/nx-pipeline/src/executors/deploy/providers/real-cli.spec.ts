@@ -21,7 +21,10 @@ const GATES = { perf: { errorRate: 0.01, p95Ms: 500 } };
 
 function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(executableOf(argv[0]), argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(executableOf(argv[0]), argv.slice(1), {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
@@ -29,7 +32,17 @@ function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
 }
 
 function environment(provider: string, section: object) {
-  const raw = { service: 'api', environments: { production: { provider, url: 'https://api.example', steps: [{ weight: 10, pause: '1m' }, { weight: 50, pause: '1m' }, { weight: 100 }], ...section } } } as RawDeployConfig;
+  const raw = {
+    service: 'api',
+    environments: {
+      production: {
+        provider,
+        url: 'https://api.example',
+        steps: [{ weight: 10, pause: '1m' }, { weight: 50, pause: '1m' }, { weight: 100 }],
+        ...section,
+      },
+    },
+  } as RawDeployConfig;
   return resolveEnvironment(raw, 'production', GATES, 'api/deploy.yml');
 }
 
@@ -38,27 +51,51 @@ function environment(provider: string, section: object) {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     config = mkdtempSync(join(tmpdir(), 'gcloud-config-'));
-    env = { CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false', CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true' };
+    env = {
+      CLOUDSDK_CONFIG: config,
+      CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+    };
   });
   afterAll(() => rmSync(config, { recursive: true, force: true }));
-  const usageError = /unrecognized arguments|argument .* is required|not allowed with argument|Invalid choice|Invalid value|must be specified/;
+  const usageError =
+    /unrecognized arguments|argument .* is required|not allowed with argument|Invalid choice|Invalid value|must be specified/;
 
   it('accepts every command of a first deploy, a canary, a promote and a rollback', async () => {
-    const ctx = { workspaceRoot: '/ws', projectRoot: 'api', project: 'api', env: environment('cloud-run', { cloudRun: { project: 'acme', region: 'europe-west1', service: 'api', image: 'europe-docker.pkg.dev/acme/images/api:{version}' } }), log: () => undefined };
+    const ctx = {
+      workspaceRoot: '/ws',
+      projectRoot: 'api',
+      project: 'api',
+      env: environment('cloud-run', {
+        cloudRun: {
+          project: 'acme',
+          region: 'europe-west1',
+          service: 'api',
+          image: 'europe-docker.pkg.dev/acme/images/api:{version}',
+        },
+      }),
+      log: () => undefined,
+    };
     const argvs = [
       ...cloudRunProvider.plan(ctx, { version: 'v2', stable: { version: 'v1', id: 'api-00001-abc' } }),
       ...cloudRunProvider.plan(ctx, { version: 'v1', stable: null }).filter((p) => p.phase === 'deployCandidate'),
     ].map((p) => p.argv);
     const results = await Promise.all(argvs.map((argv) => run(argv, env)));
     for (const [i, result] of results.entries()) {
-      expect({ argv: argvs[i].join(' '), usage: usageError.test(result.stderr) ? result.stderr.trim() : 'ok' }).toEqual({ argv: argvs[i].join(' '), usage: 'ok' });
+      expect({ argv: argvs[i].join(' '), usage: usageError.test(result.stderr) ? result.stderr.trim() : 'ok' }).toEqual(
+        { argv: argvs[i].join(' '), usage: 'ok' },
+      );
       expect(result.code).not.toBe(2);
       expect(result.stderr).toMatch(/active account|credentials|gcloud auth login/);
     }
   });
 
   it('rejects a misspelled flag (the check can fail)', async () => {
-    const result = await run(['gcloud', 'run', 'deploy', 'api', '--image', 'x', '--region', 'r', '--no-trafic', '--quiet'], env);
+    const result = await run(
+      ['gcloud', 'run', 'deploy', 'api', '--image', 'x', '--region', 'r', '--no-trafic', '--quiet'],
+      env,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unrecognized arguments: --no-trafic (did you mean '--no-traffic'?)");
   });
@@ -70,17 +107,40 @@ function environment(provider: string, section: object) {
   const usageError = /unknown (flag|command|shorthand flag)|invalid argument|required flag/;
 
   it('accepts every command of a rollout and an undo', async () => {
-    const ctx = { workspaceRoot: '/ws', projectRoot: 'api', project: 'api', env: environment('kubernetes', { kubernetes: { namespace: 'prod', deployment: 'api', container: 'api', image: 'registry/api:{version}', manifests: 'k8s' } }), log: () => undefined };
-    const argvs = kubernetesProvider.plan(ctx, { version: 'v2', stable: { version: 'v1', id: '3' } }).map((p) => p.argv);
+    const ctx = {
+      workspaceRoot: '/ws',
+      projectRoot: 'api',
+      project: 'api',
+      env: environment('kubernetes', {
+        kubernetes: {
+          namespace: 'prod',
+          deployment: 'api',
+          container: 'api',
+          image: 'registry/api:{version}',
+          manifests: 'k8s',
+        },
+      }),
+      log: () => undefined,
+    };
+    const argvs = kubernetesProvider
+      .plan(ctx, { version: 'v2', stable: { version: 'v1', id: '3' } })
+      .map((p) => p.argv);
     const results = await Promise.all(argvs.map((argv) => run(argv, env)));
     for (const [i, result] of results.entries()) {
-      expect({ argv: argvs[i].join(' '), usage: usageError.test(result.stderr) ? result.stderr.trim() : 'ok' }).toEqual({ argv: argvs[i].join(' '), usage: 'ok' });
-      expect(result.stderr).toMatch(/connection to the server localhost:8080 was refused|connect: connection refused|the path "api\/k8s" does not exist/);
+      expect({ argv: argvs[i].join(' '), usage: usageError.test(result.stderr) ? result.stderr.trim() : 'ok' }).toEqual(
+        { argv: argvs[i].join(' '), usage: 'ok' },
+      );
+      expect(result.stderr).toMatch(
+        /connection to the server localhost:8080 was refused|connect: connection refused|the path "api\/k8s" does not exist/,
+      );
     }
   });
 
   it('rejects an unknown flag (the check can fail)', async () => {
-    const result = await run(['kubectl', '--namespace', 'prod', 'rollout', 'undo', 'deployment/api', '--to-revison=3'], env);
+    const result = await run(
+      ['kubectl', '--namespace', 'prod', 'rollout', 'undo', 'deployment/api', '--to-revison=3'],
+      env,
+    );
     expect(result.stderr).toContain('unknown flag: --to-revison');
   });
 });

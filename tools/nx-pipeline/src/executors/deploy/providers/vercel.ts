@@ -19,7 +19,10 @@ function token(env: EnvironmentConfig): string {
  * the vercel CLI reads itself), never on its command line, which any user of the machine can read
  * in the process list (/proc/<pid>/cmdline). The runner still redacts it from whatever the CLI prints.
  */
-const authed = (ctx: ProviderContext, cwd?: string) => ({ ...(cwd ? { cwd } : {}), env: { VERCEL_TOKEN: token(ctx.env) } });
+const authed = (ctx: ProviderContext, cwd?: string) => ({
+  ...(cwd ? { cwd } : {}),
+  env: { VERCEL_TOKEN: token(ctx.env) },
+});
 
 /** The stages of a rolling release: every step below 100 % (Vercel adds the final 100 % itself). */
 const stagesOf = (env: EnvironmentConfig) => env.steps.filter((s) => s.weight < 100).map((s) => s.weight);
@@ -29,12 +32,32 @@ export const vercelArgv = {
   auth: (env: EnvironmentConfig) => (env.vercel.scope ? ['--scope', env.vercel.scope] : []),
   inspect: (target: string, auth: string[]) => ['vercel', 'inspect', target, '--json', ...auth],
   // --skip-domain: production build without moving the domains; traffic moves by rolling release or promote.
-  deploy: (env: EnvironmentConfig, auth: string[]) => ['vercel', 'deploy', '--prebuilt', ...(env.vercel.production ? ['--prod', '--skip-domain'] : []), '--yes', ...auth],
+  deploy: (env: EnvironmentConfig, auth: string[]) => [
+    'vercel',
+    'deploy',
+    '--prebuilt',
+    ...(env.vercel.production ? ['--prod', '--skip-domain'] : []),
+    '--yes',
+    ...auth,
+  ],
   configure: (env: EnvironmentConfig, auth: string[]) => [
-    'vercel', 'rolling-release', 'configure', '--enable', '--advancement-type=manual-approval', ...stagesOf(env).map((w) => `--stage=${w}`), ...auth,
+    'vercel',
+    'rolling-release',
+    'configure',
+    '--enable',
+    '--advancement-type=manual-approval',
+    ...stagesOf(env).map((w) => `--stage=${w}`),
+    ...auth,
   ],
   start: (url: string, auth: string[]) => ['vercel', 'rolling-release', 'start', `--dpl=${url}`, '--yes', ...auth],
-  approve: (url: string, stageIndex: number, auth: string[]) => ['vercel', 'rolling-release', 'approve', `--currentStageIndex=${stageIndex}`, `--dpl=${url}`, ...auth],
+  approve: (url: string, stageIndex: number, auth: string[]) => [
+    'vercel',
+    'rolling-release',
+    'approve',
+    `--currentStageIndex=${stageIndex}`,
+    `--dpl=${url}`,
+    ...auth,
+  ],
   complete: (url: string, auth: string[]) => ['vercel', 'rolling-release', 'complete', `--dpl=${url}`, ...auth],
   abort: (url: string, auth: string[]) => ['vercel', 'rolling-release', 'abort', `--dpl=${url}`, ...auth],
   promote: (url: string, auth: string[]) => ['vercel', 'promote', url, '--yes', ...auth],
@@ -49,7 +72,9 @@ async function inspect(ctx: ProviderContext, target: string): Promise<Release | 
   const result = await ctx.run(vercelArgv.inspect(target, authOf(ctx)), authed(ctx, cwdOf(ctx)));
   if (result.exitCode !== 0) {
     if (/can't find the deployment|not found/i.test(result.stderr)) return null;
-    throw new Error(`vercel inspect ${target} failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    throw new Error(
+      `vercel inspect ${target} failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+    );
   }
   const deployment = JSON.parse(result.stdout) as { id?: string; url?: string };
   if (!deployment.url) return null;
@@ -77,7 +102,9 @@ export const vercelProvider: Provider = {
         ? [
             { phase: 'setTraffic' as const, argv: vercelArgv.configure(ctx.env, auth) },
             { phase: 'setTraffic' as const, argv: vercelArgv.start(url, auth) },
-            ...stages.slice(1).map((_, i) => ({ phase: 'setTraffic' as const, argv: vercelArgv.approve(url, i, auth) })),
+            ...stages
+              .slice(1)
+              .map((_, i) => ({ phase: 'setTraffic' as const, argv: vercelArgv.approve(url, i, auth) })),
             { phase: 'setTraffic' as const, argv: vercelArgv.complete(url, auth) },
             { phase: 'rollback' as const, argv: vercelArgv.abort(url, auth) },
           ]
@@ -92,15 +119,24 @@ export const vercelProvider: Provider = {
   },
 
   async current(ctx) {
-    if (!ctx.env.url) throw new Error(`environment ${ctx.env.name} needs a url (its production domain) to find the current deployment.`);
+    if (!ctx.env.url)
+      throw new Error(
+        `environment ${ctx.env.name} needs a url (its production domain) to find the current deployment.`,
+      );
     return inspect(ctx, ctx.env.url);
   },
 
   async deployCandidate(ctx, version) {
-    const result = await runOrThrow(ctx.run, vercelArgv.deploy(ctx.env, authOf(ctx)), 'vercel deploy --prebuilt', authed(ctx, cwdOf(ctx)));
+    const result = await runOrThrow(
+      ctx.run,
+      vercelArgv.deploy(ctx.env, authOf(ctx)),
+      'vercel deploy --prebuilt',
+      authed(ctx, cwdOf(ctx)),
+    );
     // vercel deploy prints the deployment URL as the last line of stdout (progress goes to stderr).
     const url = result.stdout.trim().split('\n').pop()?.trim();
-    if (!url || !/^https?:\/\//.test(url)) throw new Error(`vercel deploy printed no deployment URL; stdout was: ${result.stdout.trim().slice(-300)}`);
+    if (!url || !/^https?:\/\//.test(url))
+      throw new Error(`vercel deploy printed no deployment URL; stdout was: ${result.stdout.trim().slice(-300)}`);
     return { version, id: url, url };
   },
 
@@ -113,11 +149,21 @@ export const vercelProvider: Provider = {
     } else if (weight === 100) {
       await runOrThrow(ctx.run, vercelArgv.complete(url, auth), 'vercel rolling-release complete', authed(ctx));
     } else if (weight === stages[0]) {
-      await runOrThrow(ctx.run, vercelArgv.configure(ctx.env, auth), 'vercel rolling-release configure', authed(ctx, cwdOf(ctx)));
+      await runOrThrow(
+        ctx.run,
+        vercelArgv.configure(ctx.env, auth),
+        'vercel rolling-release configure',
+        authed(ctx, cwdOf(ctx)),
+      );
       await runOrThrow(ctx.run, vercelArgv.start(url, auth), 'vercel rolling-release start', authed(ctx, cwdOf(ctx)));
     } else {
       // Approving stage i moves the release to stage i + 1.
-      await runOrThrow(ctx.run, vercelArgv.approve(url, stages.indexOf(weight) - 1, auth), 'vercel rolling-release approve', authed(ctx, cwdOf(ctx)));
+      await runOrThrow(
+        ctx.run,
+        vercelArgv.approve(url, stages.indexOf(weight) - 1, auth),
+        'vercel rolling-release approve',
+        authed(ctx, cwdOf(ctx)),
+      );
     }
   },
 

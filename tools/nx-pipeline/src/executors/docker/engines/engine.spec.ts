@@ -5,16 +5,44 @@ import { needsHostNetwork, podman, podmanEnv } from './podman';
 
 describe('engine argv', () => {
   it('runs a test container on loopback only', () => {
-    const command = podman.run({ image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' } }, '/w');
+    const command = podman.run(
+      { image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' } },
+      '/w',
+    );
     expect([command.command, ...command.args]).toEqual([
-      'podman', 'run', '--detach', '--name', 't1', '--health-interval=disable', '--publish', '127.0.0.1:40000:8000', '--env', 'A=1', 'sha256:abc',
+      'podman',
+      'run',
+      '--detach',
+      '--name',
+      't1',
+      '--health-interval=disable',
+      '--publish',
+      '127.0.0.1:40000:8000',
+      '--env',
+      'A=1',
+      'sha256:abc',
     ]);
   });
 
   it('shares the host network and tells the image its port where rootless podman cannot publish one', () => {
-    const command = podman.run({ image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' }, hostNetwork: true }, '/w');
+    const command = podman.run(
+      { image: 'sha256:abc', name: 't1', hostPort: 40000, containerPort: 8000, env: { A: '1' }, hostNetwork: true },
+      '/w',
+    );
     expect(command.args).toEqual([
-      'run', '--detach', '--name', 't1', '--health-interval=disable', '--network=host', '--env', 'A=1', '--env', 'HOST=127.0.0.1', '--env', 'PORT=40000', 'sha256:abc',
+      'run',
+      '--detach',
+      '--name',
+      't1',
+      '--health-interval=disable',
+      '--network=host',
+      '--env',
+      'A=1',
+      '--env',
+      'HOST=127.0.0.1',
+      '--env',
+      'PORT=40000',
+      'sha256:abc',
     ]);
   });
 
@@ -32,13 +60,26 @@ describe('engine argv', () => {
   });
 
   it('pushes with a digest file and explicit TLS on podman, plainly on docker', () => {
-    expect(podman.push('r:5000/a:b', '/tmp/d', false, '/w').args).toEqual(['push', '--tls-verify=false', '--digestfile', '/tmp/d', 'r:5000/a:b']);
+    expect(podman.push('r:5000/a:b', '/tmp/d', false, '/w').args).toEqual([
+      'push',
+      '--tls-verify=false',
+      '--digestfile',
+      '/tmp/d',
+      'r:5000/a:b',
+    ]);
     expect(docker.push('r:5000/a:b', '/tmp/d', false, '/w').args).toEqual(['push', 'r:5000/a:b']);
   });
 
   it('probes a base without network and with the given entrypoint', () => {
     expect(podman.runOnce('base:1', ['python3', '-c', 'print(1)'], '/w').args).toEqual([
-      'run', '--rm', '--network=none', '--entrypoint', 'python3', 'base:1', '-c', 'print(1)',
+      'run',
+      '--rm',
+      '--network=none',
+      '--entrypoint',
+      'python3',
+      'base:1',
+      '-c',
+      'print(1)',
     ]);
   });
 });
@@ -84,7 +125,9 @@ describe('resolveEngine', () => {
   it('explains what is missing', () => {
     expect(() => resolveEngine('auto', none)).toThrow('Run `npm run setup`');
     expect(() => resolveEngine('docker', { ...none, podman: true })).toThrow('no docker daemon answers');
-    expect(() => resolveEngine('docker', { dockerDaemon: true, dockerBuildx: false, podman: true })).toThrow('buildx is missing');
+    expect(() => resolveEngine('docker', { dockerDaemon: true, dockerBuildx: false, podman: true })).toThrow(
+      'buildx is missing',
+    );
   });
 });
 

@@ -87,14 +87,21 @@ export function parseImageInspect(stdout: string): ImageFacts {
 
 /** The same options on both CLIs; only the binary and a few flags differ. */
 export function dockerLikeEngine(name: EngineName): ContainerEngine {
-  const cmd = (label: string, args: string[], cwd: string): ToolCommand => ({ label: `${name} ${label}`, command: name, args, cwd });
+  const cmd = (label: string, args: string[], cwd: string): ToolCommand => ({
+    label: `${name} ${label}`,
+    command: name,
+    args,
+    cwd,
+  });
   const tls = (verify: boolean) => (name === 'podman' ? [`--tls-verify=${verify}`] : []);
   return {
     name,
     nxContainerEngine: name,
     version: (cwd) => cmd('version', ['version', '--format', '{{.Client.Version}}'], cwd),
     imageExists: (image, cwd) =>
-      name === 'podman' ? cmd('image exists', ['image', 'exists', image], cwd) : cmd('image inspect', ['image', 'inspect', '--format', '{{.Id}}', image], cwd),
+      name === 'podman'
+        ? cmd('image exists', ['image', 'exists', image], cwd)
+        : cmd('image inspect', ['image', 'inspect', '--format', '{{.Id}}', image], cwd),
     inspectImage: (image, cwd) => cmd('image inspect', ['image', 'inspect', image], cwd),
     parseInspect: parseImageInspect,
     importRootfs: (tarball, tag, changes, cwd) =>
@@ -113,14 +120,19 @@ export function dockerLikeEngine(name: EngineName): ContainerEngine {
           spec.name,
           // podman schedules HEALTHCHECKs with systemd timers, absent here; the test runs it itself.
           ...(name === 'podman' ? ['--health-interval=disable'] : []),
-          ...(spec.hostNetwork ? ['--network=host'] : ['--publish', `127.0.0.1:${spec.hostPort}:${spec.containerPort}`]),
-          ...Object.entries(spec.hostNetwork ? { ...spec.env, HOST: '127.0.0.1', PORT: String(spec.hostPort) } : spec.env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+          ...(spec.hostNetwork
+            ? ['--network=host']
+            : ['--publish', `127.0.0.1:${spec.hostPort}:${spec.containerPort}`]),
+          ...Object.entries(
+            spec.hostNetwork ? { ...spec.env, HOST: '127.0.0.1', PORT: String(spec.hostPort) } : spec.env,
+          ).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
           spec.image,
         ],
         cwd,
       ),
     exec: (container, command, cwd) => cmd('exec', ['exec', container, ...command], cwd),
-    healthcheck: name === 'podman' ? (container, cwd) => cmd('healthcheck run', ['healthcheck', 'run', container], cwd) : null,
+    healthcheck:
+      name === 'podman' ? (container, cwd) => cmd('healthcheck run', ['healthcheck', 'run', container], cwd) : null,
     stop: (container, timeoutSeconds, cwd) => cmd('stop', ['stop', '--time', String(timeoutSeconds), container], cwd),
     exitCode: (container, cwd) => cmd('inspect', ['inspect', '--format', '{{.State.ExitCode}}', container], cwd),
     logs: (container, cwd) => cmd('logs', ['logs', container], cwd),

@@ -22,10 +22,14 @@ export interface EngineProbe {
 export function resolveEngine(choice: EngineChoice, probe: EngineProbe): ContainerEngine {
   if (choice === 'docker' || (choice === 'auto' && probe.dockerDaemon && probe.dockerBuildx)) {
     if (!probe.dockerDaemon) {
-      throw new Error('engine "docker": no docker daemon answers (`docker info` failed). Start Docker, or set `engine: podman` (or `auto`).');
+      throw new Error(
+        'engine "docker": no docker daemon answers (`docker info` failed). Start Docker, or set `engine: podman` (or `auto`).',
+      );
     }
     if (!probe.dockerBuildx) {
-      throw new Error('engine "docker": buildx is missing (`docker buildx version` failed); nx-container builds with buildx. Install the buildx plugin, or set `engine: podman`.');
+      throw new Error(
+        'engine "docker": buildx is missing (`docker buildx version` failed); nx-container builds with buildx. Install the buildx plugin, or set `engine: podman`.',
+      );
     }
     return docker;
   }

@@ -8,9 +8,14 @@ import { dockerLikeEngine } from './engine';
  * setup.d/60-podman.sh then writes `netns = "host"` into the workspace's containers.conf (builds),
  * and the image test and the local deploy provider run containers with --network=host and $PORT.
  */
-export function needsHostNetwork(uid = process.getuid?.() ?? 0, tun = '/dev/net/tun', env: NodeJS.ProcessEnv = process.env): boolean {
+export function needsHostNetwork(
+  uid = process.getuid?.() ?? 0,
+  tun = '/dev/net/tun',
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   // An explicit choice wins: CONTAINER_NETWORK=host or CONTAINER_NETWORK=publish.
-  if (env['CONTAINER_NETWORK'] === 'host' || env['CONTAINER_NETWORK'] === 'publish') return env['CONTAINER_NETWORK'] === 'host';
+  if (env['CONTAINER_NETWORK'] === 'host' || env['CONTAINER_NETWORK'] === 'publish')
+    return env['CONTAINER_NETWORK'] === 'host';
   if (uid === 0) return false;
   try {
     accessSync(tun, constants.R_OK | constants.W_OK);

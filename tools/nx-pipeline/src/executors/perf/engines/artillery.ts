@@ -38,7 +38,12 @@ interface ArtilleryFile {
  * cannot check, is refused. Artillery's processors (JavaScript hooks) are the file author's code
  * and are not policed here.
  */
-export function artilleryScript(data: ArtilleryFile, target: string, allowedHosts: readonly string[], file: string): ArtilleryFile {
+export function artilleryScript(
+  data: ArtilleryFile,
+  target: string,
+  allowedHosts: readonly string[],
+  file: string,
+): ArtilleryFile {
   const script = structuredClone(data);
   delete script.service;
   script.config.target = target;
@@ -55,7 +60,9 @@ export function artilleryScript(data: ArtilleryFile, target: string, allowedHost
         if (typeof url !== 'string') throw new ScenarioError(`${file}: ${at}.${method} has no url.`);
         checkRequestUrl(url, allowedHosts, `${file}: ${at}.${method}`);
         if (request.followRedirect === true) {
-          throw new ScenarioError(`${file}: ${at}.${method} sets followRedirect: true. Perf runs never follow redirects (a Location can point anywhere): remove it and expect the 3xx instead.`);
+          throw new ScenarioError(
+            `${file}: ${at}.${method} sets followRedirect: true. Perf runs never follow redirects (a Location can point anywhere): remove it and expect the 3xx instead.`,
+          );
         }
         request.followRedirect = false;
       }
@@ -66,7 +73,9 @@ export function artilleryScript(data: ArtilleryFile, target: string, allowedHost
   (script.scenarios ?? []).forEach((scenario, index) => {
     const where = `scenarios[${index}]${scenario.name ? ` (${scenario.name})` : ''}`;
     if (scenario.engine !== undefined && scenario.engine !== 'http') {
-      throw new ScenarioError(`${file}: ${where} uses Artillery's ${scenario.engine} engine; the perf target runs HTTP flows only, whose hosts and redirects it can hold to the allowed hosts.`);
+      throw new ScenarioError(
+        `${file}: ${where} uses Artillery's ${scenario.engine} engine; the perf target runs HTTP flows only, whose hosts and redirects it can hold to the allowed hosts.`,
+      );
     }
     walk(scenario.flow, `${where}.flow`);
   });
@@ -81,7 +90,22 @@ export function checkArtilleryFile(path: string, file: string, allowedHosts: rea
 /** The parts of Artillery's JSON report (`artillery run --output`) that the gates and charts use. */
 interface ArtilleryMetrics {
   counters?: Record<string, number>;
-  summaries?: Record<string, { min: number; max: number; count: number; mean: number; p50?: number; median?: number; p75?: number; p90: number; p95: number; p99: number; p999: number }>;
+  summaries?: Record<
+    string,
+    {
+      min: number;
+      max: number;
+      count: number;
+      mean: number;
+      p50?: number;
+      median?: number;
+      p75?: number;
+      p90: number;
+      p95: number;
+      p99: number;
+      p999: number;
+    }
+  >;
   period?: number | string;
   firstMetricAt?: number;
 }
@@ -93,7 +117,12 @@ export interface ArtilleryReport {
 const RESPONSE_TIME = 'http.response_time';
 const BY_ENDPOINT = 'plugins.metrics-by-endpoint.response_time.';
 
-function counts(metrics: ArtilleryMetrics): { total: number; errors: number; statuses: Record<string, number>; errorKinds: Record<string, number> } {
+function counts(metrics: ArtilleryMetrics): {
+  total: number;
+  errors: number;
+  statuses: Record<string, number>;
+  errorKinds: Record<string, number>;
+} {
   const statuses: Record<string, number> = {};
   const errorKinds: Record<string, number> = {};
   let total = 0;
@@ -150,7 +179,15 @@ export function artillerySummary(report: ArtilleryReport, phases: readonly Phase
   const start = Math.min(...windows.map((w) => Number(w.period ?? w.firstMetricAt ?? 0)));
   const timeline: TimelinePoint[] = windows.map((window) => {
     const s = stats(window, RESPONSE_TIME, 10);
-    return { second: Math.round((Number(window.period ?? window.firstMetricAt ?? start) - start) / 1000), count: s.count, errors: s.errors, p50Ms: s.p50Ms, p95Ms: s.p95Ms, p99Ms: s.p99Ms, maxMs: s.maxMs };
+    return {
+      second: Math.round((Number(window.period ?? window.firstMetricAt ?? start) - start) / 1000),
+      count: s.count,
+      errors: s.errors,
+      p50Ms: s.p50Ms,
+      p95Ms: s.p95Ms,
+      p99Ms: s.p99Ms,
+      maxMs: s.maxMs,
+    };
   });
   const endpoints = Object.keys(report.aggregate.summaries ?? {}).filter((key) => key.startsWith(BY_ENDPOINT));
   const rt = report.aggregate.summaries?.[RESPONSE_TIME];
@@ -167,7 +204,21 @@ export function artillerySummary(report: ArtilleryReport, phases: readonly Phase
       endpoints.length > 0
         ? endpoints.map((key) => {
             const s = report.aggregate.summaries?.[key];
-            return { name: key.slice(BY_ENDPOINT.length), ...totals, count: s?.count ?? 0, errors: 0, errorRate: 0, p50Ms: s?.p50 ?? s?.median ?? 0, p90Ms: s?.p90 ?? 0, p95Ms: s?.p95 ?? 0, p99Ms: s?.p99 ?? 0, maxMs: s?.max ?? 0, meanMs: s?.mean ?? 0, statuses: {}, errorKinds: {} };
+            return {
+              name: key.slice(BY_ENDPOINT.length),
+              ...totals,
+              count: s?.count ?? 0,
+              errors: 0,
+              errorRate: 0,
+              p50Ms: s?.p50 ?? s?.median ?? 0,
+              p90Ms: s?.p90 ?? 0,
+              p95Ms: s?.p95 ?? 0,
+              p99Ms: s?.p99 ?? 0,
+              maxMs: s?.max ?? 0,
+              meanMs: s?.mean ?? 0,
+              statuses: {},
+              errorKinds: {},
+            };
           })
         : [{ name: 'all', ...totals }],
     timeline,
@@ -199,16 +250,26 @@ export const artilleryEngine: Engine = {
   async run({ scenario, phases, signal, workDirectory, workspaceRoot, allowHosts, log }: EngineRun) {
     const artillery = findArtillery();
     if (!artillery) return { ran: false as const, engine: 'artillery', reason: ARTILLERY_MISSING };
-    const version = spawnSync(artillery, ['version'], { encoding: 'utf8' }).stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
+    const version =
+      spawnSync(artillery, ['version'], { encoding: 'utf8' }).stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
     // The file as written, minus our `service` block (not Artillery's), with the started service's URL and no redirects.
     const data = parse(readFileSync(join(workspaceRoot, scenario.file), 'utf8')) as ArtilleryFile;
     const script = join(workDirectory, 'artillery-scenario.yml');
     const output = join(workDirectory, 'artillery-report.json');
     writeFileSync(script, stringify(artilleryScript(data, scenario.target, allowHosts ?? [], scenario.file)));
-    const args = ['run', '--output', output, ...(scenario.profile === BASE_PROFILE ? [] : ['--environment', scenario.profile]), script];
+    const args = [
+      'run',
+      '--output',
+      output,
+      ...(scenario.profile === BASE_PROFILE ? [] : ['--environment', scenario.profile]),
+      script,
+    ];
     log(`> artillery: ${artillery} ${args.join(' ')}`);
     const exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn(artillery, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' } });
+      const child = spawn(artillery, args, {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' },
+      });
       const onAbort = () => child.kill('SIGINT');
       signal.addEventListener('abort', onAbort, { once: true });
       child.once('error', (error) => reject(new Error(`Unable to run artillery (${artillery}): ${error.message}.`)));
@@ -217,7 +278,8 @@ export const artilleryEngine: Engine = {
         resolve(code ?? 1);
       });
     });
-    if (!existsSync(output)) throw new Error(`artillery exited with ${exitCode} and wrote no report (${output}); see its output above.`);
+    if (!existsSync(output))
+      throw new Error(`artillery exited with ${exitCode} and wrote no report (${output}); see its output above.`);
     const summary = artillerySummary(JSON.parse(readFileSync(output, 'utf8')) as ArtilleryReport, phases);
     return { ran: true as const, engine: 'artillery', version: `artillery ${version}`, summary };
   },

@@ -10,7 +10,11 @@ import { findK6, k6Script, k6Stages, readK6Output } from './k6';
 const scenario = {
   ...parseScenario(
     {
-      config: { target: 'http://127.0.0.1:9/', phases: [{ duration: 2, arrivalRate: 5, rampTo: 10 }, { pause: 1 }, { duration: 1, arrivalRate: 20 }], variables: { q: ['x'] } },
+      config: {
+        target: 'http://127.0.0.1:9/',
+        phases: [{ duration: 2, arrivalRate: 5, rampTo: 10 }, { pause: 1 }, { duration: 1, arrivalRate: 20 }],
+        variables: { q: ['x'] },
+      },
       scenarios: [{ name: 'search', flow: [{ get: { url: '/s?q={{ q }}', expect: [{ statusCode: 200 }] } }] }],
     },
     'perf/load.yml',
@@ -49,9 +53,25 @@ describe('k6 engine', () => {
       file,
       [
         JSON.stringify({ type: 'Metric', data: { name: 'http_req_duration' }, metric: 'http_req_duration' }),
-        point('http_req_duration', '2026-01-01T00:00:00.010Z', 10, { name: 'search', status: '200', phase: '0', second: '0' }),
-        point('http_req_duration', '2026-01-01T00:00:03.500Z', 30, { name: 'search', status: '500', phase: '2', second: '3' }),
-        point('http_req_duration', '2026-01-01T00:00:03.600Z', 5, { name: 'search', status: '0', phase: '2', second: '3', error_code: '1211' }),
+        point('http_req_duration', '2026-01-01T00:00:00.010Z', 10, {
+          name: 'search',
+          status: '200',
+          phase: '0',
+          second: '0',
+        }),
+        point('http_req_duration', '2026-01-01T00:00:03.500Z', 30, {
+          name: 'search',
+          status: '500',
+          phase: '2',
+          second: '3',
+        }),
+        point('http_req_duration', '2026-01-01T00:00:03.600Z', 5, {
+          name: 'search',
+          status: '0',
+          phase: '2',
+          second: '3',
+          error_code: '1211',
+        }),
         point('http_reqs', '2026-01-01T00:00:00.010Z', 1, { name: 'search' }),
         point('dropped_iterations', '2026-01-01T00:00:03.000Z', 2),
       ].join('\n'),

@@ -14,7 +14,13 @@ describe('the built-in node engine', () => {
   const start = async (args: string[]) => {
     dir = mkdtempSync(join(tmpdir(), 'perf-node-engine-'));
     service = await startService(
-      { command: [process.execPath, FIXTURE_SERVER, ...args], env: {}, setup: [], readinessPath: '/health', readinessTimeoutS: 10 },
+      {
+        command: [process.execPath, FIXTURE_SERVER, ...args],
+        env: {},
+        setup: [],
+        readinessPath: '/health',
+        readinessTimeoutS: 10,
+      },
       { projectRoot: dir, pathPrepend: [], logFile: join(dir, 'service.log'), stopGraceS: 1 },
     );
   };
@@ -37,7 +43,15 @@ describe('the built-in node engine', () => {
     };
     const samples: Sample[] = [];
     const logs: string[] = [];
-    const outcome = await nodeEngine.run({ scenario, phases, record: (s) => samples.push(s), signal, workDirectory: dir, workspaceRoot: dir, log: (m) => logs.push(m) });
+    const outcome = await nodeEngine.run({
+      scenario,
+      phases,
+      record: (s) => samples.push(s),
+      signal,
+      workDirectory: dir,
+      workspaceRoot: dir,
+      log: (m) => logs.push(m),
+    });
     return { outcome, samples: samples.sort((a, b) => a.atMs - b.atMs), logs };
   };
 

@@ -166,14 +166,31 @@ class Load {
   }
 
   /** Called by a connection when its request is answered or failed. */
-  settle(connection: Connection, request: Prepared, atMs: number, phase: number, scheduledAt: number, status: number, error: Error | undefined, now = performance.now()): void {
+  settle(
+    connection: Connection,
+    request: Prepared,
+    atMs: number,
+    phase: number,
+    scheduledAt: number,
+    status: number,
+    error: Error | undefined,
+    now = performance.now(),
+  ): void {
     const latencyMs = now - scheduledAt;
     const { timeoutMs, record, closed } = this.options;
     if (error !== undefined) {
       record({ atMs, latencyMs, name: request.name, phase, status: 0, ok: false, error: errorKind(error) });
     } else {
       const inTime = latencyMs <= timeoutMs;
-      record({ atMs, latencyMs, name: request.name, phase, status, ok: inTime && request.expected.has(status), error: inTime ? undefined : 'timeout' });
+      record({
+        atMs,
+        latencyMs,
+        name: request.name,
+        phase,
+        status,
+        ok: inTime && request.expected.has(status),
+        error: inTime ? undefined : 'timeout',
+      });
     }
     this.outstanding -= 1;
     if (this.stopped) return this.checkDrained(connection);
@@ -222,7 +239,15 @@ class Load {
     for (let waiting = this.take(); waiting !== undefined; waiting = this.take()) {
       this.outstanding -= 1;
       const { request, atMs, phase, scheduledAt } = waiting;
-      this.options.record({ atMs, latencyMs: now - scheduledAt, name: request.name, phase, status: 0, ok: false, error: 'cut off at the end of the run' });
+      this.options.record({
+        atMs,
+        latencyMs: now - scheduledAt,
+        name: request.name,
+        phase,
+        status: 0,
+        ok: false,
+        error: 'cut off at the end of the run',
+      });
     }
     this.signalDrained();
     await Promise.all(this.connections.map((connection) => connection.client.destroy().catch(() => undefined)));
@@ -235,7 +260,12 @@ class Load {
   private open(): Connection | undefined {
     if (this.connections.length >= this.options.maxConnections) return undefined;
     const { origin, timeoutMs } = this.options;
-    const client = new Client(origin, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 30_000 });
+    const client = new Client(origin, {
+      pipelining: 1,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
     const connection = new Connection(client, this);
     this.connections.push(connection);
     return connection;
@@ -285,7 +315,12 @@ function requestSource(scenario: Scenario & { target: string }): () => Prepared 
     if (ready === undefined) {
       ready = {
         name: request.name,
-        options: { path: basePath + request.path, method: request.method, headers: request.headers, body: request.body },
+        options: {
+          path: basePath + request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        },
         expected: expected.get(request.name) ?? new Set(),
       };
       prepared.set(request, ready);
@@ -304,7 +339,13 @@ export const nodeEngine: Engine = {
   name: 'node',
   async run({ scenario, phases, record, signal, allowHosts, log }: EngineRun) {
     const next = requestSource(scenario);
-    const load = new Load({ origin: new URL(scenario.target).origin, maxConnections: scenario.maxConnections, timeoutMs: scenario.timeoutS * 1000, record, allowHosts });
+    const load = new Load({
+      origin: new URL(scenario.target).origin,
+      maxConnections: scenario.maxConnections,
+      timeoutMs: scenario.timeoutS * 1000,
+      record,
+      allowHosts,
+    });
     const schedule = arrivals(phases);
     let arrival = schedule.next();
     let scheduling = true;
@@ -419,7 +460,16 @@ export async function saturate(url: string, connections: number, durationMs: num
     profiles: ['closed'],
     target: target.origin,
     phases: [],
-    requests: [{ name: 'static', weight: 1, method: 'GET', url: target.pathname + target.search, headers: {}, expectedStatuses: [200] }],
+    requests: [
+      {
+        name: 'static',
+        weight: 1,
+        method: 'GET',
+        url: target.pathname + target.search,
+        headers: {},
+        expectedStatuses: [200],
+      },
+    ],
     variables: {},
     timeoutS: 10,
     maxConnections: connections,
@@ -441,5 +491,11 @@ export async function saturate(url: string, connections: number, durationMs: num
   await load.close();
   const { totals } = recorder.summary();
   recorder.destroy();
-  return { requests: totals.count, errors: totals.errors, rps: totals.count / elapsedS, p50Ms: totals.p50Ms, p99Ms: totals.p99Ms };
+  return {
+    requests: totals.count,
+    errors: totals.errors,
+    rps: totals.count / elapsedS,
+    p50Ms: totals.p50Ms,
+    p99Ms: totals.p99Ms,
+  };
 }

@@ -4,7 +4,10 @@ import type { LatencyStats } from '../recorder';
 import { formatMs, type PerfReport } from './perf-report';
 
 const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 interface Series {
   label: string;
@@ -70,7 +73,9 @@ function chart(spec: ChartSpec): string {
   }
   const ticks = spec.xTicks ?? niceTicks(xMin, xMax);
   for (const x of ticks) {
-    parts.push(`<text x="${px(x)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escape(spec.xTick ? spec.xTick(x) : String(Math.round(x)))}</text>`);
+    parts.push(
+      `<text x="${px(x)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escape(spec.xTick ? spec.xTick(x) : String(Math.round(x)))}</text>`,
+    );
   }
   for (const marker of spec.markers ?? []) {
     parts.push(
@@ -86,18 +91,27 @@ function chart(spec: ChartSpec): string {
       for (const [x, y] of series.points) {
         const base = stacked.get(x) ?? 0;
         stacked.set(x, base + y);
-        parts.push(`<rect x="${px(x) + 0.5}" y="${py(base + y)}" width="${barWidth}" height="${py(base) - py(base + y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`);
+        parts.push(
+          `<rect x="${px(x) + 0.5}" y="${py(base + y)}" width="${barWidth}" height="${py(base) - py(base + y)}" fill="${series.color}"><title>${escape(`${series.label}: ${y} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></rect>`,
+        );
       }
     } else {
-      const d = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('');
+      const d = series.points
+        .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`)
+        .join('');
       parts.push(`<path d="${d}" fill="none" stroke="${series.color}" stroke-width="2"/>`);
       for (const [x, y] of series.points.length <= 40 ? series.points : []) {
-        parts.push(`<circle cx="${px(x)}" cy="${py(y)}" r="2.5" fill="${series.color}"><title>${escape(`${series.label}: ${formatMs(y)} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></circle>`);
+        parts.push(
+          `<circle cx="${px(x)}" cy="${py(y)}" r="2.5" fill="${series.color}"><title>${escape(`${series.label}: ${formatMs(y)} at ${spec.xTick ? spec.xTick(x) : x}`)}</title></circle>`,
+        );
       }
     }
   }
   const legend = spec.series
-    .map((s, i) => `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${s.color}"/><text x="${PAD.left + i * 110 + 14}" y="15">${escape(s.label)}</text>`)
+    .map(
+      (s, i) =>
+        `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${s.color}"/><text x="${PAD.left + i * 110 + 14}" y="15">${escape(s.label)}</text>`,
+    )
     .join('');
   return (
     `<figure><figcaption>${escape(spec.title)}</figcaption>` +
@@ -123,12 +137,17 @@ function statsRow(name: string, s: LatencyStats, extra = ''): string {
     formatMs(s.p99Ms),
     formatMs(s.maxMs),
     `${(s.errorRate * 100).toFixed(2)} %`,
-    escape(Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')),
+    escape(
+      Object.entries(s.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    ),
   ];
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
-const HEAD = '<tr><th>name</th><th>offered req/s</th><th>requests</th><th>ok req/s</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>errors</th><th>statuses</th></tr>';
+const HEAD =
+  '<tr><th>name</th><th>offered req/s</th><th>requests</th><th>ok req/s</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>errors</th><th>statuses</th></tr>';
 
 /** "Nines" scale: 0 % -> 0, 90 % -> 1, 99 % -> 2, 99.9 % -> 3; the maximum is drawn one step past the last percentile. */
 function nines(percentile: number): number {
@@ -165,19 +184,33 @@ export function renderHtml(report: PerfReport): string {
     markers,
     series: [
       { label: 'ok', color: '#16a34a', points: timeline.map((p) => [p.second, p.count - p.errors]) },
-      { label: 'failed', color: '#dc2626', points: timeline.filter((p) => p.errors > 0).map((p) => [p.second, p.errors]) },
+      {
+        label: 'failed',
+        color: '#dc2626',
+        points: timeline.filter((p) => p.errors > 0).map((p) => [p.second, p.errors]),
+      },
     ],
   });
   const finite = report.distribution.filter((p) => p.percentile < 100);
   const lastX = finite.length > 0 ? nines(finite[finite.length - 1].percentile) : 0;
-  const distributionPoints: Array<[number, number]> = report.distribution.map((p) => [p.percentile < 100 ? nines(p.percentile) : lastX + 0.5, p.valueMs]);
-  const labels = new Map(report.distribution.map((p) => [p.percentile < 100 ? nines(p.percentile) : lastX + 0.5, p.percentile < 100 ? `p${p.percentile}` : 'max']));
+  const distributionPoints: Array<[number, number]> = report.distribution.map((p) => [
+    p.percentile < 100 ? nines(p.percentile) : lastX + 0.5,
+    p.valueMs,
+  ]);
+  const labels = new Map(
+    report.distribution.map((p) => [
+      p.percentile < 100 ? nines(p.percentile) : lastX + 0.5,
+      p.percentile < 100 ? `p${p.percentile}` : 'max',
+    ]),
+  );
   const percentileChart = chart({
     title: 'Latency by percentile (HDR histogram of the whole run)',
     xLabel: 'percentile (log scale of nines)',
     yLabel: 'latency',
     series: [{ label: 'latency', color: '#7c3aed', points: distributionPoints }],
-    xTicks: [...labels.keys()].filter((x) => [0, 50, 90, 99, 99.9, 99.99, 100].some((p) => labels.get(x) === (p === 100 ? 'max' : `p${p}`))),
+    xTicks: [...labels.keys()].filter((x) =>
+      [0, 50, 90, 99, 99.9, 99.99, 100].some((p) => labels.get(x) === (p === 100 ? 'max' : `p${p}`)),
+    ),
     xTick: (x) => labels.get(x) ?? '',
   });
   const gates = report.gates

@@ -24,7 +24,8 @@ export function writeJsonReport(path: string, report: PerfReport): void {
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`);
+const ms = (value: number) =>
+  value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 
 /** The one line a run prints: load, latency, errors, and where the report is. */
 export function summaryLine(report: PerfReport, htmlPath: string): string {

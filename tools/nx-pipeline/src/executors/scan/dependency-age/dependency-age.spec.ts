@@ -48,7 +48,8 @@ describe('lockfiles', () => {
   it('refuses a v1 package-lock.json with the fix', () => {
     writeFileSync(join(root, 'package-lock.json'), JSON.stringify({ lockfileVersion: 1, dependencies: {} }));
     expect(npmLockedPackages(root, join(root, 'package-lock.json'))).toEqual({
-      unavailable: 'package-lock.json is lockfile v1, which has no `packages` map: run `npm install` with npm 7 or newer',
+      unavailable:
+        'package-lock.json is lockfile v1, which has no `packages` map: run `npm install` with npm 7 or newer',
     });
   });
 
@@ -70,19 +71,36 @@ describe('lockfiles', () => {
         '',
       ].join('\n'),
     );
-    expect(uvLockedPackages(root, join(root, 'uv.lock'))).toEqual([{ ecosystem: 'pypi', name: 'fastapi', version: '0.120.0', lockfile: 'uv.lock', line: 9 }]);
+    expect(uvLockedPackages(root, join(root, 'uv.lock'))).toEqual([
+      { ecosystem: 'pypi', name: 'fastapi', version: '0.120.0', lockfile: 'uv.lock', line: 9 },
+    ]);
   });
 });
 
 describe('release facts and the policy', () => {
   it('reads npm publish times from the packument and finds the earliest-published stable release above the locked one', () => {
     const history = npmHistory({
-      time: { created: ago(900 * DAY), modified: ago(DAY), '1.0.0': ago(400 * DAY), '0.9.9': ago(10 * DAY), '1.1.0-beta.1': ago(300 * DAY), '1.1.0': ago(200 * DAY), '2.0.0': ago(50 * DAY), '1.2.0': ago(100 * DAY) },
+      time: {
+        created: ago(900 * DAY),
+        modified: ago(DAY),
+        '1.0.0': ago(400 * DAY),
+        '0.9.9': ago(10 * DAY),
+        '1.1.0-beta.1': ago(300 * DAY),
+        '1.1.0': ago(200 * DAY),
+        '2.0.0': ago(50 * DAY),
+        '1.2.0': ago(100 * DAY),
+      },
       versions: { '0.9.9': {}, '1.0.0': {}, '1.1.0-beta.1': {}, '1.1.0': {}, '1.2.0': {}, '2.0.0': {} },
     });
-    expect(factsFrom('npm', 'x', '1.0.0', history, NOW)).toEqual({ published: ago(400 * DAY), newer: { version: '1.1.0', published: ago(200 * DAY) }, checkedAt: NOW.toISOString() });
+    expect(factsFrom('npm', 'x', '1.0.0', history, NOW)).toEqual({
+      published: ago(400 * DAY),
+      newer: { version: '1.1.0', published: ago(200 * DAY) },
+      checkedAt: NOW.toISOString(),
+    });
     expect(factsFrom('npm', 'x', '2.0.0', history, NOW).newer).toBeNull();
-    expect(() => factsFrom('npm', 'x', '3.0.0', history, NOW)).toThrow("x 3.0.0 is not in the registry's release history (unpublished, or locked from another registry)");
+    expect(() => factsFrom('npm', 'x', '3.0.0', history, NOW)).toThrow(
+      "x 3.0.0 is not in the registry's release history (unpublished, or locked from another registry)",
+    );
   });
 
   it('reads PyPI upload times (the first file of a release) and skips yanked releases', () => {
@@ -94,18 +112,46 @@ describe('release facts and the policy', () => {
         '1.2': [{ upload_time_iso_8601: ago(40 * DAY) }],
       },
     });
-    expect(factsFrom('pypi', 'y', '1.0', history, NOW)).toMatchObject({ published: ago(100 * DAY), newer: { version: '1.2', published: ago(40 * DAY) } });
+    expect(factsFrom('pypi', 'y', '1.0', history, NOW)).toMatchObject({
+      published: ago(100 * DAY),
+      newer: { version: '1.2', published: ago(40 * DAY) },
+    });
   });
 
   it('fails a version younger than minReleaseAgeDays, fails an outdated one with an advisory, and only reports plain staleness', () => {
-    const pkg = { ecosystem: 'npm' as const, name: 'lodash', version: '4.17.20', lockfile: 'package-lock.json', line: 1 };
-    const old = { published: ago(900 * DAY), newer: { version: '4.17.21', published: ago(400 * DAY) }, checkedAt: NOW.toISOString() };
-    const advisories: KnownAdvisories = { packages: [{ ecosystem: 'npm', name: 'lodash', ids: ['GHSA-35jh-r3h4-6jhm'] }], unavailable: {} };
-    expect(judge(pkg, { published: ago(HOUR), newer: null, checkedAt: '' }, NO_ADVISORIES, THRESHOLDS, NOW)).toMatchObject({ verdict: 'too-new' });
-    expect(judge(pkg, old, advisories, THRESHOLDS, NOW)).toMatchObject({ verdict: 'outdated-with-advisory', advisories: ['GHSA-35jh-r3h4-6jhm'] });
+    const pkg = {
+      ecosystem: 'npm' as const,
+      name: 'lodash',
+      version: '4.17.20',
+      lockfile: 'package-lock.json',
+      line: 1,
+    };
+    const old = {
+      published: ago(900 * DAY),
+      newer: { version: '4.17.21', published: ago(400 * DAY) },
+      checkedAt: NOW.toISOString(),
+    };
+    const advisories: KnownAdvisories = {
+      packages: [{ ecosystem: 'npm', name: 'lodash', ids: ['GHSA-35jh-r3h4-6jhm'] }],
+      unavailable: {},
+    };
+    expect(
+      judge(pkg, { published: ago(HOUR), newer: null, checkedAt: '' }, NO_ADVISORIES, THRESHOLDS, NOW),
+    ).toMatchObject({ verdict: 'too-new' });
+    expect(judge(pkg, old, advisories, THRESHOLDS, NOW)).toMatchObject({
+      verdict: 'outdated-with-advisory',
+      advisories: ['GHSA-35jh-r3h4-6jhm'],
+    });
     expect(judge(pkg, old, NO_ADVISORIES, THRESHOLDS, NOW)).toMatchObject({ verdict: 'stale' });
-    expect(judge(pkg, { ...old, newer: { version: '4.17.21', published: ago(29 * DAY) } }, advisories, THRESHOLDS, NOW)).toMatchObject({ verdict: 'ok' });
-    expect([formatAge(1 / 24), formatAge(0.9), formatAge(2.46), formatAge(400)]).toEqual(['1 hour', '22 hours', '2.5 days', '400 days']);
+    expect(
+      judge(pkg, { ...old, newer: { version: '4.17.21', published: ago(29 * DAY) } }, advisories, THRESHOLDS, NOW),
+    ).toMatchObject({ verdict: 'ok' });
+    expect([formatAge(1 / 24), formatAge(0.9), formatAge(2.46), formatAge(400)]).toEqual([
+      '1 hour',
+      '22 hours',
+      '2.5 days',
+      '400 days',
+    ]);
   });
 
   it('takes advisories from npm-audit and pip-audit findings, and says why an ecosystem has none', () => {
@@ -117,10 +163,26 @@ describe('release facts and the policy', () => {
       durationMs: 0,
       findings:
         status === 'ran'
-          ? [{ tool: scanner, ruleId: 'PYSEC-1', severity: 'high', message: '', file: 'uv.lock', line: 1, fingerprint: 'f', package: { ecosystem: 'pypi', name: 'jinja2', version: '3.1.0' } }]
+          ? [
+              {
+                tool: scanner,
+                ruleId: 'PYSEC-1',
+                severity: 'high',
+                message: '',
+                file: 'uv.lock',
+                line: 1,
+                fingerprint: 'f',
+                package: { ecosystem: 'pypi', name: 'jinja2', version: '3.1.0' },
+              },
+            ]
           : [],
     });
-    expect(advisoriesFrom([run('npm-audit', 'not-run', 'the npm advisory endpoint did not answer: 405'), run('pip-audit', 'ran')])).toEqual({
+    expect(
+      advisoriesFrom([
+        run('npm-audit', 'not-run', 'the npm advisory endpoint did not answer: 405'),
+        run('pip-audit', 'ran'),
+      ]),
+    ).toEqual({
       packages: [{ ecosystem: 'pypi', name: 'jinja2', version: '3.1.0', ids: ['PYSEC-1'] }],
       unavailable: { npm: 'npm-audit did not run: the npm advisory endpoint did not answer: 405' },
     });
@@ -128,7 +190,9 @@ describe('release facts and the policy', () => {
 });
 
 /** A local server that answers like the npm registry (GET /npm/<name>) and PyPI's JSON API (GET /pypi/<name>/json). */
-async function fakeRegistries(publishedAgo: Record<string, number>): Promise<{ server: Server; url: string; requests: string[] }> {
+async function fakeRegistries(
+  publishedAgo: Record<string, number>,
+): Promise<{ server: Server; url: string; requests: string[] }> {
   const requests: string[] = [];
   const server = createServer((request, response) => {
     requests.push(request.url ?? '');
@@ -142,8 +206,16 @@ async function fakeRegistries(publishedAgo: Record<string, number>): Promise<{ s
     }
     const versions = entries.map(([id, ms]) => [id.slice(name.length + 1), new Date(Date.now() - ms).toISOString()]);
     const body = npm
-      ? { name, 'dist-tags': { latest: versions[versions.length - 1][0] }, time: Object.fromEntries(versions), versions: Object.fromEntries(versions.map(([v]) => [v, { name, version: v }])) }
-      : { info: { name, version: versions[versions.length - 1][0] }, releases: Object.fromEntries(versions.map(([v, t]) => [v, [{ upload_time_iso_8601: t, yanked: false }]])) };
+      ? {
+          name,
+          'dist-tags': { latest: versions[versions.length - 1][0] },
+          time: Object.fromEntries(versions),
+          versions: Object.fromEntries(versions.map(([v]) => [v, { name, version: v }])),
+        }
+      : {
+          info: { name, version: versions[versions.length - 1][0] },
+          releases: Object.fromEntries(versions.map(([v, t]) => [v, [{ upload_time_iso_8601: t, yanked: false }]])),
+        };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,34 +239,73 @@ describe('the dependency-age scanner through the scan executor, against local re
     writeFileSync(join(root, 'security', 'suppressions.yaml'), 'suppressions: []\n');
     mkdirSync(join(root, 'apps', 'fixture'), { recursive: true });
     if (kind === 'npm') {
-      writeFileSync(join(root, 'apps', 'fixture', 'package.json'), JSON.stringify({ name: '@fixture/web', version: '0.0.0' }));
+      writeFileSync(
+        join(root, 'apps', 'fixture', 'package.json'),
+        JSON.stringify({ name: '@fixture/web', version: '0.0.0' }),
+      );
       const lock = {
         lockfileVersion: 3,
-        packages: { '': { name: 'ws', workspaces: ['apps/*'] }, 'node_modules/left-pad': { version: '1.3.1' }, 'node_modules/is-odd': { version: '3.0.1' } },
+        packages: {
+          '': { name: 'ws', workspaces: ['apps/*'] },
+          'node_modules/left-pad': { version: '1.3.1' },
+          'node_modules/is-odd': { version: '3.0.1' },
+        },
       };
       writeFileSync(join(root, 'package-lock.json'), JSON.stringify(lock, null, 2));
     } else {
-      writeFileSync(join(root, 'apps', 'fixture', 'pyproject.toml'), '[project]\nname = "fixture"\nversion = "0.1.0"\n');
-      writeFileSync(join(root, 'uv.lock'), 'version = 1\n\n[[package]]\nname = "fresh-wheel"\nversion = "2.0.0"\nsource = { registry = "https://pypi.org/simple" }\n');
+      writeFileSync(
+        join(root, 'apps', 'fixture', 'pyproject.toml'),
+        '[project]\nname = "fixture"\nversion = "0.1.0"\n',
+      );
+      writeFileSync(
+        join(root, 'uv.lock'),
+        'version = 1\n\n[[package]]\nname = "fresh-wheel"\nversion = "2.0.0"\nsource = { registry = "https://pypi.org/simple" }\n',
+      );
     }
     const read = (file: string) => readFileSync(join(root, 'reports/apps/fixture/scan', file), 'utf8');
-    return { read, gate: () => (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === 'dependency-age') as GateResult };
+    return {
+      read,
+      gate: () =>
+        (JSON.parse(read('gate-results.json')) as GateResult[]).find((g) => g.gate === 'dependency-age') as GateResult,
+    };
   }
 
   it('fails an npm package published an hour ago with its name, version and age, and asks the registry once for all runs', async () => {
-    registries = await fakeRegistries({ 'left-pad@1.3.0': 400 * DAY, 'left-pad@1.3.1': HOUR, 'is-odd@3.0.1': 2000 * DAY });
+    registries = await fakeRegistries({
+      'left-pad@1.3.0': 400 * DAY,
+      'left-pad@1.3.1': HOUR,
+      'is-odd@3.0.1': 2000 * DAY,
+    });
     const ws = workspace('npm');
-    const options = { scanners: ['dependency-age' as const], npmRegistry: `${registries.url}/npm`, pypiJsonApi: `${registries.url}/pypi` };
+    const options = {
+      scanners: ['dependency-age' as const],
+      npmRegistry: `${registries.url}/npm`,
+      pypiJsonApi: `${registries.url}/pypi`,
+    };
 
     await expect(scanExecutor(options, fixtureContext(root))).resolves.toEqual({ success: false });
     const gate = ws.gate();
-    expect(gate).toMatchObject({ project: 'fixture', gate: 'dependency-age', measured: 1, passed: false, report: 'reports/apps/fixture/scan/scan.md' });
+    expect(gate).toMatchObject({
+      project: 'fixture',
+      gate: 'dependency-age',
+      measured: 1,
+      passed: false,
+      report: 'reports/apps/fixture/scan/scan.md',
+    });
     expect(gate.reason).toMatch(
       /^left-pad 1\.3\.1 \(npm\) was published 1 hour ago \(\S+\), less than the 3 days gates\.json's security\.dependencyAge\.minReleaseAgeDays asks for: lock the previous release \(`npm install left-pad@<previous version>`\) or wait until \S+; 2 npm packages in package-lock\.json: 1 younger than 3 days/,
     );
-    expect(gate.reason).toContain("the advisory rule was not checked (npm-audit did not run: not selected by the target's `scanners` option)");
+    expect(gate.reason).toContain(
+      "the advisory rule was not checked (npm-audit did not run: not selected by the target's `scanners` option)",
+    );
     const finding = JSON.parse(ws.read('scan.json')).findings[0];
-    expect(finding).toMatchObject({ tool: 'dependency-age', ruleId: 'dependency-age/too-new', severity: 'high', file: 'package-lock.json', line: 10 });
+    expect(finding).toMatchObject({
+      tool: 'dependency-age',
+      ruleId: 'dependency-age/too-new',
+      severity: 'high',
+      file: 'package-lock.json',
+      line: 10,
+    });
     expect(registries.requests.sort()).toEqual(['/npm/is-odd', '/npm/left-pad']);
 
     await expect(scanExecutor(options, fixtureContext(root))).resolves.toEqual({ success: false });
@@ -205,9 +316,15 @@ describe('the dependency-age scanner through the scan executor, against local re
   it('fails a PyPI package uploaded an hour ago, passes it once it is older than the threshold', async () => {
     registries = await fakeRegistries({ 'fresh-wheel@2.0.0': HOUR });
     const ws = workspace('python');
-    const options = { scanners: ['dependency-age' as const], npmRegistry: `${registries.url}/npm`, pypiJsonApi: `${registries.url}/pypi` };
+    const options = {
+      scanners: ['dependency-age' as const],
+      npmRegistry: `${registries.url}/npm`,
+      pypiJsonApi: `${registries.url}/pypi`,
+    };
     await expect(scanExecutor(options, fixtureContext(root))).resolves.toEqual({ success: false });
-    expect(ws.gate().reason).toMatch(/^fresh-wheel 2\.0\.0 \(pypi\) was published 1 hour ago .* \(`uv add fresh-wheel@<previous version>`\)/);
+    expect(ws.gate().reason).toMatch(
+      /^fresh-wheel 2\.0\.0 \(pypi\) was published 1 hour ago .* \(`uv add fresh-wheel@<previous version>`\)/,
+    );
     expect(registries.requests).toEqual(['/pypi/fresh-wheel/json']);
 
     const gates = JSON.parse(readFileSync(join(root, 'gates.json'), 'utf8'));
@@ -220,10 +337,16 @@ describe('the dependency-age scanner through the scan executor, against local re
   it('is "not run" with the reason when the registry does not answer, and fails the gate', async () => {
     registries = await fakeRegistries({});
     const ws = workspace('npm');
-    await expect(scanExecutor({ scanners: ['dependency-age'], npmRegistry: `${registries.url}/npm` }, fixtureContext(root))).resolves.toEqual({ success: false });
+    await expect(
+      scanExecutor({ scanners: ['dependency-age'], npmRegistry: `${registries.url}/npm` }, fixtureContext(root)),
+    ).resolves.toEqual({ success: false });
     expect(ws.gate()).toMatchObject({ measured: null, passed: false });
-    expect(ws.gate().reason).toBe(`not run: the registry did not answer for any of 2 packages (${registries.url}/npm): GET ${registries.url}/npm/left-pad answered 404 Not Found`);
-    const required = (JSON.parse(ws.read('gate-results.json')) as GateResult[]).find((g) => g.gate === 'required-scanners');
+    expect(ws.gate().reason).toBe(
+      `not run: the registry did not answer for any of 2 packages (${registries.url}/npm): GET ${registries.url}/npm/left-pad answered 404 Not Found`,
+    );
+    const required = (JSON.parse(ws.read('gate-results.json')) as GateResult[]).find(
+      (g) => g.gate === 'required-scanners',
+    );
     expect(required).toMatchObject({ passed: false, measured: '0/1 ran' });
   });
 });

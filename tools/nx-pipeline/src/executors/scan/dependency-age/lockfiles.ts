@@ -43,12 +43,17 @@ function lineOf(text: string, needle: string): number {
  * installs (and runs the install scripts of) all of them. Workspace links, bundled packages and
  * git/file sources are not on the registry and are left out.
  */
-export function npmLockedPackages(workspaceRoot: string, lockfilePath: string): LockedPackage[] | { unavailable: string } {
+export function npmLockedPackages(
+  workspaceRoot: string,
+  lockfilePath: string,
+): LockedPackage[] | { unavailable: string } {
   const text = readFileSync(lockfilePath, 'utf8');
   const lock = JSON.parse(text) as { lockfileVersion?: number; packages?: Record<string, NpmLockEntry> };
   const lockfile = relative(workspaceRoot, lockfilePath);
   if (!lock.packages || (lock.lockfileVersion ?? 1) < 2) {
-    return { unavailable: `${lockfile} is lockfile v1, which has no \`packages\` map: run \`npm install\` with npm 7 or newer` };
+    return {
+      unavailable: `${lockfile} is lockfile v1, which has no \`packages\` map: run \`npm install\` with npm 7 or newer`,
+    };
   }
   const seen = new Set<string>();
   const packages: LockedPackage[] = [];

@@ -29,7 +29,9 @@ export function advisoriesFrom(runs: readonly ScannerRun[]): KnownAdvisories {
     const scanner = ADVISORY_SCANNER[ecosystem];
     const run = runs.find((r) => r.scanner === scanner);
     if (!run) known.unavailable[ecosystem] = `${scanner} did not run in this scan`;
-    else if (run.status !== 'ran') known.unavailable[ecosystem] = `${scanner} ${run.status === 'incomplete' ? 'was incomplete' : 'did not run'}: ${run.reason}`;
+    else if (run.status !== 'ran')
+      known.unavailable[ecosystem] =
+        `${scanner} ${run.status === 'incomplete' ? 'was incomplete' : 'did not run'}: ${run.reason}`;
     for (const finding of run?.findings ?? []) {
       if (finding.package?.ecosystem !== ecosystem) continue;
       const { name, version } = finding.package;
@@ -56,15 +58,27 @@ export interface Judgement {
 const DAY_MS = 86_400_000;
 
 /** Judges one locked version against the thresholds. Pure. */
-export function judge(pkg: LockedPackage, facts: ReleaseFacts, advisories: KnownAdvisories, thresholds: AgeThresholds, now: Date): Judgement {
+export function judge(
+  pkg: LockedPackage,
+  facts: ReleaseFacts,
+  advisories: KnownAdvisories,
+  thresholds: AgeThresholds,
+  now: Date,
+): Judgement {
   const ageDays = (now.getTime() - Date.parse(facts.published)) / DAY_MS;
   const outdatedDays = facts.newer ? (now.getTime() - Date.parse(facts.newer.published)) / DAY_MS : 0;
   const ids = advisories.packages
-    .filter((a) => a.ecosystem === pkg.ecosystem && a.name.toLowerCase() === pkg.name.toLowerCase() && (a.version === undefined || a.version === pkg.version))
+    .filter(
+      (a) =>
+        a.ecosystem === pkg.ecosystem &&
+        a.name.toLowerCase() === pkg.name.toLowerCase() &&
+        (a.version === undefined || a.version === pkg.version),
+    )
     .flatMap((a) => a.ids);
   let verdict: Verdict = 'ok';
   if (ageDays < thresholds.minReleaseAgeDays) verdict = 'too-new';
-  else if (facts.newer && outdatedDays > thresholds.maxOutdatedDays) verdict = ids.length ? 'outdated-with-advisory' : 'stale';
+  else if (facts.newer && outdatedDays > thresholds.maxOutdatedDays)
+    verdict = ids.length ? 'outdated-with-advisory' : 'stale';
   return { pkg, facts, verdict, ageDays, outdatedDays, advisories: ids };
 }
 
@@ -83,7 +97,11 @@ const INSTALL = { npm: 'npm install', pypi: 'uv add' } as const;
 export function ageFindings(judgements: readonly Judgement[], thresholds: AgeThresholds): Finding[] {
   return judgements.flatMap((j): Finding[] => {
     const { pkg } = j;
-    const where = { file: pkg.lockfile, line: pkg.line, package: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version } };
+    const where = {
+      file: pkg.lockfile,
+      line: pkg.line,
+      package: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version },
+    };
     if (j.verdict === 'too-new') {
       const allowedFrom = new Date(Date.parse(j.facts.published) + thresholds.minReleaseAgeDays * DAY_MS).toISOString();
       return [
@@ -123,7 +141,13 @@ export function ageFindings(judgements: readonly Judgement[], thresholds: AgeThr
  * that could not look every package up is not a pass; one whose advisory source did not run says
  * so in the line. `run` is undefined when the scanner was not selected: then there is no line.
  */
-export function dependencyAgeGate(run: ScannerRun | undefined, findings: readonly Finding[], thresholds: AgeThresholds, project: string, report: string): GateResult[] {
+export function dependencyAgeGate(
+  run: ScannerRun | undefined,
+  findings: readonly Finding[],
+  thresholds: AgeThresholds,
+  project: string,
+  report: string,
+): GateResult[] {
   if (!run) return [];
   const failing = findings.filter((f) => f.tool === 'dependency-age' && !f.suppressed);
   const result: GateResult = {

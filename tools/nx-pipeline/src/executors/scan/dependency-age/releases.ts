@@ -51,7 +51,11 @@ function pypiUrl(settings: RegistrySettings, name: string): string {
 async function getJson(url: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'follow', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      redirect: 'follow',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new RegistryError(`GET ${url} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
@@ -67,7 +71,9 @@ async function getJson(url: string): Promise<unknown> {
 /** A packument's `time` (https://github.com/npm/registry/blob/main/docs/REGISTRY-API.md#getpackage). */
 export function npmHistory(packument: unknown): ReleaseHistory {
   const doc = packument as { time?: Record<string, string>; versions?: Record<string, unknown> };
-  const published = Object.fromEntries(Object.entries(doc.time ?? {}).filter(([key]) => key !== 'created' && key !== 'modified'));
+  const published = Object.fromEntries(
+    Object.entries(doc.time ?? {}).filter(([key]) => key !== 'created' && key !== 'modified'),
+  );
   return { published, installable: new Set(Object.keys(doc.versions ?? {})) };
 }
 
@@ -77,7 +83,9 @@ export function pypiHistory(project: unknown): ReleaseHistory {
   const published: Record<string, string> = {};
   const installable = new Set<string>();
   for (const [version, files] of Object.entries(doc.releases ?? {})) {
-    const times = files.map((file) => file.upload_time_iso_8601).filter((time): time is string => typeof time === 'string');
+    const times = files
+      .map((file) => file.upload_time_iso_8601)
+      .filter((time): time is string => typeof time === 'string');
     if (times.length === 0) continue;
     published[version] = times.reduce((first, time) => (Date.parse(time) < Date.parse(first) ? time : first));
     if (files.some((file) => !file.yanked)) installable.add(version);
@@ -117,9 +125,18 @@ function compare(a: number[], b: number[]): number {
  * release above it (a later backport to an older line is not newer). Throws when the registry does
  * not list the version.
  */
-export function factsFrom(ecosystem: Ecosystem, name: string, version: string, history: ReleaseHistory, now: Date): ReleaseFacts {
+export function factsFrom(
+  ecosystem: Ecosystem,
+  name: string,
+  version: string,
+  history: ReleaseHistory,
+  now: Date,
+): ReleaseFacts {
   const published = history.published[version];
-  if (!published) throw new RegistryError(`${name} ${version} is not in the registry's release history (unpublished, or locked from another registry)`);
+  if (!published)
+    throw new RegistryError(
+      `${name} ${version} is not in the registry's release history (unpublished, or locked from another registry)`,
+    );
   const locked = releasePart(version);
   const lockedIsStable = stableRelease(ecosystem, version) !== null;
   let newer: ReleaseFacts['newer'] = null;
@@ -134,7 +151,11 @@ export function factsFrom(ecosystem: Ecosystem, name: string, version: string, h
 }
 
 function cacheFile(settings: RegistrySettings, pkg: LockedPackage): string {
-  return join(settings.cacheDir, pkg.ecosystem, `${encodeURIComponent(pkg.name)}@${encodeURIComponent(pkg.version)}.json`);
+  return join(
+    settings.cacheDir,
+    pkg.ecosystem,
+    `${encodeURIComponent(pkg.name)}@${encodeURIComponent(pkg.version)}.json`,
+  );
 }
 
 function cached(settings: RegistrySettings, pkg: LockedPackage, now: Date): ReleaseFacts | undefined {
@@ -171,7 +192,11 @@ const CONCURRENCY = 8;
  * The facts of every package, from the cache where it has them and otherwise from the registry
  * (one request per package name, however many of its versions are locked).
  */
-export async function lookUpReleases(packages: readonly LockedPackage[], settings: RegistrySettings, now: Date): Promise<Lookup> {
+export async function lookUpReleases(
+  packages: readonly LockedPackage[],
+  settings: RegistrySettings,
+  now: Date,
+): Promise<Lookup> {
   const lookup: Lookup = { facts: new Map(), failures: [], requests: 0 };
   const missing = new Map<string, LockedPackage[]>();
   for (const pkg of packages) {
@@ -186,7 +211,10 @@ export async function lookUpReleases(packages: readonly LockedPackage[], setting
       let history: ReleaseHistory;
       try {
         lookup.requests += 1;
-        history = ecosystem === 'npm' ? npmHistory(await getJson(npmUrl(settings, name))) : pypiHistory(await getJson(pypiUrl(settings, name)));
+        history =
+          ecosystem === 'npm'
+            ? npmHistory(await getJson(npmUrl(settings, name)))
+            : pypiHistory(await getJson(pypiUrl(settings, name)));
       } catch (error) {
         if (!(error instanceof RegistryError)) throw error;
         for (const pkg of versions) lookup.failures.push({ pkg, reason: error.message });

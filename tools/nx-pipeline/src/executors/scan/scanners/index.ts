@@ -33,5 +33,8 @@ export const SCANNERS: readonly AnyScanner[] = [
 
 /** The scanners of a project of this kind; the workflow scanners too when its scan target names a workflows folder. */
 export function scannersFor(kind: ProjectKind, subjects: { workflows?: boolean } = {}): AnyScanner[] {
-  return SCANNERS.filter((scanner) => scanner.appliesTo.includes(kind) || (subjects.workflows === true && scanner.appliesTo.includes('workflows')));
+  return SCANNERS.filter(
+    (scanner) =>
+      scanner.appliesTo.includes(kind) || (subjects.workflows === true && scanner.appliesTo.includes('workflows')),
+  );
 }

@@ -54,15 +54,21 @@ export const npmLicences: InProcessScanner = {
   appliesTo: ['npm'],
   inProcess(context) {
     const lockfilePath = findLockfile(context.workspaceRoot, context.projectRoot);
-    if (!lockfilePath) return { notRun: 'no package-lock.json at or above the project: run `npm install` to create one' };
+    if (!lockfilePath)
+      return { notRun: 'no package-lock.json at or above the project: run `npm install` to create one' };
     const lock = JSON.parse(readFileSync(lockfilePath, 'utf8')) as Lockfile;
     if (!lock.packages || (lock.lockfileVersion ?? 1) < 2) {
-      return { notRun: `${relative(context.workspaceRoot, lockfilePath)} is lockfile v1, which records no licences: run \`npm install\` with npm 7 or newer` };
+      return {
+        notRun: `${relative(context.workspaceRoot, lockfilePath)} is lockfile v1, which records no licences: run \`npm install\` with npm 7 or newer`,
+      };
     }
     const packages = lock.packages;
-    const lockRoot = relative(dirname(lockfilePath), join(context.workspaceRoot, context.projectRoot)).split('\\').join('/');
+    const lockRoot = relative(dirname(lockfilePath), join(context.workspaceRoot, context.projectRoot))
+      .split('\\')
+      .join('/');
     const start = lockRoot === '' ? '' : lockRoot;
-    if (!packages[start]) return { notRun: `package-lock.json has no entry for ${start || 'the root package'}: run \`npm install\`` };
+    if (!packages[start])
+      return { notRun: `package-lock.json has no entry for ${start || 'the root package'}: run \`npm install\`` };
 
     const seen = new Set<string>();
     const queue = [start];

@@ -25,7 +25,8 @@ export function licenceFindings(
   const findings: Finding[] = [];
   for (const pkg of packages) {
     const verdict = checkLicence(pkg.licence, context.licencePolicy);
-    if (verdict.verdict === 'allowed' || licenceException(context.licencePolicy, ecosystem, pkg.name, context.today)) continue;
+    if (verdict.verdict === 'allowed' || licenceException(context.licencePolicy, ecosystem, pkg.name, context.today))
+      continue;
     const denied = verdict.verdict === 'denied';
     findings.push({
       tool: 'licences',
@@ -49,7 +50,8 @@ export const pythonLicences: Scanner = {
   appliesTo: ['python'],
   invocation(context) {
     const requirements = context.pythonRequirements;
-    if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
+    if (!requirements || 'unavailable' in requirements)
+      return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
     const tool = scannerTool('pip-licenses', context);
     const outputFile = join(context.rawDir, 'pip-licenses.json');
     return {

@@ -7,7 +7,13 @@ interface NpmAuditReport {
   auditReportVersion?: number;
   vulnerabilities?: Record<
     string,
-    { name: string; severity: string; range?: string; via: Array<string | { title?: string; url?: string; source?: number }>; fixAvailable?: unknown }
+    {
+      name: string;
+      severity: string;
+      range?: string;
+      via: Array<string | { title?: string; url?: string; source?: number }>;
+      fixAvailable?: unknown;
+    }
   >;
   metadata?: { dependencies?: { total?: number } };
   message?: string;
@@ -15,7 +21,13 @@ interface NpmAuditReport {
   error?: { code?: string; summary?: string; detail?: string };
 }
 
-const SEVERITY: Record<string, Severity> = { critical: 'critical', high: 'high', moderate: 'medium', low: 'low', info: 'info' };
+const SEVERITY: Record<string, Severity> = {
+  critical: 'critical',
+  high: 'high',
+  moderate: 'medium',
+  low: 'low',
+  info: 'info',
+};
 
 /** `npm audit --json` for one workspace (https://docs.npmjs.com/cli/commands/npm-audit), report version 2. */
 export const npmAudit: Scanner = {

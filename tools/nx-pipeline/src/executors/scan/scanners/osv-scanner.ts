@@ -27,7 +27,8 @@ export function severityOfCvss(score: number): Severity {
 export function dependencyManifest(context: ScanContext): { path: string; osvArg: string } | { notRun: string } {
   if (context.kind === 'python') {
     const requirements = context.pythonRequirements;
-    if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
+    if (!requirements || 'unavailable' in requirements)
+      return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
     return { path: requirements.file, osvArg: `requirements.txt:${requirements.file}` };
   }
   const lockfile = join(context.workspaceRoot, 'package-lock.json');
@@ -41,7 +42,11 @@ export const osvScanner: Scanner = {
   appliesTo: ['python', 'npm'],
   invocation(context) {
     const tool = findTool('osv-scanner', context.tools)?.path;
-    if (!tool) return { notRun: 'osv-scanner is not installed (its advisory database at osv.dev is not reachable from this machine either)' };
+    if (!tool)
+      return {
+        notRun:
+          'osv-scanner is not installed (its advisory database at osv.dev is not reachable from this machine either)',
+      };
     const manifest = dependencyManifest(context);
     if ('notRun' in manifest) return manifest;
     const outputFile = join(context.rawDir, 'osv-scanner.json');
@@ -71,7 +76,7 @@ export const osvScanner: Scanner = {
             ? severityOfCvss(score)
             : databaseSeverity === 'moderate'
               ? 'medium'
-              : (['critical', 'high', 'medium', 'low'] as const).find((s) => s === databaseSeverity) ?? 'high';
+              : ((['critical', 'high', 'medium', 'low'] as const).find((s) => s === databaseSeverity) ?? 'high');
           findings.push({
             tool: 'osv-scanner',
             ruleId: group.ids[0],

@@ -22,14 +22,26 @@ export const pipAudit: Scanner = {
   appliesTo: ['python'],
   invocation(context) {
     const requirements = context.pythonRequirements;
-    if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
+    if (!requirements || 'unavailable' in requirements)
+      return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
     const tool = scannerTool('pip-audit', context);
     const outputFile = join(context.rawDir, 'pip-audit.json');
     return {
       command: {
         label: 'pip-audit',
         command: tool,
-        args: ['--requirement', requirements.file, '--require-hashes', '--disable-pip', '--format', 'json', '--output', outputFile, '--progress-spinner', 'off'],
+        args: [
+          '--requirement',
+          requirements.file,
+          '--require-hashes',
+          '--disable-pip',
+          '--format',
+          'json',
+          '--output',
+          outputFile,
+          '--progress-spinner',
+          'off',
+        ],
         cwd: context.workspaceRoot,
       },
       outputFile,
@@ -51,19 +63,30 @@ export const pipAudit: Scanner = {
         }`,
         file: lockfile,
         line: 1,
-        fingerprint: fingerprintOf('pip-audit', vuln.id, context.projectName, dependency.name, dependency.version ?? ''),
+        fingerprint: fingerprintOf(
+          'pip-audit',
+          vuln.id,
+          context.projectName,
+          dependency.name,
+          dependency.version ?? '',
+        ),
         package: { ecosystem: 'pypi' as const, name: dependency.name, version: dependency.version },
       })),
     );
     const skipped = dependencies.filter((d) => d.skip_reason);
     // pip-audit prints "No known vulnerabilities found" even when it could look nothing up.
     if (skipped.length === dependencies.length && dependencies.length > 0) {
-      return { notRun: `the advisory source did not answer for any of ${dependencies.length} dependencies (${skipped[0].skip_reason})` };
+      return {
+        notRun: `the advisory source did not answer for any of ${dependencies.length} dependencies (${skipped[0].skip_reason})`,
+      };
     }
     if (skipped.length > 0) {
       return {
         findings,
-        incomplete: `${skipped.length} of ${dependencies.length} dependencies could not be audited (${skipped.map((d) => d.name).slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''})`,
+        incomplete: `${skipped.length} of ${dependencies.length} dependencies could not be audited (${skipped
+          .map((d) => d.name)
+          .slice(0, 5)
+          .join(', ')}${skipped.length > 5 ? ', ...' : ''})`,
       };
     }
     return { findings, summary: `${dependencies.length} dependencies audited` };

@@ -9,7 +9,10 @@ export const SBOM_FILE = 'sbom.cdx.json';
 function parseBom(output: string): Parsed {
   const bom = JSON.parse(output) as { bomFormat?: string; specVersion?: string; components?: unknown[] };
   if (bom.bomFormat !== 'CycloneDX') return { notRun: 'the SBOM tool wrote no CycloneDX document' };
-  return { findings: [], summary: `CycloneDX ${bom.specVersion ?? ''} SBOM, ${bom.components?.length ?? 0} components` };
+  return {
+    findings: [],
+    summary: `CycloneDX ${bom.specVersion ?? ''} SBOM, ${bom.components?.length ?? 0} components`,
+  };
 }
 
 /** cyclonedx-py over the project's pinned dependencies (https://cyclonedx-bom-tool.readthedocs.io). */
@@ -19,7 +22,8 @@ export const pythonSbom: Scanner = {
   appliesTo: ['python'],
   invocation(context) {
     const requirements = context.pythonRequirements;
-    if (!requirements || 'unavailable' in requirements) return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
+    if (!requirements || 'unavailable' in requirements)
+      return { notRun: requirements?.unavailable ?? 'no dependency list for this project' };
     const tool = scannerTool('cyclonedx-py', context);
     const outputFile = join(context.rawDir, '..', SBOM_FILE);
     return {
@@ -60,7 +64,16 @@ export const npmSbom: Scanner = {
         label: 'npm sbom',
         command: tool,
         // From the lockfile alone: the SBOM describes what `npm ci` installs, whatever node_modules holds now.
-        args: ['sbom', '--sbom-format', 'cyclonedx', '--omit', 'dev', '--package-lock-only', '--workspace', context.packageName],
+        args: [
+          'sbom',
+          '--sbom-format',
+          'cyclonedx',
+          '--omit',
+          'dev',
+          '--package-lock-only',
+          '--workspace',
+          context.packageName,
+        ],
         cwd: context.workspaceRoot,
       },
       outputFile: join(context.rawDir, '..', SBOM_FILE),

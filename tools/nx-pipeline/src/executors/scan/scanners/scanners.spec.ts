@@ -25,7 +25,14 @@ const context: ScanContext = {
   semgrepRules: '/ws/security/semgrep',
   exclude: ['**/__fixtures__/**'],
   licencePolicy: { allow: ['MIT'], aliases: { 'MIT License': 'MIT' }, exceptions: [] },
-  pythonRequirements: { file: '/ws/reports/apps/api/scan/raw/requirements.txt', packages: [{ name: 'fastapi', version: '0.1' }, { name: 'gpl-thing', version: '1.0' }, { name: 'ghost', version: '2.0' }] },
+  pythonRequirements: {
+    file: '/ws/reports/apps/api/scan/raw/requirements.txt',
+    packages: [
+      { name: 'fastapi', version: '0.1' },
+      { name: 'gpl-thing', version: '1.0' },
+      { name: 'ghost', version: '2.0' },
+    ],
+  },
   today: new Date('2026-06-01'),
 };
 
@@ -98,7 +105,13 @@ describe('bandit', () => {
         context,
       ),
     );
-    expect(findings[0]).toMatchObject({ tool: 'bandit', ruleId: 'B602', severity: 'high', file: 'apps/api/src/run.py', line: 4 });
+    expect(findings[0]).toMatchObject({
+      tool: 'bandit',
+      ruleId: 'B602',
+      severity: 'high',
+      file: 'apps/api/src/run.py',
+      line: 4,
+    });
     expect(findings[0].fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(findings[1]).toMatchObject({ ruleId: 'not-analysed', severity: 'medium', file: 'apps/api/src/broken.py' });
   });
@@ -106,7 +119,9 @@ describe('bandit', () => {
   it('ignores inline nosec so the suppressions file is the only way to suppress', () => {
     const invocation = bandit.invocation(context);
     if ('notRun' in invocation) throw new Error(invocation.notRun);
-    expect(invocation.command.args).toEqual(expect.arrayContaining(['--ignore-nosec', '--format', 'json', '--exclude', '**/__fixtures__/**', 'apps/api']));
+    expect(invocation.command.args).toEqual(
+      expect.arrayContaining(['--ignore-nosec', '--format', 'json', '--exclude', '**/__fixtures__/**', 'apps/api']),
+    );
     expect(invocation.okExitCodes).toEqual([0, 1]);
   });
 });
@@ -128,8 +143,18 @@ describe('semgrep', () => {
       semgrep.parse(
         JSON.stringify({
           results: [
-            { check_id: 'security.semgrep.python-eval-exec', path: 'apps/api/src/a.py', start: { line: 2 }, extra: { message: 'eval', severity: 'ERROR', lines: 'eval(x)' } },
-            { check_id: 'security.semgrep.python-insecure-tempfile', path: 'apps/api/src/b.py', start: { line: 9 }, extra: { message: 'mktemp', severity: 'WARNING' } },
+            {
+              check_id: 'security.semgrep.python-eval-exec',
+              path: 'apps/api/src/a.py',
+              start: { line: 2 },
+              extra: { message: 'eval', severity: 'ERROR', lines: 'eval(x)' },
+            },
+            {
+              check_id: 'security.semgrep.python-insecure-tempfile',
+              path: 'apps/api/src/b.py',
+              start: { line: 9 },
+              extra: { message: 'mktemp', severity: 'WARNING' },
+            },
           ],
           errors: [],
         }),
@@ -143,7 +168,13 @@ describe('semgrep', () => {
   });
 
   it('treats a rule error as "not run", never as clean', () => {
-    const parsed = semgrep.parse(JSON.stringify({ results: [], errors: [{ level: 'error', message: 'Invalid YAML file security/semgrep/x.yml' }] }), context);
+    const parsed = semgrep.parse(
+      JSON.stringify({
+        results: [],
+        errors: [{ level: 'error', message: 'Invalid YAML file security/semgrep/x.yml' }],
+      }),
+      context,
+    );
     expect(parsed).toEqual({ notRun: expect.stringContaining('Invalid YAML file') });
   });
 });
@@ -151,9 +182,29 @@ describe('semgrep', () => {
 describe('gitleaks', () => {
   it('makes every leak critical', () => {
     const leak = one(
-      findingsOf(gitleaks.parse(JSON.stringify([{ RuleID: 'private-key', Description: 'Private Key', File: 'apps/api/key.pem', StartLine: 1, Secret: 'REDACTED', Fingerprint: 'apps/api/key.pem:private-key:1' }]), context)),
+      findingsOf(
+        gitleaks.parse(
+          JSON.stringify([
+            {
+              RuleID: 'private-key',
+              Description: 'Private Key',
+              File: 'apps/api/key.pem',
+              StartLine: 1,
+              Secret: 'REDACTED',
+              Fingerprint: 'apps/api/key.pem:private-key:1',
+            },
+          ]),
+          context,
+        ),
+      ),
     );
-    expect(leak).toMatchObject({ tool: 'gitleaks', ruleId: 'private-key', severity: 'critical', file: 'apps/api/key.pem', line: 1 });
+    expect(leak).toMatchObject({
+      tool: 'gitleaks',
+      ruleId: 'private-key',
+      severity: 'critical',
+      file: 'apps/api/key.pem',
+      line: 1,
+    });
     expect(leak.message).toMatch(/Revoke it/);
   });
 });
@@ -168,11 +219,19 @@ describe('eslint-security', () => {
             source: 'const x = 1;\neval(code);\n',
             messages: [
               { ruleId: 'security/detect-eval-with-expression', severity: 1, message: 'eval with argument', line: 2 },
-              { ruleId: 'security/detect-object-injection', severity: 1, message: 'Generic Object Injection Sink', line: 1 },
+              {
+                ruleId: 'security/detect-object-injection',
+                severity: 1,
+                message: 'Generic Object Injection Sink',
+                line: 1,
+              },
               { ruleId: 'no-unused-vars', severity: 2, message: 'unused', line: 1 },
             ],
           },
-          { filePath: '/ws/libs/ui/src/b.ts', messages: [{ ruleId: null, fatal: true, severity: 2, message: 'Parsing error', line: 3 }] },
+          {
+            filePath: '/ws/libs/ui/src/b.ts',
+            messages: [{ ruleId: null, fatal: true, severity: 2, message: 'Parsing error', line: 3 }],
+          },
         ]),
         { ...context, kind: 'npm' },
       ),
@@ -190,7 +249,16 @@ describe('pip-audit', () => {
     const finding = one(
       findingsOf(
         pipAudit.parse(
-          JSON.stringify({ dependencies: [{ name: 'jinja2', version: '3.1.2', vulns: [{ id: 'GHSA-h5c8-rqwp-cp95', fix_versions: ['3.1.3'], aliases: ['CVE-2024-22195'] }] }, { name: 'idna', version: '3.7', vulns: [] }] }),
+          JSON.stringify({
+            dependencies: [
+              {
+                name: 'jinja2',
+                version: '3.1.2',
+                vulns: [{ id: 'GHSA-h5c8-rqwp-cp95', fix_versions: ['3.1.3'], aliases: ['CVE-2024-22195'] }],
+              },
+              { name: 'idna', version: '3.7', vulns: [] },
+            ],
+          }),
           context,
         ),
       ),
@@ -201,21 +269,40 @@ describe('pip-audit', () => {
 
   it('is "not run" when the advisory source answered for no dependency (pip-audit itself says "No known vulnerabilities")', () => {
     const parsed = pipAudit.parse(
-      JSON.stringify({ dependencies: [{ name: 'a', skip_reason: 'Dependency not found on PyPI and could not be audited: a (1.0)' }, { name: 'b', skip_reason: 'Dependency not found on PyPI' }] }),
+      JSON.stringify({
+        dependencies: [
+          { name: 'a', skip_reason: 'Dependency not found on PyPI and could not be audited: a (1.0)' },
+          { name: 'b', skip_reason: 'Dependency not found on PyPI' },
+        ],
+      }),
       context,
     );
     expect(parsed).toEqual({ notRun: expect.stringContaining('did not answer for any of 2 dependencies') });
   });
 
   it('is incomplete when only some dependencies could be audited', () => {
-    const parsed = pipAudit.parse(JSON.stringify({ dependencies: [{ name: 'a', version: '1', vulns: [] }, { name: 'b', skip_reason: 'not found' }] }), context);
+    const parsed = pipAudit.parse(
+      JSON.stringify({
+        dependencies: [
+          { name: 'a', version: '1', vulns: [] },
+          { name: 'b', skip_reason: 'not found' },
+        ],
+      }),
+      context,
+    );
     expect(parsed).toEqual({ findings: [], incomplete: '1 of 2 dependencies could not be audited (b)' });
   });
 });
 
 describe('npm audit', () => {
   it('is "not run" when the registry refuses the bulk advisory request', () => {
-    const parsed = npmAudit.parse(JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', statusCode: 405 }), context);
+    const parsed = npmAudit.parse(
+      JSON.stringify({
+        message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk',
+        statusCode: 405,
+      }),
+      context,
+    );
     expect(parsed).toEqual({ notRun: expect.stringContaining('405 Method Not Allowed') });
   });
 
@@ -225,7 +312,18 @@ describe('npm audit', () => {
         JSON.stringify({
           auditReportVersion: 2,
           vulnerabilities: {
-            minimist: { name: 'minimist', severity: 'critical', range: '<0.2.4', via: [{ source: 1, title: 'Prototype Pollution in minimist', url: 'https://github.com/advisories/GHSA-xvch-5gv4-984h' }] },
+            minimist: {
+              name: 'minimist',
+              severity: 'critical',
+              range: '<0.2.4',
+              via: [
+                {
+                  source: 1,
+                  title: 'Prototype Pollution in minimist',
+                  url: 'https://github.com/advisories/GHSA-xvch-5gv4-984h',
+                },
+              ],
+            },
             mkdirp: { name: 'mkdirp', severity: 'moderate', range: '0.4.1 - 0.5.1', via: ['minimist'] },
           },
           metadata: { dependencies: { total: 12 } },
@@ -272,13 +370,32 @@ describe('trivy', () => {
         trivy.parse(
           JSON.stringify({
             SchemaVersion: 2,
-            Results: [{ Target: 'requirements.txt', Vulnerabilities: [{ VulnerabilityID: 'CVE-2023-32681', PkgName: 'requests', InstalledVersion: '2.30.0', FixedVersion: '2.31.0', Severity: 'MEDIUM', Title: 'Unintended leak of Proxy-Authorization header' }] }],
+            Results: [
+              {
+                Target: 'requirements.txt',
+                Vulnerabilities: [
+                  {
+                    VulnerabilityID: 'CVE-2023-32681',
+                    PkgName: 'requests',
+                    InstalledVersion: '2.30.0',
+                    FixedVersion: '2.31.0',
+                    Severity: 'MEDIUM',
+                    Title: 'Unintended leak of Proxy-Authorization header',
+                  },
+                ],
+              },
+            ],
           }),
           context,
         ),
       ),
     );
-    expect(finding).toMatchObject({ tool: 'trivy', ruleId: 'CVE-2023-32681', severity: 'medium', file: 'requirements.txt' });
+    expect(finding).toMatchObject({
+      tool: 'trivy',
+      ruleId: 'CVE-2023-32681',
+      severity: 'medium',
+      file: 'requirements.txt',
+    });
     expect(finding.message).toMatch(/fixed in 2\.31\.0/);
   });
 });
@@ -312,14 +429,24 @@ describe('runScanner', () => {
       }),
     };
     const run = await runScanner(broken, context, () => undefined);
-    expect(run).toMatchObject({ scanner: 'bandit', status: 'not-run', findings: [], reason: expect.stringMatching(/Unable to run bandit: \/nonexistent\/bin\/bandit was not found/) });
+    expect(run).toMatchObject({
+      scanner: 'bandit',
+      status: 'not-run',
+      findings: [],
+      reason: expect.stringMatching(/Unable to run bandit: \/nonexistent\/bin\/bandit was not found/),
+    });
   });
 
   it('turns an unexpected exit code into "not run", quoting stderr', async () => {
     const failing: Scanner = {
       ...bandit,
       invocation: () => ({
-        command: { label: 'fake tool', command: process.execPath, args: ['-e', 'console.error("database unreachable"); process.exit(3)'], cwd: '/' },
+        command: {
+          label: 'fake tool',
+          command: process.execPath,
+          args: ['-e', 'console.error("database unreachable"); process.exit(3)'],
+          cwd: '/',
+        },
         outputFile: '/nonexistent/out.json',
         okExitCodes: [0, 1],
       }),

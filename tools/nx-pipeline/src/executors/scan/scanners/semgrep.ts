@@ -34,7 +34,9 @@ export const semgrep: Scanner = {
   invocation(context) {
     const tool = scannerTool('semgrep', context);
     if (!existsSync(context.semgrepRules)) {
-      return { notRun: `no semgrep rules at ${relative(context.workspaceRoot, context.semgrepRules)} (security.semgrepRules in gates.json)` };
+      return {
+        notRun: `no semgrep rules at ${relative(context.workspaceRoot, context.semgrepRules)} (security.semgrepRules in gates.json)`,
+      };
     }
     const outputFile = join(context.rawDir, 'semgrep.json');
     return {
@@ -69,7 +71,12 @@ export const semgrep: Scanner = {
     const report = JSON.parse(output) as SemgrepReport;
     const fatal = (report.errors ?? []).filter((e) => e.level === 'error');
     if (fatal.length > 0) {
-      return { notRun: `semgrep reported ${fatal.length} error(s): ${fatal.map((e) => e.message ?? JSON.stringify(e.type)).join('; ').slice(0, 300)}` };
+      return {
+        notRun: `semgrep reported ${fatal.length} error(s): ${fatal
+          .map((e) => e.message ?? JSON.stringify(e.type))
+          .join('; ')
+          .slice(0, 300)}`,
+      };
     }
     const findings: Finding[] = (report.results ?? []).map((r) => ({
       tool: 'semgrep',

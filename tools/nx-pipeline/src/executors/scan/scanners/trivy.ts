@@ -19,7 +19,13 @@ interface TrivyReport {
   }>;
 }
 
-const SEVERITY: Record<string, Severity> = { CRITICAL: 'critical', HIGH: 'high', MEDIUM: 'medium', LOW: 'low', UNKNOWN: 'medium' };
+const SEVERITY: Record<string, Severity> = {
+  CRITICAL: 'critical',
+  HIGH: 'high',
+  MEDIUM: 'medium',
+  LOW: 'low',
+  UNKNOWN: 'medium',
+};
 
 /** `trivy fs --scanners vuln` (https://trivy.dev/latest/docs/configuration/reporting/#json), JSON report. */
 export const trivy: Scanner = {
@@ -28,7 +34,11 @@ export const trivy: Scanner = {
   appliesTo: ['python', 'npm'],
   invocation(context) {
     const tool = findTool('trivy', context.tools)?.path;
-    if (!tool) return { notRun: 'trivy is not installed (its vulnerability database registry is not reachable from this machine either)' };
+    if (!tool)
+      return {
+        notRun:
+          'trivy is not installed (its vulnerability database registry is not reachable from this machine either)',
+      };
     const manifest = dependencyManifest(context);
     if ('notRun' in manifest) return manifest;
     const outputFile = join(context.rawDir, 'trivy.json');
@@ -36,7 +46,19 @@ export const trivy: Scanner = {
       command: {
         label: 'trivy',
         command: tool,
-        args: ['fs', '--scanners', 'vuln', '--format', 'json', '--output', outputFile, '--quiet', '--exit-code', '0', manifest.path],
+        args: [
+          'fs',
+          '--scanners',
+          'vuln',
+          '--format',
+          'json',
+          '--output',
+          outputFile,
+          '--quiet',
+          '--exit-code',
+          '0',
+          manifest.path,
+        ],
         cwd: context.workspaceRoot,
       },
       outputFile,

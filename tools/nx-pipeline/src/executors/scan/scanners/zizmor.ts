@@ -9,8 +9,13 @@ interface SarifResult {
   level?: string;
   message?: { text?: string };
   locations?: Array<{
-    physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number; snippet?: { text?: string } } };
-    logicalLocations?: Array<{ properties?: { symbolic?: { route?: { route?: Array<Record<string, string | number>> } } } }>;
+    physicalLocation?: {
+      artifactLocation?: { uri?: string };
+      region?: { startLine?: number; snippet?: { text?: string } };
+    };
+    logicalLocations?: Array<{
+      properties?: { symbolic?: { route?: { route?: Array<Record<string, string | number>> } } };
+    }>;
   }>;
   properties?: Record<string, string>;
 }
@@ -51,7 +56,8 @@ export const zizmor: Scanner = {
       .filter((file) => /\.ya?ml$/.test(file))
       .sort()
       .map((file) => `${workflows.replace(/\/$/, '')}/${file}`);
-    if (files.length === 0) return { notRun: `no workflow (*.yml, *.yaml) in ${workflows} (the scan target's \`workflows\` option)` };
+    if (files.length === 0)
+      return { notRun: `no workflow (*.yml, *.yaml) in ${workflows} (the scan target's \`workflows\` option)` };
     const outputFile = join(context.rawDir, 'zizmor.sarif');
     return {
       command: {
@@ -83,7 +89,8 @@ export const zizmor: Scanner = {
     const report = JSON.parse(output) as ZizmorSarif;
     const run = report.runs?.[0];
     if (!run) return { notRun: 'zizmor wrote a SARIF report with no run' };
-    if (run.invocations?.some((invocation) => invocation.executionSuccessful === false)) return { notRun: 'zizmor reported an unsuccessful run' };
+    if (run.invocations?.some((invocation) => invocation.executionSuccessful === false))
+      return { notRun: 'zizmor reported an unsuccessful run' };
     const findings: Finding[] = (run.results ?? []).map((result) => {
       const location = result.locations?.[0]?.physicalLocation;
       const uri = location?.artifactLocation?.uri ?? '';
@@ -93,13 +100,26 @@ export const zizmor: Scanner = {
       return {
         tool: 'zizmor',
         ruleId,
-        severity: SEVERITY[(result.properties?.['zizmor/severity'] ?? '').toLowerCase()] ?? LEVEL[result.level ?? ''] ?? 'medium',
+        severity:
+          SEVERITY[(result.properties?.['zizmor/severity'] ?? '').toLowerCase()] ??
+          LEVEL[result.level ?? ''] ??
+          'medium',
         message: `${result.message?.text ?? ruleId}${confidence ? ` (confidence ${confidence.toLowerCase()})` : ''}. https://docs.zizmor.sh/audits/#${ruleId}`,
         file,
         line: location?.region?.startLine ?? 1,
-        fingerprint: fingerprintOf('zizmor', ruleId, file, routeOf(result), (location?.region?.snippet?.text ?? '').trim()),
+        fingerprint: fingerprintOf(
+          'zizmor',
+          ruleId,
+          file,
+          routeOf(result),
+          (location?.region?.snippet?.text ?? '').trim(),
+        ),
       };
     });
-    return { findings, summary: 'offline audits (no GitHub API: impostor-commit, known-vulnerable-actions, ref-confusion and the other online audits not run)' };
+    return {
+      findings,
+      summary:
+        'offline audits (no GitHub API: impostor-commit, known-vulnerable-actions, ref-confusion and the other online audits not run)',
+    };
   },
 };

@@ -11,7 +11,13 @@ export const BACKEND = 'app';
  * retried on the other slot, and the built-in Prometheus exporter gives per-server 5xx counts that
  * do not depend on the app's own metrics.
  */
-export function haproxyConfig(o: { socket: string; pidFile: string; port: number; statsPort: number; healthPath: string }): string {
+export function haproxyConfig(o: {
+  socket: string;
+  pidFile: string;
+  port: number;
+  statsPort: number;
+  healthPath: string;
+}): string {
   return `# Written by the nx-pipeline deploy executor (local provider); changed at runtime through ${o.socket}.
 global
   stats socket ${o.socket} mode 600 level admin
@@ -58,7 +64,13 @@ export function runtimeCommand(socket: string, command: string): Promise<string>
     connection.setTimeout(5_000, () => connection.destroy(new Error(`HAProxy did not answer "${command}" within 5 s`)));
     connection.on('connect', () => connection.end(`${command}\n`));
     connection.on('data', (chunk) => (answer += chunk.toString()));
-    connection.on('error', (error) => reject(new Error(`HAProxy runtime API at ${socket}: ${error.message}. Is HAProxy running? Deploy again to restart it.`)));
+    connection.on('error', (error) =>
+      reject(
+        new Error(
+          `HAProxy runtime API at ${socket}: ${error.message}. Is HAProxy running? Deploy again to restart it.`,
+        ),
+      ),
+    );
     connection.on('close', () => resolve(answer.trim()));
   });
 }
@@ -74,7 +86,11 @@ export async function runtimeSet(socket: string, command: string): Promise<void>
 
 /** The commands that put a release (address) into a slot with no traffic. */
 export function slotCommands(slot: Slot, port: number): string[] {
-  return [`set server ${BACKEND}/${slot} addr 127.0.0.1 port ${port}`, `set weight ${BACKEND}/${slot} 0`, `set server ${BACKEND}/${slot} state ready`];
+  return [
+    `set server ${BACKEND}/${slot} addr 127.0.0.1 port ${port}`,
+    `set weight ${BACKEND}/${slot} 0`,
+    `set server ${BACKEND}/${slot} state ready`,
+  ];
 }
 
 /**

@@ -26,5 +26,9 @@ export interface ScrapeTarget {
 }
 
 export function targetsFile(targets: readonly ScrapeTarget[]): string {
-  return `${JSON.stringify(targets.map((t) => ({ targets: [`127.0.0.1:${t.port}`], labels: t.labels })), null, 2)}\n`;
+  return `${JSON.stringify(
+    targets.map((t) => ({ targets: [`127.0.0.1:${t.port}`], labels: t.labels })),
+    null,
+    2,
+  )}\n`;
 }
