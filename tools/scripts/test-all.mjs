@@ -1,4 +1,4 @@
-// `npm test`: every test of the workspace (Python, TypeScript, the plugin's own, end-to-end),
+// `npm test`: every test of the workspace (Python, TypeScript, each plugin's unit and integration targets, end-to-end),
 // through Nx so that cached results are reused, then one summary counted from the JUnit reports.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { formatSummary, summarizeReports } from './junit-summary.mjs';
 import { nxCommand } from './workspace-tools.mjs';
 
 // check-workflows is never cached: it reads the whole project graph (tools/cache-server/package.json).
-const targets = process.env.TEST_TARGETS ?? 'test,e2e,check-workflows';
+const targets = process.env.TEST_TARGETS ?? 'test,integration,e2e,check-workflows';
 const nxArgs = ['run-many', '-t', ...targets.split(','), '--parallel=2', ...process.argv.slice(2)];
 
 // Stale reports would be counted again: Nx restores the reports of cached tasks from its cache.
