@@ -12,6 +12,7 @@ from customercare.context import AppContext
 from customercare.errors import install_error_handlers
 from customercare.middleware import AdminCors, ServiceMiddleware
 from customercare.migrations import upgrade
+from customercare.sentry import init_sentry
 from customercare.settings import Settings
 
 log = logging.getLogger("customercare")
@@ -20,24 +21,10 @@ log = logging.getLogger("customercare")
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _init_sentry(dsn: str, environment: str) -> None:
-    import sentry_sdk
-
-    # No request bodies or user data leave the service: messages may hold personal data.
-    sentry_sdk.init(
-        dsn=dsn,
-        environment=environment,
-        release=f"customercare-backend@{__version__}",
-        send_default_pii=False,
-        max_request_body_size="never",
-        traces_sample_rate=0.0,
-    )
-
-
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
     settings = (settings or Settings.from_env()).with_defaults()
     if settings.sentry_dsn:
-        _init_sentry(settings.sentry_dsn, settings.environment)
+        init_sentry(settings)
     if settings.migrate_on_start:
         upgrade(settings.database_url)
     context = context or AppContext.create(settings)

@@ -25,11 +25,13 @@ class AppContext:
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
+        metrics = Metrics()
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(settings.database_url, metrics),
             store=create_store(settings.redis_url),
             provider=create_provider(settings),
+            metrics=metrics,
         )
 
     @cached_property

@@ -66,12 +66,25 @@ def _citations(passages: list[ScoredPassage]) -> list[dict[str, str]]:
 
 def _compose(context: AppContext, text: str, used: list[ScoredPassage]) -> str:
     provider = context.provider
+    started = time.perf_counter()
     try:
-        return provider.compose(text, used)
+        answer = provider.compose(text, used)
     except ProviderError as error:
-        log.warning("answer provider %s failed, answering extractively: %s", provider.name, error)
-        context.metrics.provider_errors.labels(provider.name).inc()
+        context.metrics.provider_latency.labels(provider.name, "error").observe(
+            time.perf_counter() - started
+        )
+        log.warning(
+            "answer provider %s failed, answering extractively: %s",
+            provider.name,
+            error,
+            extra={"provider_error": error.kind},
+        )
+        context.metrics.provider_errors.labels(provider.name, error.kind).inc()
         return _fallback.compose(text, used)
+    context.metrics.provider_latency.labels(provider.name, "ok").observe(
+        time.perf_counter() - started
+    )
+    return answer
 
 
 def reply(context: AppContext, workspace_id: str, conversation_id: str | None, text: str) -> Reply:

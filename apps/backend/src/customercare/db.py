@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from customercare.db_metrics import instrument_engine, timed_queue_pool
+from customercare.metrics import Metrics
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for `postgresql://` URLs (SQLAlchemy would otherwise pick psycopg2)."""
@@ -43,25 +46,37 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, metrics: Metrics | None = None) -> Engine:
+    """The engine for `url`; with `metrics`, its statements and pool are measured."""
     url = normalise_url(url)
     parsed = make_url(url)
+    options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        database = parsed.database or ":memory:"
+        in_memory = database == ":memory:"
+        if not in_memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # A file database gets SQLAlchemy's default QueuePool; :memory: keeps its singleton pool.
+        if metrics is not None and not in_memory:
+            options["poolclass"] = timed_queue_pool(metrics.db_pool_wait.observe)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        if metrics is not None:
+            options["poolclass"] = timed_queue_pool(metrics.db_pool_wait.observe)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **options)
+    if metrics is not None:
+        instrument_engine(engine, metrics)
+    return engine
 
 
 class Database:
     """One engine and its session factory, shared by the app, the CLI and the tests."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, metrics: Metrics | None = None) -> None:
         self.url = normalise_url(url)
-        self.engine = create_db_engine(self.url)
+        self.engine = create_db_engine(self.url, metrics)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)

@@ -65,6 +65,10 @@ class ServiceMiddleware:
                 content_length = int(value)
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # With Sentry on, its ASGI layer wraps this one in a transaction: the access line carries
+        # the trace id, so a log line leads to its trace (and back).
+        span = sentry_sdk.get_current_span()
+        trace = {"trace_id": span.trace_id} if span is not None else {}
         path: str = scope["path"]
         status = 500
         response_started = False
@@ -127,7 +131,7 @@ class ServiceMiddleware:
                     # log line, the response and its headers carry this request's id.
                     if response_started:
                         raise
-                    log.exception("unhandled error on %s %s", scope["method"], path)
+                    log.exception("unhandled error on %s %s", scope["method"], path, extra=trace)
                     sentry_sdk.capture_exception(error)
                     status = await self._reject(
                         send_wrapper_raw,
@@ -148,7 +152,7 @@ class ServiceMiddleware:
                 method,
                 template,
                 status,
-                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 2), **trace},
             )
             request_id_var.reset(token)
 

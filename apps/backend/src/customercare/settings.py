@@ -75,6 +75,30 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return entries
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container's cpuset included), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _workers(env: Mapping[str, str], environment: str) -> int:
+    """WEB_CONCURRENCY: a number of worker processes, or `auto` for one per available CPU.
+
+    Unset, production serves with one worker per CPU and everything else with one process."""
+    raw = env.get("WEB_CONCURRENCY", "").strip().lower()
+    if raw == "auto" or (raw == "" and environment == "production"):
+        return available_cpus()
+    try:
+        return _int(env, "WEB_CONCURRENCY", 1, 1, 256)
+    except SettingsError:
+        raise SettingsError(
+            f"WEB_CONCURRENCY must be a number of worker processes between 1 and 256, or auto "
+            f"(one per CPU), got {env.get('WEB_CONCURRENCY')!r}"
+        ) from None
+
+
 def _development_secret(data_dir: Path) -> str:
     """A random key kept in the data folder, so development tokens survive a restart."""
     path = data_dir / "secret_key"
@@ -93,6 +117,8 @@ class Settings:
     environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Worker processes `serve` starts (WEB_CONCURRENCY); see customercare/serve.py.
+    web_concurrency: int = 1
     data_dir: Path = Path("data")
     database_url: str = field(default="", repr=False)
     redis_url: str = field(default="", repr=False)
@@ -101,6 +127,8 @@ class Settings:
     gemini_base_url: str = "https://generativelanguage.googleapis.com"
     gemini_model: str = "gemini-2.0-flash"
     sentry_dsn: str = field(default="", repr=False)
+    # Share of requests whose trace goes to Sentry (with SENTRY_DSN set); probes are never traced.
+    sentry_traces_sample_rate: float = 0.1
     log_level: str = "INFO"
     cors_origins: tuple[str, ...] = ()
     access_token_minutes: int = 60
@@ -173,6 +201,7 @@ class Settings:
             environment=environment,
             host=env.get("HOST", cls.host),
             port=_int(env, "PORT", cls.port, 1, 65535),
+            web_concurrency=_workers(env, environment),
             data_dir=Path(env.get("DATA_DIR", str(cls.data_dir))),
             database_url=database_url,
             redis_url=redis_url,
@@ -181,6 +210,9 @@ class Settings:
             gemini_base_url=env.get("GEMINI_BASE_URL", cls.gemini_base_url).rstrip("/"),
             gemini_model=env.get("GEMINI_MODEL", cls.gemini_model),
             sentry_dsn=env.get("SENTRY_DSN", ""),
+            sentry_traces_sample_rate=_float(
+                env, "SENTRY_TRACES_SAMPLE_RATE", cls.sentry_traces_sample_rate, 0.0, 1.0
+            ),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             cors_origins=_list(env, "CORS_ORIGINS", cls.cors_origins),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 60, 1, 60 * 24 * 30),

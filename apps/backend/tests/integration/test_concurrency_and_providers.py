@@ -72,4 +72,5 @@ def test_gemini_failure_falls_back_to_the_local_answer(
     ).json()
     assert "Request refund" in answer["message"]["content"]
     assert answer["escalated"] is False
-    assert 'ccg_answer_provider_errors_total{provider="gemini"} 1.0' in client.get("/metrics").text
+    metrics = client.get("/metrics").text
+    assert 'ccg_answer_provider_errors_total{kind="http_5xx",provider="gemini"} 1.0' in metrics

@@ -113,24 +113,36 @@ def test_gemini_provider_sends_grounded_prompt_and_reads_candidates(gemini_url: 
 
 
 @pytest.mark.parametrize(
-    ("reply", "message"),
+    ("reply", "message", "kind"),
     [
-        ((429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}), "HTTP 429"),
-        ((200, {"promptFeedback": {"blockReason": "SAFETY"}}), "did not have candidates"),
-        ((200, _candidate("   ")), "empty answer"),
+        (
+            (429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}),
+            "HTTP 429",
+            "rate_limited",
+        ),
+        ((404, {"error": {"code": 404, "status": "NOT_FOUND"}}), "HTTP 404", "http_4xx"),
+        ((500, {"error": {"code": 500, "status": "INTERNAL"}}), "HTTP 500", "http_5xx"),
+        (
+            (200, {"promptFeedback": {"blockReason": "SAFETY"}}),
+            "did not have candidates",
+            "invalid_response",
+        ),
+        ((200, _candidate("   ")), "empty answer", "empty_answer"),
     ],
 )
 def test_gemini_failures_raise_provider_error(
-    gemini_url: str, reply: tuple[int, object], message: str
+    gemini_url: str, reply: tuple[int, object], message: str, kind: str
 ) -> None:
     FakeGemini.reply = reply
-    with pytest.raises(ProviderError, match=message):
+    with pytest.raises(ProviderError, match=message) as raised:
         GeminiProvider("k", "m", gemini_url).compose("q", PASSAGES)
+    assert raised.value.kind == kind
 
 
 def test_gemini_unreachable_raises_provider_error() -> None:
-    with pytest.raises(ProviderError, match="request failed"):
+    with pytest.raises(ProviderError, match="request failed") as raised:
         GeminiProvider("k", "m", "http://127.0.0.1:9", timeout_s=1).compose("q", PASSAGES)
+    assert raised.value.kind == "connection"
 
 
 def test_provider_is_chosen_by_the_key(tmp_path: Path) -> None:

@@ -93,3 +93,10 @@ def test_security_settings() -> None:
     assert Settings.from_env(production).serve_docs is False
     assert Settings.from_env({**production, "DOCS_ENABLED": "true"}).serve_docs is True
     assert Settings.from_env({"DOCS_ENABLED": "false"}).serve_docs is False
+
+
+def test_sentry_traces_sample_rate_defaults_to_a_tenth_and_is_checked() -> None:
+    assert Settings.from_env({}).sentry_traces_sample_rate == 0.1
+    assert Settings.from_env({"SENTRY_TRACES_SAMPLE_RATE": "1"}).sentry_traces_sample_rate == 1.0
+    with pytest.raises(SettingsError, match="SENTRY_TRACES_SAMPLE_RATE must be a number between"):
+        Settings.from_env({"SENTRY_TRACES_SAMPLE_RATE": "2"})

@@ -19,7 +19,21 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class ProviderError(RuntimeError):
-    """The provider could not compose an answer (network, quota, malformed reply)."""
+    """The provider could not compose an answer (network, quota, malformed reply).
+
+    `kind` is the failure's class for the `ccg_answer_provider_errors_total` metric: `timeout`,
+    `connection`, `rate_limited`, `http_4xx`, `http_5xx`, `invalid_response` or `empty_answer`.
+    """
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _status_kind(status: int) -> str:
+    if status == 429:
+        return "rate_limited"
+    return "http_5xx" if status >= 500 else "http_4xx"
 
 
 class AnswerProvider(Protocol):
@@ -101,20 +115,28 @@ class GeminiProvider:
             response = self._client.post(
                 self._url, json=body, headers={"x-goog-api-key": self._api_key}
             )
+        except httpx.TimeoutException as error:
+            raise ProviderError(
+                f"Gemini request failed: {error.__class__.__name__}", "timeout"
+            ) from error
         except httpx.HTTPError as error:
-            raise ProviderError(f"Gemini request failed: {error.__class__.__name__}") from error
+            raise ProviderError(
+                f"Gemini request failed: {error.__class__.__name__}", "connection"
+            ) from error
         if response.status_code != 200:
-            raise ProviderError(f"Gemini answered HTTP {response.status_code}")
+            raise ProviderError(
+                f"Gemini answered HTTP {response.status_code}", _status_kind(response.status_code)
+            )
         try:
             payload = response.json()
             parts = payload["candidates"][0]["content"]["parts"]
             text = "".join(part.get("text", "") for part in parts).strip()
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
             raise ProviderError(
-                "Gemini's reply did not have candidates[0].content.parts"
+                "Gemini's reply did not have candidates[0].content.parts", "invalid_response"
             ) from error
         if not text:
-            raise ProviderError("Gemini returned an empty answer")
+            raise ProviderError("Gemini returned an empty answer", "empty_answer")
         return text
 
     def close(self) -> None:
