@@ -17,7 +17,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m customercare", description="CustomerCareGPT API and its operations."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the API (HOST and PORT from the environment)")
+    commands.add_parser(
+        "serve", help="serve the API (HOST, PORT and WEB_CONCURRENCY from the environment)"
+    )
     commands.add_parser("migrate", help="apply database migrations up to the latest")
     backup = commands.add_parser("backup", help="write a backup of the database")
     backup.add_argument("--output", type=Path, help="file to write (default: DATA_DIR/backups/)")
@@ -62,21 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "serve":
-            import uvicorn
+            from customercare.serve import serve
 
-            from customercare.app import create_app
-            from service_kit import configure_json_logging
-
-            configure_json_logging(settings.service_name, settings.log_level)
-            uvicorn.run(
-                create_app(settings),
-                host=settings.host,
-                port=settings.port,
-                log_config=None,
-                # The app reads X-Forwarded-For itself, from FORWARDED_ALLOW_IPS proxies only
-                # (customercare/client_address.py); uvicorn would trust 127.0.0.1 by default.
-                proxy_headers=False,
-            )
+            serve(settings)
         elif args.command == "migrate":
             upgrade(settings.database_url)
             print("database is at the latest migration")

@@ -17,6 +17,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from customercare import multiprocess
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
@@ -111,4 +113,8 @@ class Metrics:
         )
 
     def render(self) -> bytes:
+        # Under several workers, every worker's values added up (customercare/multiprocess.py).
+        directory = multiprocess.multiprocess_dir()
+        if directory is not None:
+            return multiprocess.render(directory)
         return generate_latest(self.registry)
