@@ -1,0 +1,4 @@
+/** Integration tests of @customercare/nx-monitoring: promtool, amtool and the live alerting proof. */
+const { jestConfig } = require('../jest.preset.cjs');
+
+module.exports = jestConfig(__dirname, 'integration');
