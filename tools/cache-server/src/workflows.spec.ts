@@ -20,14 +20,11 @@ interface Step {
 }
 interface Job {
   name?: string;
-  if?: string;
   permissions?: unknown;
   steps?: Step[];
   env?: Record<string, string>;
 }
 interface Workflow {
-  name?: string;
-  'run-name'?: string;
   on: Record<string, unknown>;
   permissions?: unknown;
   jobs: Record<string, Job>;
@@ -203,64 +200,113 @@ describe('.github/workflows', () => {
     expect(upload?.if).toContain("github.ref == 'refs/heads/main'");
   });
 
-  it('ci.yml: push and pull_request, full history, nx-set-shas, affected gates, reports, SARIF, gates table, scoped cache tokens', () => {
-    const ci = workflows['ci.yml'];
-    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
-    const all = steps('ci.yml').map(({ step }) => step);
-    expect(all.find((step) => step.uses?.startsWith('actions/checkout'))?.with?.['fetch-depth']).toBe(0);
-    expect(all.some((step) => step.uses?.startsWith('nrwl/nx-set-shas'))).toBe(true);
-    expect(all.find((step) => step.uses?.startsWith('actions/setup-node'))?.with).toMatchObject({ cache: 'npm' });
-    expect(all.some((step) => step.uses?.startsWith('actions/setup-python'))).toBe(true);
-    const scripts = runScripts('ci.yml').join('\n');
-    // affected.mjs is `nx affected` that also maps uv.lock changes to the projects that lock them.
-    expect(scripts).toMatch(/node tools\/scripts\/affected\.mjs -t lint test scan perf --parallel/);
-    expect(scripts).toContain('npx nx run cache-server:check-workflows');
-    // The tools table right after setup: what each target will run, and from where.
-    const setup = all.findIndex((step) => step.run === 'npm run setup');
-    expect(all[setup + 1].run).toBe('npm run doctor');
-    expect(scripts).toContain('node tools/scripts/gates-summary.mjs');
-    expect(scripts).toContain('node tools/scripts/why-affected.mjs');
-    expect(all.some((step) => step.uses?.startsWith('actions/upload-artifact'))).toBe(true);
-    expect(all.some((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
-    const [affected] = cachedSteps('ci.yml');
-    expect(affected.run).toContain('node tools/scripts/affected.mjs -t lint test scan perf');
-    const token = affected.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ?? '';
-    expect(token).toMatch(
-      /github\.event_name == 'push' && github\.ref == 'refs\/heads\/main'\) && secrets\.NX_CACHE_TOKEN_READ_WRITE \|\| secrets\.NX_CACHE_TOKEN_READ_ONLY/,
-    );
+  it('ci.yml: push, pull_request and by hand with the shard count; the name stays CI (other workflows follow it by name)', () => {
+    const ci = workflows['ci.yml'] as Workflow & { name: string };
+    expect(ci.name).toBe('CI');
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push', 'workflow_dispatch']);
+    const dispatch = ci.on.workflow_dispatch as { inputs: { shards: { type: string; default: number } } };
+    expect(dispatch.inputs.shards).toMatchObject({ type: 'number', default: 3 });
+    expect(Object.keys(ci.jobs).sort()).toEqual(['merge', 'plan', 'pr-comment', 'shard']);
+    // Every job that runs the workspace installs it the same way, and shows the tools table right after.
+    for (const id of ['plan', 'shard', 'merge']) {
+      const jobSteps = ci.jobs[id].steps ?? [];
+      const setup = jobSteps.findIndex((step) => step.run === 'npm run setup');
+      expect([id, setup >= 0, jobSteps[setup + 1]?.run]).toEqual([id, true, 'npm run doctor']);
+      expect(jobSteps.find((step) => step.uses?.startsWith('actions/setup-node'))?.with).toMatchObject({
+        cache: 'npm',
+      });
+      expect(jobSteps.some((step) => step.uses?.startsWith('actions/setup-python'))).toBe(true);
+    }
   });
 
-  it("notify.yml: on completed CI and CD runs, read-only, main's code, the Slack secret only for notify.mjs", () => {
-    const notify = workflows['notify.yml'];
-    expect(notify.on).toEqual({ workflow_run: { workflows: ['CI', 'CD'], types: ['completed'] } });
-    expect([workflows['ci.yml'].name, workflows['cd.yml'].name]).toEqual(['CI', 'CD']);
-    expect(notify.permissions).toEqual({});
-    const [job] = Object.values(notify.jobs);
-    expect(job.permissions).toEqual({ contents: 'read', actions: 'read' });
-    // Only runs of this repository (a fork's pull request from its own main has head_branch main).
-    expect(job.if).toContain('github.event.workflow_run.head_repository.full_name == github.repository');
-    const all = job.steps ?? [];
-    // main's copy of the repository (workflow_run's default), never the triggering run's head.
-    const checkout = all.find((step) => step.uses?.startsWith('actions/checkout'));
-    expect(checkout?.with).toEqual({ 'persist-credentials': false });
-    // The gates table: the artifact ci.yml uploads, from the run that triggered this one.
-    const uploads = steps('ci.yml').filter(({ step }) => step.uses?.startsWith('actions/upload-artifact'));
-    expect(uploads.map(({ step }) => step.with?.name)).toContain('reports-${{ github.run_id }}');
-    const download = all.find((step) => step.uses?.startsWith('actions/download-artifact'));
-    expect(download?.if).toBe("github.event.workflow_run.name == 'CI'");
-    expect(download?.with).toMatchObject({
-      name: 'reports-${{ github.event.workflow_run.id }}',
-      'run-id': '${{ github.event.workflow_run.id }}',
-    });
-    // No run field reaches a shell: notify.mjs reads the event file itself.
-    const scripts = all.filter((step) => step.run);
-    expect(scripts.map((step) => step.run)).toEqual(['node tools/scripts/notify.mjs --reports reports']);
-    expect(scripts[0].env).toEqual({ SLACK_WEBHOOK_URL: '${{ secrets.SLACK_WEBHOOK_URL }}' });
-    expect(JSON.stringify(notify.jobs).match(/secrets\./g)).toHaveLength(1);
-    // notify.mjs tells production deploys and rollbacks by CD's run-name: "<action> <environment> <release>".
-    expect(workflows['cd.yml']['run-name']).toBe(
-      ['ACTION', 'TARGET_ENV', 'RELEASE'].map((name) => workflows['cd.yml'].jobs.deploy.env?.[name]).join(' '),
+  it('ci.yml plan job: full history, nx-set-shas, why-affected, check-workflows, the run history of main, the plan as output and artifact', () => {
+    const plan = workflows['ci.yml'].jobs.plan as Job & { outputs: Record<string, string> };
+    const planSteps = plan.steps ?? [];
+    expect(planSteps.find((step) => step.uses?.startsWith('actions/checkout'))?.with?.['fetch-depth']).toBe(0);
+    expect(planSteps.some((step) => step.uses?.startsWith('nrwl/nx-set-shas'))).toBe(true);
+    const scripts = planSteps.map((step) => step.run ?? '').join('\n');
+    expect(scripts).toContain('node tools/scripts/why-affected.mjs');
+    expect(scripts).toContain('npx nx run cache-server:check-workflows');
+    // The planner: affected tasks of every gate target, N from the input (3 on push and pull request).
+    const step = planSteps.find((s) => s.id === 'plan');
+    expect(step?.run).toMatch(
+      /node tools\/scripts\/ci\/plan\.mjs --base="\$NX_BASE" --head="\$NX_HEAD" --shards="\$SHARDS"/,
     );
+    expect(step?.run).toContain('--targets=lint,test,scan,perf,typecheck,build,e2e,docker');
+    expect(step?.run).toContain('--github-output');
+    expect(step?.env?.SHARDS).toBe('${{ inputs.shards || 3 }}');
+    expect(plan.outputs.shards).toBe('${{ steps.plan.outputs.shards }}');
+    // The history comes only from this workflow's own successful pushes to main in this repository.
+    const find = planSteps.find((s) => s.id === 'history')?.run ?? '';
+    expect(find).toContain('repos/$REPO/actions/workflows/ci.yml/runs?event=push&branch=main&status=success');
+    expect(find).toContain(
+      'select(.event == "push" and .head_branch == "main" and .repository.full_name == env.REPO and .head_repository.full_name == env.REPO)',
+    );
+    expect(planSteps.find((s) => s.uses?.startsWith('actions/download-artifact'))?.with).toMatchObject({
+      name: 'ci-history',
+      'run-id': '${{ steps.history.outputs.run-id }}',
+    });
+    expect(planSteps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.with).toMatchObject({
+      name: 'ci-plan-${{ github.run_id }}',
+    });
+  });
+
+  it('ci.yml shard job: a matrix over the planned shards, each through the cache fallback with scoped tokens, its reports uploaded', () => {
+    const shard = workflows['ci.yml'].jobs.shard as Job & {
+      needs: string;
+      if: string;
+      strategy: { 'fail-fast': boolean; matrix: { shard: string } };
+    };
+    expect(shard.needs).toBe('plan');
+    expect(shard.if).toContain("needs.plan.outputs.shards != '[]'");
+    expect(shard.strategy).toEqual({
+      'fail-fast': false,
+      matrix: { shard: '${{ fromJSON(needs.plan.outputs.shards) }}' },
+    });
+    const [run] = cachedSteps('ci.yml');
+    expect(cachedSteps('ci.yml')).toHaveLength(1);
+    expect(run.run).toBe(
+      'node tools/scripts/remote-cache.mjs -- node tools/scripts/ci/run-shard.mjs --plan plan/plan.json --shard "$SHARD"',
+    );
+    expect(run.env?.SHARD).toBe('${{ matrix.shard }}');
+    // Read-write only for pushes to main; pull requests read.
+    expect(run.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ?? '').toMatch(
+      /github\.event_name == 'push' && github\.ref == 'refs\/heads\/main'\) && secrets\.NX_CACHE_TOKEN_READ_WRITE \|\| secrets\.NX_CACHE_TOKEN_READ_ONLY/,
+    );
+    expect((shard.steps ?? []).find((s) => s.uses?.startsWith('actions/upload-artifact'))?.with).toMatchObject({
+      name: 'reports-${{ github.run_id }}-shard-${{ matrix.shard }}',
+    });
+  });
+
+  it("ci.yml merge job: every shard's reports, one gates table, one JUnit summary, one SARIF upload, the history kept on main, fails when a shard failed", () => {
+    const merge = workflows['ci.yml'].jobs.merge as Job & { needs: string[]; if: string };
+    expect(merge.needs).toEqual(['plan', 'shard']);
+    expect(merge.if).toBe('${{ !cancelled() }}');
+    const mergeSteps = merge.steps ?? [];
+    expect(mergeSteps.find((s) => s.with?.pattern)?.with).toEqual({
+      pattern: 'reports-${{ github.run_id }}-shard-*',
+      'merge-multiple': true,
+      path: 'reports/',
+    });
+    const scripts = mergeSteps.map((s) => s.run ?? '').join('\n');
+    expect(scripts).toContain('node tools/scripts/ci/merge-shards.mjs --plan plan/plan.json --reports reports');
+    expect(scripts).toContain('node tools/scripts/gates-summary.mjs');
+    // One SARIF upload and one gates table for the whole workflow, both here.
+    const all = steps('ci.yml');
+    expect(
+      all.filter(({ step }) => step.uses?.startsWith('github/codeql-action/upload-sarif')).map(({ job }) => job),
+    ).toEqual(['merge']);
+    expect(all.filter(({ step }) => step.run?.includes('gates-summary.mjs')).map(({ job }) => job)).toEqual(['merge']);
+    // pr-comment reads the merged reports under the name it always had.
+    expect(mergeSteps.find((s) => s.with?.name === 'reports-${{ github.run_id }}')?.uses).toMatch(
+      /^actions\/upload-artifact@/,
+    );
+    expect(workflows['ci.yml'].jobs['pr-comment']).toMatchObject({ needs: 'merge' });
+    const history = mergeSteps.find((s) => s.with?.name === 'ci-history');
+    expect(history?.if).toContain("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    const last = mergeSteps.at(-1);
+    expect(last?.env).toEqual({ PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' });
+    expect(last?.run).toContain('exit 1');
   });
 
   it.each(OWN)('%s gives the remote cache variables only to steps that run through the outage fallback', (file) => {
@@ -298,6 +344,12 @@ describe('.github/workflows', () => {
   });
 
   describe('nx commands', () => {
+    it('finds the targets the sharded CI plan hands to nx affected', () => {
+      const script =
+        'node tools/scripts/ci/plan.mjs --base="$NX_BASE" --shards=3 --targets=lint,e2e --out=plan/plan.json';
+      expect(nxTargetsIn(script, 'w').map(({ target }) => target)).toEqual(['lint', 'e2e']);
+    });
+
     it('finds the targets of affected, run-many, run and the <target> <project> form', () => {
       const script =
         'npx nx affected -t lint test --parallel=2 && nx run-many --targets=scan,perf\nnpx nx run backend:perf:stress\nnx test api-client --watch=false\nnx show projects\nnode tools/scripts/affected.mjs -t docker --base=x';

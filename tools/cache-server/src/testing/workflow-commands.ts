@@ -66,8 +66,11 @@ export function nxTargetsIn(script: string, where: string): NxTargetUse[] {
   const commands = script.replace(/\\\n/g, ' ').split(/\n|&&|\|\||;|\|/);
   for (const command of commands) {
     const words = shellWords(command.trim());
-    // tools/scripts/affected.mjs takes `nx affected`'s arguments (it adds --files from uv.lock).
-    const wrapper = words.findIndex((word) => word.endsWith('tools/scripts/affected.mjs'));
+    // tools/scripts/affected.mjs takes `nx affected`'s arguments (it adds --files from uv.lock);
+    // tools/scripts/ci/plan.mjs hands its --targets to `nx affected` (the sharded CI's plan).
+    const wrapper = words.findIndex(
+      (word) => word.endsWith('tools/scripts/affected.mjs') || word.endsWith('tools/scripts/ci/plan.mjs'),
+    );
     const nx = words.findIndex((word) => word === 'nx' || word.endsWith('/nx') || word.endsWith('/nx.js'));
     if (nx < 0 && wrapper < 0) continue;
     const [subcommand, ...rest] = wrapper >= 0 ? ['affected', ...words.slice(wrapper + 1)] : words.slice(nx + 1);
