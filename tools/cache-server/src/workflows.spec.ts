@@ -20,11 +20,14 @@ interface Step {
 }
 interface Job {
   name?: string;
+  if?: string;
   permissions?: unknown;
   steps?: Step[];
   env?: Record<string, string>;
 }
 interface Workflow {
+  name?: string;
+  'run-name'?: string;
   on: Record<string, unknown>;
   permissions?: unknown;
   jobs: Record<string, Job>;
@@ -307,6 +310,39 @@ describe('.github/workflows', () => {
     const last = mergeSteps.at(-1);
     expect(last?.env).toEqual({ PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' });
     expect(last?.run).toContain('exit 1');
+  });
+
+  it("notify.yml: on completed CI and CD runs, read-only, main's code, the Slack secret only for notify.mjs", () => {
+    const notify = workflows['notify.yml'];
+    expect(notify.on).toEqual({ workflow_run: { workflows: ['CI', 'CD'], types: ['completed'] } });
+    expect([workflows['ci.yml'].name, workflows['cd.yml'].name]).toEqual(['CI', 'CD']);
+    expect(notify.permissions).toEqual({});
+    const [job] = Object.values(notify.jobs);
+    expect(job.permissions).toEqual({ contents: 'read', actions: 'read' });
+    // Only runs of this repository (a fork's pull request from its own main has head_branch main).
+    expect(job.if).toContain('github.event.workflow_run.head_repository.full_name == github.repository');
+    const all = job.steps ?? [];
+    // main's copy of the repository (workflow_run's default), never the triggering run's head.
+    const checkout = all.find((step) => step.uses?.startsWith('actions/checkout'));
+    expect(checkout?.with).toEqual({ 'persist-credentials': false });
+    // The gates table: the artifact ci.yml uploads, from the run that triggered this one.
+    const uploads = steps('ci.yml').filter(({ step }) => step.uses?.startsWith('actions/upload-artifact'));
+    expect(uploads.map(({ step }) => step.with?.name)).toContain('reports-${{ github.run_id }}');
+    const download = all.find((step) => step.uses?.startsWith('actions/download-artifact'));
+    expect(download?.if).toBe("github.event.workflow_run.name == 'CI'");
+    expect(download?.with).toMatchObject({
+      name: 'reports-${{ github.event.workflow_run.id }}',
+      'run-id': '${{ github.event.workflow_run.id }}',
+    });
+    // No run field reaches a shell: notify.mjs reads the event file itself.
+    const scripts = all.filter((step) => step.run);
+    expect(scripts.map((step) => step.run)).toEqual(['node tools/scripts/notify.mjs --reports reports']);
+    expect(scripts[0].env).toEqual({ SLACK_WEBHOOK_URL: '${{ secrets.SLACK_WEBHOOK_URL }}' });
+    expect(JSON.stringify(notify.jobs).match(/secrets\./g)).toHaveLength(1);
+    // notify.mjs tells production deploys and rollbacks by CD's run-name: "<action> <environment> <release>".
+    expect(workflows['cd.yml']['run-name']).toBe(
+      ['ACTION', 'TARGET_ENV', 'RELEASE'].map((name) => workflows['cd.yml'].jobs.deploy.env?.[name]).join(' '),
+    );
   });
 
   it.each(OWN)('%s gives the remote cache variables only to steps that run through the outage fallback', (file) => {
