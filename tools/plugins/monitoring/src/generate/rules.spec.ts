@@ -35,7 +35,7 @@ describe('generateRules', () => {
   it('builds the recording rules over the names the backend exports', () => {
     const byName = Object.fromEntries(rules.groups[0].rules.map((r) => [r.record, r.expr]));
     expect(byName[RULES.errorRatio('5m')]).toBe(
-      'sum(rate(ccg_http_requests_total{job="backend",status=~"5.."}[5m])) / sum(rate(ccg_http_requests_total{job="backend"}[5m]))',
+      '(sum(rate(ccg_http_requests_total{job="backend",status=~"5.."}[5m])) or vector(0)) / sum(rate(ccg_http_requests_total{job="backend"}[5m]))',
     );
     expect(byName[RULES.dbPoolUtilisation]).toBe(
       'service:db_pool_checked_out:sum{service="backend"} / service:db_pool_size:sum{service="backend"}',

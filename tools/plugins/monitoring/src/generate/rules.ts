@@ -77,7 +77,8 @@ function recording(slo: SloFile): PromRule[] {
     rules.push(
       rule(
         RULES.errorRatio(w),
-        `sum(rate(${m.requests}${sel(`${m.statusLabel}=~"5.."`)}[${w}])) / sum(rate(${m.requests}${sel()}[${w}]))`,
+        // `or vector(0)`: no 5xx at all is a ratio of 0, not "no data" (the budget panels stay drawn).
+        `(sum(rate(${m.requests}${sel(`${m.statusLabel}=~"5.."`)}[${w}])) or vector(0)) / sum(rate(${m.requests}${sel()}[${w}]))`,
       ),
     );
   }
