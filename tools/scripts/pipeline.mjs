@@ -2,7 +2,7 @@
 // base with main, only the affected projects run (`nx affected`); otherwise every project does
 // (`nx run-many`). Then one gates table for every project and gate.
 //
-//   npm run pipeline                      # lint, test, scan, perf, bundle-size over what changed (or everything)
+//   npm run pipeline                      # lint, test, scan, perf, bundle-size, monitoring over what changed (or everything)
 //   npm run pipeline -- --all             # everything, whatever changed
 //   npm run pipeline -- --targets=lint,test
 //   npm run pipeline -- --base=origin/main
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { runWithRemoteCache } from './remote-cache.mjs';
 import { nxCommand, toolPath } from './workspace-tools.mjs';
 
-const DEFAULT_TARGETS = 'lint,test,scan,perf,bundle-size';
+const DEFAULT_TARGETS = 'lint,test,scan,perf,bundle-size,monitoring';
 
 const { values: options } = parseArgs({
   options: {
@@ -24,7 +24,9 @@ const { values: options } = parseArgs({
   strict: true,
 });
 if (options.help) {
-  console.log('usage: npm run pipeline -- [--all] [--targets=lint,test,scan,perf,bundle-size] [--base=<git ref>]');
+  console.log(
+    'usage: npm run pipeline -- [--all] [--targets=lint,test,scan,perf,bundle-size,monitoring] [--base=<git ref>]',
+  );
   process.exit(0);
 }
 
