@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { TokenTable } from './auth';
@@ -11,13 +13,34 @@ import { FileSystemStorage } from './storage/fs';
 import { S3Storage } from './storage/s3';
 import type { CacheStorage } from './storage/storage';
 
+/**
+ * How long a replica's eviction lease lasts: far longer than a sweep takes (a listing of a large
+ * bucket and its deletes), and short enough that a replica killed mid-sweep holds up the others'
+ * eviction for at most this long.
+ */
+export const EVICTION_LEASE_MS = 10 * 60_000;
+
+/** A sweep another replica was running: this one skipped it. */
+export interface SweepSkipped {
+  skipped: true;
+  holder: string;
+  expiresAt: Date;
+}
+
+export type SweepResult = EvictionResult | SweepSkipped;
+
 export interface RunningCacheServer {
   /** e.g. http://127.0.0.1:41234 — the value for NX_SELF_HOSTED_REMOTE_CACHE_SERVER. */
   url: string;
   storage: CacheStorage;
   metrics: Metrics;
-  /** Runs an eviction sweep after any sweep in progress; rejects when it fails (which is also logged). */
-  sweep(): Promise<EvictionResult>;
+  /** This replica's name in the eviction lease: <host>:<pid>:<random>. */
+  replica: string;
+  /**
+   * Runs an eviction sweep after any sweep in progress, or skips it while another replica holds the
+   * store's eviction lease; rejects when it fails (which is also logged).
+   */
+  sweep(): Promise<SweepResult>;
   close(): Promise<void>;
 }
 
@@ -71,6 +94,15 @@ export async function startCacheServer(
     );
   }
   for (const warning of config.warnings) logger('warn', warning);
+  if (storage instanceof S3Storage && storage.conditionalWrites === false) {
+    logger(
+      'warn',
+      `${storage.description}: the S3 service ignores conditional writes (If-None-Match/If-Match), so two replicas ` +
+        'racing on one hash may both store it (either artifact is valid) and eviction sweeps are not limited to one ' +
+        'replica at a time. AWS S3, MinIO (2024-11 or newer) and R2 honour them.',
+    );
+  }
+  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   await new Promise<void>((done, fail) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -90,9 +122,22 @@ export async function startCacheServer(
   // Sweeps run one at a time, the first right after listening: a large store takes a while to list.
   let sweeping: Promise<unknown> = Promise.resolve();
   let queued = 0;
-  const runSweep = async (): Promise<EvictionResult> => {
+  const runSweep = async (): Promise<SweepResult> => {
     try {
-      const result = await evict(storage, { maxTotalSize: config.maxTotalSize, maxAge: config.maxAge });
+      const lease = await storage.acquireLease?.('eviction', replica, EVICTION_LEASE_MS);
+      if (lease && !lease.acquired) {
+        logger('info', 'eviction sweep skipped: another replica holds the eviction lease', {
+          holder: lease.holder,
+          expiresAt: lease.expiresAt.toISOString(),
+        });
+        return { skipped: true, holder: lease.holder, expiresAt: lease.expiresAt };
+      }
+      let result: EvictionResult;
+      try {
+        result = await evict(storage, { maxTotalSize: config.maxTotalSize, maxAge: config.maxAge });
+      } finally {
+        await lease?.release();
+      }
       metrics.evicted.inc(result.evict.length);
       metrics.storedBytes.set(result.keptBytes);
       metrics.storedEntries.set(result.keptEntries);
@@ -121,7 +166,7 @@ export async function startCacheServer(
       throw error;
     }
   };
-  const sweep = (): Promise<EvictionResult> => {
+  const sweep = (): Promise<SweepResult> => {
     queued += 1;
     const run = sweeping.then(runSweep).finally(() => {
       queued -= 1;
@@ -152,6 +197,7 @@ export async function startCacheServer(
     url,
     storage,
     metrics,
+    replica,
     sweep,
     close: async () => {
       if (timer) clearInterval(timer);

@@ -11,7 +11,21 @@ import type { Readable } from 'node:stream';
 import { ConfigError, type S3Settings } from '../config';
 import { isEntryKey, OWNER_MARKER, OWNER_MARKER_TEXT } from '../keys';
 import { byteCounter } from './fs';
-import { SizeMismatchError, type CacheStorage, type StoredEntry, type StoredObject } from './storage';
+import {
+  SizeMismatchError,
+  type CacheStorage,
+  type LeaseAttempt,
+  type StoredEntry,
+  type StoredObject,
+} from './storage';
+
+/** A conditional write refused: 412 (the condition does not hold) or 409 (another conditional write of the key is in progress). */
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.$metadata.httpStatusCode === 412 || error.$metadata.httpStatusCode === 409)
+  );
+}
 
 function isNotFound(error: unknown): boolean {
   return (
@@ -22,12 +36,19 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * Artifacts as objects in any S3-compatible bucket: <prefix><namespace>/<hash>. The scale-out
- * path: several stateless server instances in front of one bucket.
+ * path: several stateless server instances (replicas) in front of one bucket.
  *
- * "First writer wins" uses a conditional write (If-None-Match: *, honoured by AWS S3 since 2024,
- * MinIO and R2) after a HEAD check; a service that ignores the header (s3rver, older MinIO) keeps
- * the HEAD check, so only two writers racing on the same hash within milliseconds could both
- * write, and since equal hashes mean equal task inputs, the bytes they write are equivalent.
+ * "First writer wins" is a HEAD check (a cheap 409 without uploading) and then a conditional write,
+ * `If-None-Match: *`: the service stores the first PUT of a key and refuses the others with 412
+ * (or 409 while the first is still being written), so two replicas racing on one hash store exactly
+ * one artifact. AWS S3 (since 2024-08), MinIO (since 2024-11) and Cloudflare R2 honour it. A service
+ * that ignores the header (s3rver, older MinIO, some others) keeps only the HEAD check: two
+ * writers racing on one hash within the same upload could both write, the later one replacing the
+ * earlier; equal hashes mean equal task inputs, so either artifact is a valid one. claim() finds
+ * out which kind of service it talks to (`conditionalWrites`), and the server warns at start-up.
+ *
+ * The eviction lease is an object <prefix>.lease-<name> holding its holder and expiry, created with
+ * `If-None-Match: *` and taken over, once expired, with `If-Match: <its ETag>`.
  */
 export class S3Storage implements CacheStorage {
   readonly description: string;
@@ -51,7 +72,37 @@ export class S3Storage implements CacheStorage {
       });
   }
 
+  /** Whether the service honours conditional writes (If-None-Match, If-Match); known after claim(). */
+  conditionalWrites: boolean | undefined;
+
   async claim(): Promise<void> {
+    await this.ensureMarker();
+    this.conditionalWrites = await this.probeConditionalWrites();
+  }
+
+  /**
+   * Writes the marker again with `If-None-Match: *`: a service that honours the header refuses it,
+   * one that ignores it replaces the marker with the same text.
+   */
+  private async probeConditionalWrites(): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: `${this.settings.prefix}${OWNER_MARKER}`,
+          Body: OWNER_MARKER_TEXT,
+          ContentType: 'text/plain',
+          IfNoneMatch: '*',
+        }),
+      );
+      return false;
+    } catch (error) {
+      if (isConditionFailure(error)) return true;
+      throw error;
+    }
+  }
+
+  private async ensureMarker(): Promise<void> {
     const { bucket, prefix } = this.settings;
     const marker = `${prefix}${OWNER_MARKER}`;
     try {
@@ -84,7 +135,7 @@ export class S3Storage implements CacheStorage {
       );
     } catch (error) {
       // Another server sharing the prefix marked it first.
-      if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -133,12 +184,7 @@ export class S3Storage implements CacheStorage {
         }),
       );
     } catch (error) {
-      if (
-        error instanceof S3ServiceException &&
-        (error.$metadata.httpStatusCode === 412 || error.$metadata.httpStatusCode === 409)
-      ) {
-        return 'exists';
-      }
+      if (isConditionFailure(error)) return 'exists';
       throw error;
     }
     if (counter.count() !== size) {
@@ -170,6 +216,73 @@ export class S3Storage implements CacheStorage {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key) }));
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseAttempt> {
+    const key = `${this.settings.prefix}.lease-${name}`;
+    const write = async (condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<LeaseAttempt | null> => {
+      const lease = { holder, expiresAt: new Date(Date.now() + ttlMs).toISOString() };
+      try {
+        const { ETag } = await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.settings.bucket,
+            Key: key,
+            Body: JSON.stringify(lease),
+            ContentType: 'application/json',
+            ...condition,
+          }),
+        );
+        return { acquired: true, release: () => this.releaseLease(key, ETag) };
+      } catch (error) {
+        if (isConditionFailure(error)) return null;
+        throw error;
+      }
+    };
+    // A lease can be deleted or taken over between our reads and writes: a few rounds settle it.
+    for (let round = 0; round < 3; round += 1) {
+      const created = await write({ IfNoneMatch: '*' });
+      if (created) return created;
+      const current = await this.readLease(key);
+      if (!current) continue;
+      if (current.expiresAt.getTime() > Date.now())
+        return { acquired: false, holder: current.holder, expiresAt: current.expiresAt };
+      const taken = await write({ IfMatch: current.etag });
+      if (taken) return taken;
+    }
+    const current = await this.readLease(key);
+    return { acquired: false, holder: current?.holder ?? 'unknown', expiresAt: current?.expiresAt ?? new Date() };
+  }
+
+  /** The lease's holder, expiry and ETag; an unreadable body counts as expired. */
+  private async readLease(key: string): Promise<{ holder: string; expiresAt: Date; etag: string } | null> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
+      const text = (await object.Body?.transformToString()) ?? '';
+      let parsed: { holder?: unknown; expiresAt?: unknown } = {};
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch {
+        parsed = {};
+      }
+      const expiresAt = new Date(typeof parsed.expiresAt === 'string' ? parsed.expiresAt : 0);
+      return {
+        holder: typeof parsed.holder === 'string' ? parsed.holder : 'unknown',
+        expiresAt: Number.isNaN(expiresAt.getTime()) ? new Date(0) : expiresAt,
+        etag: object.ETag ?? '',
+      };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Deletes the lease only while it is still the one we wrote (If-Match), so a takeover after expiry stays. */
+  private async releaseLease(key: string, etag: string | undefined): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key, IfMatch: etag }));
+    } catch (error) {
+      if (!isConditionFailure(error) && !isNotFound(error)) throw error;
+    }
   }
 
   destroy(): void {

@@ -62,7 +62,18 @@ export interface CacheStorage {
    * a policy). Only for backends that keep them: an S3 PUT is a single request.
    */
   sweepUploads?(report?: (problem: StorageProblem) => void): Promise<UploadSweep>;
+  /**
+   * Takes the lease `name` for `holder` until `ttlMs` from now, unless another holder has it and it
+   * has not expired. Optional: for stores that several replicas share (S3), so eviction sweeps one
+   * replica at a time; without it every server sweeps on its own (deletes are idempotent).
+   */
+  acquireLease?(name: string, holder: string, ttlMs: number): Promise<LeaseAttempt>;
 }
+
+/** What acquireLease found: the lease (release it when done), or who holds it and until when. */
+export type LeaseAttempt =
+  | { acquired: true; release(): Promise<void> }
+  | { acquired: false; holder: string; expiresAt: Date };
 
 export class SizeMismatchError extends Error {
   override name = 'SizeMismatchError';
