@@ -43,6 +43,8 @@ export interface ProjectGates {
     /** Relative to the project root, with {profile} for the profile's name. */
     baseline: string;
   };
+  /** The monitoring target's gate (tools/plugins/monitoring); absent means 100 %. */
+  monitoring?: { alertTestCoverage: number };
 }
 
 type Partial2<T> = { [K in keyof T]?: Partial<T[K]> };
