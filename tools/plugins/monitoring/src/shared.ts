@@ -7,6 +7,7 @@ export {
   startFailure,
   writeGateResults,
   formatGateLine,
+  loadGates,
   writeJUnit,
   schemaProblems,
   projectOf,

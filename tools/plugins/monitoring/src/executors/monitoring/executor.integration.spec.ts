@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buildMonitoring } from '../../generate/build';
 import { fixtureContext, workspaceWith } from '../../shared';
 import { parseSlo } from '../../slo/load';
-import { BACKEND_TESTS, backendSloText, backendSloWith } from '../../testing';
+import { BACKEND_TESTS, backendSloText, backendSloWith, WORKSPACE_ROOT } from '../../testing';
 import { checksFor } from './checks';
 import monitoringExecutor, { runChecks } from './executor';
 
@@ -11,10 +11,10 @@ import monitoringExecutor, { runChecks } from './executor';
  * The real promtool and amtool over the backend's real SLO file and tests, copied into a throw-away
  * workspace (project `fixture` at apps/fixture), then with one violation seeded at a time.
  */
-function workspace(slo: string, gates = { defaults: {} }): string {
+function workspace(slo: string): string {
   return workspaceWith(
     {
-      'gates.json': JSON.stringify(gates),
+      'gates.json': readFileSync(join(WORKSPACE_ROOT, 'gates.json'), 'utf8'),
       'apps/fixture/project.json': '{}',
       'apps/fixture/monitoring/slo.yml': slo,
       'apps/fixture/monitoring/tests/alerts.test.yml': readFileSync(join(BACKEND_TESTS, 'alerts.test.yml'), 'utf8'),
@@ -33,8 +33,8 @@ function gateResults(root: string): Array<{ gate: string; passed: boolean; measu
 
 describe('monitoring executor (promtool, amtool)', () => {
   const roots: string[] = [];
-  const run = async (slo: string, gates?: { defaults: object }) => {
-    const root = workspace(slo, gates);
+  const run = async (slo: string) => {
+    const root = workspace(slo);
     roots.push(root);
     const result = await monitoringExecutor({}, fixtureContext(root));
     return { root, result };
@@ -86,6 +86,11 @@ describe('monitoring executor (promtool, amtool)', () => {
       measured: 80,
       reason: 'untested: HighLatency (no case where it stays quiet)',
     });
+    // The same tests pass a project whose gate asks for 80 %.
+    const gates = JSON.parse(readFileSync(join(root, 'gates.json'), 'utf8'));
+    gates.projects = { ...gates.projects, fixture: { monitoring: { alertTestCoverage: 80 } } };
+    writeFileSync(join(root, 'gates.json'), JSON.stringify(gates));
+    expect(await monitoringExecutor({}, fixtureContext(root))).toEqual({ success: true });
   });
 
   it('fails when an Alertmanager route sends critical alerts to the wrong receiver (amtool config routes test)', async () => {
