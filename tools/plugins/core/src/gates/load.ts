@@ -46,6 +46,7 @@ export function gatesForProject(config: GatesConfig, project: string): ProjectGa
     coverage: { ...config.defaults.coverage, ...overrides.coverage },
     security: { ...config.defaults.security, ...overrides.security },
     perf: { ...config.defaults.perf, ...overrides.perf },
+    dast: { ...config.defaults.dast, ...overrides.dast },
   };
 }
 

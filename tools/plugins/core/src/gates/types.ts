@@ -1,6 +1,6 @@
 export type SecurityGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
-/** Every scanner the scan executor knows; gates.json may require any of them. */
+/** Every scanner the scan and dast executors know; gates.json may require any of them. */
 export type ScannerName =
   | 'bandit'
   | 'semgrep'
@@ -13,7 +13,9 @@ export type ScannerName =
   | 'osv-scanner'
   | 'trivy'
   | 'zizmor'
-  | 'dependency-age';
+  | 'dependency-age'
+  // The dast target's scanners (their Findings, runs and reports are the scan's).
+  | DastScannerName;
 
 export interface SecurityGates {
   /** Worst acceptable grade (see src/executors/scan/grade.ts for the rule). */
@@ -30,6 +32,17 @@ export interface SecurityGates {
   dependencyAge?: { minReleaseAgeDays?: number; maxOutdatedDays?: number };
 }
 
+/** The dynamic scanners the dast gate may require (tools/plugins/dast). */
+export type DastScannerName = 'schemathesis' | 'wapiti' | 'sqlmap' | 'zap';
+
+/** The dast target's gate: the grade of the dynamic scanners' findings and the scanners that must run. */
+export interface DastGates {
+  /** Worst acceptable grade of the dast findings. */
+  grade?: SecurityGrade;
+  /** Dynamic scanners that must run for the dast gate to pass. */
+  requiredScanners?: DastScannerName[];
+}
+
 export interface ProjectGates {
   coverage: { min: number };
   security: SecurityGates;
@@ -43,6 +56,7 @@ export interface ProjectGates {
     /** Relative to the project root, with {profile} for the profile's name. */
     baseline: string;
   };
+  dast?: DastGates;
   /** The monitoring target's gate (tools/plugins/monitoring); absent means 100 %. */
   monitoring?: { alertTestCoverage: number };
 }

@@ -27,7 +27,7 @@ function profilesOf(text: string): string[] {
  */
 type Inputs = NonNullable<TargetConfiguration['inputs']>;
 
-function lockfileInputs(workspaceRoot: string, projectRoot: string): Inputs {
+export function lockfileInputs(workspaceRoot: string, projectRoot: string): Inputs {
   const inputs: string[] = [];
   if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) {
     const packages = lockedPackagesOf(workspaceRoot, projectRoot);

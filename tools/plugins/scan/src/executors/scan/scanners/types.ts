@@ -11,7 +11,15 @@ export type ProjectKind = 'python' | 'npm';
 /** What a scanner applies to: a kind of project, or the workflows of the project whose scan target names them. */
 export type ScanSubject = ProjectKind | 'workflows';
 
-export type ScannerCategory = 'static analysis' | 'secrets' | 'licences' | 'sbom' | 'vulnerabilities' | 'supply chain';
+export type ScannerCategory =
+  | 'static analysis'
+  | 'secrets'
+  | 'licences'
+  | 'sbom'
+  | 'vulnerabilities'
+  | 'supply chain'
+  // The dast target's scanners (tools/plugins/dast), which attack a running service.
+  | 'dynamic';
 
 /** Everything an adapter may need; adapters hold no state of their own. */
 export interface ScanContext {
