@@ -9,6 +9,7 @@ import {
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { storedUvLockGraph } from './uv-lock-store';
 import type { InferenceKind } from './kind';
 
 /**
@@ -198,7 +199,7 @@ export function readUvLockGraph(workspaceRoot: string): UvLockGraph | undefined 
   if (last?.stamp === stamp) return last.graph;
   const text = readFileSync(path, 'utf8');
   const hash = hashArray([text]);
-  const graph = last?.hash === hash ? last.graph : uvLockGraph(parseUvLock(text));
+  const graph = last?.hash === hash ? last.graph : storedUvLockGraph(hash, () => uvLockGraph(parseUvLock(text)));
   lastRead.set(path, { stamp, hash, graph });
   return graph;
 }

@@ -1,7 +1,7 @@
 import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { inferEach, type InferenceCache, type InferenceKind } from './kind';
 import { buildScanTarget } from './scan-target';
 
@@ -25,6 +25,7 @@ export const packageJsonKind: InferenceKind = {
   glob: '**/package.json',
   async createNodes(files, options, context) {
     const globs = workspaceGlobs(context.workspaceRoot);
+    const workspaces = globs.map((glob) => new Minimatch(glob));
     const scanTargetName = options.scanTargetName ?? 'scan';
     return inferEach<Record<string, TargetConfiguration>>(
       'package-json',
@@ -32,7 +33,7 @@ export const packageJsonKind: InferenceKind = {
       files.filter((file) => file !== 'package.json'),
       options,
       context,
-      (file, ctx, cache) => createScanTarget(file, globs, scanTargetName, ctx, cache),
+      (file, ctx, cache) => createScanTarget(file, globs, workspaces, scanTargetName, ctx, cache),
     );
   },
 };
@@ -40,12 +41,13 @@ export const packageJsonKind: InferenceKind = {
 function createScanTarget(
   file: string,
   globs: readonly string[],
+  workspaces: readonly Minimatch[],
   scanTargetName: string,
   context: CreateNodesContextV2,
   cache: InferenceCache<Record<string, TargetConfiguration>>,
 ): CreateNodesResult {
   const projectRoot = dirname(file);
-  if (!globs.some((glob) => minimatch(projectRoot, glob))) return {};
+  if (!workspaces.some((workspace) => workspace.match(projectRoot))) return {};
   if (existsSync(join(context.workspaceRoot, projectRoot, 'pyproject.toml'))) return {};
   const hash = hashArray([readFileSync(join(context.workspaceRoot, file), 'utf8'), projectRoot, ...globs]);
   const targets = cache.get(hash, () => ({
