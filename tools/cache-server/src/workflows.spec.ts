@@ -365,7 +365,8 @@ describe('.github/workflows', () => {
       schedule: [expect.objectContaining({ cron: expect.any(String) })],
     });
     const scans = cachedSteps('security.yml');
-    expect(scans).toHaveLength(2);
+    // scan and dast: the affected projects on a pull request, every project on the schedule.
+    expect(scans).toHaveLength(4);
     for (const step of scans)
       expect(step.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe('${{ secrets.NX_CACHE_TOKEN_READ_ONLY }}');
     const perf = workflows['performance.yml'].on as {
@@ -377,6 +378,26 @@ describe('.github/workflows', () => {
       type: 'choice',
       options: expect.arrayContaining(['ci', 'stress']),
     });
+  });
+
+  it('security.yml runs dast nightly for every service, and on pull requests only when one touches a service', () => {
+    const job = workflows['security.yml'].jobs.dast;
+    const byName = (name: string) => (job.steps ?? []).find((step) => step.name === name) as Step;
+    const paths = byName('Does the pull request touch a service?');
+    expect(paths.if).toBe("${{ github.event_name == 'pull_request' }}");
+    expect(paths.run).toContain('git diff --quiet "$NX_BASE" "$NX_HEAD" -- apps libs tools/plugins/dast');
+    const affected = byName('DAST of the affected services');
+    expect(affected.if).toBe("${{ github.event_name == 'pull_request' && steps.paths.outputs.touched == 'true' }}");
+    expect(nxTargetsIn(affected.run as string, 'security.yml').map(({ target }) => target)).toEqual(['dast']);
+    const nightly = byName('DAST of every service (fresh, no cache)');
+    expect(nightly.if).toBe("${{ github.event_name != 'pull_request' }}");
+    expect(nightly.run).toContain('nx run-many -t dast --parallel=1 --skip-nx-cache');
+    // Reports: SARIF to code scanning under its own category, and everything as an artifact.
+    const sarif = (job.steps ?? []).find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'));
+    expect(sarif?.with).toEqual({ sarif_file: 'reports/', category: 'dast' });
+    const artifact = (job.steps ?? []).find((step) => step.uses?.startsWith('actions/upload-artifact'));
+    expect(artifact?.with).toMatchObject({ path: 'reports/' });
+    expect(job.permissions).toEqual({ contents: 'read', actions: 'read', 'security-events': 'write' });
   });
 
   describe('nx commands', () => {
