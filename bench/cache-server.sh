@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The cache server (tools/cache-server, fs storage) against nginx serving (GET) and accepting
+# (WebDAV PUT, dav_methods PUT) the same files from the same disk, side by side in one run:
+# GET and PUT throughput and each server's peak memory, for every artifact size and client count.
+#
+#   bash bench/cache-server.sh [--sizes "1 50 500"] [--clients "1 16 64"] [--seconds 3]
+#
+# Sizes are MiB. Each cell runs the cache server and nginx one after the other (which goes first
+# alternates from cell to cell), each for --seconds of closed-loop load from bench/cache-server-load.mjs
+# (keep-alive connections, one per client; transfers still running at the deadline are cut and
+# their bytes so far counted, so 64 clients x 500 MiB take --seconds, not 32 GB of traffic).
+# Like for like on 2 cores: the cache server (one Node process) and nginx (one worker) are pinned
+# to core 0 in turn, the load generator to core 1 (taskset). Both store under one temp folder on
+# the same disk: nginx serves the cache server's own entry files, and writes its PUTs beside them.
+# The cache server fsyncs each stored artifact before answering (a crash never leaves a partial
+# entry); nginx does not.
+# Peak memory is VmHWM from /proc (reset through /proc/<pid>/clear_refs before each cell) of the
+# cache server process and of the nginx worker.
+# Prints a table with the ratios cache-server/nginx. Goals: throughput >= 0.8x nginx's in every
+# cell; memory flat in artifact size (peak RSS at the largest size within 1.5x of the smallest,
+# for the same client count). Exits 1 when a request fails; a missed goal is reported, not fatal.
+# nginx and taskset are the ones tools/scripts/tool.mjs finds (`npm run setup` installs nginx).
+set -euo pipefail
+
+sizes="1 50 500"
+client_counts="1 16 64"
+seconds=3
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sizes) sizes=$2; shift 2 ;;
+    --clients) client_counts=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "bench/cache-server.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+nginx=$(node "$root/tools/scripts/tool.mjs" nginx) || exit 1
+taskset=$(node "$root/tools/scripts/tool.mjs" taskset) || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cache-server.XXXXXX")
+server_pid=
+nginx_pid=
+cleanup() {
+  set +e
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+
+token=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')
+mkdir -p "$work/store" "$work/dav" "$work/nginx-tmp"
+
+# The cache server on core 0, on a port picked here (--log-level warn prints no "listening" line).
+# The token goes by environment: the server refuses one on its command line.
+server_port=$(free_port)
+CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 node "$root/tools/cache-server/bin/cache-server.js" \
+  --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --log-level warn > "$work/server.log" 2>&1 &
+server_pid=$!
+server_url="http://127.0.0.1:$server_port"
+for _ in $(seq 1 100); do
+  health=$(node -e 'fetch(process.argv[1]).then((r) => console.log(r.status), () => console.log(0))' "$server_url/healthz")
+  [ "$health" = 200 ] && break
+  sleep 0.1
+done
+[ "$health" = 200 ] || { echo "bench/cache-server.sh: the cache server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+
+# nginx on core 0, one worker, a config of its own in the temp folder.
+nginx_port=$(free_port)
+cat > "$work/nginx.conf" <<EOF
+worker_processes 1;
+user root;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $work/store;
+    location /dav/ {
+      root $work;
+      dav_methods PUT;
+      create_full_put_path on;
+      client_max_body_size 0;
+    }
+  }
+}
+EOF
+"$taskset" -c 0 "$nginx" -c "$work/nginx.conf" -e "$work/nginx-error.log" 2> "$work/nginx.log" &
+nginx_pid=$!
+nginx_url="http://127.0.0.1:$nginx_port"
+for _ in $(seq 1 100); do
+  [ -s "$work/nginx.pid" ] && [ -n "$(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null)" ] && break
+  sleep 0.1
+done
+nginx_worker=$(awk '{ print $1 }' "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null)
+[ -n "$nginx_worker" ] || { echo "bench/cache-server.sh: nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx-error.log" >&2; exit 1; }
+say "cache server $server_url (pid $server_pid), nginx $nginx_url (worker pid $nginx_worker), folder $work"
+
+# One artifact per size: stored through the cache server (entry main/ge/ge<size>), served by both.
+for size in $sizes; do
+  head -c "$((size * 1024 * 1024))" /dev/urandom > "$work/artifact-$size.bin"
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  status=$(node -e '
+    const [url, token, file] = process.argv.slice(1);
+    require("fs").openAsBlob(file).then((body) => fetch(url, { method: "PUT", body, headers: { authorization: `Bearer ${token}` } }))
+      .then((r) => console.log(r.status), (e) => console.log(e.message));' "$server_url/v1/cache/ge$size" "$token" "$work/artifact-$size.bin")
+  [ "$status" = 200 ] || { echo "bench/cache-server.sh: seeding ge$size through the cache server answered $status" >&2; exit 1; }
+done
+
+peak_reset() { echo 5 > "/proc/$1/clear_refs"; }
+peak_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# run <server|nginx> <GET|PUT> <size> <clients>: prints "<MiB/s> <peak MiB>"
+run() {
+  local target=$1 method=$2 size=$3 clients=$4 pid url args=()
+  if [ "$target" = server ]; then
+    pid=$server_pid
+    args=(--token "$token")
+    if [ "$method" = GET ]; then url="$server_url/v1/cache/ge$size"; else url="$server_url/v1/cache/"; fi
+  else
+    pid=$nginx_worker
+    if [ "$method" = GET ]; then url="$nginx_url/main/ge/ge$size"; else url="$nginx_url/dav/"; fi
+  fi
+  [ "$method" = PUT ] && args+=(--file "$work/artifact-$size.bin")
+  peak_reset "$pid"
+  local result
+  result=$("$taskset" -c 1 node "$root/bench/cache-server-load.mjs" --method "$method" --url "$url" \
+    --clients "$clients" --seconds "$seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
+  local peak
+  peak=$(peak_mib "$pid")
+  # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up.
+  if [ "$method" = PUT ]; then
+    sleep 0.5
+    rm -rf "$work/store/main/pp" "$work/dav"/pp*
+  fi
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const r = JSON.parse(process.argv[1]);
+    if (r.failed > 0) { console.error(`bench/cache-server.sh: ${process.argv[2]} ${r.failed} failed requests: ${r.failures.join("; ")}`); process.exit(1); }
+    console.log((r.bytes / r.seconds / 1048576).toFixed(1), process.argv[3]);' "$result" "$target $method ${size}MiB x$clients" "$peak"
+}
+
+rows="$work/rows.txt"
+: > "$rows"
+order=0
+for size in $sizes; do
+  for clients in $client_counts; do
+    for method in GET PUT; do
+      order=$((order + 1))
+      if [ $((order % 2)) -eq 1 ]; then
+        s=$(run server "$method" "$size" "$clients"); n=$(run nginx "$method" "$size" "$clients")
+      else
+        n=$(run nginx "$method" "$size" "$clients"); s=$(run server "$method" "$size" "$clients")
+      fi
+      echo "$size $clients $method $s $n" >> "$rows"
+      say "${size} MiB x $clients $method: cache server $s, nginx $n (MiB/s, peak MiB)"
+    done
+  done
+done
+
+echo
+echo "Cache server vs nginx, ${seconds} s per cell, $(nproc) cores (server and nginx pinned to core 0, load to core 1)"
+awk '
+  BEGIN {
+    printf "%-8s %-7s %-6s %14s %14s %7s %7s %15s %10s\n", "size", "clients", "method", "server MiB/s", "nginx MiB/s", "ratio", "goal", "server peak MiB", "nginx peak"
+    worst["GET"] = 1e9; worst["PUT"] = 1e9
+  }
+  {
+    ratio = ($6 > 0) ? $4 / $6 : 0
+    printf "%-8s %-7s %-6s %14.1f %14.1f %7.2f %7s %15d %10d\n", $1 " MiB", $2, $3, $4, $6, ratio, (ratio >= 0.8 ? "meets" : "MISSES"), $5, $7
+    if (ratio < worst[$3]) worst[$3] = ratio
+    key = $2 " " $3
+    if (!(key in small) || $1 < smallsize[key]) { small[key] = $5; smallsize[key] = $1 }
+    if (!(key in large) || $1 > largesize[key]) { large[key] = $5; largesize[key] = $1 }
+  }
+  END {
+    printf "\nlowest throughput ratio: GET %.2f, PUT %.2f (goal >= 0.80)\n", worst["GET"], worst["PUT"]
+    for (key in small) {
+      growth = (small[key] > 0) ? large[key] / small[key] : 0
+      split(key, k, " ")
+      printf "server peak memory, %s clients %s: %d MiB at %s MiB, %d MiB at %s MiB: %.2fx (goal <= 1.5x: %s)\n", k[1], k[2], small[key], smallsize[key], large[key], largesize[key], growth, (growth <= 1.5 ? "meets" : "MISSES")
+    }
+  }
+' "$rows"
