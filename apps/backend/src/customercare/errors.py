@@ -6,6 +6,7 @@ Codes are stable snake_case strings a client can switch on; messages are for peo
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +74,29 @@ def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the API serves at this path, from its OpenAPI paths (FastAPI's own route
+    objects are internal). Starlette's 405 names only the first route's methods, although
+    /documents (say) has a GET and a POST route: RFC 9110 wants them all."""
+    app = request.app
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\{[^/}]+\\}", "[^/]+", re.escape(path)) + "$"),
+                sorted(method.upper() for method in item if method in _HTTP_METHODS),
+            )
+            for path, item in app.openapi().get("paths", {}).items()
+        ]
+        app.state.allow_table = table
+    path = request.url.path
+    methods = sorted({m for pattern, found in table if pattern.match(path) for m in found})
+    return ", ".join(methods) or None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
@@ -88,12 +112,16 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
         if error.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
-        return error_response(error.status_code, code, message, headers=error.headers)
+        headers = error.headers
+        allow = _allowed_methods(request) if error.status_code == 405 else None
+        if allow:
+            headers = {**(headers or {}), "Allow": allow}
+        return error_response(error.status_code, code, message, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

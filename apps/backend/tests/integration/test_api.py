@@ -400,6 +400,25 @@ def test_errors_are_json(client: TestClient, admin: Admin) -> None:
     assert invalid.json()["error"]["details"][0]["loc"] == ["query", "days"]
 
 
+def test_method_not_allowed_lists_every_method(client: TestClient, admin: Admin) -> None:
+    # /documents has a GET and a POST route: the 405 names both (found by `nx run backend:dast`).
+    response = client.request("OPTIONS", "/api/v1/documents", headers=admin.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    response = client.request("PATCH", "/api/v1/widget-keys/some-key", headers=admin.headers)
+    assert response.headers["allow"] == "DELETE, PUT"
+
+
+def test_conversation_times_must_be_iso_dates(client: TestClient, admin: Admin) -> None:
+    # pydantic alone reads a bare number as a Unix time (found by `nx run backend:dast`).
+    for value in ("0.5", "1700000000", "-3e2"):
+        response = client.get(f"/api/v1/conversations?until={value}", headers=admin.headers)
+        assert response.status_code == 422, value
+        assert response.json()["error"]["details"][0]["loc"] == ["query", "until"]
+    ok = client.get("/api/v1/conversations?since=2026-01-31T12:00:00Z", headers=admin.headers)
+    assert ok.status_code == 200
+
+
 def test_admin_cors_from_settings(settings: Settings) -> None:
     app = create_app(Settings(**{**settings.__dict__, "cors_origins": ("https://admin.test",)}))
     client = TestClient(app)

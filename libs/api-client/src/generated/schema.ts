@@ -961,6 +961,15 @@ export interface operations {
           'application/json': components['schemas']['WidgetKeyOut'];
         };
       };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Unauthorized */
       401: {
         headers: {
@@ -1003,6 +1012,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['WidgetKeyOut'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
         };
       };
       /** @description Unauthorized */

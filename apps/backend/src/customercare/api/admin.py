@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from customercare.analytics import workspace_analytics
@@ -109,13 +111,27 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _iso_only(value: object) -> object:
+    """The documented format is an ISO 8601 date-time; pydantic alone would also read a bare
+    number as a Unix time, so `until=0.5` would quietly mean 1970."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("use an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+QueryTime = Annotated[datetime | None, BeforeValidator(_iso_only)]
+
+
 @router.get("/conversations", response_model=ConversationList, responses=error_responses(422))
 def list_conversations(
     admin: Admin,
     session: DbSession,
     escalated: bool | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: QueryTime = None,
+    until: QueryTime = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ConversationList:
     query = select(Conversation).where(Conversation.workspace_id == admin.workspace_id)
@@ -187,7 +203,10 @@ def list_widget_keys(admin: Admin, session: DbSession) -> WidgetKeyList:
 
 
 @router.post(
-    "/widget-keys", status_code=201, response_model=WidgetKeyOut, responses=error_responses(422)
+    "/widget-keys",
+    status_code=201,
+    response_model=WidgetKeyOut,
+    responses=error_responses(400, 422),
 )
 def create_widget_key(body: OriginList, admin: Admin, session: DbSession) -> WidgetKeyOut:
     key = WidgetKey(
@@ -207,7 +226,9 @@ def _workspace_key(session: DbSession, admin: Admin, key: str) -> WidgetKey:
     return widget_key
 
 
-@router.put("/widget-keys/{key}", response_model=WidgetKeyOut, responses=error_responses(404, 422))
+@router.put(
+    "/widget-keys/{key}", response_model=WidgetKeyOut, responses=error_responses(400, 404, 422)
+)
 def update_widget_key(
     key: str, body: OriginList, admin: Admin, context: Context, session: DbSession
 ) -> WidgetKeyOut:
