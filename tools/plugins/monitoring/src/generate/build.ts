@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { SloFile } from '../slo/types';
 import { generateAlertmanager } from './alertmanager';
 import { dashboardQueries, generateDashboard } from './dashboard';
+import { dashboardSvg } from './dashboard-svg';
 import { alertNames, generateRules, recordedNames } from './rules';
 
 /** Where each generated file goes, relative to the output folder. */
@@ -11,6 +12,7 @@ export const OUTPUT_FILES = {
   rules: 'prometheus/rules.yml',
   alertmanager: 'alertmanager/alertmanager.yml',
   dashboard: (service: string) => `grafana/${service}.json`,
+  dashboardPicture: (service: string) => `grafana/${service}.svg`,
   tests: 'tests',
 } as const;
 
@@ -47,6 +49,7 @@ export function buildMonitoring(slo: SloFile, source: string, testsDir: string, 
   const rulesFile = write(OUTPUT_FILES.rules, HEADER(source) + yaml(rules));
   const alertmanagerFile = write(OUTPUT_FILES.alertmanager, HEADER(source) + yaml(generateAlertmanager(slo)));
   const dashboardFile = write(OUTPUT_FILES.dashboard(slo.service), `${JSON.stringify(dashboard, null, 2)}\n`);
+  write(OUTPUT_FILES.dashboardPicture(slo.service), dashboardSvg(dashboard));
   const testFiles: string[] = [];
   if (existsSync(testsDir)) {
     mkdirSync(join(outputDir, OUTPUT_FILES.tests), { recursive: true });

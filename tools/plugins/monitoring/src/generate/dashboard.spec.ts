@@ -1,6 +1,7 @@
 import { parseSlo } from '../slo/load';
 import { backendSloText, backendSloWith } from '../testing';
 import { dashboardQueries, DashboardError, generateDashboard, panelSpecs } from './dashboard';
+import { dashboardSvg } from './dashboard-svg';
 import { generateRules, recordedNames } from './rules';
 
 const slo = parseSlo(backendSloText(), 'slo.yml');
@@ -52,5 +53,18 @@ describe('generateDashboard', () => {
     const panels = dashboardQueries(generateDashboard(lean, generateRules(lean))).map((q) => q.panel);
     expect(panels).not.toContain('Pool wait p95');
     expect(panels).toContain('CPU');
+  });
+});
+
+describe('dashboardSvg', () => {
+  it('draws every panel of the generated dashboard with the rules it queries', () => {
+    const dashboard = generateDashboard(slo, rules);
+    const svg = dashboardSvg(dashboard);
+    const text = svg.replace(/<\/text>\n<text [^>]*>/g, '');
+    for (const { panel, expr } of dashboardQueries(dashboard)) {
+      expect(svg).toContain(`>${panel}</text>`);
+      expect(text).toContain(expr.replace(/"/g, '&quot;'));
+    }
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="1200" height="1890"/);
   });
 });
