@@ -457,3 +457,31 @@ describe('merge', () => {
     expect(failed).toMatchObject({ passed: false, measured: expect.stringContaining('1 failed') });
   });
 });
+
+describe('the shard proof comparison', () => {
+  const compare = (fn: string, ...args: unknown[]) => callScript(join(CI, 'prove-compare.mjs'), fn, ...args);
+
+  it('counts executed tasks and cache hits of a runner, and compares task gates without the CI rows', async () => {
+    const summary = await compare('summarizeShard', {
+      tasks: [
+        { id: 'a:test', attempts: ['success'], outcome: 'passed' },
+        { id: 'b:test', attempts: ['remote-cache'], outcome: 'passed' },
+        { id: 'c:lint', attempts: ['local-cache-kept-existing'], outcome: 'passed' },
+        { id: 'd:lint', attempts: ['failure'], outcome: 'failed' },
+      ],
+    });
+    expect(summary).toEqual({
+      outcomes: { 'a:test': 'passed', 'b:test': 'passed', 'c:lint': 'passed', 'd:lint': 'failed' },
+      executed: ['a:test', 'd:lint'],
+      remoteHits: 1,
+      localHits: 1,
+      failed: 1,
+    });
+    const keys = await compare('gateKeys', [
+      { project: 'ci', gate: 'shard 1', passed: true },
+      { project: 'web', gate: 'coverage', passed: false },
+    ]);
+    expect(keys).toEqual(['web | coverage | FAIL']);
+    expect(await compare('difference', ['a', 'b'], ['b', 'c'])).toEqual({ onlyA: ['a'], onlyB: ['c'] });
+  });
+});

@@ -15,6 +15,7 @@
 #
 #   bash tools/scripts/ci/prove-shards.sh [--shards 3] [--targets lint,typecheck,test] [--exclude p1,p2]
 #                                         [--history ci/history.json] [--keep] [--seed-history <out.json>]
+#                                         [--reuse-single <work dir of an earlier --keep run of the same commit>]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -24,6 +25,7 @@ exclude=backend,service-kit,customercare-dast-tools,nx-pipeline-e2e,cache-server
 history=ci/history.json
 keep=false
 seed=
+reuse=
 while [ $# -gt 0 ]; do
   case "$1" in
     --shards) shards=$2; shift 2 ;;
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --history) history=$2; shift 2 ;;
     --seed-history) seed=$2; shift 2 ;;
     --keep) keep=true; shift ;;
+    --reuse-single) reuse=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -92,12 +95,28 @@ fi
 
 declare -A wall code
 
-echo "== single runner (local cache only) =="
-clone "$work/single"
-start=$(now)
-rc=0
-(cd "$work/single" && node tools/scripts/ci/run-shard.mjs --plan "$work/plan-1.json" --shard 1) || rc=$?
-wall[single]=$(seconds "$start") code[single]=$rc
+if [ -n "$reuse" ]; then
+  # The single runner of an earlier run of the same commit and plan (it costs as much as all shards).
+  if [ "$("$git" -C "$reuse/single" rev-parse HEAD)" != "$("$git" -C "$root" rev-parse HEAD)" ]; then
+    echo "--reuse-single $reuse ran another commit than HEAD: run without it" >&2
+    exit 1
+  fi
+  cmp -s <(node -e 'const p=require(process.argv[1]);console.log(JSON.stringify(p.shards))' "$reuse/plan-1.json") \
+    <(node -e 'const p=require(process.argv[1]);console.log(JSON.stringify(p.shards))' "$work/plan-1.json") ||
+    { echo "--reuse-single $reuse planned other tasks: run without it" >&2; exit 1; }
+  echo "== single runner: reused from $reuse (same commit, same plan) =="
+  cp -a "$reuse/single" "$work/single"
+  wall[single]=$(cat "$reuse/single.wall") code[single]=$(cat "$reuse/single.code")
+else
+  echo "== single runner (local cache only) =="
+  clone "$work/single"
+  start=$(now)
+  rc=0
+  (cd "$work/single" && node tools/scripts/ci/run-shard.mjs --plan "$work/plan-1.json" --shard 1) || rc=$?
+  wall[single]=$(seconds "$start") code[single]=$rc
+  echo "${wall[single]}" >"$work/single.wall"
+  echo "$rc" >"$work/single.code"
+fi
 
 echo "== cache server =="
 port=$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -105,13 +124,25 @@ token_rw=$(node -e 'console.log(require("node:crypto").randomBytes(24).toString(
 token_ro=$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')
 mkdir -p "$work/cache"
 CACHE_SERVER_HOST=127.0.0.1 CACHE_SERVER_PORT=$port CACHE_SERVER_INSECURE_HTTP=true CACHE_SERVER_DIR="$work/cache" \
-  CACHE_SERVER_TOKENS="read-write:proof:$token_rw,read-only:verify:$token_ro" \
+  CACHE_SERVER_TOKENS="read-write:proof:$token_rw,read:verify:$token_ro" \
   node "$root/tools/cache-server/bin/cache-server.js" >"$work/cache-server.log" 2>&1 &
 server_pid=$!
+healthy=false
 for _ in $(seq 1 100); do
-  node -e 'fetch(process.argv[1]).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$port/healthz" && break
-  sleep 0.2
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the cache server stopped: $(cat "$work/cache-server.log")" >&2
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$port/healthz"; then
+    healthy=true
+    break
+  fi
+  sleep 0.5
 done
+if [ "$healthy" = false ]; then
+  echo "the cache server did not answer /healthz on 127.0.0.1:$port: see $work/cache-server.log" >&2
+  exit 1
+fi
 echo "cache server on 127.0.0.1:$port (pid $server_pid)"
 
 for k in $(seq 1 "$shards"); do
