@@ -3,7 +3,7 @@ import type { InjectionTarget } from '../openapi';
 import { parseSchemathesis, schemathesisCommand } from './schemathesis';
 import { parseSqlmap, sqlmapCommand } from './sqlmap';
 import type { DastContext } from './types';
-import { parseWapiti, wapitiCommand } from './wapiti';
+import { cutShort, parseWapiti, wapitiCommand } from './wapiti';
 import { parseZap, zapCommand } from './zap';
 
 const context: DastContext = {
@@ -81,8 +81,18 @@ describe('wapiti adapter', () => {
     expect(args).toContain('--url http://127.0.0.1:9/ --swagger http://127.0.0.1:9/openapi.json --scope folder');
     expect(args).toContain('--module sql,xss,crlf,redirect');
     expect(args).toContain('--max-scan-time 100 --max-attack-time 25');
+    expect(args).toContain('--output /raw/w.json --log /raw/w.log');
     expect(args).toContain('--exclude http://127.0.0.1:9/metrics');
     expect(command.env).toEqual({ HOME: '/ws/reports/apps/api/dast/raw/wapiti-state' });
+  });
+
+  it('finds the log lines that say a time limit stopped it', () => {
+    expect(
+      cutShort(
+        '[*] Launching module sql\nMax attack time was reached for module sql, stopping.\nMax scan time was reached, stopping.\n',
+      ),
+    ).toEqual(['Max attack time was reached for module sql, stopping.', 'Max scan time was reached, stopping.']);
+    expect(cutShort('[*] Launching module xss\n')).toEqual([]);
   });
 
   it('reads vulnerabilities and anomalies with their levels', () => {

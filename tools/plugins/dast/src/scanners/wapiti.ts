@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintOf, type Finding, type Severity, type ToolCommand } from '../shared';
 import { startBudgetProxy } from '../budget-proxy';
@@ -64,6 +64,9 @@ export function wapitiCommand(context: DastContext, site: WapitiSite, reportFile
       'json',
       '--output',
       reportFile,
+      // Its log says when a time limit stopped the crawl or a module: the run is then incomplete.
+      '--log',
+      logFileOf(reportFile),
       '--verbose',
       '1',
       '--no-bugreport',
@@ -74,6 +77,14 @@ export function wapitiCommand(context: DastContext, site: WapitiSite, reportFile
     // wapiti keeps state under the home folder unless told otherwise: keep everything in the reports.
     env: { HOME: state },
   };
+}
+
+/** Where wapiti's log of a site goes, beside its report. */
+export const logFileOf = (reportFile: string) => reportFile.replace(/\.json$/, '.log');
+
+/** The lines of a wapiti log that say a time limit cut the scan short. */
+export function cutShort(log: string): string[] {
+  return [...log.matchAll(/Max (?:scan|attack) time was reached[^\n]*/g)].map((m) => m[0].trim());
 }
 
 /** Vulnerabilities and anomalies (server errors, timeouts) of one site's JSON report. */
@@ -116,7 +127,8 @@ export const wapiti: DastScanner = {
     const missing = context.pages.filter((p) => p.missing).map((p) => `${p.name}: ${p.missing}`);
     const findings: Finding[] = [];
     const summaries: string[] = [];
-    const timeS = (context.config.scanners.wapiti.timeS * 0.9) / sites.length;
+    // wapiti's own limits leave a fifth of the budget for its start-up and reports.
+    const timeS = (context.config.scanners.wapiti.timeS * 0.8) / sites.length;
     for (const site of sites) {
       // The built pages go through a budget proxy of their own, with what the API crawl left.
       const pagesProxy =
@@ -134,6 +146,9 @@ export const wapiti: DastScanner = {
       if ('problem' in outcome) return outcome.missingTool ? { failed: outcome.problem } : { notRun: outcome.problem };
       const cutOff = pagesProxy?.exhausted();
       if (cutOff) missing.push(`${site.name}: ${cutOff}`);
+      const logFile = logFileOf(reportFile);
+      const stopped = existsSync(logFile) ? cutShort(readFileSync(logFile, 'utf8')) : [];
+      if (stopped.length) missing.push(`${site.name}: ${stopped.join('; ')}`);
       const parsed = parseWapiti(outcome.output, site.name);
       findings.push(...parsed.findings);
       summaries.push(`${site.name}: ${parsed.pages} pages${pagesProxy ? `, ${pagesProxy.used()} requests` : ''}`);
@@ -141,7 +156,7 @@ export const wapiti: DastScanner = {
     return {
       findings,
       summary: summaries.join(', '),
-      incomplete: missing.length ? `pages not fully crawled: ${missing.join('; ')}` : undefined,
+      incomplete: missing.length ? `not every page or module checked: ${missing.join('; ')}` : undefined,
     };
   },
 };

@@ -152,12 +152,13 @@ export default async function dastExecutor(
       logger.info(
         `dast ${name}: starting \`${service.command.join(' ')}\` for ${scannerName} (log: ${join(reportsDirectory, `service-${scannerName}.log`)})`,
       );
-      started = await startService(service, {
-        projectRoot: join(workspaceRoot, root),
-        pathPrepend: [join(isAbsolute(venv) ? venv : join(workspaceRoot, venv), 'bin')],
-        logFile: serviceLog,
-      });
+      const scannerStarted = Date.now();
       try {
+        started = await startService(service, {
+          projectRoot: join(workspaceRoot, root),
+          pathPrepend: [join(isAbsolute(venv) ? venv : join(workspaceRoot, venv), 'bin')],
+          logFile: serviceLog,
+        });
         const headers = await signIn(started.url, config.auth);
         const openapi = await fetchOpenApi(started.url, config.openapi, headers);
         logger.info(`dast ${name}: ${scannerName} (${scanner.checks}) against ${started.url}`);
@@ -167,8 +168,20 @@ export default async function dastExecutor(
         const outcome = run.status === 'ran' ? `${run.findings.length} finding(s)` : statusText(run);
         logger.info(`  ${run.scanner}: ${outcome} (${(run.durationMs / 1000).toFixed(1)} s; ${run.summary ?? ''})`);
         runs.push(run);
+      } catch (error) {
+        // The service did not start, or the sign-in or its OpenAPI document failed: this scanner
+        // attacked nothing. The run goes on, the reports say why, and the target fails.
+        logger.error(`dast ${name}: ${scannerName} could not run: ${(error as Error).message}`);
+        runs.push({
+          scanner: scannerName,
+          category: 'dynamic',
+          status: 'failed',
+          reason: `the service was not ready to attack: ${(error as Error).message.split('\n')[0]}`,
+          findings: [],
+          durationMs: Date.now() - scannerStarted,
+        });
       } finally {
-        await started.stop();
+        await started?.stop();
         started = undefined;
       }
     }
