@@ -42,11 +42,16 @@ describe('live alerting proof (Prometheus, Alertmanager, blackbox exporter, back
     const spec = scenario.service;
     if (!spec)
       throw new Error('apps/backend/perf/load.yml has no service section: the live proof starts the backend from it.');
-    const backend = await startService(spec, {
-      projectRoot: join(WORKSPACE_ROOT, 'apps/backend'),
-      pathPrepend: [join(WORKSPACE_ROOT, '.venv/bin')],
-      logFile: join(tmp, 'backend.log'),
-    });
+    // The scenario's own readiness wait (60 s) with more patience: the proof runs beside other
+    // heavy tests on shared CI machines, where a cold start has taken longer.
+    const backend = await startService(
+      { ...spec, readinessTimeoutS: Math.max(spec.readinessTimeoutS, 180) },
+      {
+        projectRoot: join(WORKSPACE_ROOT, 'apps/backend'),
+        pathPrepend: [join(WORKSPACE_ROOT, '.venv/bin')],
+        logFile: join(tmp, 'backend.log'),
+      },
+    );
     backends.push(backend);
     return backend;
   };
