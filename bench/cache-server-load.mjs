@@ -42,6 +42,9 @@ let completed = 0;
 let failed = 0;
 const failures = [];
 const inFlight = new Set();
+// Set when the deadline timer has cut the transfers: a timer can fire a little before Date.now()
+// reaches the deadline, and a request started in between would run to its end.
+let stopped = false;
 const started = process.hrtime.bigint();
 
 function fail(reason) {
@@ -80,7 +83,7 @@ function once(client, seq) {
     req.on('error', (error) => {
       inFlight.delete(req);
       // A transfer cut at the deadline is not a failure: its bytes so far count.
-      if (Date.now() < deadline) fail(`${method} ${url}: ${error.message}`);
+      if (!stopped) fail(`${method} ${url}: ${error.message}`);
       done();
     });
     if (method === 'GET') req.end();
@@ -95,11 +98,12 @@ function once(client, seq) {
 }
 
 async function client(id) {
-  for (let seq = 0; Date.now() < deadline; seq += 1) await once(id, seq);
+  for (let seq = 0; !stopped && Date.now() < deadline; seq += 1) await once(id, seq);
 }
 
 const timer = setTimeout(
   () => {
+    stopped = true;
     for (const req of inFlight) req.destroy();
   },
   Math.max(0, deadline - Date.now()),

@@ -145,9 +145,12 @@ run() {
   local peak
   peak=$(peak_mib "$pid")
   # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up.
+  # A cut upload can still be linking its entry for a moment: try again until the folder is gone.
   if [ "$method" = PUT ]; then
-    sleep 0.5
-    rm -rf "$work/store/main/pp" "$work/dav"/pp*
+    for _ in $(seq 1 20); do
+      sleep 0.5
+      rm -rf "$work/store/main/pp" "$work/dav"/pp* 2>/dev/null && break
+    done
   fi
   # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
