@@ -5,8 +5,8 @@
 import { join, relative } from 'node:path';
 import type { ViteUserConfig } from 'vitest/config';
 import type { Reporter } from 'vitest/reporters';
-import { gatesForProject, loadGates } from './tools/nx-pipeline/src/gates/load';
-import { writeGateResults } from './tools/nx-pipeline/src/reports/gate-results';
+import { gatesForProject, loadGates } from './tools/plugins/core/src/gates/load';
+import { writeGateResults } from './tools/plugins/core/src/reports/gate-results';
 
 const workspaceRoot = import.meta.dirname;
 const METRICS = ['lines', 'statements', 'functions', 'branches'] as const;

@@ -1,25 +1,17 @@
 // The deploy proof as numbers, for bench/deploy.sh: real HAProxy and Prometheus on loopback, the
 // fixture releases v1..v4, a steady bounded load on 127.0.0.1. Prints one JSON object.
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
-import { between, failed, startLoad } from '../tools/nx-pipeline/src/executors/deploy/load';
+import { between, failed, startLoad } from '../tools/plugins/deploy/src/executors/deploy/load';
 import {
   canaryStart,
   deploy,
   proofWorkspace,
   teardown,
-} from '../tools/nx-pipeline/src/executors/deploy/proof/scenario';
+} from '../tools/plugins/deploy/src/executors/deploy/proof/scenario';
+import { freePort } from '../tools/plugins/core/src/process/net';
 
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 15_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 /** Deploys `version` under load and keeps the load for WINDOW_MS from the moment the candidate got traffic. */
 async function underLoad(workspace: ReturnType<typeof proofWorkspace>, url: string, version: string) {
   const load = startLoad(url, { maxMs: 120_000 });

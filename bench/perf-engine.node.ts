@@ -2,9 +2,9 @@
 //   closed <url> <connections> <seconds>   back-to-back requests per connection, as wrk sends them
 //   open <url> <rate> <seconds>            the open model the perf targets use, at a fixed rate
 import { performance } from 'node:perf_hooks';
-import { nodeEngine, saturate } from '../tools/nx-pipeline/src/executors/perf/engines/node';
-import { Recorder } from '../tools/nx-pipeline/src/executors/perf/recorder';
-import type { Phase, Scenario } from '../tools/nx-pipeline/src/executors/perf/scenario';
+import { nodeEngine, saturate } from '../tools/plugins/perf/src/executors/perf/engines/node';
+import { Recorder } from '../tools/plugins/perf/src/executors/perf/recorder';
+import type { Phase, Scenario } from '../tools/plugins/perf/src/executors/perf/scenario';
 
 async function main(): Promise<void> {
   const [mode, url, a, b] = process.argv.slice(2);

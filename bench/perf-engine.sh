@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The perf engines against wrk, side by side in one run, on the same static endpoint and the same
-# core budget: the fixture server (tools/nx-pipeline/src/executors/perf/fixtures/server.mjs) is
+# core budget: the fixture server (tools/plugins/perf/src/executors/perf/fixtures/server.mjs) is
 # pinned to one core, and each load generator in turn to the other (wrk -t1, Node's one thread,
 # k6 with GOMAXPROCS=1). Closed loop with the same connection count, the only mode wrk has.
 #
@@ -55,7 +55,7 @@ else
   say "fewer than 2 cores or no taskset: server and load generator share the machine unpinned"
 fi
 
-"${pin_server[@]}" node tools/nx-pipeline/src/executors/perf/fixtures/server.mjs --port 0 > "$work/server.log" 2>&1 &
+"${pin_server[@]}" node tools/plugins/perf/src/executors/perf/fixtures/server.mjs --port 0 > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/server.log" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/server.log")

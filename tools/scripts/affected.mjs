@@ -2,7 +2,7 @@
 // `nx affected` that also reads uv.lock. Nx maps changed files to projects, and a file outside
 // every project to the projects whose target inputs name it. uv.lock is no target's input (each
 // Python target names its locked packages as pypi: external nodes instead, see
-// tools/nx-pipeline/src/plugins/uv-lock.ts), so adding a uv member affects only the new project.
+// tools/plugins/core/src/config/uv-lock.ts), so adding a uv member affects only the new project.
 // What Nx cannot do alone is tell which projects a changed lock entry reaches: this script
 // compares uv.lock at the base and the head, finds the pypi: nodes whose package changed, walks
 // the project graph back from them to the projects that lock them, and hands Nx those projects'
@@ -24,7 +24,7 @@ import { nxCommand, toolPath } from './workspace-tools.mjs';
 // as a locked package and its identity is defined once.
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { parseUvLock } = require('@customercare/nx-pipeline/src/plugins/uv-lock.ts');
+const { parseUvLock } = require('@customercare/nx-core/src/config/uv-lock.ts');
 
 export const UV_LOCK = 'uv.lock';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run doctor`: every tool of tools/toolchain.json, as the targets find it (through the one
-// resolver in tools/nx-pipeline/src/tools/): which targets need it, the pinned version, the found
+// resolver in tools/plugins/core/src/tools/): which targets need it, the pinned version, the found
 // version, where it came from, and ok or the fix. Exits 1 when a required tool is not ok.
 //
 //   npm run doctor             # the table
@@ -13,12 +13,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const {
-  doctorRows,
-  formatDoctor,
-  formatDoctorShort,
-  rowFails,
-} = require('@customercare/nx-pipeline/src/tools/doctor.ts');
+const { doctorRows, formatDoctor, formatDoctorShort, rowFails } = require('@customercare/nx-core/src/tools/doctor.ts');
 
 const { values } = parseArgs({
   options: { short: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },

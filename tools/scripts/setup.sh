@@ -12,7 +12,7 @@
 #   5. links every workspace tool into .cache/bin and ends with `npm run doctor -- --short`, failing
 #      when a required tool is missing or at the wrong version.
 # Tools are never taken from PATH: the targets find them through one resolver
-# (tools/nx-pipeline/src/tools/resolve.ts), so what works here works on any fresh clone.
+# (tools/plugins/core/src/tools/resolve.ts), so what works here works on any fresh clone.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -1,7 +1,7 @@
 // How the workspace's scripts start Nx and external tools: never by a bare name looked up on PATH,
 // where a developer's own copy (or a CI runner's) would answer instead of the workspace's.
 //   - Nx: its own CLI, run by the Node.js that runs the script (the workspace's node_modules/nx).
-//   - Every other tool: the checked path from the one resolver (tools/nx-pipeline/src/tools/resolve.ts,
+//   - Every other tool: the checked path from the one resolver (tools/plugins/core/src/tools/resolve.ts,
 //     over tools/toolchain.json), loaded on first use only, since it costs the TypeScript loader.
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -23,6 +23,6 @@ export function nxCommand(args) {
  */
 export function toolPath(name) {
   require('@swc-node/register');
-  const { toolPath: resolveToolPath } = require('@customercare/nx-pipeline/src/tools/resolve.ts');
+  const { toolPath: resolveToolPath } = require('@customercare/nx-core/src/tools/resolve.ts');
   return resolveToolPath(name, { workspaceRoot: WORKSPACE_ROOT });
 }

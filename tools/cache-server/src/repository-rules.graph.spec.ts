@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { nodeRuntimeTool } from '@customercare/nx-pipeline/src/tools/resolve';
+import { nodeRuntimeTool } from '@customercare/nx-core';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
 
 const run = promisify(execFile);

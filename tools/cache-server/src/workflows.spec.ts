@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
+import { toolPath } from '@customercare/nx-core';
 import { WORKSPACE_ROOT } from './testing/nx-workspace';
 import { nxTargetsIn } from './testing/workflow-commands';
 

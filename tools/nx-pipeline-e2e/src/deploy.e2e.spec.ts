@@ -3,17 +3,9 @@
  * own deploy.yml, the real API (`python -m customercare serve`) behind HAProxy on loopback.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { copyWorkspace, nx } from './workspace-copy';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '@customercare/nx-core';
 
 describe('nx run backend:deploy', () => {
   let root: string;

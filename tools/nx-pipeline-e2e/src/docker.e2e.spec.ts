@@ -4,7 +4,7 @@
  * storage, so every run on a machine shares one base build), nx-container on podman, and the image
  * test on loopback. It is the one test that builds a real image; the failure paths (root user,
  * planted secret, size budget) and the push round trip are tested on busybox images in
- * tools/nx-pipeline/src/executors/docker/executor.spec.ts.
+ * tools/plugins/container/src/executors/docker/executor.spec.ts.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -36,7 +36,7 @@ function nodeScript(root: string, script: string, args: string[]): SpawnSyncRetu
   return spawnSync(process.execPath, [join(root, script), ...args], { cwd: root, encoding: 'utf8', env: childEnv() });
 }
 
-describe('nx g @customercare/nx-pipeline:python-service', () => {
+describe('nx g @customercare/nx-generators:python-service', () => {
   let root: string;
   beforeAll(() => {
     root = copyWorkspace();
@@ -44,7 +44,7 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('--dry-run lists the files and writes nothing', () => {
-    const run = nx(root, ['g', '@customercare/nx-pipeline:python-service', SERVICE, '--dry-run', '--no-interactive']);
+    const run = nx(root, ['g', '@customercare/nx-generators:python-service', SERVICE, '--dry-run', '--no-interactive']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`CREATE apps/${SERVICE}/pyproject.toml`);
     expect(run.stdout).toContain('UPDATE pyproject.toml');
@@ -55,7 +55,7 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
   it('refuses a taken name with a clear error and writes nothing', () => {
     const run = nx(root, [
       'g',
-      '@customercare/nx-pipeline:python-service',
+      '@customercare/nx-generators:python-service',
       'backend',
       '--directory=apps/backend-2',
       '--no-interactive',
@@ -68,7 +68,7 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
   });
 
   it('generates a service that passes every gate target on its first run', () => {
-    const run = nx(root, ['g', '@customercare/nx-pipeline:python-service', SERVICE, '--no-interactive']);
+    const run = nx(root, ['g', '@customercare/nx-generators:python-service', SERVICE, '--no-interactive']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`Locked apps/${SERVICE}.`);
 
@@ -107,7 +107,7 @@ describe('nx g @customercare/nx-pipeline:python-service', () => {
   });
 });
 
-describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
+describe('nx g @customercare/nx-generators:web-app, python-lib and init', () => {
   let root: string;
   beforeAll(() => {
     root = copyWorkspace();
@@ -116,15 +116,21 @@ describe('nx g @customercare/nx-pipeline:web-app, python-lib and init', () => {
 
   it('init changes nothing in a workspace that already has the pipeline', () => {
     // --skipInstall: the copy shares node_modules with the real workspace.
-    const run = nx(root, ['g', '@customercare/nx-pipeline:init', '--skipInstall', '--no-interactive']);
+    const run = nx(root, ['g', '@customercare/nx-generators:init', '--skipInstall', '--no-interactive']);
     expect(run.status).toBe(0);
     expect(changedFiles(root)).toEqual([]);
   });
 
   it('generates a web app and a Python library whose lint and test pass on their first run', () => {
-    const web = nx(root, ['g', '@customercare/nx-pipeline:web-app', 'e2e-kiosk', '--skipInstall', '--no-interactive']);
+    const web = nx(root, [
+      'g',
+      '@customercare/nx-generators:web-app',
+      'e2e-kiosk',
+      '--skipInstall',
+      '--no-interactive',
+    ]);
     expect(web.status).toBe(0);
-    const lib = nx(root, ['g', '@customercare/nx-pipeline:python-lib', 'e2e-text', '--no-interactive']);
+    const lib = nx(root, ['g', '@customercare/nx-generators:python-lib', 'e2e-text', '--no-interactive']);
     expect(lib.status).toBe(0);
     expect(existsSync(join(root, 'apps/e2e-kiosk/project.json'))).toBe(false);
     expect(existsSync(join(root, 'libs/e2e-text/project.json'))).toBe(false);

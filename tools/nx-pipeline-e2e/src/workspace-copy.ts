@@ -2,8 +2,8 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_proce
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { linkWorkspaceTools } from '@customercare/nx-pipeline/src/testing/python-workspace';
-import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
+import { linkWorkspaceTools } from '@customercare/nx-core/testing';
+import { toolPath } from '@customercare/nx-core';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 

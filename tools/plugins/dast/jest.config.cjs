@@ -1,4 +1,4 @@
 /** Fast unit tests of @customercare/nx-dast: no system tools (*.integration.spec.ts run in the integration target). */
-const { jestConfig } = require('../jest.preset.cjs');
+const { jestConfig } = require('@customercare/nx-core/jest.preset.cjs');
 
 module.exports = jestConfig(__dirname, 'test');

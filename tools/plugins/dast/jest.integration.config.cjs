@@ -1,4 +1,4 @@
 /** Integration tests of @customercare/nx-dast: the real scanners against the vulnerable fixture and the backend. */
-const { jestConfig } = require('../jest.preset.cjs');
+const { jestConfig } = require('@customercare/nx-core/jest.preset.cjs');
 
 module.exports = jestConfig(__dirname, 'integration');

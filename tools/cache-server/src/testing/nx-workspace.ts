@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { toolPath } from '@customercare/nx-pipeline/src/tools/resolve';
+import { toolPath } from '@customercare/nx-core';
 
 /** The monorepo root, whose node_modules (with nx) the throw-away workspaces borrow. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');

@@ -2,9 +2,15 @@ import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type Targ
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseContainerfileDirectives } from './containerfile';
-import { inferEach, isProjectRoot, preferredPerFolder, type InferenceCache, type InferenceKind } from './kind';
-import type { PipelinePluginOptions } from './options';
-import { lockedPackagesOf } from './uv-lock';
+import {
+  inferEach,
+  isProjectRoot,
+  preferredPerFolder,
+  type InferenceCache,
+  type InferenceKind,
+} from '@customercare/nx-core';
+import type { PipelinePluginOptions } from '@customercare/nx-core';
+import { lockedPackagesOf } from '@customercare/nx-core';
 
 export interface ContainerTargetOptions {
   dockerTargetName: string;
@@ -27,13 +33,14 @@ function containerOptions(options: PipelinePluginOptions): ContainerTargetOption
  */
 export const containerKind: InferenceKind = {
   name: 'container',
+  sources: [__filename, join(__dirname, 'containerfile.ts')],
   glob: '**/{Containerfile,Dockerfile}',
   async createNodes(files, rawOptions, context) {
     const options = containerOptions(rawOptions);
     // A project with both files builds from its Containerfile.
     const chosen = preferredPerFolder(files, ['Containerfile', 'Dockerfile']);
     return inferEach<Record<string, TargetConfiguration>>(
-      'container',
+      containerKind,
       options,
       chosen,
       rawOptions,
@@ -87,7 +94,7 @@ export function buildContainerTargets(
   ];
   return {
     [options.dockerTargetName]: {
-      executor: '@customercare/nx-pipeline:docker',
+      executor: '@customercare/nx-container:docker',
       options: {
         engine: 'auto',
         file,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gatesForProject, GatesConfigError, loadGates, securityGates, SECURITY_DEFAULTS } from './load';
 
 /** The real workspace's defaults, so these tests follow the schema as other gates grow. */
-const REAL = JSON.parse(readFileSync(join(__dirname, '../../../../gates.json'), 'utf8')) as {
+const REAL = JSON.parse(readFileSync(join(__dirname, '../../../../../gates.json'), 'utf8')) as {
   defaults: Record<string, object>;
 };
 const DEFAULTS = { ...REAL.defaults, security: { grade: 'A' } };

@@ -5,6 +5,9 @@ import schema from './schema.json';
 import type { GatesConfig, ProjectGates, SecurityGates } from './types';
 import { schemaProblems } from './schema-problems';
 
+/** The gates file's JSON schema (gates.json names it in `$schema`). */
+export const GATES_SCHEMA_FILE = join(__dirname, 'schema.json');
+
 export const GATES_FILE = 'gates.json';
 
 export class GatesConfigError extends Error {
@@ -22,7 +25,7 @@ export function loadGates(workspaceRoot: string, file = GATES_FILE): GatesConfig
   if (!existsSync(path)) {
     throw new GatesConfigError(
       `No gates config at ${path}. Every gate reads its threshold from it: restore ${file} from git ` +
-        `(git checkout -- ${file}) or run \`nx g @customercare/nx-pipeline:init\`.`,
+        `(git checkout -- ${file}) or run \`nx g @customercare/nx-generators:init\`.`,
     );
   }
   let data: unknown;
@@ -33,7 +36,7 @@ export function loadGates(workspaceRoot: string, file = GATES_FILE): GatesConfig
   }
   if (!validate(data)) {
     throw new GatesConfigError(
-      `${relative(workspaceRoot, path)} does not match its schema (tools/nx-pipeline/src/gates/schema.json):\n${schemaProblems(validate.errors)}`,
+      `${relative(workspaceRoot, path)} does not match its schema (tools/plugins/core/src/gates/schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   return data;

@@ -1,4 +1,4 @@
-/** Options of the `@customercare/nx-pipeline` plugin entry in nx.json. Every one has a default. */
+/** Options of the @customercare/nx-* plugin entries in nx.json (each plugin reads the ones it uses). Every one has a default. */
 export interface PipelinePluginOptions {
   lintTargetName?: string;
   testTargetName?: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ScannerName } from '../../gates/types';
+import type { ScannerName } from '../gates/types';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 

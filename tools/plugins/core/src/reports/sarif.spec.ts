@@ -1,7 +1,7 @@
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
-import type { Finding } from '../executors/scan/findings';
+import type { Finding } from './findings';
 import { toSarif } from './sarif';
 
 /** The official OASIS SARIF 2.1.0 schema (rtm.5), as Microsoft's sarif-js-sdk ships it. */

@@ -1,5 +1,5 @@
 import type { Log, ReportingDescriptor, Result, Run } from 'sarif';
-import type { Finding, Severity } from '../executors/scan/findings';
+import type { Finding, Severity } from './findings';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 

@@ -6,7 +6,7 @@ import { TOOLS_BIN } from '../tools/resolve';
 import { writeFiles } from './files';
 
 /** The real workspace, whose .venv and .cache/bin (filled by `npm run setup`) the fixtures borrow. */
-export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+export const WORKSPACE_ROOT = resolve(__dirname, '../../../../..');
 
 /**
  * Links the real workspace's .cache/bin, where setup installs or links every tool, into the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ResolveOptions } from '../tools/resolve';
 
-const REAL_ROOT = resolve(__dirname, '../../../..');
+const REAL_ROOT = resolve(__dirname, '../../../../..');
 
 /** Resolve options for the real workspace's tools (its .venv and .cache/bin), whatever folder a test scans. */
 export const WORKSPACE_TOOLS: ResolveOptions = { workspaceRoot: REAL_ROOT, env: {} };

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parseUvLock } from '../plugins/uv-lock';
+import { parseUvLock } from '../config/uv-lock';
 import { venvBin } from '../python/venv';
 import { toolSpec, type ToolSpec } from './toolchain';
 

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { deployKind } from './deploy';
-import { inferenceContext, workspaceWith } from '../testing/files';
+import { inferenceContext, workspaceWith } from '@customercare/nx-core/testing';
 
 const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-deploy-');
 
@@ -18,14 +18,14 @@ describe('deploy inference', () => {
     expect(file).toBe('apps/api/deploy.yml');
     const targets = result.projects?.['apps/api']?.targets ?? {};
     expect(targets['deploy']).toMatchObject({
-      executor: '@customercare/nx-pipeline:deploy',
+      executor: '@customercare/nx-deploy:deploy',
       options: { config: 'apps/api/deploy.yml' },
       configurations: { staging: { environment: 'staging' }, production: { environment: 'production' } },
       cache: false,
       metadata: { technologies: ['haproxy', 'cloud-run'] },
     });
     expect(targets['rollback']).toMatchObject({
-      executor: '@customercare/nx-pipeline:rollback',
+      executor: '@customercare/nx-deploy:rollback',
       cache: false,
       configurations: { staging: { environment: 'staging' } },
     });

@@ -2,9 +2,14 @@ import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type Targ
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDeployConfig } from '../executors/deploy/config';
-import configSchema from '../executors/deploy/config-schema.json';
-import { inferEach, isProjectRoot, preferredPerFolder, type InferenceCache, type InferenceKind } from './kind';
-import type { PipelinePluginOptions } from './options';
+import {
+  inferEach,
+  isProjectRoot,
+  preferredPerFolder,
+  type InferenceCache,
+  type InferenceKind,
+} from '@customercare/nx-core';
+import type { PipelinePluginOptions } from '@customercare/nx-core';
 
 export interface DeployTargetOptions {
   deployTargetName: string;
@@ -25,16 +30,19 @@ function deployOptions(options: PipelinePluginOptions): DeployTargetOptions {
  */
 export const deployKind: InferenceKind = {
   name: 'deploy',
+  sources: [
+    __filename,
+    join(__dirname, '../executors/deploy/config.ts'),
+    join(__dirname, '../executors/deploy/config-schema.json'),
+  ],
   glob: '**/deploy.{yml,yaml,json}',
   async createNodes(files, rawOptions, context) {
     const options = deployOptions(rawOptions);
-    // The config schema lives with the executor: a change to it must recompute, like a change here.
-    const cacheOptions = { ...options, schema: hashArray([JSON.stringify(configSchema)]) };
     // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
     const chosen = preferredPerFolder(files, ['deploy.yml', 'deploy.yaml', 'deploy.json']);
     return inferEach<Record<string, TargetConfiguration>>(
-      'deploy',
-      cacheOptions,
+      deployKind,
+      options,
       chosen,
       rawOptions,
       context,
@@ -72,7 +80,7 @@ export function buildDeployTargets(
   const names = environments.map((e) => e.name).join(', ');
   return {
     [options.deployTargetName]: {
-      executor: '@customercare/nx-pipeline:deploy',
+      executor: '@customercare/nx-deploy:deploy',
       options: { config: file },
       configurations: configurations(),
       cache: false,
@@ -86,7 +94,7 @@ export function buildDeployTargets(
       },
     },
     [options.rollbackTargetName]: {
-      executor: '@customercare/nx-pipeline:rollback',
+      executor: '@customercare/nx-deploy:rollback',
       options: { config: file },
       configurations: configurations(),
       cache: false,

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { perfKind } from './perf';
-import { uvLockFixture } from '../testing/uv-lock-fixture';
-import { inferenceContext, workspaceWith } from '../testing/files';
+import { uvLockFixture } from '@customercare/nx-core/testing';
+import { inferenceContext, workspaceWith } from '@customercare/nx-core/testing';
 
 const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-perf-infer-');
 

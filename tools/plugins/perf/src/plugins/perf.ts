@@ -2,8 +2,8 @@ import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type Targ
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from './kind';
-import { lockedPackagesOf } from './uv-lock';
+import { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
+import { lockedPackagesOf } from '@customercare/nx-core';
 
 /** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
 const MAIN_SCENARIO = 'load';
@@ -47,7 +47,7 @@ export function buildPerfTarget(
   const targetName = name === MAIN_SCENARIO ? 'perf' : `perf-${name}`;
   const reportsDirectory = `reports/${projectRoot === '.' ? 'root' : projectRoot}/${targetName}`;
   return {
-    executor: '@customercare/nx-pipeline:perf',
+    executor: '@customercare/nx-perf:perf',
     options: {
       scenario: `perf/${name}.yml`,
       profile: profiles.includes(DEFAULT_PROFILE) ? DEFAULT_PROFILE : 'load',
@@ -81,9 +81,10 @@ export function buildPerfTarget(
  */
 export const perfKind: InferenceKind = {
   name: 'perf',
+  sources: [__filename],
   glob: '**/perf/*.yml',
   async createNodes(files, rawOptions, context) {
-    return inferEach<TargetConfiguration | null>('perf', rawOptions, files, rawOptions, context, createPerfTarget);
+    return inferEach<TargetConfiguration | null>(perfKind, rawOptions, files, rawOptions, context, createPerfTarget);
   },
 };
 

@@ -1,16 +1,15 @@
 import { rmSync } from 'node:fs';
-import { createNodes, createNodesV2 } from './plugin';
-import { readPyproject } from './pyproject';
-import { uvLockFixture } from '../testing/uv-lock-fixture';
-import { inferenceContext, workspaceWith, writeFiles } from '../testing/files';
+import { readPyproject } from '@customercare/nx-core';
+import { inferenceContext, uvLockFixture, workspaceWith, writeFiles } from '@customercare/nx-core/testing';
+import { createNodes, createNodesV2 } from '../index';
 
 // Counting reads proves the cache: every call still goes through the real parser.
-jest.mock('./pyproject', () => {
-  const actual = jest.requireActual<typeof import('./pyproject')>('./pyproject');
+jest.mock('@customercare/nx-core', () => {
+  const actual = jest.requireActual<typeof import('@customercare/nx-core')>('@customercare/nx-core');
   return { ...actual, readPyproject: jest.fn(actual.readPyproject) };
 });
 
-const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-infer-');
+const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-python-infer-');
 
 const context = inferenceContext;
 
@@ -53,13 +52,12 @@ describe('createNodesV2', () => {
     root = workspace({ 'svc/pyproject.toml': '[project]\nname = "svc"\n' });
     const [[, result]] = await infer(
       ['svc/pyproject.toml'],
-      { lintTargetName: 'py-lint', testTargetName: 'py-test', scanTargetName: 'py-scan', venv: 'env' },
+      { lintTargetName: 'py-lint', testTargetName: 'py-test', venv: 'env' },
       context(root),
     );
     const targets = result.projects?.['svc']?.targets ?? {};
-    expect(Object.keys(targets)).toEqual(['py-lint', 'py-test', 'py-scan']);
+    expect(Object.keys(targets)).toEqual(['py-lint', 'py-test']);
     expect(targets['py-test'].options).toEqual({ venv: 'env', reportsDirectory: 'reports/svc/py-test' });
-    expect(targets['py-scan'].options).toEqual({ venv: 'env', reportsDirectory: 'reports/svc/py-scan' });
   });
 
   it('names the file, line and fix when a pyproject.toml is malformed, and keeps the other projects', async () => {

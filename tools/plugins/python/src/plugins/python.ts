@@ -1,10 +1,16 @@
 import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { inferEach, type InferenceCache, type InferenceKind } from './kind';
-import type { PipelinePluginOptions } from './options';
-import { buildPythonTargets, readPyproject, type PythonTargetOptions } from './pyproject';
-import { lockedPackagesOf, lockedTools } from './uv-lock';
+import {
+  inferEach,
+  lockedPackagesOf,
+  lockedTools,
+  readPyproject,
+  type InferenceCache,
+  type InferenceKind,
+  type PipelinePluginOptions,
+} from '@customercare/nx-core';
+import { buildPythonTargets, type PythonTargetOptions } from './python-targets';
 
 interface InferredPythonProject {
   name?: string;
@@ -16,7 +22,6 @@ interface InferredPythonProject {
 const TOOLS = {
   lint: ['ruff', 'mypy'],
   test: ['pytest', 'pytest-cov'],
-  scan: ['bandit', 'pip-audit', 'pip-licenses', 'cyclonedx-bom'],
 };
 
 function pythonOptions(options: PipelinePluginOptions, workspaceRoot: string): PythonTargetOptions {
@@ -24,11 +29,9 @@ function pythonOptions(options: PipelinePluginOptions, workspaceRoot: string): P
     tools: {
       lint: lockedTools(workspaceRoot, TOOLS.lint),
       test: lockedTools(workspaceRoot, TOOLS.test),
-      scan: lockedTools(workspaceRoot, TOOLS.scan),
     },
     lintTargetName: options.lintTargetName ?? 'lint',
     testTargetName: options.testTargetName ?? 'test',
-    scanTargetName: options.scanTargetName ?? 'scan',
     venv: options.venv ?? '.venv',
   };
 }
@@ -39,10 +42,11 @@ function pythonOptions(options: PipelinePluginOptions, workspaceRoot: string): P
  */
 export const pythonKind: InferenceKind = {
   name: 'python',
+  sources: [__filename, join(__dirname, 'python-targets.ts')],
   glob: '**/pyproject.toml',
   async createNodes(files, rawOptions, context) {
     const options = pythonOptions(rawOptions, context.workspaceRoot);
-    return inferEach<InferredPythonProject>('python', options, files, rawOptions, context, (file, ctx, cache) =>
+    return inferEach<InferredPythonProject>(pythonKind, options, files, rawOptions, context, (file, ctx, cache) =>
       createPythonProject(file, options, ctx, cache),
     );
   },

@@ -1,18 +1,16 @@
 import type { CreateDependenciesContext, ProjectGraphExternalNode } from '@nx/devkit';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { inferenceContext, workspaceWith, writeFiles } from '../testing/files';
-import { uvLockFixture } from '../testing/uv-lock-fixture';
 import {
-  createUvLockDependencies,
   lockedPackagesOf,
   lockedTools,
   parseUvLock,
   readUvLockGraph,
   UvLockError,
   uvLockGraph,
-  uvLockKind,
-} from './uv-lock';
+} from '@customercare/nx-core';
+import { inferenceContext, uvLockFixture, workspaceWith, writeFiles } from '@customercare/nx-core/testing';
+import { createUvLockDependencies, uvLockKind } from './uv-lock';
 
 const graphOf = (text: string) => uvLockGraph(parseUvLock(text));
 

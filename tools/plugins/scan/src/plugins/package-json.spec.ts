@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { packageJsonKind } from './package-json';
-import { inferenceContext, workspaceWith } from '../testing/files';
+import { inferenceContext, workspaceWith } from '@customercare/nx-core/testing';
 
 const workspace = (files: Record<string, string>) => workspaceWith(files, 'nx-pipeline-pkg-');
 

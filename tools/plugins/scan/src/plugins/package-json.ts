@@ -2,7 +2,7 @@ import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type Targ
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Minimatch } from 'minimatch';
-import { inferEach, type InferenceCache, type InferenceKind } from './kind';
+import { inferEach, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
 import { buildScanTarget } from './scan-target';
 
 /** The npm workspace globs of the root package.json (`workspaces` as an array or as `{ packages }`). */
@@ -22,13 +22,14 @@ function workspaceGlobs(workspaceRoot: string): string[] {
  */
 export const packageJsonKind: InferenceKind = {
   name: 'package-json',
+  sources: [__filename, join(__dirname, 'scan-target.ts')],
   glob: '**/package.json',
   async createNodes(files, options, context) {
     const globs = workspaceGlobs(context.workspaceRoot);
     const workspaces = globs.map((glob) => new Minimatch(glob));
     const scanTargetName = options.scanTargetName ?? 'scan';
     return inferEach<Record<string, TargetConfiguration>>(
-      'package-json',
+      packageJsonKind,
       { scanTargetName },
       files.filter((file) => file !== 'package.json'),
       options,

@@ -19,7 +19,7 @@ export function buildScanTarget(
       ? ['python', 'bandit', 'semgrep', 'gitleaks', 'pip-audit', 'cyclonedx']
       : ['typescript', 'eslint', 'semgrep', 'gitleaks', 'npm', 'cyclonedx'];
   return {
-    executor: '@customercare/nx-pipeline:scan',
+    executor: '@customercare/nx-scan:scan',
     options: { ...(extra.venv ? { venv: extra.venv } : {}), reportsDirectory },
     cache: true,
     inputs: ['default', ...SCAN_SHARED_INPUTS, ...extra.dependencyInputs, { externalDependencies: extra.tools }].filter(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ToolCommand } from '../../process/run';
+import type { ToolCommand } from '@customercare/nx-core';
 
 /** One base image: a Debian suite debootstrapped with a package list, imported as a local image. */
 export interface BaseDefinition {

@@ -10,17 +10,17 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { GateResult } from '../../gates/types';
-import { executableOf } from '../../process/run';
+import type { GateResult } from '@customercare/nx-core';
+import { executableOf } from '@customercare/nx-core';
 import dockerExecutor, { type ImageRecord } from './executor';
 import type { DockerExecutorSchema } from './schema';
+import { freePort } from '@customercare/nx-core';
 
 // Real podman, real nx-container, a real registry: the executor end to end on images of a few
 // megabytes, built on a busybox base imported from the machine (no debootstrap, no registry pull).
-const WORKSPACE_ROOT = join(__dirname, '../../../../..');
+const WORKSPACE_ROOT = join(__dirname, '../../../../../..');
 const BASE = 'localhost/nx-pipeline-test/busybox:1';
 const IMAGE_PREFIX = 'nx-pipeline-test';
 
@@ -102,15 +102,6 @@ function gates(root: string, name: string): Record<string, GateResult> {
 
 const record = (root: string, name: string) =>
   JSON.parse(readFileSync(join(root, 'reports/apps', name, 'docker/image.json'), 'utf8')) as ImageRecord;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('docker executor (podman, nx-container, registry)', () => {
   let root: string;

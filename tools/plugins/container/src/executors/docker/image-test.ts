@@ -1,14 +1,14 @@
 import { logger } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { GateResult } from '../../gates/types';
+import type { GateResult } from '@customercare/nx-core';
 import type { ImageTestOptions, SmokeCheck } from '../../plugins/containerfile';
-import { capture, captureOk } from './capture';
+import { capture, captureOk } from '@customercare/nx-core';
 import type { ContainerEngine, ImageFacts } from './engines/engine';
 import { needsHostNetwork } from './engines/podman';
 import { scanFilesystem, type SecretFinding } from './secrets';
+import { freePort } from '@customercare/nx-core';
 
 export const DEFAULT_MAX_SIZE_MB = 500;
 const READY_TIMEOUT_MS = 60_000;
@@ -288,17 +288,4 @@ async function scanImage(
     await capture(engine.remove(name, cwd), SETUP_FIX);
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
 }

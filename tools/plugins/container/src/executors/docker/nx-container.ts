@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ToolCommand } from '../../process/run';
+import type { ToolCommand } from '@customercare/nx-core';
 
 /** The tag rules of nx-container's metadata support (docker/metadata-action syntax). */
 export const DEFAULT_TAG_RULES = [

@@ -1,7 +1,7 @@
 import { logger } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { captureOk } from './capture';
+import { captureOk } from '@customercare/nx-core';
 import type { ContainerEngine } from './engines/engine';
 
 const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/60-podman.sh).';

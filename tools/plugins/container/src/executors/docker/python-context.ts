@@ -1,6 +1,6 @@
 import { lutimesSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ToolCommand } from '../../process/run';
+import type { ToolCommand } from '@customercare/nx-core';
 
 /** The interpreter a Python image runs, as uv's cross-install flags need it. */
 export interface PythonTarget {

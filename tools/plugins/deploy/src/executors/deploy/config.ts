@@ -2,9 +2,9 @@ import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ProjectGates } from '../../gates/types';
+import type { ProjectGates } from '@customercare/nx-core';
 import schema from './config-schema.json';
-import { schemaProblems } from '../../gates/schema-problems';
+import { schemaProblems } from '@customercare/nx-core';
 
 /** The names a deploy config may have, in the order they are looked for. */
 export const DEPLOY_CONFIG_FILES = ['deploy.yml', 'deploy.yaml', 'deploy.json'] as const;

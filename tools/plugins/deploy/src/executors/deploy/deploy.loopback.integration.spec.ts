@@ -3,23 +3,14 @@
  * a broken canary rolled back by the analysis, an unhealthy release that never gets traffic, a
  * failing backup that stops everything, and a manual rollback.
  */
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { between, failed, startLoad, type Load } from './load';
 import { canaryStart, deploy, proofWorkspace, rollback, teardown } from './proof/scenario';
-import { executorTools, resolveTool } from '../../tools/resolve';
+import { executorTools, resolveTool } from '@customercare/nx-core';
+import { freePort } from '@customercare/nx-core';
 
 // Not a skip: the proof is the point of the deploy target. Missing, either fails here with the fix.
 for (const tool of ['haproxy', 'prometheus']) resolveTool(tool, executorTools());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function releasesServing(url: string, count = 40): Promise<Set<string>> {
   const seen = new Set<string>();

@@ -1,46 +1,78 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { gatesForProject, loadGates } from '../../gates/load';
-import { formatGateLine } from '../../reports/gate-results';
-import { projectOf } from '../context';
+import { capture, formatGateLine, gatesForProject, loadGates, projectOf, redact } from '@customercare/nx-core';
+import { queryPrometheus } from './analysis';
 import { runBackup } from './backup';
 import {
   DeployConfigError,
   findDeployConfig,
   readDeployConfig,
   resolveEnvironment,
-  withWorkspaceRoot,
   type EnvironmentConfig,
 } from './config';
 import { startLoad } from './load';
-import { queryPrometheus } from './analysis';
 import { runDeploy, runRollback, type DeployReport } from './machine';
-import { executableOf } from '../../process/run';
-import { createRunner, redact } from './providers/cli';
-import { PROVIDERS, secretsOf } from './providers';
-import { argoRollout } from './providers/kubernetes';
-import { stateDirOf, stopLocalEnvironment } from './providers/local';
-import type { ProviderContext } from './providers/provider';
+import { PROVIDERS } from './providers';
+import { createRunner } from './providers/cli';
+import type { Provider, ProviderContext, Release } from './providers/provider';
 import { gateResultsOf, writeDeployReport } from './report';
 import type { DeployExecutorSchema } from './schema';
 
-export interface DeployRun {
-  options: DeployExecutorSchema;
-  /** Manual rollback: `to` is a version, or undefined for "the release before the current one". */
-  rollback?: { to?: string };
+/** What every mode (deploy, dry run, rollback, stop) starts from: the environment, its provider and their context. */
+export interface Prepared {
+  name: string;
+  env: EnvironmentConfig;
+  provider: Provider;
+  ctx: ProviderContext;
+  secrets: string[];
+  /** The report folder, relative to the workspace root. */
+  reportsDirectory: string;
 }
 
-function gitVersion(workspaceRoot: string): string {
-  const git = spawnSync(executableOf('git'), ['rev-parse', '--short=12', 'HEAD'], {
-    cwd: workspaceRoot,
-    encoding: 'utf8',
-  });
-  if (git.status !== 0)
+export interface PrepareOptions {
+  environment: string;
+  config?: string;
+  gatesFile?: string;
+  reportsDirectory?: string;
+}
+
+/** Reads the project's deploy config and resolves one environment with its provider; nothing runs yet. */
+export function prepare(options: PrepareOptions, context: ExecutorContext, mode: 'deploy' | 'rollback'): Prepared {
+  const { name, root } = projectOf(context);
+  const file = options.config ?? findDeployConfig(context.root, root);
+  if (!file) {
     throw new DeployConfigError(
-      'No release to deploy: pass --release=<version>, or set DEPLOY_RELEASE, or run inside a git checkout.',
+      `${name} has no deploy config: add ${root}/deploy.yml (see apps/backend/deploy.yml for an example).`,
     );
+  }
+  const gates = gatesForProject(loadGates(context.root, options.gatesFile), name);
+  const env = resolveEnvironment(readDeployConfig(context.root, file), options.environment, gates, file);
+  const provider = PROVIDERS[env.provider];
+  const secrets = provider.secrets(env);
+  const log = (line: string) => logger.info(redact(line, secrets));
+  const ctx: ProviderContext = {
+    workspaceRoot: context.root,
+    projectRoot: root,
+    project: name,
+    env,
+    run: createRunner(log, secrets),
+    log,
+  };
+  const reportsDirectory = options.reportsDirectory ?? join('reports', root, mode, env.name);
+  return { name, env, provider, ctx, secrets, reportsDirectory };
+}
+
+/** The release to ship: --release, else DEPLOY_RELEASE, else the checkout's short commit. */
+export async function releaseVersion(options: { release?: string }, workspaceRoot: string): Promise<string> {
+  const given = options.release ?? process.env.DEPLOY_RELEASE;
+  if (given) return given;
+  const fix = 'Pass --release=<version>, or set DEPLOY_RELEASE, or run inside a git checkout.';
+  const git = await capture(
+    { label: 'git rev-parse', command: 'git', args: ['rev-parse', '--short=12', 'HEAD'], cwd: workspaceRoot },
+    fix,
+  );
+  if (git.exitCode !== 0) throw new DeployConfigError(`No release to deploy: ${fix}`);
   return git.stdout.trim();
 }
 
@@ -59,113 +91,114 @@ function checkApprovals(env: EnvironmentConfig, approvedBy: readonly string[]): 
   );
 }
 
-/** The deploy and rollback executors share everything but the state machine they run. */
-export async function executeDeploy(
-  run: DeployRun,
-  context: ExecutorContext,
-): Promise<{ success: boolean; report?: DeployReport }> {
-  const { options } = run;
-  const { name, root } = projectOf(context);
-  const file = options.config ?? findDeployConfig(context.root, root);
-  if (!file) {
-    throw new DeployConfigError(
-      `${name} has no deploy config: add ${root}/deploy.yml (see apps/backend/deploy.yml for an example).`,
-    );
-  }
-  const gates = gatesForProject(loadGates(context.root, options.gatesFile), name);
-  const env = resolveEnvironment(readDeployConfig(context.root, file), options.environment, gates, file);
-  const provider = PROVIDERS[env.provider];
-  const secrets = secretsOf(env.provider, env.vercel.tokenEnv);
-  const log = (line: string) => logger.info(redact(line, secrets));
-  const ctx: ProviderContext = {
-    workspaceRoot: context.root,
-    projectRoot: root,
-    project: name,
-    env,
-    run: createRunner(log, secrets),
-    log,
-  };
-  const reportsDirectory =
-    options.reportsDirectory ?? join('reports', root, run.rollback ? 'rollback' : 'deploy', env.name);
-  const version = run.rollback
-    ? undefined
-    : (options.release ?? process.env.DEPLOY_RELEASE ?? gitVersion(context.root));
-
-  if (options.stop) {
-    if (env.provider !== 'local')
-      throw new DeployConfigError(`--stop is for the local provider; ${env.name} runs on ${env.provider}.`);
-    const stateDir = stateDirOf(context.root, name, env);
-    await stopLocalEnvironment(stateDir, context.root);
-    logger.info(
-      `Stopped ${name} ${env.name}: its releases, HAProxy and Prometheus (state kept in ${relative(context.root, stateDir)}).`,
-    );
-    return { success: true };
-  }
-  if (options.dryRun) {
-    // Nothing may run in a dry run: only the local provider's state file is read to name the stable slot.
-    // For a manual rollback the release to return to plays the stable one's part.
-    const target = run.rollback?.to
-      ? { version: run.rollback.to, id: run.rollback.to, url: run.rollback.to }
-      : undefined;
-    const stable =
-      env.provider === 'local'
-        ? await provider.current(ctx)
-        : (target ?? { version: '<stable>', id: '<stable-revision>', url: '<stable-url>' });
-    const what = run.rollback
-      ? `roll back ${name} in ${env.name} to ${run.rollback.to ?? 'the previous release'}`
-      : `deploy ${name} ${version} to ${env.name}`;
-    logger.info(`Dry run: ${what} with ${provider.name}; nothing is changed.`);
-    if (env.backup && !run.rollback) logger.info(`  backup: ${env.backup.command.join(' ')}`);
-    const plan = provider.plan(ctx, { version: version ?? run.rollback?.to ?? '<previous>', stable });
-    for (const step of plan.filter((p) => !run.rollback || p.phase === 'rollback')) {
-      logger.info(redact(`  ${step.phase}: ${step.argv.join(' ')}${step.note ? `   # ${step.note}` : ''}`, secrets));
-    }
-    if (env.provider === 'kubernetes' && !run.rollback) {
-      const manifests = join(context.root, reportsDirectory, 'argo-rollout.yaml');
-      mkdirSync(dirname(manifests), { recursive: true });
-      writeFileSync(manifests, argoRollout(env, version ?? 'rollback'));
-      logger.info(
-        `  Argo Rollouts manifests (Rollout + AnalysisTemplate) for teams that run it: ${relative(context.root, manifests)}`,
-      );
-    }
-    return { success: true };
-  }
-  if (!run.rollback) checkApprovals(env, options.approvedBy ?? []);
-
-  const report = run.rollback
-    ? await runRollback({ provider, ctx }, run.rollback.to)
-    : await runDeploy(
-        {
-          provider,
-          ctx,
-          query: queryPrometheus,
-          startLoad:
-            env.analysis.syntheticLoad && env.url ? syntheticLoad(env.url, env.analysis.syntheticLoad) : undefined,
-          backup: env.backup
-            ? () =>
-                runBackup(
-                  {
-                    workspaceRoot: context.root,
-                    projectRoot: root,
-                    command: env.backup?.command ?? [],
-                    timeoutMs: env.backup?.timeoutMs ?? 600_000,
-                    backupDir: join(context.root, reportsDirectory, 'backup'),
-                    environment: env.name,
-                    version: version as string,
-                    // The backup must see the database the releases use.
-                    env: env.provider === 'local' ? withWorkspaceRoot(env.local.env, context.root) : {},
-                  },
-                  log,
-                )
-            : undefined,
-        },
-        version as string,
-      );
-  const path = writeDeployReport(context.root, reportsDirectory, report);
+/** Writes the report and prints its gate lines; the outcome decides success. */
+function finish(
+  prepared: Prepared,
+  report: DeployReport,
+  success: boolean,
+): { success: boolean; report: DeployReport } {
+  const { ctx, reportsDirectory, secrets } = prepared;
+  const path = writeDeployReport(ctx.workspaceRoot, reportsDirectory, report);
   for (const result of gateResultsOf(report, path))
     (result.passed ? logger.info : logger.error)(redact(formatGateLine(result), secrets));
   logger.info(`Report: ${join(reportsDirectory, 'deploy-report.md')}`);
-  return { success: run.rollback ? report.outcome === 'rolled-back' : report.outcome === 'promoted', report };
+  return { success, report };
+}
+
+/** Backup, candidate at 0 %, health and smoke checks, traffic steps with canary analysis, promote; any failure rolls back. */
+export async function deploy(
+  prepared: Prepared,
+  version: string,
+  approvedBy: readonly string[] = [],
+): Promise<{ success: boolean; report: DeployReport }> {
+  const { env, provider, ctx, reportsDirectory } = prepared;
+  checkApprovals(env, approvedBy);
+  const backup = env.backup;
+  const report = await runDeploy(
+    {
+      provider,
+      ctx,
+      query: queryPrometheus,
+      startLoad: env.analysis.syntheticLoad && env.url ? syntheticLoad(env.url, env.analysis.syntheticLoad) : undefined,
+      backup: backup
+        ? () =>
+            runBackup(
+              {
+                workspaceRoot: ctx.workspaceRoot,
+                projectRoot: ctx.projectRoot,
+                command: backup.command,
+                timeoutMs: backup.timeoutMs ?? 600_000,
+                backupDir: join(ctx.workspaceRoot, reportsDirectory, 'backup'),
+                environment: env.name,
+                version,
+                env: provider.backupEnv(ctx),
+              },
+              ctx.log,
+            )
+        : undefined,
+    },
+    version,
+  );
+  return finish(prepared, report, report.outcome === 'promoted');
+}
+
+/** Manual rollback to `to` (default: the release before the current one), then a health check. */
+export async function rollback(
+  prepared: Prepared,
+  to: string | undefined,
+): Promise<{ success: boolean; report: DeployReport }> {
+  const report = await runRollback({ provider: prepared.provider, ctx: prepared.ctx }, to);
+  return finish(prepared, report, report.outcome === 'rolled-back');
+}
+
+/** Prints what each phase would run (and writes the files a provider has for review); runs nothing. */
+export async function dryRun(
+  prepared: Prepared,
+  request: { deploy: string } | { rollbackTo: string | undefined },
+): Promise<{ success: boolean }> {
+  const { name, env, provider, ctx, secrets, reportsDirectory } = prepared;
+  const rollingBack = 'rollbackTo' in request;
+  // For a manual rollback the release to return to plays the stable one's part.
+  const target: Release | undefined =
+    rollingBack && request.rollbackTo
+      ? { version: request.rollbackTo, id: request.rollbackTo, url: request.rollbackTo }
+      : undefined;
+  const stable = provider.dryRunStable
+    ? await provider.dryRunStable(ctx)
+    : (target ?? { version: '<stable>', id: '<stable-revision>', url: '<stable-url>' });
+  const version = rollingBack ? (request.rollbackTo ?? '<previous>') : request.deploy;
+  logger.info(
+    `Dry run: ${
+      rollingBack
+        ? `roll back ${name} in ${env.name} to ${request.rollbackTo ?? 'the previous release'}`
+        : `deploy ${name} ${version} to ${env.name}`
+    } with ${provider.name}; nothing is changed.`,
+  );
+  if (env.backup && !rollingBack) logger.info(`  backup: ${env.backup.command.join(' ')}`);
+  for (const step of provider.plan(ctx, { version, stable }).filter((p) => !rollingBack || p.phase === 'rollback')) {
+    logger.info(redact(`  ${step.phase}: ${step.argv.join(' ')}${step.note ? `   # ${step.note}` : ''}`, secrets));
+  }
+  if (!rollingBack) {
+    for (const [file, { content, description }] of Object.entries(provider.dryRunFiles?.(env, version) ?? {})) {
+      const path = join(ctx.workspaceRoot, reportsDirectory, file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content);
+      logger.info(`  ${description}: ${relative(ctx.workspaceRoot, path)}`);
+    }
+  }
+  return { success: true };
+}
+
+/** Stops an environment whose infrastructure the provider runs itself (the local provider). */
+export async function stop(prepared: Prepared): Promise<{ success: boolean }> {
+  const { name, env, provider, ctx } = prepared;
+  if (!provider.stop) {
+    throw new DeployConfigError(
+      `--stop is for providers that run their own infrastructure (local); ${env.name} runs on ${env.provider}.`,
+    );
+  }
+  logger.info(`Stopped ${name} ${env.name}: ${await provider.stop(ctx)}.`);
+  return { success: true };
 }
 
 function syntheticLoad(url: string, load: NonNullable<EnvironmentConfig['analysis']['syntheticLoad']>) {
@@ -176,13 +209,15 @@ function syntheticLoad(url: string, load: NonNullable<EnvironmentConfig['analysi
     );
 }
 
+/** `nx run <project>:deploy --environment=<name>`: deploy, `--dryRun` to print the plan, `--stop` (local) to stop. */
 export default async function deployExecutor(
   options: DeployExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const { success } = await executeDeploy(
-    { options, rollback: options.rollbackTo ? { to: options.rollbackTo } : undefined },
-    context,
-  );
+  const prepared = prepare(options, context, 'deploy');
+  if (options.stop) return stop(prepared);
+  const version = await releaseVersion(options, context.root);
+  if (options.dryRun) return dryRun(prepared, { deploy: version });
+  const { success } = await deploy(prepared, version, options.approvedBy);
   return { success };
 }

@@ -62,6 +62,8 @@ function fakeProvider(
   const provider: Provider = {
     name: 'fake',
     weightedTraffic: options.weighted ?? true,
+    secrets: () => [],
+    backupEnv: () => ({}),
     plan: () => [],
     preflight: async () => step('preflight'),
     current: async () => (

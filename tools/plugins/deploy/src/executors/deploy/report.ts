@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GateResult } from '../../gates/types';
-import { writeGateResults } from '../../reports/gate-results';
+import type { GateResult } from '@customercare/nx-core';
+import { writeGateResults } from '@customercare/nx-core';
 import type { DeployReport } from './machine';
 
 export const DEPLOY_REPORT = { json: 'deploy-report.json', markdown: 'deploy-report.md' } as const;

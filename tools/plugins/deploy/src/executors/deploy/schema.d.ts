@@ -4,7 +4,6 @@ export interface DeployExecutorSchema {
   config?: string;
   dryRun?: boolean;
   stop?: boolean;
-  rollbackTo?: string;
   approvedBy?: string[];
   reportsDirectory?: string;
   gatesFile?: string;

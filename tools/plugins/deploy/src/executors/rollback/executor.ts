@@ -1,13 +1,17 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { executeDeploy } from '../deploy/executor';
+import { dryRun, prepare, rollback } from '../deploy/executor';
 import type { RollbackExecutorSchema } from './schema';
 
-/** `nx run <project>:rollback --environment=production [--to=v1.4.2]`: the deploy executor's manual rollback. */
+/**
+ * `nx run <project>:rollback --environment=production [--to=v1.4.2]`: the one way to roll back by
+ * hand (the deploy target rolls back on its own only when its checks fail).
+ */
 export default async function rollbackExecutor(
   options: RollbackExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const { to, ...rest } = options;
-  const { success } = await executeDeploy({ options: rest, rollback: { to } }, context);
+  const prepared = prepare(options, context, 'rollback');
+  if (options.dryRun) return dryRun(prepared, { rollbackTo: options.to });
+  const { success } = await rollback(prepared, options.to);
   return { success };
 }

@@ -31,7 +31,7 @@ export interface PythonProjectLocation extends ProjectLocation {
 export function validateProjectName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
     throw new GeneratorInputError(
-      'A project name is required, e.g. `nx g @customercare/nx-pipeline:python-service orders`.',
+      'A project name is required, e.g. `nx g @customercare/nx-generators:python-service orders`.',
     );
   }
   if (!isKebabCase(name) || name.length > MAX_NAME_LENGTH) {

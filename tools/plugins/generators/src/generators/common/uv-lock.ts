@@ -1,6 +1,6 @@
 import { logger, type GeneratorCallback } from '@nx/devkit';
 import { spawnSync } from 'node:child_process';
-import { resolveTool } from '../../tools/resolve';
+import { resolveTool } from '@customercare/nx-core';
 
 export const NEXT_STEPS = "Run `npm run setup` to install it into the workspace's .venv.";
 

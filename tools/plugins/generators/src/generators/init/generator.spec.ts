@@ -1,9 +1,10 @@
 import { readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import Ajv from 'ajv';
-import gatesSchema from '../../gates/schema.json';
+import { readFileSync } from 'node:fs';
+import { GATES_SCHEMA_FILE } from '@customercare/nx-core';
 import { DEFAULT_GATES } from './default-gates';
-import { initGenerator } from './generator';
+import { initGenerator, PIPELINE_PLUGINS } from './generator';
 
 function changes(tree: Tree): Record<string, string> {
   return Object.fromEntries(tree.listChanges().map((change) => [change.path, change.content?.toString('utf-8') ?? '']));
@@ -16,11 +17,11 @@ describe('init generator', () => {
     tree.write('.gitignore', 'node_modules\n/dist');
   });
 
-  it('registers both plugins, writes gates.json and ignores reports/', async () => {
+  it('registers @nxlv/python and every pipeline plugin, writes gates.json and ignores reports/', async () => {
     await initGenerator(tree, { skipInstall: true });
     expect(readNxJson(tree)?.plugins).toEqual([
       { plugin: '@nxlv/python', options: { packageManager: 'uv' } },
-      '@customercare/nx-pipeline',
+      ...PIPELINE_PLUGINS,
     ]);
     expect(tree.read('.gitignore', 'utf-8')).toBe(
       "node_modules\n/dist\n# Reports of the pipeline's gate targets (declared as their outputs)\nreports/\n",
@@ -32,7 +33,9 @@ describe('init generator', () => {
 
   it('writes a gates.json that the gates schema accepts', async () => {
     await initGenerator(tree, { skipInstall: true });
-    const validate = new Ajv({ allErrors: true, strict: true }).compile(gatesSchema);
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(
+      JSON.parse(readFileSync(GATES_SCHEMA_FILE, 'utf8')),
+    );
     validate(readJson(tree, 'gates.json'));
     expect(validate.errors ?? []).toEqual([]);
     expect(readJson(tree, 'gates.json').defaults).toEqual(DEFAULT_GATES);
@@ -52,7 +55,7 @@ describe('init generator', () => {
     expect(readNxJson(tree)?.plugins).toEqual([
       '@nx/js/typescript',
       { plugin: '@nxlv/python', options: { packageManager: 'uv', inferDependencies: true } },
-      '@customercare/nx-pipeline',
+      ...PIPELINE_PLUGINS,
     ]);
     expect(tree.read('gates.json', 'utf-8')).toBe('{"defaults": {"coverage": {"min": 95}}}');
     expect(tree.read('.gitignore', 'utf-8')).toBe('/reports\n');

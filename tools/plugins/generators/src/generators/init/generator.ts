@@ -9,11 +9,22 @@ import {
   type PluginConfiguration,
   type Tree,
 } from '@nx/devkit';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { GATES_SCHEMA_FILE } from '@customercare/nx-core';
 import { DEFAULT_GATES } from './default-gates';
 import type { InitGeneratorSchema } from './schema';
 
-export const PIPELINE_PLUGIN = '@customercare/nx-pipeline';
+/**
+ * The pipeline's inference plugins, one per concern, in the order nx.json lists them (the Python
+ * plugin names the Python projects that the scan plugin adds a target to).
+ */
+export const PIPELINE_PLUGINS = [
+  '@customercare/nx-python',
+  '@customercare/nx-scan',
+  '@customercare/nx-perf',
+  '@customercare/nx-container',
+  '@customercare/nx-deploy',
+];
 export const PYTHON_PLUGIN = '@nxlv/python';
 /** The @nxlv/python release this plugin is tested with (its uv provider draws the Python edges). */
 export const NXLV_PYTHON_VERSION = '23.1.1';
@@ -23,7 +34,7 @@ function pluginName(entry: PluginConfiguration): string {
   return typeof entry === 'string' ? entry : entry.plugin;
 }
 
-/** Registers both plugins in nx.json, leaving any existing entry (and its options) as it is. */
+/** Registers @nxlv/python and the pipeline's plugins in nx.json, leaving any existing entry (and its options) as it is. */
 function registerPlugins(tree: Tree): void {
   const nxJson: NxJsonConfiguration = readNxJson(tree) ?? {};
   const plugins = [...(nxJson.plugins ?? [])];
@@ -39,7 +50,9 @@ function registerPlugins(tree: Tree): void {
         'workspace, so set that option or Python-to-Python dependencies will be missing from the graph.',
     );
   }
-  if (!plugins.some((entry) => pluginName(entry) === PIPELINE_PLUGIN)) plugins.push(PIPELINE_PLUGIN);
+  for (const plugin of PIPELINE_PLUGINS) {
+    if (!plugins.some((entry) => pluginName(entry) === plugin)) plugins.push(plugin);
+  }
   updateNxJson(tree, { ...nxJson, plugins });
 }
 
@@ -48,8 +61,8 @@ function registerPlugins(tree: Tree): void {
  * workspace (as in CustomerCareGPT), else from node_modules.
  */
 function gatesSchemaPath(tree: Tree): string {
-  const fromSource = relative(tree.root, join(__dirname, '../../gates/schema.json')).split('\\').join('/');
-  return fromSource.startsWith('..') ? `./node_modules/${PIPELINE_PLUGIN}/src/gates/schema.json` : `./${fromSource}`;
+  const fromSource = relative(tree.root, GATES_SCHEMA_FILE).split('\\').join('/');
+  return fromSource.startsWith('..') ? './node_modules/@customercare/nx-core/src/gates/schema.json' : `./${fromSource}`;
 }
 
 function writeGates(tree: Tree): void {
@@ -69,7 +82,7 @@ function ignoreReports(tree: Tree): void {
 }
 
 /**
- * `nx g @customercare/nx-pipeline:init`: what a workspace needs before the plugin's targets and
+ * `nx g @customercare/nx-generators:init`: what a workspace needs before the plugin's targets and
  * generators work. Every step checks first, so running it again changes nothing.
  */
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {}): Promise<GeneratorCallback> {

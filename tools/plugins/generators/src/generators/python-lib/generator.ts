@@ -11,7 +11,7 @@ import { addRuffSourceRoot, addUvWorkspaceMember } from '../common/root-pyprojec
 import type { PythonLibGeneratorSchema } from './schema';
 
 /**
- * `nx g @customercare/nx-pipeline:python-lib <name>`: a typed library laid out like
+ * `nx g @customercare/nx-generators:python-lib <name>`: a typed library laid out like
  * libs/service-kit, with every target inferred from its pyproject.toml.
  */
 export async function pythonLibGenerator(tree: Tree, options: PythonLibGeneratorSchema): Promise<GeneratorCallback> {

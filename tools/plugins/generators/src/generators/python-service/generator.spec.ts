@@ -121,7 +121,9 @@ describe('python-service generator', () => {
 
   it('writes a perf scenario that follows the scenario schema of the perf executor', async () => {
     await pythonServiceGenerator(tree, { name: 'orders' });
-    const schema = JSON.parse(readFileSync(join(__dirname, '../../executors/perf/scenario.schema.json'), 'utf-8'));
+    const schema = JSON.parse(
+      readFileSync(join(__dirname, '../../../../perf/src/executors/perf/scenario.schema.json'), 'utf-8'),
+    );
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     const scenario = parseYaml(tree.read('apps/orders/perf/load.yml', 'utf-8') ?? '');
     validate(scenario);

@@ -23,7 +23,7 @@ export async function normalizeServiceOptions(
 }
 
 /**
- * `nx g @customercare/nx-pipeline:python-service <name>`: a FastAPI service laid out like
+ * `nx g @customercare/nx-generators:python-service <name>`: a FastAPI service laid out like
  * apps/backend. It has no project.json: the pipeline plugin infers every target from its
  * pyproject.toml and perf/*.yml, so the service gets new gates as the plugin learns them.
  */

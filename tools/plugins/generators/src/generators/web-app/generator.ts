@@ -39,7 +39,7 @@ function title(name: string): string {
 }
 
 /**
- * `nx g @customercare/nx-pipeline:web-app <name>`: a React + Vite + Vitest app laid out like
+ * `nx g @customercare/nx-generators:web-app <name>`: a React + Vite + Vitest app laid out like
  * apps/frontend, with no hand-written targets: @nx/vite, @nx/vitest and @nx/eslint infer build,
  * test and lint from its files, and the pipeline plugin adds scan.
  */

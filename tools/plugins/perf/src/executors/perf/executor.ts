@@ -1,10 +1,10 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { gatesForProject, loadGates } from '../../gates/load';
-import type { GateResult, ProjectGates } from '../../gates/types';
-import { formatGateLine, GATE_RESULTS_FILE, writeGateResults } from '../../reports/gate-results';
-import { projectOf } from '../context';
+import { gatesForProject, loadGates } from '@customercare/nx-core';
+import type { GateResult, ProjectGates } from '@customercare/nx-core';
+import { formatGateLine, GATE_RESULTS_FILE, writeGateResults } from '@customercare/nx-core';
+import { projectOf } from '@customercare/nx-core';
 import { checkArtilleryFile } from './engines/artillery';
 import type { Engine, EngineOutcome } from './engines/engine';
 import { ENGINES } from './engines/registry';

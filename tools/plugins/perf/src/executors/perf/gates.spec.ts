@@ -1,4 +1,4 @@
-import type { ProjectGates } from '../../gates/types';
+import type { ProjectGates } from '@customercare/nx-core';
 import { evaluatePerfGates, throughputThreshold } from './gates';
 import type { LatencyStats, PerfSummary } from './recorder';
 

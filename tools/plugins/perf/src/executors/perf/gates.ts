@@ -1,4 +1,4 @@
-import type { GateResult, ProjectGates } from '../../gates/types';
+import type { GateResult, ProjectGates } from '@customercare/nx-core';
 import type { PerfSummary } from './recorder';
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import schema from './scenario.schema.json';
-import { schemaProblems } from '../../gates/schema-problems';
+import { schemaProblems } from '@customercare/nx-core';
 
 /** The profile `config.phases` stands for; `config.environments.<name>` adds the others. */
 export const BASE_PROFILE = 'load';

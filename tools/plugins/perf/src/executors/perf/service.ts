@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from './scenario';
+import { freePort } from '@customercare/nx-core';
 
 export class ServiceError extends Error {
   override name = 'ServiceError';
@@ -27,20 +27,6 @@ export interface StartedService {
   pid: number;
   /** Stops the whole process group (the service and anything it started); safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A free loopback port, from the kernel. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Fills {{ port }}, {{ host }} and {{ dataDir }} in the service's environment. */

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 
 /** The loopback server the perf tests load; see its header for the knobs. */
 export const FIXTURE_SERVER = join(__dirname, 'fixtures', 'server.mjs');
-const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..');
+const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..');
 
 export interface PerfWorkspace {
   root: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ToolCommand } from '../../process/run';
+import type { ToolCommand } from '@customercare/nx-core';
 
 export interface LintPlan {
   workspaceRoot: string;

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_PYPROJECT, pythonWorkspace } from '../../testing/python-workspace';
+import { FIXTURE_PYPROJECT, pythonWorkspace } from '@customercare/nx-core/testing';
 import lintExecutor from './executor';
 
 const CLEAN = 'def add(a: int, b: int) -> int:\n    return a + b\n';

@@ -1,12 +1,12 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GateResult } from '../../gates/types';
-import { formatCommand, runTool, type ToolResult } from '../../process/run';
-import { writeGateResults } from '../../reports/gate-results';
-import { SETUP_FIX } from '../../python/venv';
-import { executorTools, resolveTool } from '../../tools/resolve';
-import { projectOf } from '../context';
+import type { GateResult } from '@customercare/nx-core';
+import { formatCommand, runTool, type ToolResult } from '@customercare/nx-core';
+import { writeGateResults } from '@customercare/nx-core';
+import { SETUP_FIX } from '@customercare/nx-core';
+import { executorTools, resolveTool } from '@customercare/nx-core';
+import { projectOf } from '@customercare/nx-core';
 import { buildLintCommands } from './commands';
 import type { LintExecutorSchema } from './schema';
 

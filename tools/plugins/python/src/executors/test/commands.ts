@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { ToolCommand } from '../../process/run';
-import { venvBin } from '../../python/venv';
+import type { ToolCommand } from '@customercare/nx-core';
+import { venvBin } from '@customercare/nx-core';
 
 export interface TestPlan {
   workspaceRoot: string;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_PYPROJECT, pythonWorkspace, WORKSPACE_ROOT } from '../../testing/python-workspace';
+import { FIXTURE_PYPROJECT, pythonWorkspace, WORKSPACE_ROOT } from '@customercare/nx-core/testing';
 import testExecutor from './executor';
 
 const workspaceGates = JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'gates.json'), 'utf8'));

@@ -1,13 +1,13 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { gatesForProject, loadGates } from '../../gates/load';
-import type { GateResult } from '../../gates/types';
-import { formatCommand, runTool } from '../../process/run';
-import { requireVenvTool, SETUP_FIX } from '../../python/venv';
-import { executorTools, resolveTool } from '../../tools/resolve';
-import { formatGateLine, writeGateResults } from '../../reports/gate-results';
-import { projectOf } from '../context';
+import { gatesForProject, loadGates } from '@customercare/nx-core';
+import type { GateResult } from '@customercare/nx-core';
+import { formatCommand, runTool } from '@customercare/nx-core';
+import { requireVenvTool, SETUP_FIX } from '@customercare/nx-core';
+import { executorTools, resolveTool } from '@customercare/nx-core';
+import { formatGateLine, writeGateResults } from '@customercare/nx-core';
+import { projectOf } from '@customercare/nx-core';
 import { buildPytestCommand, describePytestExit, TEST_REPORTS } from './commands';
 import type { TestExecutorSchema } from './schema';
 

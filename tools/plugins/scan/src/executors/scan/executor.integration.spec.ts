@@ -4,8 +4,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GateResult, ScannerName } from '../../gates/types';
-import { fixtureContext, WORKSPACE_ROOT } from '../../testing/python-workspace';
+import type { GateResult, ScannerName } from '@customercare/nx-core';
+import { fixtureContext, WORKSPACE_ROOT } from '@customercare/nx-core/testing';
 import scanExecutor from './executor';
 
 const FIXTURES = join(__dirname, '__fixtures__');

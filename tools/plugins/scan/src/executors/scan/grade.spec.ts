@@ -1,4 +1,4 @@
-import type { Severity } from './findings';
+import type { Severity } from '@customercare/nx-core';
 import { gradeOf, meetsGrade } from './grade';
 
 const counts = (partial: Partial<Record<Severity, number>>) => ({

@@ -1,5 +1,5 @@
-import type { SecurityGrade } from '../../gates/types';
-import { countBySeverity, type Finding, type Severity } from './findings';
+import type { SecurityGrade } from '@customercare/nx-core';
+import { countBySeverity, type Finding, type Severity } from '@customercare/nx-core';
 
 export const GRADES: readonly SecurityGrade[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 

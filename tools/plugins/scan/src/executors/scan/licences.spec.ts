@@ -44,7 +44,7 @@ describe('loadLicencePolicy', () => {
   });
 
   it('reads the repository allow-list', () => {
-    const real = loadLicencePolicy(join(__dirname, '../../../../..'), 'security/licences.yaml');
+    const real = loadLicencePolicy(join(__dirname, '../../../../../..'), 'security/licences.yaml');
     expect(real.allow).toEqual(expect.arrayContaining(['MIT', 'Apache-2.0']));
     expect(checkLicence('BSD License', real).verdict).toBe('allowed');
   });

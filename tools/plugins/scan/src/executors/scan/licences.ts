@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parseSpdx from 'spdx-expression-parse';
 import { parse } from 'yaml';
-import { schemaProblems } from '../../gates/schema-problems';
+import { schemaProblems } from '@customercare/nx-core';
 
 /** The licence allow-list (security/licences.yaml): SPDX ids, aliases and dated exceptions. */
 export interface LicencePolicy {

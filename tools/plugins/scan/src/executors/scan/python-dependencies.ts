@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ToolCommand } from '../../process/run';
-import { readPyproject } from '../../plugins/pyproject';
-import { resolveTool } from '../../tools/resolve';
+import type { ToolCommand } from '@customercare/nx-core';
+import { readPyproject } from '@customercare/nx-core';
+import { resolveTool } from '@customercare/nx-core';
 import type { ScanContext } from './scanners/types';
 
 /** uv's argv that pins one workspace member's shipped dependencies (with hashes) into a requirements file. Pure. */

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GateResult, SecurityGates, SecurityGrade } from '../../gates/types';
-import { htmlPage } from '../../reports/html';
-import { writeJUnit } from '../../reports/junit';
-import { markdownTable } from '../../reports/markdown';
-import { toSarif } from '../../reports/sarif';
-import { countBySeverity, SEVERITIES, sortFindings, type Finding, type Severity } from './findings';
+import type { GateResult, SecurityGates, SecurityGrade } from '@customercare/nx-core';
+import { htmlPage } from '@customercare/nx-core';
+import { writeJUnit } from '@customercare/nx-core';
+import { markdownTable } from '@customercare/nx-core';
+import { toSarif } from '@customercare/nx-core';
+import { countBySeverity, SEVERITIES, sortFindings, type Finding, type Severity } from '@customercare/nx-core';
 import { meetsGrade } from './grade';
 import type { ScannerRun } from './run-scanners';
 import type { Suppression } from './suppressions';

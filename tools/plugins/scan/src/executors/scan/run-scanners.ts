@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { ScannerName } from '../../gates/types';
-import { formatCommand, runTool } from '../../process/run';
-import { ToolError } from '../../tools/resolve';
-import { toolSpec } from '../../tools/toolchain';
-import type { Finding } from './findings';
+import type { ScannerName } from '@customercare/nx-core';
+import { formatCommand, runTool } from '@customercare/nx-core';
+import { ToolError } from '@customercare/nx-core';
+import { toolSpec } from '@customercare/nx-core';
+import type { Finding } from '@customercare/nx-core';
 import type { AnyScanner, ScanContext, ScannerCategory } from './scanners/types';
 
 /** What happened to one scanner in one scan. */
@@ -68,7 +68,7 @@ export async function runScanner(
   let result;
   try {
     result = await runTool(invocation.command, INSTALL_FIX, {
-      stdoutFile: invocation.stdout ? invocation.outputFile : undefined,
+      stdout: invocation.stdout ? { file: invocation.outputFile } : 'inherit',
     });
   } catch (error) {
     // The tool could not be started (removed between the check and the run, not executable, ...).

@@ -1,4 +1,4 @@
-import type { ScannerName } from '../../gates/types';
+import type { ScannerName } from '@customercare/nx-core';
 
 export interface ScanExecutorSchema {
   /** python or npm; detected from the project's pyproject.toml / package.json when absent. */

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { WORKSPACE_ROOT } from '../../testing/python-workspace';
+import { WORKSPACE_ROOT } from '@customercare/nx-core/testing';
 
 /**
  * The repository's semgrep rules against their annotated test files (security/semgrep/*.py,

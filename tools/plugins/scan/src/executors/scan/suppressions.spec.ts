@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Finding } from './findings';
+import type { Finding } from '@customercare/nx-core';
 import { applySuppressions, loadSuppressions, SuppressionsError } from './suppressions';
 
 const finding = (over: Partial<Finding> = {}): Finding => ({

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimatch } from 'minimatch';
 import { parse } from 'yaml';
-import type { Finding } from './findings';
-import { schemaProblems } from '../../gates/schema-problems';
+import type { Finding } from '@customercare/nx-core';
+import { schemaProblems } from '@customercare/nx-core';
 
 /** One reviewed exception: what it covers, why, and until when. */
 export interface Suppression {

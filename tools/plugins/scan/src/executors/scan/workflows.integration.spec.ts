@@ -1,10 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GateResult } from '../../gates/types';
-import { fixtureContext, WORKSPACE_ROOT } from '../../testing/python-workspace';
-import { bareToolsWorkspace, WORKSPACE_TOOLS } from '../../testing/toolchain';
-import { ToolError } from '../../tools/resolve';
+import type { GateResult } from '@customercare/nx-core';
+import { fixtureContext, WORKSPACE_ROOT } from '@customercare/nx-core/testing';
+import { bareToolsWorkspace, WORKSPACE_TOOLS } from '@customercare/nx-core/testing';
+import { ToolError } from '@customercare/nx-core';
 import scanExecutor from './executor';
 import { runScanner } from './run-scanners';
 import { scannersFor } from './scanners';

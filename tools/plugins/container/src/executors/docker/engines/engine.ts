@@ -1,4 +1,4 @@
-import type { ToolCommand } from '../../../process/run';
+import type { ToolCommand } from '@customercare/nx-core';
 
 export type EngineName = 'podman' | 'docker';
 

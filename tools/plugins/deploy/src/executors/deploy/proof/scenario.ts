@@ -3,12 +3,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { executeDeploy } from '../executor';
+import { deploy as deployRelease, prepare, rollback as rollbackTo } from '../executor';
 import type { DeployReport } from '../machine';
 import { stopLocalEnvironment } from '../providers/local';
 
 export const FIXTURE_APP = join(__dirname, '..', 'fixtures', 'app');
-const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..');
+const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..', '..');
 
 /**
  * A throw-away workspace with one service whose releases are the fixture app (v3 answers 500 to
@@ -64,14 +64,12 @@ export function proofWorkspace(
 }
 
 export async function deploy(context: ExecutorContext, version: string): Promise<DeployReport> {
-  const { report } = await executeDeploy({ options: { environment: 'staging', release: version } }, context);
-  if (!report) throw new Error('deploy returned no report');
+  const { report } = await deployRelease(prepare({ environment: 'staging' }, context, 'deploy'), version);
   return report;
 }
 
 export async function rollback(context: ExecutorContext, to?: string): Promise<DeployReport> {
-  const { report } = await executeDeploy({ options: { environment: 'staging' }, rollback: { to } }, context);
-  if (!report) throw new Error('rollback returned no report');
+  const { report } = await rollbackTo(prepare({ environment: 'staging' }, context, 'rollback'), to);
   return report;
 }
 

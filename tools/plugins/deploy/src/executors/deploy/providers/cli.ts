@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { executableOf, formatCommand } from '../../../process/run';
+import { runTool } from '@customercare/nx-core';
+
+export { redact } from '@customercare/nx-core';
 
 export interface CommandResult {
   exitCode: number;
@@ -20,61 +21,34 @@ export class CommandFailedError extends Error {
   override name = 'CommandFailedError';
 }
 
-/** Replaces every secret in a text with "***", so tokens never reach a log, a report or an error. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, secret) => out.split(secret).join('***'), text);
-}
-
 /**
- * The real runner: spawns the tool, echoes the redacted command line, and captures stdout/stderr.
- * A missing tool is a clear error with the fix; a non-zero exit is returned for the caller to map.
+ * The real runner: core's runTool with the output captured, the command line echoed and every
+ * secret redacted. A missing tool is a CommandFailedError with the fix; a non-zero exit is returned
+ * for the caller to map.
  */
 export function createRunner(
   log: (line: string) => void,
   secrets: readonly string[],
   fixes: Record<string, string> = {},
 ): CommandRunner {
-  return (argv, options = {}) =>
-    new Promise((resolve, reject) => {
-      const [command, ...args] = argv;
-      log(`$ ${redact(formatCommand({ label: command, command, args, cwd: '' }), secrets)}`);
-      let executable: string;
-      try {
-        executable = executableOf(command);
-      } catch (error) {
-        reject(new CommandFailedError((error as Error).message));
-        return;
-      }
-      const child = spawn(executable, args, {
-        cwd: options.cwd,
-        env: { ...process.env, ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), options.timeoutMs) : undefined;
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const fix = fixes[command] ?? 'Run `npm run doctor` to see where it should be.';
-        reject(
-          new CommandFailedError(
-            error.code === 'ENOENT'
-              ? `${executable} was not found. ${fix}`
-              : `Unable to run ${executable}: ${error.message}`,
-          ),
-        );
-      });
-      child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({
-          exitCode: code ?? (signal ? 128 : 1),
-          stdout: redact(stdout, secrets),
-          stderr: redact(stderr, secrets),
-        });
-      });
-    });
+  return async ([command, ...args], options = {}) => {
+    try {
+      const result = await runTool(
+        { label: command, command, args, cwd: options.cwd ?? '', env: options.env },
+        {
+          fix: fixes[command] ?? 'Run `npm run doctor` to see where it should be.',
+          stdout: 'capture',
+          stderr: 'capture',
+          timeoutMs: options.timeoutMs,
+          secrets,
+          echo: log,
+        },
+      );
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    } catch (error) {
+      throw new CommandFailedError((error as Error).message);
+    }
+  };
 }
 
 /** Runs a command and throws (with the tool's own last words) when it fails. */

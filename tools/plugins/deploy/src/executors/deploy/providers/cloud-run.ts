@@ -112,6 +112,8 @@ async function describe(ctx: ProviderContext): Promise<ServiceJson | null> {
  */
 export const cloudRunProvider: Provider = {
   name: 'cloud-run',
+  secrets: () => [],
+  backupEnv: () => ({}),
   weightedTraffic: true,
 
   plan(ctx, request): PlannedCommand[] {

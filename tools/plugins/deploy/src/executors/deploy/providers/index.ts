@@ -12,9 +12,3 @@ export const PROVIDERS: Record<ProviderName, Provider> = {
   vercel: vercelProvider,
   kubernetes: kubernetesProvider,
 };
-
-/** The secrets a provider hands its CLI (by environment), redacted from every log and report in case the CLI prints them. */
-export function secretsOf(provider: ProviderName, tokenEnv: string): string[] {
-  const token = provider === 'vercel' ? process.env[tokenEnv] : undefined;
-  return token ? [token] : [];
-}

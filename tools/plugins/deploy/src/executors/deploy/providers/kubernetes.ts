@@ -54,6 +54,14 @@ interface DeploymentJson {
  */
 export const kubernetesProvider: Provider = {
   name: 'kubernetes',
+  secrets: () => [],
+  backupEnv: () => ({}),
+  dryRunFiles: (env, version) => ({
+    'argo-rollout.yaml': {
+      content: argoRollout(env, version),
+      description: 'Argo Rollouts manifests (Rollout + AnalysisTemplate) for teams that run it',
+    },
+  }),
   weightedTraffic: false,
 
   plan(ctx, request): PlannedCommand[] {

@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
 import {
   BACKEND,
@@ -15,9 +14,10 @@ import {
 } from './local/haproxy';
 import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
-import { executableOf } from '../../../process/run';
-import { needsHostNetwork, podmanEnv } from '../../docker/engines/podman';
+import { executableOf } from '@customercare/nx-core';
+import { needsHostNetwork, podmanEnv } from '@customercare/nx-container';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
+import { freePort, waitFor } from '@customercare/nx-core';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
 interface SlotRelease {
@@ -76,17 +76,6 @@ function alive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The public port of the environment: the port of its URL, which HAProxy binds on 127.0.0.1. */
@@ -243,14 +232,6 @@ function writeTargets(dir: string, state: LocalState): void {
   writeFileSync(files(dir).targets, targetsFile(targets));
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
 /** Starts this environment's HAProxy and Prometheus unless they already run; both outlive the deploy. */
 async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<LocalState> {
   mkdirSync(dir, { recursive: true });
@@ -379,6 +360,16 @@ async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot
  */
 export const localProvider: Provider = {
   name: 'local',
+  secrets: () => [],
+  // The backup must see the database the releases use.
+  backupEnv: (ctx) => withWorkspaceRoot(ctx.env.local.env, ctx.workspaceRoot),
+  // Reads the environment's state file only: nothing runs in a dry run.
+  dryRunStable: (ctx) => localProvider.current(ctx),
+  async stop(ctx) {
+    const stateDir = stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env);
+    await stopLocalEnvironment(stateDir, ctx.workspaceRoot);
+    return `its releases, HAProxy and Prometheus (state kept in ${relative(ctx.workspaceRoot, stateDir)})`;
+  },
   weightedTraffic: true,
 
   plan(ctx, request) {

@@ -71,6 +71,19 @@ export interface Provider {
   resolve?(ctx: ProviderContext, version: string): Promise<Release | null>;
   /** Where the analysis reads this release's metrics, or undefined when no metrics source is configured. */
   metrics(ctx: ProviderContext, release: Release): MetricsTarget | undefined;
+  /** The secrets this provider hands its CLI (from the environment), redacted from every log and report. */
+  secrets(env: EnvironmentConfig): string[];
+  /** The environment the pre-deploy backup runs with, so that it reaches the database the releases use. */
+  backupEnv(ctx: Omit<ProviderContext, 'run'>): Record<string, string>;
+  /**
+   * The stable release a dry run plans against, reading local state only and never running anything;
+   * undefined when the provider cannot know it without calling its cloud (a placeholder is shown).
+   */
+  dryRunStable?(ctx: ProviderContext): Promise<Release | null>;
+  /** Files a dry run writes for people to review (e.g. Argo Rollouts manifests), by path relative to the reports folder. */
+  dryRunFiles?(env: EnvironmentConfig, version: string): Record<string, { content: string; description: string }>;
+  /** Stops an environment whose infrastructure the provider runs itself; absent for hosted platforms. */
+  stop?(ctx: Omit<ProviderContext, 'run'>): Promise<string>;
 }
 
 /** "{version}" in a configured string becomes the version being deployed. */

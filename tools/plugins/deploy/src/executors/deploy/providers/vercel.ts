@@ -89,6 +89,11 @@ async function inspect(ctx: ProviderContext, target: string): Promise<Release | 
  */
 export const vercelProvider: Provider = {
   name: 'vercel',
+  secrets: (env) => {
+    const token = process.env[env.vercel.tokenEnv];
+    return token ? [token] : [];
+  },
+  backupEnv: () => ({}),
   weightedTraffic: true,
 
   plan(ctx, request): PlannedCommand[] {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executorTools, findTool } from '../../../tools/resolve';
+import { executorTools, findTool } from '@customercare/nx-core';
 import { parse, stringify } from 'yaml';
 import type { LatencyStats, PerfSummary, TimelinePoint } from '../recorder';
 import { BASE_PROFILE, checkRequestUrl, ScenarioError, type Phase } from '../scenario';

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { GateResult } from '../../../gates/types';
+import type { GateResult } from '@customercare/nx-core';
 import type { PerfSummary } from '../recorder';
 import type { Phase } from '../scenario';
 

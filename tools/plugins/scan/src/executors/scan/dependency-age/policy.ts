@@ -1,5 +1,5 @@
-import type { GateResult } from '../../../gates/types';
-import { fingerprintOf, type Finding } from '../findings';
+import type { GateResult } from '@customercare/nx-core';
+import { fingerprintOf, type Finding } from '@customercare/nx-core';
 import type { ScannerRun } from '../run-scanners';
 import type { Ecosystem, LockedPackage } from './lockfiles';
 import type { ReleaseFacts } from './releases';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprintOf, type Finding } from '../findings';
+import { fingerprintOf, type Finding } from '@customercare/nx-core';
 import { scannerTool } from './locate';
 import type { Scanner } from './types';
 

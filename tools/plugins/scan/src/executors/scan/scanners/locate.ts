@@ -1,4 +1,4 @@
-import { resolveTool } from '../../../tools/resolve';
+import { resolveTool } from '@customercare/nx-core';
 import type { ScanContext } from './types';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { nodeRuntimeTool } from '../../../tools/resolve';
+import { fingerprintOf, type Finding, type Severity } from '@customercare/nx-core';
+import { nodeRuntimeTool } from '@customercare/nx-core';
 import type { Scanner } from './types';
 
 interface NpmAuditReport {

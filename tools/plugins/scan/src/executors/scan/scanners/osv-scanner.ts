@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
-import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { findTool } from '../../../tools/resolve';
+import { fingerprintOf, type Finding, type Severity } from '@customercare/nx-core';
+import { findTool } from '@customercare/nx-core';
 import type { ScanContext, Scanner } from './types';
 
 interface OsvReport {

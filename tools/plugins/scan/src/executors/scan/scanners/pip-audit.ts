@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fingerprintOf, type Finding } from '../findings';
+import { fingerprintOf, type Finding } from '@customercare/nx-core';
 import { scannerTool } from './locate';
 import type { Scanner } from './types';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { nodeRuntimeTool } from '../../../tools/resolve';
+import { nodeRuntimeTool } from '@customercare/nx-core';
 import { scannerTool } from './locate';
 import type { Parsed, Scanner } from './types';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { WORKSPACE_ROOT } from '../../../testing/python-workspace';
-import { bareToolsWorkspace, WORKSPACE_TOOLS } from '../../../testing/toolchain';
-import { ToolError } from '../../../tools/resolve';
+import { WORKSPACE_ROOT } from '@customercare/nx-core/testing';
+import { bareToolsWorkspace, WORKSPACE_TOOLS } from '@customercare/nx-core/testing';
+import { ToolError } from '@customercare/nx-core';
 import { runScanner } from '../run-scanners';
 import type { ScanContext, Scanner } from './types';
 import { bandit } from './bandit';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fingerprintOf, type Finding, type Severity } from '../findings';
+import { fingerprintOf, type Finding, type Severity } from '@customercare/nx-core';
 import { scannerTool } from './locate';
 import type { Scanner } from './types';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { fingerprintOf, type Finding, type Severity } from '../findings';
-import { findTool } from '../../../tools/resolve';
+import { fingerprintOf, type Finding, type Severity } from '@customercare/nx-core';
+import { findTool } from '@customercare/nx-core';
 import { dependencyManifest } from './osv-scanner';
 import type { Scanner } from './types';
 

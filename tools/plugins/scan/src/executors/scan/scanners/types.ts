@@ -1,9 +1,9 @@
-import type { ScannerName } from '../../../gates/types';
-import type { ResolveOptions } from '../../../tools/resolve';
-import type { ToolCommand } from '../../../process/run';
+import type { ScannerName } from '@customercare/nx-core';
+import type { ResolveOptions } from '@customercare/nx-core';
+import type { ToolCommand } from '@customercare/nx-core';
 import type { AgeThresholds, KnownAdvisories } from '../dependency-age/policy';
 import type { RegistrySettings } from '../dependency-age/releases';
-import type { Finding } from '../findings';
+import type { Finding } from '@customercare/nx-core';
 import type { LicencePolicy } from '../licences';
 
 export type ProjectKind = 'python' | 'npm';

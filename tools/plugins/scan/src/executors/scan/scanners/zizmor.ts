@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { fingerprintOf, type Finding, type Severity } from '../findings';
+import { fingerprintOf, type Finding, type Severity } from '@customercare/nx-core';
 import { scannerTool } from './locate';
 import type { Scanner } from './types';
 

@@ -1,0 +1,2 @@
+/** @customercare/nx-generators has no inference: its generators are listed in generators.json. */
+export {};
