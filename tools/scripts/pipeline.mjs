@@ -60,6 +60,16 @@ const [command, args] = base ? [process.execPath, affectedArgs] : nxCommand(runM
 
 const env = { NX_DAEMON: 'false', ...process.env };
 
+// Formatting first, as CI's lint job does: Nx's format:check runs the workspace's Prettier.
+const formatArgs = targets.includes('lint') ? ['format:check', base ? `--base=${base}` : '--all'] : null;
+let formatFailed = false;
+if (formatArgs) {
+  console.log(`[pipeline] nx ${formatArgs.join(' ')}`);
+  const [formatCommand, formatCommandArgs] = nxCommand(formatArgs);
+  formatFailed = spawnSync(formatCommand, formatCommandArgs, { stdio: 'inherit', env }).status !== 0;
+  if (formatFailed) console.error('[pipeline] some files are not formatted: run `npx nx format:write`, then commit.');
+}
+
 // Each run's reports are its own: stale gate results would be summarised again. Nx restores the
 // reports of cached tasks, so nothing is lost.
 rmSync('reports', { recursive: true, force: true });
@@ -77,7 +87,7 @@ const status = await runWithRemoteCache(command, args, {
 
 console.log('\n[pipeline] quality gates');
 const summary = spawnSync(process.execPath, ['tools/scripts/gates-summary.mjs'], { stdio: 'inherit', env });
-const failed = status !== 0 || summary.status !== 0;
+const failed = formatFailed || status !== 0 || summary.status !== 0;
 console.log(
   failed
     ? '[pipeline] FAILED: see the failed tasks and gates above.'
