@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from customercare import __version__
 from customercare.api import admin, auth, operations, widget
+from customercare.api.deps import error_responses
 from customercare.context import AppContext
 from customercare.errors import install_error_handlers
 from customercare.middleware import AdminCors, ServiceMiddleware
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        # ServiceMiddleware answers 400 to any address holding a NUL character, before routing.
+        responses=error_responses(400),
     )
     app.state.context = context
     install_error_handlers(app)
