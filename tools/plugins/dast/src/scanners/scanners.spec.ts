@@ -80,7 +80,7 @@ describe('wapiti adapter', () => {
     const args = command.args.join(' ');
     expect(args).toContain('--url http://127.0.0.1:9/ --swagger http://127.0.0.1:9/openapi.json --scope folder');
     expect(args).toContain('--module sql,xss,crlf,redirect');
-    expect(args).toContain('--max-scan-time 100 --max-attack-time 25');
+    expect(args).toContain('--max-scan-time 100 --max-attack-time 50');
     expect(args).toContain('--output /raw/w.json --log /raw/w.log');
     expect(args).toContain('--exclude http://127.0.0.1:9/metrics');
     expect(command.env).toEqual({ HOME: '/ws/reports/apps/api/dast/raw/wapiti-state' });

@@ -51,8 +51,9 @@ export function wapitiCommand(context: DastContext, site: WapitiSite, reportFile
       '100',
       '--max-scan-time',
       String(Math.max(1, Math.floor(timeS))),
+      // Half the site's time for any one module: sql needs far more than crlf or redirect.
       '--max-attack-time',
-      String(Math.max(1, Math.floor(timeS / settings.modules.length))),
+      String(Math.max(1, Math.floor(timeS / 2))),
       '--timeout',
       '10',
       '--flush-session',
