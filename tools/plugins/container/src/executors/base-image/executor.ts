@@ -1,9 +1,7 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { executableOf, formatCommand, runTool, type ToolCommand } from '@customercare/nx-core';
-import { capture } from '@customercare/nx-core';
+import { capture, executableOf, formatCommand, runTool, type ToolCommand } from '@customercare/nx-core';
 import { docker } from '../docker/engines/docker';
 import type { ContainerEngine } from '../docker/engines/engine';
 import { podman, podmanEnv } from '../docker/engines/podman';
@@ -76,7 +74,7 @@ export async function ensureBase(
   // debootstrap refuses to run as anyone but root; a non-root user (a GitHub runner) runs it, and
   // the tar and clean-up of the root-owned tree it makes, through passwordless sudo.
   const uid = process.getuid?.() ?? 0;
-  const sudo = uid === 0 ? '' : requirePasswordlessSudo();
+  const sudo = uid === 0 ? '' : await requirePasswordlessSudo();
   const privileged = (command: ToolCommand) => asRoot(command, uid, sudo, executableOf(command.command));
   const tarball = join(work, 'rootfs.tar');
   try {
@@ -112,9 +110,10 @@ export async function ensureBase(
 }
 
 /** sudo's path when it runs without a password for this user; otherwise an error that says what to do. */
-function requirePasswordlessSudo(): string {
+async function requirePasswordlessSudo(): Promise<string> {
   const sudo = executableOf('sudo');
-  if (spawnSync(sudo, ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
+  const check = await capture({ label: 'sudo -n true', command: sudo, args: ['-n', 'true'], cwd: '' }, 'Install sudo.');
+  if (check.exitCode !== 0) {
     throw new Error(
       "base-image: debootstrap builds a root filesystem and only runs as root. Run this target as root, or give this user passwordless sudo (GitHub's hosted runners have it): sudo -n true must succeed.",
     );

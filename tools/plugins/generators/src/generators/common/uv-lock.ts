@@ -1,6 +1,5 @@
 import { logger, type GeneratorCallback } from '@nx/devkit';
-import { spawnSync } from 'node:child_process';
-import { resolveTool } from '@customercare/nx-core';
+import { resolveTool, runTool } from '@customercare/nx-core';
 
 export const NEXT_STEPS = "Run `npm run setup` to install it into the workspace's .venv.";
 
@@ -15,24 +14,27 @@ export function uvLockTask(
   projectRoot: string,
   skipLock: boolean | undefined,
 ): GeneratorCallback {
-  return () => {
+  return async () => {
     if (skipLock) {
       logger.info(`Generated ${projectRoot}. Run \`uv lock && npm run setup\` to lock and install it.`);
       return;
     }
     logger.info(`Running \`uv lock\` to add ${projectRoot} to uv.lock...`);
     const uv = resolveTool('uv', { workspaceRoot }).path;
-    const result = spawnSync(uv, ['lock'], {
-      cwd: workspaceRoot,
-      stdio: 'inherit',
-      env: { ...process.env, UV_PYTHON_DOWNLOADS: process.env['UV_PYTHON_DOWNLOADS'] ?? 'never' },
-    });
-    if (result.error || result.status !== 0) {
-      const why = result.error
-        ? `${uv} could not be started (${result.error.message})`
-        : `\`${uv} lock\` exited with ${result.status ?? result.signal}`;
+    const fix = `Fix what uv said above, then run \`.cache/bin/uv lock && npm run setup\`.`;
+    const result = await runTool(
+      {
+        label: 'uv lock',
+        command: uv,
+        args: ['lock'],
+        cwd: workspaceRoot,
+        env: { UV_PYTHON_DOWNLOADS: process.env['UV_PYTHON_DOWNLOADS'] ?? 'never' },
+      },
+      { fix: `Generated ${projectRoot}, but uv could not be started. ${fix}` },
+    );
+    if (result.exitCode !== 0) {
       throw new Error(
-        `Generated ${projectRoot}, but ${why}, so uv.lock does not list it yet. Fix what uv said above, then run \`.cache/bin/uv lock && npm run setup\`.`,
+        `Generated ${projectRoot}, but \`${uv} lock\` exited with ${result.signal ?? result.exitCode}, so uv.lock does not list it yet. ${fix}`,
       );
     }
     logger.info(`Locked ${projectRoot}. ${NEXT_STEPS}`);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
@@ -17,7 +17,7 @@ import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '@customercare/nx-core';
 import { needsHostNetwork, podmanEnv } from '@customercare/nx-container';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
-import { freePort, waitFor } from '@customercare/nx-core';
+import { capture, freePort, waitFor } from '@customercare/nx-core';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
 interface SlotRelease {
@@ -206,10 +206,17 @@ async function startRelease(
 async function stopRelease(workspaceRoot: string, release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
   if (!release) return;
   if (release.container)
-    spawnSync(executableOf(engine), ['rm', '-f', release.container], {
-      stdio: 'ignore',
-      env: { ...process.env, ...podmanEnv(workspaceRoot) },
-    });
+    // Best effort: a container that is already gone is what we want.
+    await capture(
+      {
+        label: `${engine} rm`,
+        command: engine,
+        args: ['rm', '-f', release.container],
+        cwd: workspaceRoot,
+        env: podmanEnv(workspaceRoot),
+      },
+      SETUP_FIX,
+    );
   const pid = release.pid;
   if (!alive(pid)) return;
   const signal = (s: NodeJS.Signals) => {
@@ -245,9 +252,12 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
       f.haproxyCfg,
       haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }),
     );
-    const started = spawnSync(executableOf('haproxy'), ['-D', '-f', f.haproxyCfg], { encoding: 'utf8' });
-    if (started.error || started.status !== 0) {
-      const said = started.error ? started.error.message : `${started.stderr}${started.stdout}`.trim();
+    const started = await capture(
+      { label: 'haproxy', command: 'haproxy', args: ['-D', '-f', f.haproxyCfg], cwd: dir },
+      SETUP_FIX,
+    ).catch((error: Error) => ({ exitCode: -1, stderr: error.message, stdout: '' }));
+    if (started.exitCode !== 0) {
+      const said = `${started.stderr}${started.stdout}`.trim();
       throw new Error(
         `HAProxy did not start for ${ctx.env.name} on 127.0.0.1:${port}: ${said}. Is the port taken? ${SETUP_FIX}`,
       );
