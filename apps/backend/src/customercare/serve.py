@@ -21,15 +21,24 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 from prometheus_client.multiprocess import mark_process_dead
 
 from customercare.multiprocess import MULTIPROC_DIR_ENV, clean
 from customercare.settings import Settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 log = logging.getLogger("customercare")
+
+# Seconds a worker has to answer the supervisor's health ping before it is killed and replaced
+# (uvicorn's default is 5). A worker importing the app on a loaded host missed 5 s and was killed
+# and restarted in a loop (backend:test at a load average of 30 on 2 cores); a hung worker is
+# still replaced, 30 s later.
+WORKER_HEALTHCHECK_TIMEOUT_S = 30
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, object]:
@@ -81,6 +90,7 @@ def serve(settings: Settings) -> None:
             "customercare.serve:worker_app",
             factory=True,
             workers=settings.web_concurrency,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
             **_uvicorn_options(settings),  # type: ignore[arg-type]
         )
     finally:

@@ -68,6 +68,7 @@ def test_serve_with_workers_migrates_once_and_cleans_the_metrics_folder(
         assert main(["serve"]) == 0
     assert seen["app"] == "customercare.serve:worker_app"
     assert (seen["factory"], seen["workers"], seen["proxy_headers"]) == (True, 2, False)
+    assert seen["timeout_worker_healthcheck"] == 30
     assert seen["files"] == []
     env = seen["env"]
     assert isinstance(env, dict)
