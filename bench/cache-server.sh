@@ -151,6 +151,8 @@ run() {
       sleep 0.5
       rm -rf "$work/store/main/pp" "$work/dav"/pp* 2>/dev/null && break
     done
+    # The next cell must not pay for this one's writes: flush them to disk now.
+    sync
   fi
   # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
