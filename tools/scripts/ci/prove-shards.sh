@@ -119,12 +119,13 @@ else
 fi
 
 echo "== cache server =="
+# Both tokens in one namespace: a namespace is its own cache space.
 port=$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 token_rw=$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')
 token_ro=$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')
 mkdir -p "$work/cache"
 CACHE_SERVER_HOST=127.0.0.1 CACHE_SERVER_PORT=$port CACHE_SERVER_INSECURE_HTTP=true CACHE_SERVER_DIR="$work/cache" \
-  CACHE_SERVER_TOKENS="read-write:proof:$token_rw,read:verify:$token_ro" \
+  CACHE_SERVER_TOKENS="read-write:proof:$token_rw,read:proof:$token_ro" \
   node "$root/tools/cache-server/bin/cache-server.js" >"$work/cache-server.log" 2>&1 &
 server_pid=$!
 healthy=false
