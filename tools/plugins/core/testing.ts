@@ -3,3 +3,4 @@ export * from './src/testing/files';
 export * from './src/testing/python-workspace';
 export * from './src/testing/toolchain';
 export * from './src/testing/uv-lock-fixture';
+export * from './src/testing/executor-context';

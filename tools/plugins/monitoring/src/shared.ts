@@ -3,6 +3,7 @@
  * the shared code changes only these lines.
  */
 export {
+  escapeHtml,
   executableOf,
   startFailure,
   writeGateResults,

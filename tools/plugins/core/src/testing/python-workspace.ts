@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TOOLS_BIN } from '../tools/resolve';
 import { writeFiles } from './files';
+import { executorContext } from './executor-context';
 
 /** The real workspace, whose .venv and .cache/bin (filled by `npm run setup`) the fixtures borrow. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../../..');
@@ -41,15 +42,7 @@ export function pythonWorkspace(
 
 /** The executor context Nx would pass for the one project `fixture` at `apps/fixture` under `root`. */
 export function fixtureContext(root: string): ExecutorContext {
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'fixture',
-    projectGraph: { nodes: {}, dependencies: {} },
-    projectsConfigurations: { version: 2, projects: { fixture: { root: 'apps/fixture' } } },
-    nxJsonConfiguration: {},
-  };
+  return executorContext(root, 'fixture', 'apps/fixture');
 }
 
 export const FIXTURE_PYPROJECT = `[project]

@@ -1,4 +1,5 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { escapeHtml } from '../shared';
 
 /** Grafana's grid: 24 columns; each height unit is 30 px on screen. */
 const COLUMN_PX = 50;
@@ -6,9 +7,7 @@ const ROW_PX = 30;
 /** Width of one character of the 11.5 px monospace font the queries are drawn in. */
 const CHAR_PX = 7;
 
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+const escape = escapeHtml;
 
 interface Panel {
   type?: string;

@@ -1,4 +1,3 @@
-import type { ExecutorContext } from '@nx/devkit';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
@@ -17,6 +16,7 @@ import { executableOf } from '@customercare/nx-core';
 import dockerExecutor, { type ImageRecord } from './executor';
 import type { DockerExecutorSchema } from './schema';
 import { freePort } from '@customercare/nx-core';
+import { executorContext } from '@customercare/nx-core/testing';
 
 // Real podman, real nx-container, a real registry: the executor end to end on images of a few
 // megabytes, built on a busybox base imported from the machine (no debootstrap, no registry pull).
@@ -64,18 +64,7 @@ function project(root: string, name: string, file: string, extraFiles: Record<st
   for (const [path, content] of Object.entries(extraFiles)) write(root, `apps/${name}/${path}`, content);
 }
 
-function context(root: string, name: string): ExecutorContext {
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: name,
-    targetName: 'docker',
-    projectsConfigurations: { version: 2, projects: { [name]: { root: `apps/${name}` } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
-}
+const context = (root: string, name: string) => executorContext(root, name, `apps/${name}`, 'docker');
 
 function options(name: string, overrides: Partial<DockerExecutorSchema> = {}): DockerExecutorSchema {
   return {

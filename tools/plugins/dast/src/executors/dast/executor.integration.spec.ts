@@ -1,7 +1,7 @@
-import type { ExecutorContext } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import dastExecutor from './executor';
+import { executorContext } from '@customercare/nx-core/testing';
 
 /** The real workspace: its gates.json, suppressions file, .venv and the DAST tools setup installed. */
 const WORKSPACE = resolve(__dirname, '../../../../../..');
@@ -9,15 +9,7 @@ const WORKSPACE = resolve(__dirname, '../../../../../..');
 const RUN_TIMEOUT_MS = 15 * 60_000;
 const FIXTURE_ROOT = 'tools/plugins/dast/src/__fixtures__/vulnerable-service';
 
-function contextFor(project: string, root: string): ExecutorContext {
-  return {
-    root: WORKSPACE,
-    cwd: WORKSPACE,
-    isVerbose: false,
-    projectName: project,
-    projectsConfigurations: { version: 2, projects: { [project]: { root } } },
-  } as unknown as ExecutorContext;
-}
+const contextFor = (project: string, root: string) => executorContext(WORKSPACE, project, root, 'dast');
 
 interface Report {
   grade: string;

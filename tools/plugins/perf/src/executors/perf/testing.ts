@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { executorContext } from '@customercare/nx-core/testing';
 
 /** The loopback server the perf tests load; see its header for the knobs. */
 export const FIXTURE_SERVER = join(__dirname, 'fixtures', 'server.mjs');
@@ -62,13 +63,7 @@ export function perfWorkspace(
     ],
   };
   writeFileSync(join(root, 'svc', 'perf', 'load.yml'), stringify(scenario));
-  const context = {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'svc',
-    projectsConfigurations: { version: 2, projects: { svc: { root: 'svc' } } },
-  } as unknown as ExecutorContext;
+  const context = executorContext(root, 'svc', 'svc', 'perf');
   const reports = join(root, 'reports', 'svc', 'perf');
   return {
     root,

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { deploy as deployRelease, prepare, rollback as rollbackTo } from '../executor';
 import type { DeployReport } from '../machine';
 import { stopLocalEnvironment } from '../providers/local';
+import { executorContext } from '@customercare/nx-core/testing';
 
 export const FIXTURE_APP = join(__dirname, '..', 'fixtures', 'app');
 const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..', '..');
@@ -51,15 +52,7 @@ export function proofWorkspace(
     },
   };
   writeFileSync(join(root, 'svc', 'deploy.yml'), stringify(config));
-  const context = {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'svc',
-    projectsConfigurations: { version: 2, projects: { svc: { root: 'svc' } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as unknown as ExecutorContext;
+  const context = executorContext(root, 'svc', 'svc', 'deploy');
   return { root, context, stateDir: join(root, 'tmp', 'deploy', 'svc', 'staging') };
 }
 

@@ -2,12 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LatencyStats } from '../recorder';
 import { formatMs, type PerfReport } from './perf-report';
+import { escapeHtml } from '@customercare/nx-core';
 
-const escape = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
+const escape = escapeHtml;
 
 interface Series {
   label: string;
