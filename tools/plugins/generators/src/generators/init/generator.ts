@@ -24,6 +24,8 @@ export const PIPELINE_PLUGINS = [
   '@customercare/nx-perf',
   '@customercare/nx-container',
   '@customercare/nx-deploy',
+  '@customercare/nx-monitoring',
+  '@customercare/nx-dast',
 ];
 export const PYTHON_PLUGIN = '@nxlv/python';
 /** The @nxlv/python release this plugin is tested with (its uv provider draws the Python edges). */
