@@ -17,7 +17,8 @@ import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '@customercare/nx-core';
 import { needsHostNetwork, podmanEnv } from '@customercare/nx-container';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
-import { capture, freePort, waitFor } from '@customercare/nx-core';
+import { freePort, waitFor } from '@customercare/nx-core';
+import { createRunner, type CommandRunner } from './cli';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
 interface SlotRelease {
@@ -203,19 +204,17 @@ async function startRelease(
 }
 
 /** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
-async function stopRelease(workspaceRoot: string, release: SlotRelease | undefined, engine = 'podman'): Promise<void> {
+async function stopRelease(
+  run: CommandRunner,
+  workspaceRoot: string,
+  release: SlotRelease | undefined,
+  engine = 'podman',
+): Promise<void> {
   if (!release) return;
+  // Best effort: a container that is already gone is what we want.
   if (release.container)
-    // Best effort: a container that is already gone is what we want.
-    await capture(
-      {
-        label: `${engine} rm`,
-        command: engine,
-        args: ['rm', '-f', release.container],
-        cwd: workspaceRoot,
-        env: podmanEnv(workspaceRoot),
-      },
-      SETUP_FIX,
+    await run([engine, 'rm', '-f', release.container], { cwd: workspaceRoot, env: podmanEnv(workspaceRoot) }).catch(
+      () => undefined,
     );
   const pid = release.pid;
   if (!alive(pid)) return;
@@ -252,10 +251,9 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
       f.haproxyCfg,
       haproxyConfig({ socket: f.socket, pidFile: f.haproxyPid, port, statsPort, healthPath: ctx.env.health.paths[0] }),
     );
-    const started = await capture(
-      { label: 'haproxy', command: 'haproxy', args: ['-D', '-f', f.haproxyCfg], cwd: dir },
-      SETUP_FIX,
-    ).catch((error: Error) => ({ exitCode: -1, stderr: error.message, stdout: '' }));
+    const started = await ctx
+      .run(['haproxy', '-D', '-f', f.haproxyCfg], { cwd: dir })
+      .catch((error: Error) => ({ exitCode: -1, stderr: error.message, stdout: '' }));
     if (started.exitCode !== 0) {
       const said = `${started.stderr}${started.stdout}`.trim();
       throw new Error(
@@ -358,7 +356,7 @@ async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot
   await runtimeSet(socket, `set weight ${BACKEND}/${slot} 0`);
   await sleep(ctx.env.local.drainMs);
   await runtimeSet(socket, `set server ${BACKEND}/${slot} state maint`);
-  await stopRelease(ctx.workspaceRoot, state.slots[slot], ctx.env.local.image?.engine);
+  await stopRelease(ctx.run, ctx.workspaceRoot, state.slots[slot], ctx.env.local.image?.engine);
   delete state.slots[slot];
   writeState(dir, state);
   writeTargets(dir, state);
@@ -526,7 +524,8 @@ export const localProvider: Provider = {
 export async function stopLocalEnvironment(stateDir: string, workspaceRoot = process.cwd()): Promise<void> {
   if (!existsSync(stateDir)) return;
   const state = readState(stateDir);
-  for (const slot of SLOTS) await stopRelease(workspaceRoot, state.slots[slot]);
+  const run = createRunner(() => undefined, []);
+  for (const slot of SLOTS) await stopRelease(run, workspaceRoot, state.slots[slot]);
   const f = files(stateDir);
   const haproxyPid = existsSync(f.haproxyPid) ? Number(readFileSync(f.haproxyPid, 'utf8').trim()) : undefined;
   for (const pid of [haproxyPid, state.prometheus?.pid]) {
