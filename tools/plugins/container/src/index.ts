@@ -1,11 +1,2 @@
-import { createNodesFromKinds } from '@customercare/nx-core';
-import { containerKind } from './plugins/container';
-
-/** The inference of this plugin: every kind it infers from (see src/plugins/). */
-export const createNodesV2 = createNodesFromKinds([containerKind]);
-
-/** Older Nx versions look for `createNodes`; both names export the same tuple. */
-export const createNodes = createNodesV2;
-
-/** What the deploy plugin's local provider shares with the image test: how podman reaches loopback. */
-export { needsHostNetwork, podmanEnv } from './executors/docker/engines/podman';
+/** The plugin nx.json registers: inference only (see lib.ts for what other plugins import). */
+export * from './plugin';

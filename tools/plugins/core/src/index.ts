@@ -3,6 +3,7 @@
  * resolver, the gates config, the reports (SARIF, JUnit, JSON, Markdown, HTML), config loading
  * with schema errors and the inference cache. Test helpers are in `@customercare/nx-core/testing`.
  */
+export * from './config/lockfile-inputs';
 export * from './config/pyproject';
 export * from './config/uv-lock';
 export * from './executors/context';

@@ -43,7 +43,7 @@ export class DastConfigError extends Error {
   override name = 'DastConfigError';
 }
 
-export const DAST_CONFIG_FILE = 'dast.yml';
+export { DAST_CONFIG_FILE } from './plugins/config-file';
 
 const budget = {
   requests: {

@@ -26,19 +26,19 @@ export {
   type Severity,
   type ToolCommand,
 } from '@customercare/nx-core';
-export { startService, type StartedService } from '@customercare/nx-perf/src/executors/perf/service';
-export { loadScenario, type ServiceSpec } from '@customercare/nx-perf/src/executors/perf/scenario';
-export { gradeOf } from '@customercare/nx-scan/src/executors/scan/grade';
+export { startService, type StartedService } from '@customercare/nx-perf/lib';
+export { loadScenario, type ServiceSpec } from '@customercare/nx-perf/lib';
+export { gradeOf } from '@customercare/nx-scan/lib';
 export {
   SCAN_REPORTS,
   scanGateResults,
   statusText,
   writeScanReports,
   type ScanSummary,
-} from '@customercare/nx-scan/src/executors/scan/report';
-export { runScanner, type ScannerRun } from '@customercare/nx-scan/src/executors/scan/run-scanners';
-export type { InProcessScanner, Parsed } from '@customercare/nx-scan/src/executors/scan/scanners/types';
-export { applySuppressions, loadSuppressions } from '@customercare/nx-scan/src/executors/scan/suppressions';
+} from '@customercare/nx-scan/lib';
+export { runScanner, type ScannerRun } from '@customercare/nx-scan/lib';
+export type { InProcessScanner, Parsed } from '@customercare/nx-scan/lib';
+export { applySuppressions, loadSuppressions } from '@customercare/nx-scan/lib';
 export type { DastGates, DastScannerName, ProjectGates } from '@customercare/nx-core';
 export { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
-export { lockfileInputs } from '@customercare/nx-perf/src/plugins/perf';
+export { lockfileInputs } from '@customercare/nx-core';

@@ -1,8 +1,1 @@
-import { createNodesFromKinds } from '@customercare/nx-core';
-import { deployKind } from './plugins/deploy';
-
-/** The inference of this plugin: every kind it infers from (see src/plugins/). */
-export const createNodesV2 = createNodesFromKinds([deployKind]);
-
-/** Older Nx versions look for `createNodes`; both names export the same tuple. */
-export const createNodes = createNodesV2;
+export * from './plugin';

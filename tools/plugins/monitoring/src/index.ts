@@ -1,5 +1,2 @@
-export { createNodes, createNodesV2 } from './plugins/plugin';
-export { loadSlo, parseSlo, SloError } from './slo/load';
-export type { SloFile } from './slo/types';
-export { generateRules, RULES, ruleQuery } from './generate/rules';
-export { buildMonitoring } from './generate/build';
+/** The plugin nx.json registers: inference only (see lib.ts for what other plugins import). */
+export * from './plugin';

@@ -22,4 +22,4 @@ export {
   type InferenceCache,
 } from '@customercare/nx-core';
 export { workspaceWith, inferenceContext, writeFiles, fixtureContext } from '@customercare/nx-core/testing';
-export { startService, loadScenario, type StartedService, type ServiceSpec } from '@customercare/nx-perf';
+export { startService, loadScenario, type StartedService, type ServiceSpec } from '@customercare/nx-perf/lib';

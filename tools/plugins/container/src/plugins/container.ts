@@ -8,9 +8,9 @@ import {
   preferredPerFolder,
   type InferenceCache,
   type InferenceKind,
-} from '@customercare/nx-core';
-import type { PipelinePluginOptions } from '@customercare/nx-core';
-import { lockedPackagesOf } from '@customercare/nx-core';
+} from '@customercare/nx-core/inference';
+import type { PipelinePluginOptions } from '@customercare/nx-core/inference';
+import { lockedPackagesOf } from '@customercare/nx-core/inference';
 
 export interface ContainerTargetOptions {
   dockerTargetName: string;

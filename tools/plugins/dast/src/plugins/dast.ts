@@ -3,8 +3,14 @@ import { hashArray } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { DAST_CONFIG_FILE } from '../config';
-import { inferEach, isProjectRoot, lockfileInputs, type InferenceCache, type InferenceKind } from '../shared';
+import { DAST_CONFIG_FILE } from './config-file';
+import {
+  inferEach,
+  isProjectRoot,
+  lockfileInputs,
+  type InferenceCache,
+  type InferenceKind,
+} from '@customercare/nx-core/inference';
 
 type Inputs = NonNullable<TargetConfiguration['inputs']>;
 
@@ -67,7 +73,7 @@ export function buildDastTarget(projectRoot: string, builds: string[], extraInpu
  */
 export const dastKind: InferenceKind = {
   name: 'dast',
-  sources: [__filename, join(__dirname, '..', 'config.ts')],
+  sources: [__filename, join(__dirname, 'config-file.ts')],
   glob: `**/{perf/load.yml,${DAST_CONFIG_FILE}}`,
   async createNodes(files, rawOptions, context) {
     return inferEach<TargetConfiguration | null>(dastKind, rawOptions, files, rawOptions, context, createDastTarget);

@@ -8,8 +8,8 @@ import {
   preferredPerFolder,
   type InferenceCache,
   type InferenceKind,
-} from '@customercare/nx-core';
-import type { PipelinePluginOptions } from '@customercare/nx-core';
+} from '@customercare/nx-core/inference';
+import type { PipelinePluginOptions } from '@customercare/nx-core/inference';
 
 export interface DeployTargetOptions {
   deployTargetName: string;

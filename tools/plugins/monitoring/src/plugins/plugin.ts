@@ -7,7 +7,7 @@ import {
 } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { inferEach, isProjectRoot, type InferenceCache } from '../shared';
+import { inferEach, isProjectRoot, type InferenceCache } from '@customercare/nx-core/inference';
 
 /** One SLO file per service makes its `monitoring` target. */
 export const SLO_GLOB = '**/monitoring/slo.yml';

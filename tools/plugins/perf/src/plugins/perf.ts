@@ -1,9 +1,9 @@
 import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
-import { lockedPackagesOf } from '@customercare/nx-core';
+import { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from '@customercare/nx-core/inference';
+import { lockfileInputs } from '@customercare/nx-core/inference';
 
 /** The scenario that gets the plain `perf` target; any other perf/<name>.yml gets `perf-<name>`. */
 const MAIN_SCENARIO = 'load';
@@ -26,16 +26,6 @@ function profilesOf(text: string): string[] {
  * project's come from package-lock.json.
  */
 type Inputs = NonNullable<TargetConfiguration['inputs']>;
-
-export function lockfileInputs(workspaceRoot: string, projectRoot: string): Inputs {
-  const inputs: string[] = [];
-  if (existsSync(join(workspaceRoot, projectRoot, 'pyproject.toml'))) {
-    const packages = lockedPackagesOf(workspaceRoot, projectRoot);
-    return packages.length > 0 ? [{ externalDependencies: packages }] : [];
-  }
-  if (existsSync(join(workspaceRoot, projectRoot, 'package.json'))) inputs.push('{workspaceRoot}/package-lock.json');
-  return inputs.filter((input) => existsSync(join(workspaceRoot, input.replace('{workspaceRoot}/', ''))));
-}
 
 export function buildPerfTarget(
   projectRoot: string,

@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
-import { readPyproject } from '@customercare/nx-core';
+import { readPyproject } from '@customercare/nx-core/inference';
 import { inferenceContext, uvLockFixture, workspaceWith, writeFiles } from '@customercare/nx-core/testing';
 import { createNodes, createNodesV2 } from '../index';
 
 // Counting reads proves the cache: every call still goes through the real parser.
-jest.mock('@customercare/nx-core', () => {
-  const actual = jest.requireActual<typeof import('@customercare/nx-core')>('@customercare/nx-core');
+jest.mock('@customercare/nx-core/inference', () => {
+  const actual = jest.requireActual<typeof import('@customercare/nx-core/inference')>('@customercare/nx-core/inference');
   return { ...actual, readPyproject: jest.fn(actual.readPyproject) };
 });
 

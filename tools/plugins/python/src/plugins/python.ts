@@ -9,7 +9,7 @@ import {
   type InferenceCache,
   type InferenceKind,
   type PipelinePluginOptions,
-} from '@customercare/nx-core';
+} from '@customercare/nx-core/inference';
 import { buildPythonTargets, type PythonTargetOptions } from './python-targets';
 
 interface InferredPythonProject {

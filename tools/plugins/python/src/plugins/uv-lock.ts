@@ -4,7 +4,7 @@ import {
   type CreateNodesResultV2,
   type RawProjectGraphDependency,
 } from '@nx/devkit';
-import { readUvLockGraph, UV_LOCK, type InferenceKind } from '@customercare/nx-core';
+import { readUvLockGraph, UV_LOCK, type InferenceKind } from '@customercare/nx-core/inference';
 
 /** The root uv.lock's packages as external nodes (no project: the lock belongs to the workspace). */
 export const uvLockKind: InferenceKind = {

@@ -2,7 +2,7 @@ import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type Targ
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Minimatch } from 'minimatch';
-import { inferEach, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
+import { inferEach, type InferenceCache, type InferenceKind } from '@customercare/nx-core/inference';
 import { buildScanTarget } from './scan-target';
 
 /** The npm workspace globs of the root package.json (`workspaces` as an array or as `{ packages }`). */

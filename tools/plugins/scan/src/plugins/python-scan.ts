@@ -8,7 +8,7 @@ import {
   readPyproject,
   type InferenceCache,
   type InferenceKind,
-} from '@customercare/nx-core';
+} from '@customercare/nx-core/inference';
 import { buildScanTarget } from './scan-target';
 
 /** The scanners a Python scan runs from the workspace's dev group: hashed as the lock pins them. */

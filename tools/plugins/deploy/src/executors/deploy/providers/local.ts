@@ -15,7 +15,7 @@ import {
 import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '@customercare/nx-core';
-import { needsHostNetwork, podmanEnv } from '@customercare/nx-container';
+import { needsHostNetwork, podmanEnv } from '@customercare/nx-container/lib';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 import { freePort, waitFor } from '@customercare/nx-core';
 import { createRunner, type CommandRunner } from './cli';

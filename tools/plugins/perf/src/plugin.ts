@@ -1,0 +1,8 @@
+import { createNodesFromKinds } from '@customercare/nx-core/inference';
+import { perfKind } from './plugins/perf';
+
+/** The inference of this plugin: every kind it infers from (see src/plugins/). */
+export const createNodesV2 = createNodesFromKinds([perfKind]);
+
+/** Older Nx versions look for `createNodes`; both names export the same tuple. */
+export const createNodes = createNodesV2;
