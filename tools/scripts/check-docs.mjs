@@ -108,6 +108,7 @@ export function checkPage(file, text, facts) {
       const path = match[1].replace(/[),.:;]+$/, '').replace(/:\d+$/, '');
       if (!(PATH_ROOTS.test(path) || ROOT_FILES.has(path))) continue;
       if (/[<>{}*$…]|\.\.\.|NN/.test(path)) continue; // a pattern or placeholder, not one file
+      if (/(^|\/)(dist|reports|coverage)(\/|$)/.test(path)) continue; // a build output, not in a clone
       if (!existsSync(join(root, path))) report(index, `\`${path}\` does not exist`, 'fix the path or the page');
     }
     // relative Markdown links

@@ -31,6 +31,7 @@ describe('check-docs', () => {
     const page = [
       'Run `npx nx run backend:test` or `nx perf backend`, see `npx nx show project backend`.',
       'The file `apps/backend/pyproject.toml`, a pattern `apps/<name>/perf/*.yml`, [perf](plugins/perf.md#options).',
+      'A build output `apps/backend/dist/monitoring/` and a report `reports/apps/backend/scan/scan.md`.',
       '`npx nx g @customercare/nx-generators:service orders`, and [a site](https://nx.dev).',
     ].join('\n');
     expect(await checkPage('docs/index.md', page, facts)).toEqual([]);
