@@ -60,8 +60,17 @@ def test_two_workers_share_the_sign_in_limit_and_add_up_their_metrics(
         )
     try:
         _wait_until_up(base, process, log)
-        workers = {int(file.stem.rsplit("_", 1)[1]) for file in metrics_dir.glob("*.db")}
-        assert len(workers) == 2, f"metric files of {workers}: expected two workers"
+        # A worker writes its metric files when it first records a value; the kernel hands each new
+        # connection to whichever worker accepts first, so ask (fresh connections) until both have.
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while time.monotonic() < deadline:
+            workers = {int(file.stem.rsplit("_", 1)[1]) for file in metrics_dir.glob("*.db")}
+            if len(workers) == 2:
+                break
+            httpx.get(f"{base}/health", timeout=5)
+            time.sleep(0.05)
+        assert len(workers) == 2, f"metric files of {workers}: expected two workers within 60 s"
 
         codes = []
         for _ in range(8):
