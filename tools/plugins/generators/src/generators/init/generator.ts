@@ -55,7 +55,8 @@ function registerPlugins(tree: Tree): void {
   for (const plugin of PIPELINE_PLUGINS) {
     if (!plugins.some((entry) => pluginName(entry) === plugin)) plugins.push(plugin);
   }
-  updateNxJson(tree, { ...nxJson, plugins });
+  // Only when something was added: rewriting an unchanged nx.json would still change its formatting.
+  if (plugins.length !== (nxJson.plugins ?? []).length) updateNxJson(tree, { ...nxJson, plugins });
 }
 
 /**
