@@ -29,7 +29,9 @@ describe('dast executor', () => {
   it(
     'names every planted flaw of the vulnerable fixture by the scanner that found it, and fails the gate',
     async () => {
-      const reportsDirectory = 'reports/tools/plugins/dast/integration/vulnerable-service';
+      // Outside reports/: the fixture's own JUnit holds the failures this test expects, and npm test's
+      // summary counts every junit.xml under reports/.
+      const reportsDirectory = 'tmp/dast-integration/vulnerable-service';
       const result = await dastExecutor({ reportsDirectory }, contextFor('vulnerable-service', FIXTURE_ROOT));
       const report = readReport(reportsDirectory);
 
