@@ -5,7 +5,9 @@ import { createNodes, createNodesV2 } from '../index';
 
 // Counting reads proves the cache: every call still goes through the real parser.
 jest.mock('@customercare/nx-core/inference', () => {
-  const actual = jest.requireActual<typeof import('@customercare/nx-core/inference')>('@customercare/nx-core/inference');
+  const actual = jest.requireActual<typeof import('@customercare/nx-core/inference')>(
+    '@customercare/nx-core/inference',
+  );
   return { ...actual, readPyproject: jest.fn(actual.readPyproject) };
 });
 
