@@ -109,7 +109,8 @@ describe('affected across Python and TypeScript', () => {
       env: childEnv(),
     });
     expect(show.stderr).toContain('uv.lock: 1 locked package changed (starlette ');
-    expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e']);
+    // nx-monitoring depends on the backend (its live proof runs it), so it is affected through it.
+    expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e', 'nx-monitoring']);
 
     git(root, 'checkout', '-q', '--', 'uv.lock');
     bump('ruff');
