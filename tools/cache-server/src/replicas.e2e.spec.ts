@@ -72,7 +72,16 @@ describe('cache server replicas behind HAProxy over one S3 bucket', () => {
     await s3.waitForPuts('nx/main/racing1', 2);
     release();
     const answered = await Promise.all(statuses);
-    expect([...answered].sort()).toEqual([200, 409]);
+    // On a mismatch the diff shows what each replica logged about the PUT (and any stderr), not only the statuses.
+    const explain = (status: number, i: number) => ({
+      status,
+      log: status === 200 || status === 409 ? [] : replicas[i].logs().filter((line) => line.method === 'PUT'),
+      stderr: status === 200 || status === 409 ? '' : replicas[i].stderr(),
+    });
+    expect(answered.map(explain).sort((a, b) => a.status - b.status)).toEqual([
+      { status: 200, log: [], stderr: '' },
+      { status: 409, log: [], stderr: '' },
+    ]);
     const winner = bodies[answered.indexOf(200)];
     for (const replica of replicas) {
       const hit = await fetch(`${replica.url}/v1/cache/racing1`, { headers: bearer(READ_ONLY_TOKEN) });

@@ -119,7 +119,12 @@ describe('affected across Python and TypeScript', () => {
       encoding: 'utf8',
       env: childEnv(),
     });
-    expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e', 'service-kit']);
+    expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual([
+      'backend',
+      'frontend-e2e',
+      'nx-monitoring',
+      'service-kit',
+    ]);
   });
 
   it('an unchanged workspace affects nothing', () => {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { toolPath } from '@customercare/nx-core';
+import { freePort, toolPath } from '@customercare/nx-core';
 import { haproxyConfig } from '../haproxy';
 import { READ_ONLY_TOKEN, READ_WRITE_TOKEN } from './cache-server';
 import { WORKSPACE_ROOT } from './nx-workspace';
@@ -17,6 +16,8 @@ export interface Replica {
   child: ChildProcess;
   /** Its JSON log lines so far. */
   logs(): Array<Record<string, unknown>>;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -73,19 +74,12 @@ export async function startReplica(s3: TestS3Server, prefix = 'nx/'): Promise<Re
     port: Number(new URL(url).port),
     child,
     logs,
+    stderr: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 export interface Balancer {
