@@ -1,6 +1,6 @@
 // Measures the widget bundle as customers download it (gzip, level 9) and fails above the budget.
 // Writes bundle-size.json (raw, gzip and brotli sizes) and a GateResult (gate "bundle-size") beside it,
-// in the format of tools/nx-pipeline/src/reports/gate-results.ts, where the pipeline summary reads it.
+// in the format of tools/plugins/core/src/reports/gate-results.ts, where the pipeline summary reads it.
 //
 //   node scripts/bundle-size.mjs --file dist/widget/widget.js --max-gzip-kb 40 --reports-directory <dir>
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

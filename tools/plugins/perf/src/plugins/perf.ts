@@ -57,7 +57,7 @@ export function buildPerfTarget(
       description: `Start the service, run ${scenarioFile} (profile from --configuration, default ${DEFAULT_PROFILE}) in the open model, gate latency, errors, throughput and p95 regression`,
       help: {
         // Nx runs this to show help: the executor's options with their descriptions.
-        command: `node -p "Object.entries(require('./tools/nx-pipeline/src/executors/perf/schema.json').properties).map(([k, v]) => k + ': ' + v.description).join('\\n')"`,
+        command: `node -p "Object.entries(require('./tools/plugins/perf/src/executors/perf/schema.json').properties).map(([k, v]) => k + ': ' + v.description).join('\\n')"`,
         example: { options: { profile: 'stress', engine: 'k6', updateBaseline: false } },
       },
     },

@@ -194,7 +194,7 @@ export function readDeployConfig(workspaceRoot: string, file: string): RawDeploy
   }
   if (!validate(data)) {
     throw new DeployConfigError(
-      `${file} does not match the deploy config schema (tools/nx-pipeline/src/executors/deploy/config-schema.json):\n${schemaProblems(validate.errors)}`,
+      `${file} does not match the deploy config schema (tools/plugins/deploy/src/executors/deploy/config-schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   return data;

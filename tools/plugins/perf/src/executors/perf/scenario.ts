@@ -147,7 +147,7 @@ export function loadScenario(path: string, displayName: string, profile: string)
 export function parseScenario(data: unknown, file: string, profile: string): Scenario {
   if (!validate(data)) {
     throw new ScenarioError(
-      `${file} does not match the scenario schema (tools/nx-pipeline/src/executors/perf/scenario.schema.json):\n${schemaProblems(validate.errors)}`,
+      `${file} does not match the scenario schema (tools/plugins/perf/src/executors/perf/scenario.schema.json):\n${schemaProblems(validate.errors)}`,
     );
   }
   const raw = data as unknown as RawScenarioFile;

@@ -30,7 +30,7 @@ export interface ScanContext {
   kind: ProjectKind;
   /** Absolute path of the Python virtual environment (bandit, pip-audit, pip-licenses, cyclonedx-py). */
   venv: string;
-  /** How the scanners' tools are found (tools/nx-pipeline/src/tools/resolve.ts): the real workspace, even when the scanned one is a fixture. */
+  /** How the scanners' tools are found (tools/plugins/core/src/tools/resolve.ts): the real workspace, even when the scanned one is a fixture. */
   tools: ResolveOptions;
   /** Absolute folder for the tools' raw outputs (beside the merged reports). */
   rawDir: string;
