@@ -1,4 +1,4 @@
-"""`python -m customercare serve | migrate | backup | restore | seed | openapi`."""
+"""`python -m customercare serve | migrate | backup | restore | schema | seed | openapi`."""
 
 from __future__ import annotations
 
@@ -22,9 +22,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="apply database migrations up to the latest")
     backup = commands.add_parser("backup", help="write a backup of the database")
-    backup.add_argument("--output", type=Path, help="file to write (default: DATA_DIR/backups/)")
+    backup.add_argument(
+        "--output", type=Path, help="file to write (default: BACKUP_DIR/, else DATA_DIR/backups/)"
+    )
     restore = commands.add_parser("restore", help="replace the database with a backup")
     restore.add_argument("path", type=Path, help="a file written by `backup`")
+    restore.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="keep the backup's schema (a rollback to the release that wrote it); "
+        "default: migrate to this release's latest",
+    )
+    commands.add_parser(
+        "schema", help="print the database's schema revision (alembic), or `none` before migrate"
+    )
     commands.add_parser("seed", help="create the demo workspace, admin, widget key and articles")
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (the API contract)")
     openapi.add_argument("--output", type=Path, help="write it to this file instead of stdout")
@@ -60,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from customercare import backup as backups
-    from customercare.migrations import upgrade
+    from customercare.migrations import current_revision, upgrade
 
     try:
         if args.command == "serve":
@@ -71,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database is at the latest migration")
         elif args.command == "backup":
-            output = args.output or backups.default_backup_path(
-                settings.data_dir, settings.database_url
-            )
+            # BACKUP_DIR: where the deploy target keeps its pre-deploy backups (it restores them).
+            folder = Path(os.environ.get("BACKUP_DIR") or settings.data_dir / "backups")
+            output = args.output or backups.default_backup_path(folder, settings.database_url)
             print(f"backup written to {backups.backup(settings.database_url, output)}")
         elif args.command == "restore":
             backups.restore(settings.database_url, args.path)
-            upgrade(settings.database_url)
-            print(f"database restored from {args.path}")
+            if not args.no_migrate:
+                upgrade(settings.database_url)
+            schema = current_revision(settings.database_url)
+            print(f"database restored from {args.path} (schema {schema})")
+        elif args.command == "schema":
+            print(current_revision(settings.database_url))
         elif args.command == "seed":
             if settings.production:
                 print(

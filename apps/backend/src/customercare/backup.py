@@ -23,10 +23,10 @@ class BackupError(RuntimeError):
 _KEYWORD = re.compile(r"^[a-z_]{1,64}$")
 
 
-def default_backup_path(data_dir: Path, database_url: str) -> Path:
+def default_backup_path(folder: Path, database_url: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "sqlite3" if _is_sqlite(database_url) else "dump"
-    return data_dir / "backups" / f"customercare-{stamp}.{suffix}"
+    return folder / f"customercare-{stamp}.{suffix}"
 
 
 def _is_sqlite(database_url: str) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from unittest import mock
 
@@ -65,6 +66,37 @@ def test_migrate_seed_backup_restore(data_dir: Path, capsys: pytest.CaptureFixtu
     assert "restored" in capsys.readouterr().out
     assert main(["seed"]) == 0
     assert "already seeded" in capsys.readouterr().out
+
+
+def test_schema_backup_dir_and_restore_without_migrating(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schema"]) == 0
+    assert capsys.readouterr().out.strip() == "none"
+    assert not (data_dir / "customercare.db").exists()
+    assert main(["migrate"]) == 0
+    capsys.readouterr()
+    assert main(["schema"]) == 0
+    head = capsys.readouterr().out.strip()
+    assert head.startswith("0001")
+
+    # BACKUP_DIR (set by the deploy target) decides where a backup without --output goes.
+    monkeypatch.setenv("BACKUP_DIR", str(data_dir / "deploy-backups"))
+    assert main(["backup"]) == 0
+    (written,) = (data_dir / "deploy-backups").glob("customercare-*.sqlite3")
+    capsys.readouterr()
+
+    # A release with a newer schema moved the database on; the rollback restores the backup at
+    # the older schema and must not migrate it forward again.
+    database = data_dir / "customercare.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0002_newer'")
+    assert main(["schema"]) == 0
+    assert capsys.readouterr().out.strip() == "0002_newer"
+    assert main(["restore", "--no-migrate", str(written)]) == 0
+    assert f"(schema {head})" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    assert capsys.readouterr().out.strip() == head
 
 
 def test_seed_refuses_production(
