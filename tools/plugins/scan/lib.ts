@@ -5,6 +5,7 @@ export {
   SCAN_REPORTS,
   scanGateResults,
   statusText,
+  summarizeRuns,
   writeScanReports,
   type ScanSummary,
 } from './src/executors/scan/report';

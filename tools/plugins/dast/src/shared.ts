@@ -5,7 +5,6 @@
  * another plugin, so a move over there is one edit here.
  */
 export {
-  countBySeverity,
   executorTools,
   fingerprintOf,
   formatCommand,
@@ -16,7 +15,6 @@ export {
   runTool,
   schemaProblems,
   securityGates,
-  sortFindings,
   ToolError,
   toolSpec,
   writeGateResults,
@@ -28,17 +26,17 @@ export {
 } from '@customercare/nx-core';
 export { startService, type StartedService } from '@customercare/nx-perf/lib';
 export { loadScenario, type ServiceSpec } from '@customercare/nx-perf/lib';
-export { gradeOf } from '@customercare/nx-scan/lib';
 export {
   SCAN_REPORTS,
   scanGateResults,
   statusText,
+  summarizeRuns,
   writeScanReports,
   type ScanSummary,
 } from '@customercare/nx-scan/lib';
 export { runScanner, type ScannerRun } from '@customercare/nx-scan/lib';
 export type { InProcessScanner, Parsed } from '@customercare/nx-scan/lib';
-export { applySuppressions, loadSuppressions } from '@customercare/nx-scan/lib';
+export { loadSuppressions } from '@customercare/nx-scan/lib';
 export type { DastGates, DastScannerName, ProjectGates } from '@customercare/nx-core';
 export { inferEach, isProjectRoot, type InferenceCache, type InferenceKind } from '@customercare/nx-core';
 export { lockfileInputs } from '@customercare/nx-core';

@@ -9,25 +9,21 @@ import { fetchOpenApi } from '../../openapi';
 import { DAST_ADAPTERS } from '../../scanners';
 import type { DastContext, DastScanner, ServedPages } from '../../scanners/types';
 import {
-  applySuppressions,
-  countBySeverity,
   executorTools,
   formatGateLine,
   gatesForProject,
-  gradeOf,
   loadGates,
   loadScenario,
   loadSuppressions,
   projectOf,
   SCAN_REPORTS,
   securityGates,
-  sortFindings,
   startService,
   statusText,
+  summarizeRuns,
   writeGateResults,
   writeScanReports,
   type ScannerRun,
-  type ScanSummary,
   type StartedService,
 } from '../../shared';
 import { serveStatic, type StaticSite } from '../../static-site';
@@ -190,32 +186,12 @@ export default async function dastExecutor(
     await Promise.all(sites.map((site) => site.close()));
   }
 
-  const today = new Date();
-  const { findings, expired } = applySuppressions(
-    runs.flatMap((run) => run.findings),
-    suppressions,
-    today,
-  );
-  const byFingerprint = new Map(findings.map((f) => [`${f.tool}\u0000${f.fingerprint}`, f]));
-  for (const run of runs)
-    run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
-  for (const entry of expired) {
+  const summary = summarizeRuns(name, runs, suppressions, gates);
+  for (const entry of summary.expiredSuppressions) {
     logger.warn(
       `dast ${name}: the suppression of ${entry.tool} ${entry.ruleId} expired on ${entry.expires}; its findings count again. Fix them or renew the entry in ${suppressionsFile}.`,
     );
   }
-  const counts = countBySeverity(findings);
-  const required = new Set<string>(gates.requiredScanners);
-  const summary: ScanSummary = {
-    project: name,
-    grade: gradeOf(counts),
-    threshold: gates.grade,
-    counts,
-    suppressed: findings.filter((f) => f.suppressed).length,
-    scanners: runs.map((run) => ({ ...run, findings: run.findings.length, required: required.has(run.scanner) })),
-    expiredSuppressions: expired,
-    findings: sortFindings(findings),
-  };
   const reportPath = join(reportsDirectory, SCAN_REPORTS.markdown);
   const results = dastGateResults(summary, projectGates, reportPath);
   writeScanReports(reports, summary, runs, results);

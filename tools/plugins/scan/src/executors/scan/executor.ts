@@ -2,20 +2,17 @@ import { logger, readJsonFile, type ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { dependencyAgeThresholds, gatesForProject, loadGates, securityGates } from '@customercare/nx-core';
-import type { ScannerName } from '@customercare/nx-core';
 import { formatGateLine, writeGateResults } from '@customercare/nx-core';
 import { executorTools } from '@customercare/nx-core';
 import { projectOf } from '@customercare/nx-core';
 import { advisoriesFrom, dependencyAgeGate } from './dependency-age/policy';
-import { countBySeverity, sortFindings } from '@customercare/nx-core';
-import { gradeOf } from './grade';
 import { loadLicencePolicy } from './licences';
 import { exportPythonRequirements } from './python-dependencies';
-import { SCAN_REPORTS, scanGateResults, statusText, writeScanReports, type ScanSummary } from './report';
+import { SCAN_REPORTS, scanGateResults, statusText, summarizeRuns, writeScanReports } from './report';
 import { runScanner, type ScannerRun } from './run-scanners';
 import { scannersFor } from './scanners';
 import type { ProjectKind, ScanContext } from './scanners/types';
-import { applySuppressions, loadSuppressions } from './suppressions';
+import { loadSuppressions } from './suppressions';
 import type { ScanExecutorSchema } from './schema';
 
 export const DEFAULT_EXCLUDE = ['**/__fixtures__/**', '**/node_modules/**', '**/.venv/**'];
@@ -102,32 +99,13 @@ export default async function scanExecutor(
     runs.push(run);
   }
 
-  const { findings, expired } = applySuppressions(
-    runs.flatMap((run) => run.findings),
-    suppressions,
-    today,
-  );
-  const byFingerprint = new Map(findings.map((f) => [`${f.tool}\u0000${f.fingerprint}`, f]));
-  for (const run of runs)
-    run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
-  for (const entry of expired) {
+  const summary = summarizeRuns(name, runs, suppressions, gates, today);
+  const findings = summary.findings;
+  for (const entry of summary.expiredSuppressions) {
     logger.warn(
       `scan ${name}: the suppression of ${entry.tool} ${entry.ruleId}${entry.path ? ` in ${entry.path}` : ''} expired on ${entry.expires}; its findings count again. Fix them or renew the entry in ${gates.suppressions}.`,
     );
   }
-
-  const counts = countBySeverity(findings);
-  const required = new Set<ScannerName>(gates.requiredScanners);
-  const summary: ScanSummary = {
-    project: name,
-    grade: gradeOf(counts),
-    threshold: gates.grade,
-    counts,
-    suppressed: findings.filter((f) => f.suppressed).length,
-    scanners: runs.map((run) => ({ ...run, findings: run.findings.length, required: required.has(run.scanner) })),
-    expiredSuppressions: expired,
-    findings: sortFindings(findings),
-  };
   const reportPath = join(reportsDirectory, SCAN_REPORTS.markdown);
   const ageRun = selected.some((s) => s.name === 'dependency-age')
     ? runs.find((run) => run.scanner === 'dependency-age')

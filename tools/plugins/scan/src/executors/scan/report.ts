@@ -6,9 +6,9 @@ import { writeJUnit } from '@customercare/nx-core';
 import { markdownTable } from '@customercare/nx-core';
 import { toSarif } from '@customercare/nx-core';
 import { countBySeverity, SEVERITIES, sortFindings, type Finding, type Severity } from '@customercare/nx-core';
-import { meetsGrade } from './grade';
+import { gradeOf, meetsGrade } from './grade';
 import type { ScannerRun } from './run-scanners';
-import type { Suppression } from './suppressions';
+import { applySuppressions, type Suppression } from './suppressions';
 
 /** A scanner's status as the reports say it: "ran", or "incomplete", "not run" or "FAILED" with the reason. */
 export function statusText(run: { status: string; reason?: string }): string {
@@ -47,6 +47,40 @@ export interface ScanSummary {
   scanners: Array<Omit<ScannerRun, 'findings'> & { findings: number; required: boolean }>;
   expiredSuppressions: Suppression[];
   findings: Finding[];
+}
+
+/**
+ * One summary of a security run (scan or dast): the suppressions applied to every scanner's findings
+ * (each run keeps its own findings, marked), the grade and counts over all of them, and which
+ * scanners were required. Expired suppressions are listed, so the caller can warn about them.
+ */
+export function summarizeRuns(
+  project: string,
+  runs: ScannerRun[],
+  suppressions: readonly Suppression[],
+  gates: { grade: SecurityGrade; requiredScanners: readonly string[] },
+  today = new Date(),
+): ScanSummary {
+  const { findings, expired } = applySuppressions(
+    runs.flatMap((run) => run.findings),
+    suppressions,
+    today,
+  );
+  const byFingerprint = new Map(findings.map((f) => [`${f.tool}\u0000${f.fingerprint}`, f]));
+  for (const run of runs)
+    run.findings = run.findings.map((f) => byFingerprint.get(`${f.tool}\u0000${f.fingerprint}`) ?? f);
+  const counts = countBySeverity(findings);
+  const required = new Set<string>(gates.requiredScanners);
+  return {
+    project,
+    grade: gradeOf(counts),
+    threshold: gates.grade,
+    counts,
+    suppressed: findings.filter((f) => f.suppressed).length,
+    scanners: runs.map((run) => ({ ...run, findings: run.findings.length, required: required.has(run.scanner) })),
+    expiredSuppressions: expired,
+    findings: sortFindings(findings),
+  };
 }
 
 /** The scan's two gates: the grade, and "every required scanner ran". */
