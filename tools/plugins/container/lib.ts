@@ -1,3 +1,16 @@
 /** What other plugins use from @customercare/nx-container (`@customercare/nx-container/lib`); the package's main is its inference only. */
 /** What the deploy plugin's local provider shares with the image test: how podman reaches loopback. */
 export { needsHostNetwork, podmanEnv } from './src/executors/docker/engines/podman';
+/** The release manifest CI writes and CD reads (docs/release-manifest.md). */
+export {
+  createReleaseManifest,
+  readAllGateResults,
+  readPublishedImages,
+  readReleaseManifest,
+  ReleaseManifestError,
+  RELEASE_MANIFEST_FILE,
+  writeReleaseManifest,
+  type PublishedImage,
+  type ReleaseImage,
+  type ReleaseManifest,
+} from './src/release/manifest';

@@ -6,6 +6,8 @@ export interface PyprojectSummary {
   /** `[project].name`, or undefined for a workspace root or other non-project pyproject.toml. */
   name?: string;
   description?: string;
+  /** `[project].version` (absent when the project declares none or takes it dynamically). */
+  version?: string;
 }
 
 export class PyprojectError extends Error {
@@ -31,13 +33,17 @@ export function readPyproject(workspaceRoot: string, file: string): PyprojectSum
   if (typeof project !== 'object' || project === null || Array.isArray(project)) {
     throw new PyprojectError(`${file}: [project] must be a table (PEP 621).`);
   }
-  const { name, description } = project as Record<string, unknown>;
+  const { name, description, version } = project as Record<string, unknown>;
   if (typeof name !== 'string' || !isPackageName(name)) {
     throw new PyprojectError(
       `${file}: [project].name must be a valid Python package name (letters, digits, ".", "_", "-"); got ${JSON.stringify(name)}.`,
     );
   }
-  return { name, description: typeof description === 'string' ? description : undefined };
+  return {
+    name,
+    description: typeof description === 'string' ? description : undefined,
+    ...(typeof version === 'string' ? { version } : {}),
+  };
 }
 
 /** PEP 508 names: letters and digits, with ".", "_" or "-" inside (never at either end). */
