@@ -74,6 +74,11 @@ export interface RunOptions {
   secrets?: readonly string[];
   /** Called with `$ <command line>` (redacted) before the tool starts. */
   echo?: (line: string) => void;
+  /** Called with each piece of captured output (redacted) as it arrives, in order: to stream and keep both. */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** When it aborts, the process group gets `abortWith` (SIGTERM; k6 and Artillery stop cleanly on SIGINT). */
+  signal?: AbortSignal;
+  abortWith?: NodeJS.Signals;
 }
 
 /**
@@ -105,12 +110,18 @@ export function runTool(
     const out = stdoutFile ? createWriteStream(stdoutFile) : undefined;
     if (out) child.stdout?.pipe(out);
     let stdout = '';
-    if (stdoutMode === 'capture') child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    if (stdoutMode === 'capture')
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        options.onOutput?.(redact(chunk.toString(), secrets), 'stdout');
+      });
     let stderr = '';
     let tail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderrMode === 'capture') stderr += chunk.toString();
-      else process.stderr.write(chunk);
+      if (stderrMode === 'capture') {
+        stderr += chunk.toString();
+        options.onOutput?.(redact(chunk.toString(), secrets), 'stderr');
+      } else process.stderr.write(chunk);
       tail = (tail + chunk.toString()).slice(-4000);
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
@@ -132,10 +143,14 @@ export function runTool(
       : undefined;
     const forward = (signal: NodeJS.Signals) => killGroup(signal);
     process.once('SIGINT', forward).once('SIGTERM', forward);
+    const onAbort = () => killGroup(options.abortWith ?? 'SIGTERM');
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = () => {
       clearTimeout(timer);
       clearTimeout(hardKill);
       process.off('SIGINT', forward).off('SIGTERM', forward);
+      options.signal?.removeEventListener('abort', onAbort);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();

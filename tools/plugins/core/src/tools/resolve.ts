@@ -1,5 +1,4 @@
 import { workspaceRoot as nxWorkspaceRoot } from '@nx/devkit';
-import { spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
@@ -14,6 +13,8 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseUvLock } from '../config/uv-lock';
+import { runToolSync } from '../process/run-sync';
+import type { ToolResult } from '../process/run';
 import { venvBin } from '../python/venv';
 import { toolSpec, type ToolSpec } from './toolchain';
 
@@ -193,18 +194,29 @@ export function probeVersion(
     // No cache yet (or a torn one): probe.
   }
   if (known[key]) return { version: known[key] };
-  const result = spawnSync(path, spec.versionArgs, {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, SEMGREP_ENABLE_VERSION_CHECK: '0', SEMGREP_SEND_METRICS: 'off', K6_NO_USAGE_REPORT: 'true' },
-  });
-  const ok = (spec.versionExitCodes ?? [0]).includes(result.status ?? -1);
+  let result: ToolResult;
+  try {
+    // The path is absolute: the runner spawns it as it is (no resolution, so no recursion).
+    result = runToolSync(
+      {
+        label: `${spec.name} ${spec.versionArgs.join(' ')}`,
+        command: path,
+        args: spec.versionArgs,
+        cwd: '',
+        env: { SEMGREP_ENABLE_VERSION_CHECK: '0', SEMGREP_SEND_METRICS: 'off', K6_NO_USAGE_REPORT: 'true' },
+      },
+      { timeoutMs: 60_000 },
+    );
+  } catch (error) {
+    return { problem: `\`${path} ${spec.versionArgs.join(' ')}\` ${(error as Error).message}` };
+  }
+  const ok = !result.timedOut && (spec.versionExitCodes ?? [0]).includes(result.exitCode);
   // eslint-disable-next-line security/detect-non-literal-regexp -- the pattern is the committed tools/toolchain.json's
   const pattern = new RegExp(spec.versionPattern, 'm');
-  const version = ok ? (pattern.exec(result.stdout ?? '')?.[1] ?? pattern.exec(result.stderr ?? '')?.[1]) : undefined;
+  const version = ok ? (pattern.exec(result.stdout)?.[1] ?? pattern.exec(result.stderr)?.[1]) : undefined;
   if (!version) {
-    const said = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-2).join(' | ').slice(0, 200);
-    const how = result.error ? result.error.message : `exited with ${result.status ?? result.signal}`;
+    const said = `${result.stdout}${result.stderr}`.trim().split('\n').slice(-2).join(' | ').slice(0, 200);
+    const how = result.timedOut ? 'did not answer within 60 s' : `exited with ${result.signal ?? result.exitCode}`;
     return { problem: `\`${path} ${spec.versionArgs.join(' ')}\` ${how}${said ? `: ${said}` : ''}` };
   }
   try {
