@@ -14,3 +14,5 @@ export {
   type ReleaseImage,
   type ReleaseManifest,
 } from './src/release/manifest';
+/** The loopback OCI registry of the push tests and the local rehearsal, and what a registry serves. */
+export { registryDigest, startLocalRegistry, type LocalRegistry } from './src/registry/local-registry';
