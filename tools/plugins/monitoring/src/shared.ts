@@ -4,8 +4,8 @@
  */
 export {
   escapeHtml,
-  executableOf,
-  startFailure,
+  runTool,
+  startProcess,
   writeGateResults,
   formatGateLine,
   loadGates,

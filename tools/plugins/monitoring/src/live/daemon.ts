@@ -1,21 +1,12 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { executableOf } from '../shared';
+import { startProcess } from '../shared';
 
 export interface Daemon {
   name: string;
   pid: number;
   /** SIGTERM to its process group, SIGKILL after 5 s; safe to call twice. */
   stop(): Promise<void>;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
 }
 
 /**
@@ -27,35 +18,22 @@ export async function startDaemon(
   args: string[],
   options: { cwd: string; logFile: string; readyUrl: string; timeoutMs?: number },
 ): Promise<Daemon> {
-  const log = openSync(options.logFile, 'a');
-  const child = spawn(executableOf(tool), args, { cwd: options.cwd, stdio: ['ignore', log, log], detached: true });
-  closeSync(log);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
-      exited = code;
-      resolve();
-    }),
+  const fix = `Run \`npm run setup\` (tools/scripts/setup.d/75-monitoring-tools.sh installs ${tool}).`;
+  const started = await startProcess(
+    { label: tool, command: tool, args, cwd: options.cwd },
+    { fix, output: { file: options.logFile } },
   );
-  const pid = child.pid as number;
-  let stopping: Promise<void> | undefined;
   const daemon: Daemon = {
     name: tool,
-    pid,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (exited === undefined) {
-          killGroup(pid, 'SIGTERM');
-          await Promise.race([exit, sleep(5000, undefined, { ref: false })]);
-        }
-        killGroup(pid, 'SIGKILL');
-      })()),
+    pid: started.pid,
+    stop: () => started.stop('SIGTERM', 5000).then(() => undefined),
   };
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
-    if (exited !== undefined) {
+    const exited = started.result();
+    if (exited) {
       throw new Error(
-        `${tool} exited (${exited}) before it was ready. Its log (${options.logFile}):\n${readFileSync(options.logFile, 'utf8').slice(-2000)}`,
+        `${tool} exited (${exited.signal ?? exited.exitCode}) before it was ready. Its log (${options.logFile}):\n${readFileSync(options.logFile, 'utf8').slice(-2000)}`,
       );
     }
     try {

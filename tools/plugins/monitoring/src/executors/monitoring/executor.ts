@@ -1,5 +1,4 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildMonitoring, type BuiltMonitoring } from '../../generate/build';
@@ -7,8 +6,7 @@ import {
   formatGateLine,
   loadGates,
   projectOf,
-  executableOf,
-  startFailure,
+  runTool,
   writeGateResults,
   writeJUnit,
   type GateResult,
@@ -33,30 +31,27 @@ export interface CheckOutcome {
  * Runs one check: no shell, the tool found through the resolver, stdout and stderr streamed to ours
  * and both kept in `outputFile` (promtool and amtool print their failures on stderr).
  */
-function runCheck(check: Check, outputFile: string): Promise<{ exitCode: number; tail: string }> {
-  return new Promise((resolve, reject) => {
-    const command = { label: check.id, command: check.tool, args: check.args, cwd: check.cwd };
-    const fix = `Run \`npm run setup\` (tools/scripts/setup.d/75-monitoring-tools.sh installs ${check.tool}), or set its override variable (tools/toolchain.json).`;
-    let output = '';
-    const child = spawn(executableOf(check.tool), check.args, { cwd: check.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      output += chunk.toString();
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => reject(startFailure(command, fix, error)));
-    child.once('close', (code) => {
-      writeFileSync(outputFile, output);
-      const lines = output
-        .trim()
-        .split('\n')
-        .filter((line) => !line.startsWith('Warning: --config.file'));
-      resolve({ exitCode: code ?? 128, tail: lines.slice(-3).join(' | ') });
-    });
-  });
+async function runCheck(check: Check, outputFile: string): Promise<{ exitCode: number; tail: string }> {
+  const fix = `Run \`npm run setup\` (tools/scripts/setup.d/75-monitoring-tools.sh installs ${check.tool}), or set its override variable (tools/toolchain.json).`;
+  let output = '';
+  const result = await runTool(
+    { label: check.id, command: check.tool, args: check.args, cwd: check.cwd },
+    {
+      fix,
+      stdout: 'capture',
+      stderr: 'capture',
+      onOutput: (text, stream) => {
+        (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+        output += text;
+      },
+    },
+  );
+  writeFileSync(outputFile, output);
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('Warning: --config.file'));
+  return { exitCode: result.exitCode, tail: lines.slice(-3).join(' | ') };
 }
 
 /** Runs the checks one after the other (each output to its own file); a failed check does not stop the next. */
