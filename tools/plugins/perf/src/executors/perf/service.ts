@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from './scenario';
-import { freePort } from '@customercare/nx-core';
+import { freePort, projectExecutable, startProcess, type StartedProcess } from '@customercare/nx-core';
 
 export class ServiceError extends Error {
   override name = 'ServiceError';
@@ -73,46 +72,34 @@ function probe(url: string): Promise<number> {
   });
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone, which is what we want.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
+/** An argv from the scenario, its executable found in the project's folders (never PATH), in its own process group. */
+function start(argv: string[], cwd: string, env: NodeJS.ProcessEnv, folders: string[], logFile: string, what: string) {
+  const command = projectExecutable(argv[0], { cwd, folders, what });
+  return startProcess({ label: what, command, args: argv.slice(1), cwd, env }, { output: { file: logFile } });
 }
 
-function runSetup(
+async function runSetup(
   argv: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
-  logFile: string,
+  options: ServiceOptions,
   timeoutS: number,
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const log = openSync(logFile, 'a');
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', log, log], detached: true });
-    closeSync(log);
-    const timer = setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), timeoutS * 1000);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(
-        new ServiceError(
-          `Unable to run the setup command \`${argv.join(' ')}\`: ${error.message}. Check service.setup in the scenario.`,
-        ),
-      );
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve();
-      reject(
-        new ServiceError(
-          `The setup command \`${argv.join(' ')}\` ${signal ? `was killed (${signal}) after ${timeoutS}s` : `exited with ${code}`}. ` +
-            `Its output (${logFile}):\n${tail(logFile)}`,
-        ),
-      );
-    });
-  });
+  let setup: StartedProcess;
+  try {
+    setup = await start(argv, cwd, env, options.pathPrepend, options.logFile, 'the setup command');
+  } catch (error) {
+    throw new ServiceError(
+      `Unable to run the setup command \`${argv.join(' ')}\`: ${(error as Error).message} Check service.setup in the scenario.`,
+    );
+  }
+  const timer = setTimeout(() => void setup.stop('SIGKILL', 0), timeoutS * 1000);
+  const result = await setup.exited.finally(() => clearTimeout(timer));
+  if (result.exitCode === 0) return;
+  throw new ServiceError(
+    `The setup command \`${argv.join(' ')}\` ${result.signal ? `was killed (${result.signal}) after ${timeoutS}s` : `exited with ${result.exitCode}`}. ` +
+      `Its output (${options.logFile}):\n${tail(options.logFile)}`,
+  );
 }
 
 /**
@@ -125,8 +112,8 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
   const port = await freePort();
   const host = '127.0.0.1';
   const dataDir = mkdtempSync(join(tmpdir(), 'perf-service-'));
+  // Passed to the runner on top of ours (never written into process.env).
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     PATH: [...options.pathPrepend, process.env.PATH ?? ''].join(delimiter),
     HOST: host,
     PORT: String(port),
@@ -137,73 +124,40 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
 
   try {
-    for (const argv of spec.setup) await runSetup(argv, cwd, env, options.logFile, spec.readinessTimeoutS);
+    for (const argv of spec.setup) await runSetup(argv, cwd, env, options, spec.readinessTimeoutS);
   } catch (error) {
     removeDataDir();
     throw error;
   }
 
-  const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(spec.command[0], spec.command.slice(1), {
-    cwd,
-    env,
-    stdio: ['ignore', log, log],
-    detached: true,
-  });
-  closeSync(log);
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    }),
-  );
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const pid = child.pid;
-
-  let stopping: Promise<void> | undefined;
-  const onExit = () => pid && killGroup(pid, 'SIGKILL');
-  const onSignal = (signal: NodeJS.Signals) => {
-    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      try {
-        if (pid) {
-          if (!exited) {
-            killGroup(pid, 'SIGTERM');
-            // An unref'd timer: a service that exits at once must not keep this process waiting.
-            await Promise.race([exit, sleep(graceS * 1000, undefined, { ref: false })]);
-          }
-          // Whatever the service started and left running dies with the group.
-          killGroup(pid, 'SIGKILL');
-        }
-        removeDataDir();
-      } finally {
-        // Only now: a Ctrl-C during the stop (up to the grace period) waits for it and exits 130,
-        // instead of killing this process before the group's SIGKILL.
-        process.off('exit', onExit).off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      }
-    })());
-  process.once('exit', onExit).once('SIGINT', onSignal).once('SIGTERM', onSignal);
-
-  if (!pid) {
-    const error = await spawnError;
-    await stop();
+  let service: StartedProcess;
+  try {
+    service = await start(spec.command, cwd, env, options.pathPrepend, options.logFile, 'the service');
+  } catch (error) {
+    removeDataDir();
     throw new ServiceError(
-      `Unable to start the service \`${spec.command.join(' ')}\`: ${error.message}. ` +
+      `Unable to start the service \`${spec.command.join(' ')}\`: ${(error as Error).message} ` +
         'Check service.command in the scenario (run `npm run setup` if it is a workspace tool).',
     );
   }
+  const pid = service.pid;
+  let stopping: Promise<void> | undefined;
+  // startProcess stops the group when this process exits or is interrupted; stop() also removes the data folder.
+  const stop = (): Promise<void> =>
+    (stopping ??= service
+      .stop('SIGTERM', graceS * 1000)
+      .then(() => undefined)
+      .finally(removeDataDir));
 
   const url = `http://${host}:${port}`;
   const deadline = Date.now() + spec.readinessTimeoutS * 1000;
   let last = 'no answer yet';
   try {
     for (;;) {
+      const exited = service.result();
       if (exited) {
         throw new ServiceError(
-          `The service \`${spec.command.join(' ')}\` exited (${exited.signal ?? `code ${exited.code}`}) before it was ready. ` +
+          `The service \`${spec.command.join(' ')}\` exited (${exited.signal ?? `code ${exited.exitCode}`}) before it was ready. ` +
             `Its output (${options.logFile}):\n${tail(options.logFile)}`,
         );
       }

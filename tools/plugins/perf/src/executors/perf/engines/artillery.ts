@@ -1,7 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executorTools, findTool } from '@customercare/nx-core';
+import { capture, executorTools, findTool, runTool } from '@customercare/nx-core';
 import { parse, stringify } from 'yaml';
 import type { LatencyStats, PerfSummary, TimelinePoint } from '../recorder';
 import { BASE_PROFILE, checkRequestUrl, ScenarioError, type Phase } from '../scenario';
@@ -250,8 +249,13 @@ export const artilleryEngine: Engine = {
   async run({ scenario, phases, signal, workDirectory, workspaceRoot, allowHosts, log }: EngineRun) {
     const artillery = findArtillery();
     if (!artillery) return { ran: false as const, engine: 'artillery', reason: ARTILLERY_MISSING };
-    const version =
-      spawnSync(artillery, ['version'], { encoding: 'utf8' }).stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
+    const env = { ARTILLERY_DISABLE_TELEMETRY: 'true' };
+    const fix = 'Run `npm run doctor` to check it.';
+    const probe = await capture(
+      { label: 'artillery version', command: artillery, args: ['version'], cwd: '', env },
+      fix,
+    );
+    const version = probe.stdout.match(/\d+\.\d+\.\d+\S*/)?.[0] ?? 'unknown';
     // The file as written, minus our `service` block (not Artillery's), with the started service's URL and no redirects.
     const data = parse(readFileSync(join(workspaceRoot, scenario.file), 'utf8')) as ArtilleryFile;
     const script = join(workDirectory, 'artillery-scenario.yml');
@@ -265,19 +269,10 @@ export const artilleryEngine: Engine = {
       script,
     ];
     log(`> artillery: ${artillery} ${args.join(' ')}`);
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn(artillery, args, {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' },
-      });
-      const onAbort = () => child.kill('SIGINT');
-      signal.addEventListener('abort', onAbort, { once: true });
-      child.once('error', (error) => reject(new Error(`Unable to run artillery (${artillery}): ${error.message}.`)));
-      child.once('close', (code) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(code ?? 1);
-      });
-    });
+    const { exitCode } = await runTool(
+      { label: 'artillery', command: artillery, args, cwd: '', env },
+      { fix, signal, abortWith: 'SIGINT' },
+    );
     if (!existsSync(output))
       throw new Error(`artillery exited with ${exitCode} and wrote no report (${output}); see its output above.`);
     const summary = artillerySummary(JSON.parse(readFileSync(output, 'utf8')) as ArtilleryReport, phases);

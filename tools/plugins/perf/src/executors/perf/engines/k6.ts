@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { phaseBoundariesMs, peakRate } from '../schedule';
 import type { Phase, Scenario } from '../scenario';
-import { executorTools, resolveTool, ToolError, type ResolveOptions } from '@customercare/nx-core';
+import { capture, executorTools, resolveTool, runTool, ToolError, type ResolveOptions } from '@customercare/nx-core';
 import type { Engine, EngineRun } from './engine';
 
 /**
@@ -167,7 +166,10 @@ export const k6Engine: Engine = {
     const found = findK6();
     if ('missing' in found) return { ran: false as const, engine: 'k6', reason: found.missing };
     const k6 = found.path;
-    const version = spawnSync(k6, ['version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 'k6';
+    const fix = 'Run `npm run doctor` to check it.';
+    const env = { K6_NO_USAGE_REPORT: 'true' };
+    const probe = await capture({ label: 'k6 version', command: k6, args: ['version'], cwd: '', env }, fix);
+    const version = probe.stdout.trim().split('\n')[0] || 'k6';
     const script = join(workDirectory, 'k6-script.js');
     const output = join(workDirectory, 'k6-output.ndjson');
     writeFileSync(script, k6Script(scenario, phases));
@@ -183,21 +185,11 @@ export const k6Engine: Engine = {
       script,
     ];
     log(`> k6: ${k6} ${args.join(' ')}`);
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn(k6, args, {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, K6_NO_USAGE_REPORT: 'true' },
-      });
-      const onAbort = () => child.kill('SIGINT');
-      signal.addEventListener('abort', onAbort, { once: true });
-      child.once('error', (error) =>
-        reject(new Error(`Unable to run k6 (${k6}): ${error.message}. Run \`npm run doctor\` to check it.`)),
-      );
-      child.once('close', (code) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(code ?? 1);
-      });
-    });
+    // SIGINT on abort: k6 stops its iterations and still writes what it measured.
+    const { exitCode } = await runTool(
+      { label: 'k6', command: k6, args, cwd: '', env },
+      { fix, signal, abortWith: 'SIGINT' },
+    );
     if (!existsSync(output))
       throw new Error(`k6 exited with ${exitCode} and wrote no results (${output}); see its output above.`);
     // k6 exits 0, or 99 when its own thresholds fail (we set none); anything else is a k6 error.
