@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Container tooling for the `docker` and `base-image` targets: podman (with runc as its runtime),
 # debootstrap with Debian's archive keyring (base images are built locally: no registry can be
-# pulled from here; every archive signature is checked) and Debian's
-# docker-registry (the push round-trip test runs a real registry on loopback).
+# pulled from here; every archive signature is checked). The loopback registry of the push tests is
+# crane's (setup.d/65-registry.sh).
 #
 # Writes the workspace's podman configuration under .cache/containers/ rather than /etc, so that
 # image storage lives in the workspace's cache and several clones on one machine do not share it.
@@ -22,7 +22,7 @@ set -euo pipefail
 # busybox-static: the tests import it as a tiny base, so they need no debootstrap build.
 # debian-archive-keyring: the keys debootstrap checks every Release signature with (base-image
 # passes --keyring and refuses to build without it).
-packages=(podman runc debootstrap debian-archive-keyring docker-registry busybox-static)
+packages=(podman runc debootstrap debian-archive-keyring busybox-static)
 mapfile -t missing < <(missing_packages "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   # podman's networking (published ports for the image test) needs the CNI plugins and iptables,

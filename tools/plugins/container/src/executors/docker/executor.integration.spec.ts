@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -15,10 +15,10 @@ import type { GateResult } from '@customercare/nx-core';
 import { executableOf } from '@customercare/nx-core';
 import dockerExecutor, { type ImageRecord } from './executor';
 import type { DockerExecutorSchema } from './schema';
-import { freePort } from '@customercare/nx-core';
+import { registryDigest, startLocalRegistry, type LocalRegistry } from '../../registry/local-registry';
 import { executorContext } from '@customercare/nx-core/testing';
 
-// Real podman, real nx-container, a real registry: the executor end to end on images of a few
+// Real podman, real nx-container, a real registry (crane registry serve on loopback): the executor end to end on images of a few
 // megabytes, built on a busybox base imported from the machine (no debootstrap, no registry pull).
 const WORKSPACE_ROOT = join(__dirname, '../../../../../..');
 const BASE = 'localhost/nx-pipeline-test/busybox:1';
@@ -187,37 +187,16 @@ describe('docker executor (podman, nx-container, registry)', () => {
   });
 
   describe('push', () => {
-    let registry: ChildProcess;
+    let registry: LocalRegistry;
     let address: string;
 
     beforeAll(async () => {
-      const port = await freePort();
-      address = `127.0.0.1:${port}`;
-      const config = join(root, 'registry.yml');
-      writeFileSync(
-        config,
-        [
-          'version: 0.1',
-          'log: { level: error }',
-          `storage: { filesystem: { rootdirectory: ${join(root, 'registry-data')} }, delete: { enabled: true } }`,
-          `http: { addr: "${address}" }`,
-          '',
-        ].join('\n'),
-      );
-      registry = spawn(executableOf('docker-registry'), ['serve', config], { stdio: 'ignore', env: process.env });
-      for (let i = 0; i < 100; i++) {
-        const up = await fetch(`http://${address}/v2/`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (up) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error(`docker-registry did not answer on ${address}`);
+      registry = await startLocalRegistry();
+      address = registry.address;
     });
 
-    afterAll(() => {
-      registry.kill();
+    afterAll(async () => {
+      await registry.stop();
     });
 
     it('pushes every tag, pulls it back, and the digests match the registry', async () => {
@@ -228,9 +207,17 @@ describe('docker executor (podman, nx-container, registry)', () => {
       });
       const { pushed } = record(root, 'web');
       if (!pushed) throw new Error('image.json has no "pushed" section after a push');
-      expect(pushed.pushed.map((p) => p.ref)).toEqual(expect.arrayContaining([`${address}/${IMAGE_PREFIX}/web:main`]));
+      expect(pushed.pushed.map((p) => p.ref)).toEqual(
+        expect.arrayContaining([`${address}/web:main`, `${address}/web:sha-${sha.slice(0, 7)}`]),
+      );
       const first = pushed.pushed[0];
       expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      // Recorded by digest, and that digest is what the registry serves (asked with crane, not computed here).
+      const served = await registryDigest(`${address}/web:main`, { insecure: true, cwd: root });
+      expect(pushed.digest).toBe(served);
+      expect(pushed.repository).toBe(`${address}/web`);
+      expect(pushed.reference).toBe(`${address}/web@${served}`);
+      for (const ref of pushed.pushed) expect(ref.digest).toBe(served);
       expect(pushed.pulled.id).toBe(record(root, 'web').id);
       expect(pushed.pulled.digests).toContain(first.digest);
       for (const ref of pushed.pushed) expect(ref.registryDigest).toBe(ref.digest);
@@ -240,6 +227,8 @@ describe('docker executor (podman, nx-container, registry)', () => {
 
     it('says which variable to set when no registry is named', async () => {
       delete process.env['CONTAINER_REGISTRY'];
+      // On GitHub Actions the registry defaults to the repository's GHCR namespace.
+      delete process.env['GITHUB_ACTIONS'];
       await expect(dockerExecutor(options('web', { push: true }), context(root, 'web'))).rejects.toThrow(
         'push: CONTAINER_REGISTRY is not set',
       );

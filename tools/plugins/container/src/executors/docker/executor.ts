@@ -61,7 +61,7 @@ export default async function dockerExecutor(
   // nx-container spawns the engine itself, with this process's environment.
   Object.assign(process.env, podmanEnv(cwd));
 
-  const registry = options.push ? requireRegistry(options.registryEnv ?? 'CONTAINER_REGISTRY') : null;
+  const registry = options.push ? pushRegistry(options.registryEnv ?? 'CONTAINER_REGISTRY') : null;
   const engine = resolveEngine(options.engine ?? 'auto', await probeEngines(options.engine ?? 'auto', cwd));
   const baseArgs = await baseImageArgs(options, engine, cwd);
   const buildArgs = [...baseArgs, ...(options.buildArgs ?? [])];
@@ -139,9 +139,10 @@ export default async function dockerExecutor(
   }
 
   if (registry && gates.every((gate) => gate.passed)) {
-    const pushed = await push(engine, facts, registry, reports, cwd);
+    const pushed = await push(engine, name, facts, registry, reports, cwd);
     record.pushed = pushed;
     writeRecord(reports, record);
+    if (pushed.matches) logger.info(`docker ${name}: pushed ${pushed.reference}`);
     const first = pushed.pushed[0];
     gates.push({
       project: name,
@@ -179,19 +180,31 @@ function writeRecord(reports: string, record: ImageRecord): void {
   writeFileSync(join(reports, IMAGE_RECORD), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-function requireRegistry(variable: string): { name: string; tlsVerify: boolean } {
-  const name = process.env[variable];
+/**
+ * The registry to push to: `$<variable>` (any OCI registry, `host[:port][/namespace]`), else on GitHub
+ * Actions the repository's GHCR namespace, `ghcr.io/<owner>/<repo>` (lower case, as GHCR requires).
+ */
+export function pushRegistry(
+  variable: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { name: string; tlsVerify: boolean } {
+  const name =
+    env[variable] ||
+    (env['GITHUB_ACTIONS'] === 'true' && env['GITHUB_REPOSITORY']
+      ? `ghcr.io/${env['GITHUB_REPOSITORY'].toLowerCase()}`
+      : undefined);
   if (!name) {
     throw new Error(
-      `push: ${variable} is not set. Set it to the registry to push to (host[:port][/namespace], e.g. ghcr.io/acme), ` +
+      `push: ${variable} is not set. Set it to the registry to push to (host[:port][/namespace], e.g. ghcr.io/acme/customercare), ` +
         `and ${variable}_TLS_VERIFY=false for a plain-HTTP registry on loopback.`,
     );
   }
-  return { name, tlsVerify: process.env[`${variable}_TLS_VERIFY`] !== 'false' };
+  return { name: name.replace(/\/+$/, ''), tlsVerify: env[`${variable}_TLS_VERIFY`] !== 'false' };
 }
 
 async function push(
   engine: ContainerEngine,
+  project: string,
   facts: ImageFacts,
   registry: { name: string; tlsVerify: boolean },
   reports: string,
@@ -202,6 +215,7 @@ async function push(
   try {
     return await pushAndVerify({
       engine,
+      project,
       imageId: facts.id,
       localTags: facts.repoTags,
       registry: registry.name,

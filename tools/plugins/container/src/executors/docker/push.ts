@@ -16,16 +16,29 @@ export interface PushedRef {
 
 export interface PushReport {
   registry: string;
+  /** `<registry>/<project>`: where every tag went. */
+  repository: string;
+  /** The manifest digest the registry returned for the push (podman --digestfile / the engine's RepoDigests). */
+  digest: string;
+  /** `<repository>@<digest>`: the reference to deploy (docs/release-manifest.md). */
+  reference: string;
   pushed: PushedRef[];
   /** The first ref pulled back after dropping it locally: its image id and manifest digests. */
   pulled: { ref: string; id: string; digests: string[] };
   matches: boolean;
 }
 
-/** `localhost/customercare/backend:sha-1a2b3c4` -> `<registry>/customercare/backend:sha-1a2b3c4`. */
-export function registryRef(registry: string, localTag: string): string {
-  const withoutHost = localTag.replace(/^(localhost|docker\.io)\//, '').replace(/^library\//, '');
-  return `${registry.replace(/\/+$/, '')}/${withoutHost}`;
+/** `<registry>/<project>`, e.g. `ghcr.io/acme/customercare/backend`: one repository per deployable project. */
+export function registryRepository(registry: string, project: string): string {
+  return `${registry.replace(/\/+$/, '')}/${project}`;
+}
+
+/** `localhost/customercare/backend:sha-1a2b3c4` pushed for project backend -> `<registry>/backend:sha-1a2b3c4`. */
+export function registryRef(registry: string, project: string, localTag: string): string {
+  const slash = localTag.lastIndexOf('/');
+  const colon = localTag.lastIndexOf(':');
+  const tag = colon > slash ? localTag.slice(colon + 1) : 'latest';
+  return `${registryRepository(registry, project)}:${tag}`;
 }
 
 /** `127.0.0.1:5000/customercare/backend:main` -> the registry API URL of that manifest. */
@@ -52,6 +65,7 @@ const MANIFEST_TYPES = [
  */
 export async function pushAndVerify(request: {
   engine: ContainerEngine;
+  project: string;
   imageId: string;
   localTags: string[];
   registry: string;
@@ -64,7 +78,7 @@ export async function pushAndVerify(request: {
     throw new Error('push: the image has no tags to push (nx-container produced none: check the `tags` rules).');
   const pushed: PushedRef[] = [];
   for (const [index, tag] of request.localTags.entries()) {
-    const ref = registryRef(request.registry, tag);
+    const ref = registryRef(request.registry, request.project, tag);
     await captureOk(engine.tag(request.imageId, ref, cwd), SETUP_FIX);
     const digestFile = join(request.workDir, `digest-${index}`);
     logger.info(`push: ${ref}`);
@@ -79,18 +93,21 @@ export async function pushAndVerify(request: {
   await captureOk(engine.removeImage(first.ref, cwd), SETUP_FIX);
   await captureOk(engine.pull(first.ref, request.tlsVerify, cwd), SETUP_FIX);
   const pulled = engine.parseInspect(await captureOk(engine.inspectImage(first.ref, cwd), SETUP_FIX));
-  const repository = first.ref.slice(0, first.ref.lastIndexOf(':'));
+  const repository = registryRepository(request.registry, request.project);
   const digests = pulled.repoDigests.filter((d) => d.startsWith(`${repository}@`)).map((d) => d.split('@')[1]);
   return {
     registry: request.registry,
+    repository,
+    digest: first.digest,
+    reference: `${repository}@${first.digest}`,
     pushed,
     pulled: { ref: first.ref, id: pulled.id, digests },
     // The same image (its id is the digest of its config) under the manifest that was pushed,
-    // and the registry serving every tag at the digest its push reported.
+    // every tag pushed as that one manifest, and the registry serving each at the digest its push reported.
     matches:
       pulled.id === request.imageId &&
       digests.includes(first.digest) &&
-      pushed.every((p) => p.registryDigest === null || p.registryDigest === p.digest),
+      pushed.every((p) => p.digest === first.digest && (p.registryDigest === null || p.registryDigest === p.digest)),
   };
 }
 
