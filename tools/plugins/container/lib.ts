@@ -9,6 +9,7 @@ export {
   readReleaseManifest,
   ReleaseManifestError,
   RELEASE_MANIFEST_FILE,
+  writeManifestFromReports,
   writeReleaseManifest,
   type PublishedImage,
   type ReleaseImage,

@@ -7,6 +7,7 @@ import {
   readAllGateResults,
   readPublishedImages,
   readReleaseManifest,
+  writeManifestFromReports,
   writeReleaseManifest,
   type PublishedImage,
 } from './manifest';
@@ -190,5 +191,39 @@ describe('reading the reports', () => {
       },
     ]);
     expect(readAllGateResults(reports)).toEqual([passed]);
+
+    // The CLI's path: only the named projects; an unpushed one refuses, a missing one is named.
+    const out = join(dir, 'release-manifest.json');
+    const now = new Date('2026-12-03T10:00:00Z');
+    const written = writeManifestFromReports({
+      workspaceRoot: dir,
+      reportsDir: reports,
+      out,
+      commit: COMMIT,
+      projects: ['backend'],
+      now,
+    });
+    expect(readReleaseManifest(out)).toEqual(written);
+    expect(written.projects).toEqual({
+      backend: {
+        image: `${REGISTRY}/backend@${DIGEST}`,
+        repository: `${REGISTRY}/backend`,
+        digest: DIGEST,
+        version: '1.2.3',
+        tags: [`${REGISTRY}/backend:main`],
+      },
+    });
+    expect(() =>
+      writeManifestFromReports({ workspaceRoot: dir, reportsDir: reports, out, commit: COMMIT, now }),
+    ).toThrow('frontend has no registry digest in reports/apps/frontend/docker/image.json');
+    expect(() =>
+      writeManifestFromReports({
+        workspaceRoot: dir,
+        reportsDir: reports,
+        out,
+        commit: COMMIT,
+        projects: ['backend', 'api'],
+      }),
+    ).toThrow(`Refusing to write a release manifest for ${COMMIT}: no docker/image.json for api under reports/`);
   });
 });

@@ -98,7 +98,7 @@ export function createReleaseManifest(input: {
       repository,
       digest,
       version: image.version,
-      tags: image.tags,
+      tags: [...image.tags],
     };
   }
   return {
@@ -107,7 +107,9 @@ export function createReleaseManifest(input: {
     createdAt: input.createdAt.toISOString(),
     registry: registries[0],
     projects,
-    gates: [...input.gates].sort((a, b) => a.project.localeCompare(b.project) || a.gate.localeCompare(b.gate)),
+    gates: input.gates
+      .map((gate) => ({ ...gate }))
+      .sort((a, b) => a.project.localeCompare(b.project) || a.gate.localeCompare(b.gate)),
   };
 }
 
@@ -230,4 +232,38 @@ function filesNamed(dir: string, name: string): string[] {
     .filter((file) => file === name || file.endsWith(`${sep}${name}`))
     .sort()
     .map((file) => join(dir, file));
+}
+
+/**
+ * What `node tools/scripts/release-manifest.mjs` does: the pushed images under `reportsDir` (only
+ * `projects` when given, each of which must be there) and every gate result there, written as the
+ * commit's manifest to `out`. Throws ReleaseManifestError with every reason it refuses.
+ */
+export function writeManifestFromReports(request: {
+  workspaceRoot: string;
+  reportsDir: string;
+  out: string;
+  commit: string;
+  projects?: string[];
+  now?: Date;
+}): ReleaseManifest {
+  let images = readPublishedImages(request.workspaceRoot, request.reportsDir);
+  if (request.projects) {
+    const wanted = new Set(request.projects);
+    const missing = request.projects.filter((project) => !images.some((image) => image.project === project));
+    if (missing.length > 0) {
+      throw new ReleaseManifestError(
+        `Refusing to write a release manifest for ${request.commit}: no docker/image.json for ${missing.join(', ')} under ${relative(request.workspaceRoot, request.reportsDir) || '.'}/ (run \`nx run <project>:docker --configuration=ci\` for each first).`,
+      );
+    }
+    images = images.filter((image) => wanted.has(image.project));
+  }
+  const manifest = createReleaseManifest({
+    commit: request.commit,
+    createdAt: request.now ?? new Date(),
+    images,
+    gates: readAllGateResults(request.reportsDir),
+  });
+  writeReleaseManifest(request.out, manifest);
+  return manifest;
 }
