@@ -1,4 +1,5 @@
-import type { AnalysisConfig, MetricNames } from './config';
+import type { AnalysisConfig, EnvironmentConfig, MetricNames } from './config';
+import type { CommandRunner } from './providers/cli';
 import type { MetricsTarget } from './providers/provider';
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
@@ -25,21 +26,75 @@ export interface Verdict {
 /** Fetches one instant query; null when Prometheus has no series or the value is NaN (no data, not zero). */
 export type PromQuery = (prometheus: string, expr: string) => Promise<number | null>;
 
-export const queryPrometheus: PromQuery = async (prometheus, expr) => {
-  const url = new URL('/api/v1/query', prometheus);
+/** The query URL under a base that may have a path (Google Managed Prometheus' is /v1/projects/<p>/location/global/prometheus). */
+export function queryUrl(prometheus: string, expr: string): URL {
+  const url = new URL(`${prometheus.replace(/\/+$/, '')}/api/v1/query`);
   url.searchParams.set('query', expr);
-  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  const body = (await response.json()) as {
-    status: string;
-    error?: string;
-    data?: { resultType: string; result: Array<{ value: [number, string] }> };
+  return url;
+}
+
+/** A PromQuery that sends the headers `headers()` gives (asked before every query, so a token can be refreshed). */
+export function createPromQuery(headers: () => Promise<Record<string, string>> = async () => ({})): PromQuery {
+  return async (prometheus, expr) => {
+    const response = await fetch(queryUrl(prometheus, expr), {
+      headers: await headers(),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await response.text();
+    let body: {
+      status?: string;
+      error?: string | { message?: string };
+      data?: { resultType: string; result: Array<{ value: [number, string] }> };
+    };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new Error(`HTTP ${response.status} with a body that is not JSON: ${text.trim().slice(0, 200)}`);
+    }
+    if (!response.ok || body.status !== 'success') {
+      const said = typeof body.error === 'string' ? body.error : (body.error?.message ?? text.trim().slice(0, 200));
+      throw new Error(`Prometheus rejected ${expr} (HTTP ${response.status}): ${said}`);
+    }
+    const first = body.data?.result[0];
+    if (!first) return null;
+    const value = Number(first.value[1]);
+    return Number.isFinite(value) ? value : null;
   };
-  if (body.status !== 'success') throw new Error(`Prometheus rejected ${expr}: ${body.error ?? response.status}`);
-  const first = body.data?.result[0];
-  if (!first) return null;
-  const value = Number(first.value[1]);
-  return Number.isFinite(value) ? value : null;
-};
+}
+
+export const queryPrometheus: PromQuery = createPromQuery();
+
+/** Google's access tokens live an hour; one is reused for ten minutes, so a long canary never sends an expired one. */
+const TOKEN_REUSE_MS = 10 * 60_000;
+
+/**
+ * The analysis' query for an environment: with `analysis.auth: gcloud`, every query carries an
+ * OAuth bearer token from `gcloud auth print-access-token` (the identity that
+ * google-github-actions/auth set up through workload identity federation), as Google Managed
+ * Prometheus' PromQL API requires.
+ */
+export function prometheusQueryFor(
+  env: Pick<EnvironmentConfig, 'name' | 'analysis'>,
+  run: CommandRunner,
+  now: () => number = Date.now,
+): PromQuery {
+  if (env.analysis.auth !== 'gcloud') return queryPrometheus;
+  let token: { value: string; at: number } | undefined;
+  return createPromQuery(async () => {
+    if (!token || now() - token.at > TOKEN_REUSE_MS) {
+      const result = await run(['gcloud', 'auth', 'print-access-token', '--quiet']);
+      const value = result.stdout.trim();
+      if (result.exitCode !== 0 || !value) {
+        throw new Error(
+          `gcloud auth print-access-token failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-2).join(' ').replace(/\.$/, '')}. ` +
+            `environments.${env.name}.analysis.auth is gcloud: authenticate first (in CI, google-github-actions/auth with workload identity federation; by hand, gcloud auth login).`,
+        );
+      }
+      token = { value, at: now() };
+    }
+    return { Authorization: `Bearer ${token.value}` };
+  });
+}
 
 /** The PromQL the analysis runs for one release; pure, so the report and tests can show it. */
 export function analysisQueries(

@@ -88,7 +88,14 @@ describe('canary analysis', () => {
     statusLabel: 'status',
     latencyBucket: 'ccg_http_request_duration_seconds_bucket',
   };
-  const config = { intervalMs: 1000, minSamples: 20, errorRate: 0.01, p95Ms: 500, errorSource: 'proxy' as const };
+  const config = {
+    intervalMs: 1000,
+    minSamples: 20,
+    errorRate: 0.01,
+    p95Ms: 500,
+    auth: 'none' as const,
+    errorSource: 'proxy' as const,
+  };
   const target = { prometheus: 'http://p', appSelector: 'release="v3",slot="green"', proxyServer: 'green' };
 
   it('counts requests and errors at HAProxy and reads p95 from the app histogram', () => {

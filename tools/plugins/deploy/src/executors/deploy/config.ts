@@ -23,6 +23,7 @@ interface RawEnvironment {
   url?: string;
   approvals?: number;
   backup?: boolean;
+  runnerSecrets?: Record<string, string>;
   steps?: RawStep[];
   analysis?: {
     interval?: Duration;
@@ -30,6 +31,7 @@ interface RawEnvironment {
     errorRate?: number;
     p95Ms?: number;
     prometheus?: string;
+    auth?: 'none' | 'gcloud';
     errorSource?: 'proxy' | 'app';
     syntheticLoad?: { paths: string[]; concurrency?: number; gap?: Duration };
   };
@@ -67,6 +69,7 @@ export interface RawDeployConfig {
   health?: { paths?: string[]; timeout?: Duration };
   smoke?: SmokeTest[];
   metrics?: Partial<MetricNames>;
+  serviceSecrets?: string[];
   environments: Record<string, RawEnvironment>;
 }
 
@@ -75,6 +78,15 @@ export interface CloudRunConfig {
   region: string;
   service: string;
   image: string;
+  serviceAccount?: string;
+  /** Environment variable -> Secret Manager reference ("<secret>:<version>"): --set-secrets. */
+  secrets?: Record<string, string>;
+  /** Plain environment: --set-env-vars. */
+  env?: Record<string, string>;
+  /** Cloud SQL connection names, reached at /cloudsql/<name>: --set-cloudsql-instances. */
+  cloudSqlInstances?: string[];
+  /** The Cloud Run job that runs the pre-deploy backup with the release's image. */
+  backupJob?: { name: string; bucket: string; mountPath?: string };
 }
 
 export interface SmokeTest {
@@ -104,6 +116,8 @@ export interface AnalysisConfig {
   errorRate: number;
   p95Ms: number;
   prometheus?: string;
+  /** "gcloud": an OAuth bearer token from `gcloud auth print-access-token` (Google Managed Prometheus). */
+  auth: 'none' | 'gcloud';
   errorSource: 'proxy' | 'app';
   syntheticLoad?: { paths: string[]; concurrency: number; gapMs: number };
 }
@@ -115,6 +129,10 @@ export interface EnvironmentConfig {
   provider: ProviderName;
   url?: string;
   approvals: number;
+  /** Variables the deploy job must have, each with where it comes from (a GitHub environment secret). */
+  runnerSecrets: Record<string, string>;
+  /** Variables of the service that are secrets: a hosted environment must take each from its secret store. */
+  serviceSecrets: string[];
   backup?: { command: string[]; timeoutMs: number; onFirstDeploy: 'run' | 'skip' };
   health: { paths: string[]; timeoutMs: number };
   smoke: SmokeTest[];
@@ -243,6 +261,8 @@ export function resolveEnvironment(
     provider: env.provider,
     url: env.url,
     approvals: env.approvals ?? 0,
+    runnerSecrets: env.runnerSecrets ?? {},
+    serviceSecrets: raw.serviceSecrets ?? [],
     backup:
       env.backup === false || !raw.backup
         ? undefined
@@ -265,6 +285,7 @@ export function resolveEnvironment(
       errorRate: env.analysis?.errorRate ?? gates.perf.errorRate,
       p95Ms: env.analysis?.p95Ms ?? gates.perf.p95Ms,
       prometheus: env.analysis?.prometheus,
+      auth: env.analysis?.auth ?? 'none',
       errorSource: env.analysis?.errorSource ?? (env.provider === 'local' ? 'proxy' : 'app'),
       syntheticLoad: env.analysis?.syntheticLoad && {
         paths: env.analysis.syntheticLoad.paths,

@@ -2,7 +2,7 @@ import { logger, type ExecutorContext } from '@nx/devkit';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { capture, formatGateLine, gatesForProject, loadGates, projectOf, redact } from '@customercare/nx-core';
-import { queryPrometheus } from './analysis';
+import { prometheusQueryFor } from './analysis';
 import { runBackup } from './backup';
 import {
   DeployConfigError,
@@ -118,23 +118,25 @@ export async function deploy(
     {
       provider,
       ctx,
-      query: queryPrometheus,
+      query: prometheusQueryFor(env, ctx.run),
       startLoad: env.analysis.syntheticLoad && env.url ? syntheticLoad(env.url, env.analysis.syntheticLoad) : undefined,
       backup: backup
         ? () =>
-            runBackup(
-              {
-                workspaceRoot: ctx.workspaceRoot,
-                projectRoot: ctx.projectRoot,
-                command: backup.command,
-                timeoutMs: backup.timeoutMs ?? 600_000,
-                backupDir: join(ctx.workspaceRoot, reportsDirectory, 'backup'),
-                environment: env.name,
-                version,
-                env: provider.backupEnv(ctx),
-              },
-              ctx.log,
-            )
+            provider.backup
+              ? provider.backup(ctx, { version, command: backup.command, timeoutMs: backup.timeoutMs })
+              : runBackup(
+                  {
+                    workspaceRoot: ctx.workspaceRoot,
+                    projectRoot: ctx.projectRoot,
+                    command: backup.command,
+                    timeoutMs: backup.timeoutMs ?? 600_000,
+                    backupDir: join(ctx.workspaceRoot, reportsDirectory, 'backup'),
+                    environment: env.name,
+                    version,
+                    env: provider.backupEnv(ctx),
+                  },
+                  ctx.log,
+                )
         : undefined,
     },
     version,

@@ -1,4 +1,5 @@
 import { analyse, type PromQuery, type Verdict } from './analysis';
+import { checkPrometheusReachable, checkRunnerSecrets } from './preflight';
 import { runSmokeTests, waitHealthy, type ProbeResult } from './probes';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 
@@ -182,8 +183,10 @@ async function deployWith(
   // Nothing has changed until the candidate exists: a failure here aborts without a rollback.
   try {
     await phase('preflight', async () => {
+      checkRunnerSecrets(ctx.env);
       await provider.preflight(ctx);
       checkAnalysisConfigured(deps, ctx);
+      await checkPrometheusReachable(ctx.env, deps.query);
     });
     // Reading the stable release changes nothing, and tells the backup whether there is data yet.
     report.stable = await phase(

@@ -75,7 +75,7 @@ export default async function scanExecutor(
   );
   const scanContext: ScanContext = {
     ...base,
-    pythonRequirements: kind === 'python' && needsDependencies ? exportPythonRequirements(base) : undefined,
+    pythonRequirements: kind === 'python' && needsDependencies ? await exportPythonRequirements(base) : undefined,
   };
 
   const runs: ScannerRun[] = [];

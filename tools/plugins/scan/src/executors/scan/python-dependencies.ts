@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ToolCommand } from '@customercare/nx-core';
+import { capture, type ToolCommand } from '@customercare/nx-core';
 import { readPyproject } from '@customercare/nx-core';
 import { resolveTool } from '@customercare/nx-core';
 import type { ScanContext } from './scanners/types';
@@ -62,15 +61,20 @@ const MARKER_SCRIPT =
  * The pins that apply to the workspace's interpreter: uv exports a universal list, and a pin whose
  * marker excludes this Python (async-timeout on 3.11.3+) is neither installed nor shipped.
  */
-function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[] | { unavailable: string } {
+async function applicablePins(
+  python: string,
+  pins: RequirementPin[],
+): Promise<RequirementPin[] | { unavailable: string }> {
   const markers = pins.filter((p) => p.marker).map((p) => p.marker as string);
   if (markers.length === 0) return pins;
-  const result = spawnSync(python, ['-c', MARKER_SCRIPT], { input: JSON.stringify(markers), encoding: 'utf8' });
-  if (result.status !== 0) {
-    return {
-      unavailable: `could not evaluate the requirements' environment markers with ${python}: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}`,
-    };
-  }
+  const why = (text: string) =>
+    `could not evaluate the requirements' environment markers with ${python}: ${text.trim().split('\n').pop()}`;
+  const result = await capture(
+    { label: 'python (environment markers)', command: python, args: ['-c', MARKER_SCRIPT], cwd: '' },
+    'Run `npm run setup` (it creates .venv from uv.lock).',
+    JSON.stringify(markers),
+  ).catch((error: Error) => ({ exitCode: -1, stderr: error.message, stdout: '' }));
+  if (result.exitCode !== 0) return { unavailable: why(result.stderr) };
   const verdicts = JSON.parse(result.stdout) as boolean[];
   let next = 0;
   return pins.filter((p) => (p.marker ? verdicts[next++] : true));
@@ -81,27 +85,28 @@ function applicablePins(python: string, pins: RequirementPin[]): RequirementPin[
  * (licences, SBOM, advisories). A project outside the uv workspace has none to export: the reason
  * says so, and those scanners report "not run" with it.
  */
-export function exportPythonRequirements(
+export async function exportPythonRequirements(
   context: Omit<ScanContext, 'pythonRequirements'>,
-): ScanContext['pythonRequirements'] {
+): Promise<ScanContext['pythonRequirements']> {
   const { name } = readPyproject(context.workspaceRoot, join(context.projectRoot, 'pyproject.toml'));
   if (!name) return { unavailable: `${context.projectRoot}/pyproject.toml has no [project].name` };
   // uv is installed by setup: missing, it fails the scan with the fix (a ToolError), never "not run".
   const uv = resolveTool('uv', context.tools).path;
   const file = join(context.rawDir, 'requirements.txt');
   const command = uvExportCommand(uv, context.workspaceRoot, name, file);
-  const result = spawnSync(command.command, command.args, {
-    cwd: command.cwd,
-    env: { ...process.env, ...command.env },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    const why = (result.stderr || result.error?.message || '').trim().split('\n').slice(-2).join(' ');
+  const result = await capture(command, 'Run `npm run setup` (it installs uv into .cache/bin).').catch(
+    (error: Error) => ({ exitCode: -1, stderr: error.message }),
+  );
+  if (result.exitCode !== 0) {
+    const why = result.stderr.trim().split('\n').slice(-2).join(' ');
     return {
       unavailable: `\`uv export --package ${name}\` failed (is the project a member of the uv workspace, and is uv.lock current?): ${why}`,
     };
   }
-  const packages = applicablePins(join(context.venv, 'bin', 'python'), parseRequirements(readFileSync(file, 'utf8')));
+  const packages = await applicablePins(
+    join(context.venv, 'bin', 'python'),
+    parseRequirements(readFileSync(file, 'utf8')),
+  );
   if ('unavailable' in packages) return packages;
   return { file, packages: packages.map(({ name: pin, version }) => ({ name: pin, version })) };
 }

@@ -12,6 +12,45 @@ function config(env: EnvironmentConfig): CloudRunConfig {
 
 const where = (cr: CloudRunConfig) => [...(cr.project ? ['--project', cr.project] : []), '--region', cr.region];
 
+/** The image of a release: the service and its backup job run exactly this reference. */
+export const imageOf = (cr: CloudRunConfig, version: string) => withVersion(cr.image, version);
+
+/**
+ * gcloud's list/dict flag value: "A=1,B=2", or with its alternate-delimiter syntax ("^@^A=1,2@B=3")
+ * when a value holds a comma (`gcloud topic escaping`).
+ */
+export function gcloudList(items: string[]): string {
+  if (!items.some((item) => item.includes(','))) return items.join(',');
+  const delimiter = ['@', '|', ';', '#', '~'].find((d) => !items.some((item) => item.includes(d)));
+  if (!delimiter)
+    throw new Error(`cannot pass ${JSON.stringify(items)} to gcloud: every delimiter it accepts occurs in a value`);
+  return `^${delimiter}^${items.join(delimiter)}`;
+}
+
+const pairs = (map: Record<string, string>) => Object.entries(map).map(([key, value]) => `${key}=${value}`);
+
+/** The release's configuration, the same for the service and its backup job: identity, Secret Manager references, plain env. */
+function runtimeFlags(cr: CloudRunConfig, extraEnv: Record<string, string> = {}): string[] {
+  const env = { ...cr.env, ...extraEnv };
+  return [
+    ...(cr.serviceAccount ? ['--service-account', cr.serviceAccount] : []),
+    ...(cr.cloudSqlInstances?.length ? [`--set-cloudsql-instances=${cr.cloudSqlInstances.join(',')}`] : []),
+    ...(cr.secrets && Object.keys(cr.secrets).length > 0 ? [`--set-secrets=${gcloudList(pairs(cr.secrets))}`] : []),
+    ...(Object.keys(env).length > 0 ? [`--set-env-vars=${gcloudList(pairs(env))}`] : []),
+  ];
+}
+
+/** A Secret Manager reference "<secret>:<version>" or "projects/<p>/secrets/<secret>:<version>", split. */
+export function secretRef(cr: CloudRunConfig, ref: string): { project?: string; secret: string; version: string } {
+  const match = /^(?:projects\/([^/]+)\/secrets\/)?([A-Za-z0-9_-]+):([0-9]+|latest)$/.exec(ref);
+  if (!match)
+    throw new Error(`"${ref}" is not a Secret Manager reference: write <secret>:<version>, e.g. db-url:latest`);
+  return { project: match[1] ?? cr.project, secret: match[2], version: match[3] };
+}
+
+/** The backup job's Cloud Storage volume: where the image's backup command writes, so the file outlives the job. */
+const BACKUP_VOLUME = 'backups';
+
 /** A Cloud Run traffic tag for a version: lower-case letters, digits and dashes, starting with a letter. */
 export function tagOf(version: string): string {
   return `v-${version.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 46).replace(/-+$/, '');
@@ -36,13 +75,70 @@ export const cloudRunArgv = {
     'deploy',
     cr.service,
     '--image',
-    withVersion(cr.image, version),
+    imageOf(cr, version),
     ...where(cr),
+    ...runtimeFlags(cr),
     '--tag',
     tagOf(version),
     ...(firstDeploy ? [] : ['--no-traffic']),
     '--quiet',
   ],
+  // The backup runs where the database is reachable: a Cloud Run job with the release's own image,
+  // identity and secrets, running the image's backup command (its args; the entrypoint stays tini),
+  // writing to a Cloud Storage volume. Deployed before every execution, so it always has this release's image.
+  backupJob: (cr: CloudRunConfig, version: string, environment: string, command: string[], timeoutMs: number) => {
+    const job = cr.backupJob as NonNullable<CloudRunConfig['backupJob']>;
+    const mountPath = job.mountPath ?? '/backups';
+    return [
+      'gcloud',
+      'run',
+      'jobs',
+      'deploy',
+      job.name,
+      '--image',
+      imageOf(cr, version),
+      ...where(cr),
+      `--args=${gcloudList(command)}`,
+      ...runtimeFlags(cr, {
+        DATA_DIR: mountPath,
+        BACKUP_DIR: mountPath,
+        DEPLOY_ENVIRONMENT: environment,
+        DEPLOY_VERSION: version,
+      }),
+      `--add-volume=name=${BACKUP_VOLUME},type=cloud-storage,bucket=${job.bucket}`,
+      `--add-volume-mount=volume=${BACKUP_VOLUME},mount-path=${mountPath}`,
+      '--max-retries=0',
+      `--task-timeout=${Math.ceil(timeoutMs / 1000)}s`,
+      '--quiet',
+    ];
+  },
+  // --wait: gcloud returns when the execution ended, non-zero when it failed.
+  runBackupJob: (cr: CloudRunConfig) => [
+    'gcloud',
+    'run',
+    'jobs',
+    'execute',
+    (cr.backupJob as NonNullable<CloudRunConfig['backupJob']>).name,
+    ...where(cr),
+    '--wait',
+    '--quiet',
+  ],
+  secretVersion: (cr: CloudRunConfig, ref: string) => {
+    const { project, secret, version } = secretRef(cr, ref);
+    return [
+      'gcloud',
+      'secrets',
+      'versions',
+      'describe',
+      version,
+      '--secret',
+      secret,
+      ...(project ? ['--project', project] : []),
+      '--format',
+      'value(state)',
+    ];
+  },
+  credentials: () => ['gcloud', 'auth', 'print-access-token', '--quiet'],
   // Both revisions are pinned by name: --to-latest after a --no-traffic deploy would send everything
   // to the candidate. gcloud takes one of --to-latest | --to-revisions | --to-tags per call, so a
   // split names both revisions; the last step moves all traffic to the candidate's tag.
@@ -82,6 +178,35 @@ export const cloudRunArgv = {
   ],
 };
 
+/**
+ * What an environment's config lacks before a Cloud Run deploy can be safe, pure: every secret the
+ * service needs comes from Secret Manager, and a backup has a job to run in. Each problem names the
+ * key to add.
+ */
+export function cloudRunWiringProblems(env: EnvironmentConfig): string[] {
+  const cr = config(env);
+  const at = `environments.${env.name}.cloudRun`;
+  const problems: string[] = [];
+  for (const name of env.serviceSecrets) {
+    if (cr.env?.[name] !== undefined) {
+      problems.push(
+        `${name} is a secret (serviceSecrets) but ${at}.env sets it as a plain variable, readable by anyone who can view the service: move it to ${at}.secrets as "${name}: <secret>:latest"`,
+      );
+    } else if (!cr.secrets?.[name]) {
+      problems.push(
+        `${name} has no Secret Manager reference: add "${name}: <secret>:latest" to ${at}.secrets (create it with \`gcloud secrets create <secret> --data-file=-\`)`,
+      );
+    }
+  }
+  if (env.backup && !cr.backupJob) {
+    problems.push(
+      `the pre-deploy backup has nowhere to run: the runner cannot reach the database, so on Cloud Run it runs as a job with the release's image. ` +
+        `Add ${at}.backupJob: { name: <job>, bucket: <Cloud Storage bucket> }, or set environments.${env.name}.backup: false`,
+    );
+  }
+  return problems;
+}
+
 interface TrafficTarget {
   revisionName?: string;
   percent?: number;
@@ -119,8 +244,18 @@ export const cloudRunProvider: Provider = {
   plan(ctx, request): PlannedCommand[] {
     const cr = config(ctx.env);
     const stable = request.stable?.id ?? '<stable-revision>';
+    const backup = ctx.env.backup;
     return [
       { phase: 'current', argv: cloudRunArgv.describe(cr) },
+      ...(backup && cr.backupJob
+        ? [
+            {
+              phase: 'backup' as const,
+              argv: cloudRunArgv.backupJob(cr, request.version, ctx.env.name, backup.command, backup.timeoutMs),
+            },
+            { phase: 'backup' as const, argv: cloudRunArgv.runBackupJob(cr) },
+          ]
+        : []),
       { phase: 'deployCandidate', argv: cloudRunArgv.deploy(cr, request.version, request.stable === null) },
       ...ctx.env.steps.map((s) => ({
         phase: 'setTraffic' as const,
@@ -136,8 +271,54 @@ export const cloudRunProvider: Provider = {
     ];
   },
 
+  /**
+   * Before anything moves: the config names every secret's source and the backup's job, gcloud
+   * has credentials, and every referenced Secret Manager version exists (an absent one would only
+   * fail when the revision starts, after the backup and with the deploy half done).
+   */
   async preflight(ctx) {
+    const problems = cloudRunWiringProblems(ctx.env);
+    if (problems.length > 0) {
+      throw new Error(`${ctx.env.name} is not wired for Cloud Run:\n- ${problems.join('\n- ')}`);
+    }
     await runOrThrow(ctx.run, ['gcloud', '--version'], `gcloud (${FIX})`);
+    const cr = config(ctx.env);
+    const credentials = await ctx.run(cloudRunArgv.credentials());
+    if (credentials.exitCode !== 0) {
+      throw new Error(
+        `gcloud has no credentials (${credentials.stderr.trim().split('\n').slice(-2).join(' ')}). In CI, run google-github-actions/auth ` +
+          `with workload identity federation before the deploy (docs/plugins/deploy.md, "Google Cloud authentication"); by hand, gcloud auth login.`,
+      );
+    }
+    for (const [name, ref] of Object.entries(cr.secrets ?? {})) {
+      const result = await ctx.run(cloudRunArgv.secretVersion(cr, ref));
+      const state = result.stdout.trim();
+      if (result.exitCode !== 0 || state !== 'ENABLED') {
+        const said =
+          result.exitCode !== 0 ? result.stderr.trim().split('\n').slice(-2).join(' ') : `its state is ${state}`;
+        throw new Error(
+          `Secret Manager has no usable ${ref} for ${name} (environments.${ctx.env.name}.cloudRun.secrets.${name}): ${said}. ` +
+            `Add a version (\`gcloud secrets versions add ${secretRef(cr, ref).secret} --data-file=-\`), fix the reference, ` +
+            `or grant the deploy identity roles/secretmanager.viewer.`,
+        );
+      }
+    }
+  },
+
+  async backup(ctx, request) {
+    const cr = config(ctx.env);
+    if (!cr.backupJob) throw new Error(cloudRunWiringProblems(ctx.env).join('; '));
+    const job = cr.backupJob.name;
+    await runOrThrow(
+      ctx.run,
+      cloudRunArgv.backupJob(cr, request.version, ctx.env.name, request.command, request.timeoutMs),
+      `gcloud run jobs deploy ${job}`,
+    );
+    // gcloud's own wait ends with the execution; a little slack over the task timeout for the job to start.
+    await runOrThrow(ctx.run, cloudRunArgv.runBackupJob(cr), `backup job ${job}`, {
+      timeoutMs: request.timeoutMs + 5 * 60_000,
+    });
+    return `backup job ${job} ran ${request.command.join(' ')} with ${imageOf(cr, request.version)}; the file is in gs://${cr.backupJob.bucket}`;
   },
 
   async current(ctx) {

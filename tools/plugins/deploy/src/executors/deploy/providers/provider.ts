@@ -24,7 +24,7 @@ export interface ProviderContext {
 
 /** One command a provider would run, for `--dry-run` and for tests of the argv. */
 export interface PlannedCommand {
-  phase: 'current' | 'deployCandidate' | 'setTraffic' | 'promote' | 'rollback';
+  phase: 'current' | 'backup' | 'deployCandidate' | 'setTraffic' | 'promote' | 'rollback';
   argv: string[];
   /** Set when the step is not an external program (e.g. HAProxy's runtime API over its socket). */
   note?: string;
@@ -35,6 +35,13 @@ export interface PlanRequest {
   version: string;
   stable: Release | null;
   candidateId?: string;
+}
+
+/** The backup a provider runs itself: the service's backup command, for the release about to ship. */
+export interface BackupRequest {
+  version: string;
+  command: string[];
+  timeoutMs: number;
 }
 
 /** Where the canary analysis finds metrics for a release. */
@@ -73,6 +80,11 @@ export interface Provider {
   metrics(ctx: ProviderContext, release: Release): MetricsTarget | undefined;
   /** The secrets this provider hands its CLI (from the environment), redacted from every log and report. */
   secrets(env: EnvironmentConfig): string[];
+  /**
+   * Runs the pre-deploy backup where the database is reachable (Cloud Run: a job with the release's
+   * image). Absent: the executor runs backup.command on the runner with backupEnv.
+   */
+  backup?(ctx: ProviderContext, request: BackupRequest): Promise<string>;
   /** The environment the pre-deploy backup runs with, so that it reaches the database the releases use. */
   backupEnv(ctx: Omit<ProviderContext, 'run'>): Record<string, string>;
   /**

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { PromQuery } from '../analysis';
+import { prometheusQueryFor, type PromQuery } from '../analysis';
 import { resolveEnvironment, type RawDeployConfig } from '../config';
 import { runDeploy, runRollback } from '../machine';
 import { createRunner } from './cli';
@@ -111,11 +111,13 @@ describe('cloud-run', () => {
     expect(second.outcome).toBe('promoted');
     expect(calls()).toEqual([
       'gcloud --version',
+      'gcloud auth print-access-token --quiet',
       `gcloud run services describe api ${where} --format json`,
       `gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v1 ${where} --tag v-v1 --quiet`,
       `gcloud run services describe api ${where} --format json`,
       `gcloud run services update-traffic api ${where} --to-revisions api-00001--v1=100 --quiet`,
       'gcloud --version',
+      'gcloud auth print-access-token --quiet',
       `gcloud run services describe api ${where} --format json`,
       `gcloud run deploy api --image europe-docker.pkg.dev/acme/images/api:v2 ${where} --tag v-v2 --no-traffic --quiet`,
       `gcloud run services describe api ${where} --format json`,
@@ -146,6 +148,201 @@ describe('cloud-run', () => {
         '00001--v1',
       ),
     );
+  });
+
+  describe('wired for production', () => {
+    const BACKUP = ['python', '-m', 'customercare', 'backup'];
+    const wired = {
+      ...section.cloudRun,
+      serviceAccount: 'api@acme.iam.gserviceaccount.com',
+      secrets: { SECRET_KEY: 'api-secret-key:latest', DATABASE_URL: 'api-database-url:2' },
+      env: { ENVIRONMENT: 'production' },
+      backupJob: { name: 'api-backup', bucket: 'acme-api-backups' },
+    };
+    const secretManager = {
+      'projects/acme/secrets/api-secret-key': ['1'],
+      'projects/acme/secrets/api-database-url': ['1', '2'],
+    };
+    function wiredContext(cloudRun: object = wired, analysis: object = {}) {
+      const raw = {
+        service: 'api',
+        serviceSecrets: ['SECRET_KEY', 'DATABASE_URL'],
+        backup: { command: BACKUP, timeout: '2m' },
+        health: { paths: ['/health'], timeout: '2s' },
+        environments: {
+          production: {
+            provider: 'cloud-run',
+            url: base,
+            steps: [{ weight: 50, pause: '10ms', analysis: false }, { weight: 100 }],
+            analysis,
+            cloudRun,
+          },
+        },
+      } as RawDeployConfig;
+      const env = resolveEnvironment(raw, 'production', GATES, 'api/deploy.yml');
+      const log = () => undefined;
+      return { workspaceRoot: dir, projectRoot: '.', project: 'api', env, run: createRunner(log, []), log };
+    }
+    const backupRuns = (ctx: ProviderContext) => async () =>
+      (cloudRunProvider.backup as NonNullable<Provider['backup']>)(ctx, {
+        version: 'v2',
+        command: BACKUP,
+        timeoutMs: 120_000,
+      });
+
+    it("backs up through a Cloud Run job running the release's image and backup command, then deploys with --set-secrets/--set-env-vars", async () => {
+      setState({ tagUrl: base, serviceUrl: base, secretManager });
+      const ctx = wiredContext();
+      await deploy(cloudRunProvider, { ...ctx, env: { ...ctx.env, backup: undefined } }, 'v1');
+      const report = await runDeploy(
+        { provider: cloudRunProvider, ctx, query: noPrometheus, backup: backupRuns(ctx) },
+        'v2',
+      );
+      expect(report.outcome).toBe('promoted');
+      expect(report.phases.find((p) => p.phase === 'backup')?.detail).toBe(
+        'backup job api-backup ran python -m customercare backup with europe-docker.pkg.dev/acme/images/api:v2; the file is in gs://acme-api-backups',
+      );
+      const state = readState();
+      const image = 'europe-docker.pkg.dev/acme/images/api:v2';
+      const runtime = {
+        image,
+        serviceAccount: 'api@acme.iam.gserviceaccount.com',
+        secrets: { SECRET_KEY: 'api-secret-key:latest', DATABASE_URL: 'api-database-url:2' },
+      };
+      expect(state.jobs['api-backup']).toMatchObject({
+        ...runtime,
+        args: BACKUP,
+        bucket: 'acme-api-backups',
+        mountPath: '/backups',
+      });
+      expect(state.jobs['api-backup'].executions).toEqual([
+        {
+          name: 'api-backup-00001',
+          ...runtime,
+          args: BACKUP,
+          env: {
+            ENVIRONMENT: 'production',
+            DATA_DIR: '/backups',
+            BACKUP_DIR: '/backups',
+            DEPLOY_ENVIRONMENT: 'production',
+            DEPLOY_VERSION: 'v2',
+          },
+        },
+      ]);
+      expect(state.services.api.revisions[1]).toMatchObject({ ...runtime, env: { ENVIRONMENT: 'production' } });
+      const v2 = calls().slice(calls().lastIndexOf('gcloud --version'));
+      expect(v2.slice(0, 8)).toEqual([
+        'gcloud --version',
+        'gcloud auth print-access-token --quiet',
+        `gcloud secrets versions describe latest --secret api-secret-key --project acme --format value(state)`,
+        `gcloud secrets versions describe 2 --secret api-database-url --project acme --format value(state)`,
+        `gcloud run services describe api ${where} --format json`,
+        expect.stringMatching(
+          /^gcloud run jobs deploy api-backup --image europe-docker.pkg.dev\/acme\/images\/api:v2 .* --args=python,-m,customercare,backup /,
+        ),
+        `gcloud run jobs execute api-backup ${where} --wait --quiet`,
+        expect.stringMatching(
+          /^gcloud run deploy api --image europe-docker.pkg.dev\/acme\/images\/api:v2 .* --set-secrets=SECRET_KEY=api-secret-key:latest,DATABASE_URL=api-database-url:2 --set-env-vars=ENVIRONMENT=production --tag v-v2 --no-traffic --quiet$/,
+        ),
+      ]);
+    });
+
+    it('refuses in preflight, before the backup or any traffic, when a Secret Manager version does not exist', async () => {
+      setState({ tagUrl: base, serviceUrl: base, secretManager: { 'projects/acme/secrets/api-secret-key': ['1'] } });
+      const ctx = wiredContext();
+      const report = await runDeploy(
+        { provider: cloudRunProvider, ctx, query: noPrometheus, backup: backupRuns(ctx) },
+        'v2',
+      );
+      expect(report.outcome).toBe('aborted');
+      expect(report.failure?.phase).toBe('preflight');
+      expect(report.failure?.reason).toMatch(
+        /^Secret Manager has no usable api-database-url:2 for DATABASE_URL \(environments.production.cloudRun.secrets.DATABASE_URL\): ERROR: \(gcloud.secrets.versions.describe\) NOT_FOUND: /,
+      );
+      expect(calls().filter((c) => c.startsWith('gcloud run'))).toEqual([]);
+    });
+
+    it('refuses in preflight when gcloud has no credentials, naming workload identity federation', async () => {
+      setState({ tagUrl: base, serviceUrl: base, secretManager, noCredentials: true });
+      const report = await deploy(cloudRunProvider, wiredContext(), 'v2');
+      expect(report.outcome).toBe('aborted');
+      expect(report.failure?.reason).toContain('gcloud has no credentials');
+      expect(report.failure?.reason).toContain('google-github-actions/auth with workload identity federation');
+    });
+
+    it('aborts before the candidate when the backup job fails', async () => {
+      setState({ tagUrl: base, serviceUrl: base, secretManager });
+      const ctx = wiredContext();
+      await deploy(cloudRunProvider, { ...ctx, env: { ...ctx.env, backup: undefined } }, 'v1');
+      setState({
+        ...readState(),
+        fail: { backupJob: 'Task api-backup-00001-abc failed: pg_dump: error: connection refused' },
+      });
+      const report = await runDeploy(
+        { provider: cloudRunProvider, ctx, query: noPrometheus, backup: backupRuns(ctx) },
+        'v2',
+      );
+      expect(report.outcome).toBe('aborted');
+      expect(report.failure?.phase).toBe('backup');
+      expect(report.failure?.reason).toContain('pg_dump: error: connection refused');
+      expect(calls().filter((c) => c.startsWith('gcloud run deploy'))).toHaveLength(1);
+    });
+
+    describe("with Google Managed Prometheus' query API", () => {
+      let gmp: Server;
+      let gmpBase: string;
+      const authorizations: Array<string | undefined> = [];
+      beforeAll(async () => {
+        gmp = createServer((req, res) => {
+          authorizations.push(req.headers.authorization);
+          const ok =
+            req.headers.authorization === 'Bearer ya29.wif-token' &&
+            req.url?.startsWith('/v1/projects/acme/location/global/prometheus/api/v1/query?');
+          res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+          res.end(
+            ok
+              ? JSON.stringify({
+                  status: 'success',
+                  data: { resultType: 'vector', result: [{ metric: {}, value: [0, '1'] }] },
+                })
+              : JSON.stringify({
+                  error: { code: 401, message: 'Request is missing required authentication credential.' },
+                }),
+          );
+        });
+        await new Promise<void>((resolve) => gmp.listen(0, '127.0.0.1', resolve));
+        gmpBase = `http://127.0.0.1:${(gmp.address() as { port: number }).port}/v1/projects/acme/location/global/prometheus`;
+      });
+      afterAll(() => new Promise<void>((resolve) => gmp.close(() => resolve())));
+      beforeEach(() => (authorizations.length = 0));
+
+      it("checks in preflight that the endpoint answers PromQL with gcloud's token", async () => {
+        setState({ tagUrl: base, serviceUrl: base, secretManager, accessToken: 'ya29.wif-token' });
+        const ctx = wiredContext({ ...wired, backupJob: undefined }, { prometheus: gmpBase, auth: 'gcloud' });
+        const env = { ...ctx.env, backup: undefined };
+        const report = await runDeploy(
+          { provider: cloudRunProvider, ctx: { ...ctx, env }, query: prometheusQueryFor(env, ctx.run) },
+          'v1',
+        );
+        expect(report.outcome).toBe('promoted');
+        expect(authorizations).toEqual(['Bearer ya29.wif-token']);
+      });
+
+      it('refuses in preflight, before anything moves, when the endpoint does not take the token', async () => {
+        setState({ tagUrl: base, serviceUrl: base, secretManager, accessToken: 'ya29.expired' });
+        const ctx = wiredContext({ ...wired, backupJob: undefined }, { prometheus: gmpBase, auth: 'gcloud' });
+        const env = { ...ctx.env, backup: undefined };
+        const report = await runDeploy(
+          { provider: cloudRunProvider, ctx: { ...ctx, env }, query: prometheusQueryFor(env, ctx.run) },
+          'v1',
+        );
+        expect(report.outcome).toBe('aborted');
+        expect(report.failure?.reason).toContain(
+          `the canary analysis cannot query ${gmpBase} (environments.production.analysis.prometheus): Prometheus rejected vector(1) (HTTP 401): Request is missing required authentication credential. Check analysis.prometheus`,
+        );
+        expect(calls().filter((c) => c.startsWith('gcloud run'))).toEqual([]);
+      });
+    });
   });
 
   it('plans the argv without running anything', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { executableOf } from '@customercare/nx-core';
 import { executorTools, findTool } from '@customercare/nx-core';
 import { resolveEnvironment, type RawDeployConfig } from '../config';
-import { cloudRunProvider } from './cloud-run';
+import { cloudRunArgv, cloudRunProvider } from './cloud-run';
 import { kubernetesProvider } from './kubernetes';
 
 // The real CLIs where the machine has them (they are optional: tools/toolchain.json kind external).
@@ -62,25 +62,42 @@ function environment(provider: string, section: object) {
   const usageError =
     /unrecognized arguments|argument .* is required|not allowed with argument|Invalid choice|Invalid value|must be specified/;
 
-  it('accepts every command of a first deploy, a canary, a promote and a rollback', async () => {
+  it('accepts every command of a backup job, a first deploy, a canary, a promote and a rollback', async () => {
+    const wired = environment('cloud-run', {
+      cloudRun: {
+        project: 'acme',
+        region: 'europe-west1',
+        service: 'api',
+        image: 'europe-docker.pkg.dev/acme/images/api:{version}',
+        serviceAccount: 'api@acme.iam.gserviceaccount.com',
+        secrets: { SECRET_KEY: 'api-secret-key:latest', DATABASE_URL: 'projects/shared/secrets/api-db:2' },
+        env: { ENVIRONMENT: 'production', CORS_ORIGINS: 'https://a.example,https://b.example' },
+        cloudSqlInstances: ['acme:europe-west1:db'],
+        backupJob: { name: 'api-backup', bucket: 'acme-api-backups' },
+      },
+    });
     const ctx = {
       workspaceRoot: '/ws',
       projectRoot: 'api',
       project: 'api',
-      env: environment('cloud-run', {
-        cloudRun: {
-          project: 'acme',
-          region: 'europe-west1',
-          service: 'api',
-          image: 'europe-docker.pkg.dev/acme/images/api:{version}',
+      env: {
+        ...wired,
+        backup: {
+          command: ['python', '-m', 'customercare', 'backup'],
+          timeoutMs: 300_000,
+          onFirstDeploy: 'run' as const,
         },
-      }),
+      },
       log: () => undefined,
     };
+    const cr = ctx.env.cloudRun as NonNullable<typeof ctx.env.cloudRun>;
     const argvs = [
       ...cloudRunProvider.plan(ctx, { version: 'v2', stable: { version: 'v1', id: 'api-00001-abc' } }),
       ...cloudRunProvider.plan(ctx, { version: 'v1', stable: null }).filter((p) => p.phase === 'deployCandidate'),
+      { argv: cloudRunArgv.secretVersion(cr, 'projects/shared/secrets/api-db:2') },
+      { argv: cloudRunArgv.credentials() },
     ].map((p) => p.argv);
+    expect(argvs.filter((argv) => argv[2] === 'jobs').map((argv) => argv[3])).toEqual(['deploy', 'execute']);
     const results = await Promise.all(argvs.map((argv) => run(argv, env)));
     for (const [i, result] of results.entries()) {
       expect({ argv: argvs[i].join(' '), usage: usageError.test(result.stderr) ? result.stderr.trim() : 'ok' }).toEqual(
