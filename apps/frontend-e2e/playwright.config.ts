@@ -8,7 +8,10 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const apiPort = freePort('E2E_API_PORT');
 const consolePort = freePort('E2E_CONSOLE_PORT');
 const shopPort = freePort('E2E_SHOP_PORT');
-const reports = join(import.meta.dirname, '../../reports/apps/frontend-e2e/e2e');
+// Relative (Playwright resolves it from this folder, the e2e targets' cwd): @nx/playwright copies
+// these paths into the e2e-ci targets' command and env, and an absolute one would make their Nx
+// hash differ in every clone, so no other runner could reuse them from the remote cache.
+const reports = '../../reports/apps/frontend-e2e/e2e';
 
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 /** The customer's site, on its own origin (the seeded widget key allows http://127.0.0.1:*). */

@@ -4,12 +4,27 @@
  * (jest.integration.config.cjs: `*.integration.spec.ts`, real tools). Both write JUnit and
  * coverage under reports/<projectRoot>/<target>/.
  */
-const { relative } = require('node:path');
+const { existsSync } = require('node:fs');
+const { dirname, join, relative } = require('node:path');
+
+/**
+ * The workspace that holds `projectDir` (its nearest folder with an nx.json). Not this file's own
+ * folder: a copy of the workspace that links the original's node_modules (the e2e tests) loads this
+ * file from the original, and paths computed from it would name the original's folder.
+ */
+function workspaceRootOf(projectDir) {
+  for (let dir = projectDir; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`No nx.json above ${projectDir}: jestConfig needs the project's folder`);
+  }
+}
 
 function jestConfig(projectDir, target) {
-  const projectRoot = relative(`${__dirname}/../../..`, projectDir);
-  // Relative to the project (Jest resolves it from rootDir): @nx/jest infers the target's outputs from it.
-  const reports = `${relative(projectDir, `${__dirname}/../../..`)}/reports/${projectRoot}/${target}`;
+  const workspaceRoot = workspaceRootOf(projectDir);
+  const projectRoot = relative(workspaceRoot, projectDir);
+  // Relative to the project (Jest resolves it from rootDir): @nx/jest infers the target's outputs from
+  // it, and an absolute path would enter the task's Nx hash, different in every checkout.
+  const reports = `${relative(projectDir, workspaceRoot)}/reports/${projectRoot}/${target}`;
   const integration = target === 'integration';
   return {
     displayName: `${projectRoot.split('/').pop()}:${target}`,
