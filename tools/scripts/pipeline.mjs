@@ -60,7 +60,7 @@ const [command, args] = base ? [process.execPath, affectedArgs] : nxCommand(runM
 
 const env = { NX_DAEMON: 'false', ...process.env };
 
-// Formatting first, as CI's lint job does: Nx's format:check runs the workspace's Prettier.
+// Formatting first, as CI's plan job does: Nx's format:check runs the workspace's Prettier.
 const formatArgs = targets.includes('lint') ? ['format:check', base ? `--base=${base}` : '--all'] : null;
 let formatFailed = false;
 if (formatArgs) {

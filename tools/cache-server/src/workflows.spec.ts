@@ -222,7 +222,7 @@ describe('.github/workflows', () => {
     }
   });
 
-  it('ci.yml plan job: full history, nx-set-shas, why-affected, check-workflows, the run history of main, the plan as output and artifact', () => {
+  it('ci.yml plan job: full history, nx-set-shas, why-affected, check-workflows, format:check, check-docs, the run history of main, the plan as output and artifact', () => {
     const plan = workflows['ci.yml'].jobs.plan as Job & { outputs: Record<string, string> };
     const planSteps = plan.steps ?? [];
     expect(planSteps.find((step) => step.uses?.startsWith('actions/checkout'))?.with?.['fetch-depth']).toBe(0);
@@ -230,6 +230,12 @@ describe('.github/workflows', () => {
     const scripts = planSteps.map((step) => step.run ?? '').join('\n');
     expect(scripts).toContain('node tools/scripts/why-affected.mjs');
     expect(scripts).toContain('npx nx run cache-server:check-workflows');
+    // Formatting and the docs check on every run, as `npm run pipeline` (format:check before lint) and
+    // `npm test` (scripts:check-docs) run them; format:check needs the SHAs nx-set-shas exports.
+    const index = (match: (step: Step) => boolean) => planSteps.findIndex(match);
+    const format = index((s) => s.run === 'npx nx format:check --base="$NX_BASE" --head="$NX_HEAD"');
+    expect(format).toBeGreaterThan(index((s) => s.uses?.startsWith('nrwl/nx-set-shas') ?? false));
+    expect(index((s) => s.run === 'npx nx run scripts:check-docs')).toBeGreaterThan(0);
     // The planner: affected tasks of every gate target, N from the input (3 on push and pull request).
     const step = planSteps.find((s) => s.id === 'plan');
     expect(step?.run).toMatch(
