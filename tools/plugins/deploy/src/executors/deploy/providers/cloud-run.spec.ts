@@ -47,7 +47,7 @@ describe('cloud-run wiring', () => {
   });
 
   it('names the missing backup job, unless the environment turns its backup off', () => {
-    const { backupJob: _, ...noJob } = WIRED;
+    const noJob = { ...WIRED, backupJob: undefined };
     expect(cloudRunWiringProblems(environment(noJob))).toEqual([
       "the pre-deploy backup has nowhere to run: the runner cannot reach the database, so on Cloud Run it runs as a job with the release's image. " +
         'Add environments.production.cloudRun.backupJob: { name: <job>, bucket: <Cloud Storage bucket> }, or set environments.production.backup: false',
@@ -58,9 +58,16 @@ describe('cloud-run wiring', () => {
   it('refuses in preflight before running anything, with every problem listed', async () => {
     const calls: string[][] = [];
     const run: CommandRunner = async (argv) => (calls.push(argv), { exitCode: 0, stdout: '', stderr: '' });
-    const { backupJob: _, ...noJob } = WIRED;
+    const noJob = { ...WIRED, backupJob: undefined };
     const env = environment({ ...noJob, secrets: { SECRET_KEY: 'api-secret-key:latest' } });
-    const ctx: ProviderContext = { workspaceRoot: '/ws', projectRoot: 'api', project: 'api', env, run, log: () => {} };
+    const ctx: ProviderContext = {
+      workspaceRoot: '/ws',
+      projectRoot: 'api',
+      project: 'api',
+      env,
+      run,
+      log: () => undefined,
+    };
     await expect(cloudRunProvider.preflight(ctx)).rejects.toThrow(
       /^production is not wired for Cloud Run:\n- DATABASE_URL has no Secret Manager reference: [^\n]+\n- the pre-deploy backup has nowhere to run: /,
     );
@@ -144,6 +151,13 @@ describe('cloud-run argv', () => {
     expect(cloudRunArgv.secretVersion(cr, 'api-secret-key:latest').join(' ')).toBe(
       'gcloud secrets versions describe latest --secret api-secret-key --project acme --format value(state)',
     );
+  });
+
+  it('refuses a malformed Secret Manager reference', () => {
+    expect(() => cloudRunArgv.secretVersion(cr, 'projects/shared/api-db:3')).toThrow(
+      '"projects/shared/api-db:3" is not a Secret Manager reference: write <secret>:<version>, e.g. db-url:latest',
+    );
+    expect(() => cloudRunArgv.secretVersion(cr, 'api-db')).toThrow('is not a Secret Manager reference');
   });
 
   it("switches gcloud's list delimiter only when a value holds a comma", () => {

@@ -42,10 +42,14 @@ function runtimeFlags(cr: CloudRunConfig, extraEnv: Record<string, string> = {})
 
 /** A Secret Manager reference "<secret>:<version>" or "projects/<p>/secrets/<secret>:<version>", split. */
 export function secretRef(cr: CloudRunConfig, ref: string): { project?: string; secret: string; version: string } {
-  const match = /^(?:projects\/([^/]+)\/secrets\/)?([A-Za-z0-9_-]+):([0-9]+|latest)$/.exec(ref);
-  if (!match)
+  const version = ref.slice(ref.lastIndexOf(':') + 1);
+  const path = ref.slice(0, ref.lastIndexOf(':')).split('/');
+  const named = path.length === 4 && path[0] === 'projects' && path[2] === 'secrets';
+  const secret = named ? path[3] : path.length === 1 ? path[0] : '';
+  if (!ref.includes(':') || !/^[\w-]+$/.test(secret) || !/^(\d+|latest)$/.test(version)) {
     throw new Error(`"${ref}" is not a Secret Manager reference: write <secret>:<version>, e.g. db-url:latest`);
-  return { project: match[1] ?? cr.project, secret: match[2], version: match[3] };
+  }
+  return { project: named ? path[1] : cr.project, secret, version };
 }
 
 /** The backup job's Cloud Storage volume: where the image's backup command writes, so the file outlives the job. */

@@ -361,8 +361,14 @@ describe('cloud-run', () => {
 });
 
 describe('vercel', () => {
-  beforeEach(() => (process.env.VERCEL_TOKEN = TOKEN));
-  afterEach(() => delete process.env.VERCEL_TOKEN);
+  beforeEach(() => {
+    process.env.VERCEL_TOKEN = TOKEN;
+    process.env.VERCEL_ORG_ID = 'team_fake';
+    process.env.VERCEL_PROJECT_ID = 'prj_fake';
+  });
+  afterEach(() => {
+    for (const name of ['VERCEL_TOKEN', 'VERCEL_ORG_ID', 'VERCEL_PROJECT_ID']) delete process.env[name];
+  });
   const stable = () => ({
     token: TOKEN,
     candidateUrl: base,
@@ -377,6 +383,8 @@ describe('vercel', () => {
     expect(calls()).toEqual([
       'vercel --version',
       `vercel inspect ${base} --json`,
+      'vercel pull --yes --environment=production',
+      'vercel build --prod --yes',
       `vercel deploy --prebuilt --prod --skip-domain --yes`,
       `vercel rolling-release configure --enable --advancement-type=manual-approval --stage=10 --stage=50`,
       `vercel rolling-release start --dpl=${base}/d1 --yes`,
@@ -423,6 +431,51 @@ describe('vercel', () => {
     expect(report.failure?.reason).toMatch(
       /^VERCEL_TOKEN is not set: the vercel provider hands it to the CLI as VERCEL_TOKEN\. Create a token at/,
     );
+    expect(calls()).toEqual([]);
+  });
+
+  it('builds the output it deploys: pull, then build into .vercel/output, then deploy --prebuilt of it', async () => {
+    setState(stable());
+    const { ctx } = context('vercel', {});
+    expect((await deploy(vercelProvider, ctx, 'v2')).outcome).toBe('promoted');
+    expect(JSON.parse(readFileSync(join(dir, '.vercel', 'project.json'), 'utf8'))).toMatchObject({
+      orgId: 'team_fake',
+      projectId: 'prj_fake',
+    });
+    expect(JSON.parse(readFileSync(join(dir, '.vercel', 'output', 'config.json'), 'utf8'))).toEqual({ version: 3 });
+  });
+
+  it('stops before deploying when vercel pull cannot find the project (the fake, like the CLI, wants its ids)', async () => {
+    delete process.env.VERCEL_PROJECT_ID;
+    setState(stable());
+    const { ctx } = context('vercel', {});
+    const report = await deploy(vercelProvider, ctx, 'v2');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.phase).toBe('deploy candidate');
+    expect(report.failure?.reason).toContain(
+      'Link the project with `vercel link`, or set both VERCEL_ORG_ID and VERCEL_PROJECT_ID',
+    );
+    expect(calls().filter((c) => c.startsWith('vercel deploy') || c.startsWith('vercel build'))).toEqual([]);
+  });
+
+  it('refuses in preflight when a runner secret is unset, naming where it comes from', async () => {
+    delete process.env.VERCEL_ORG_ID;
+    setState(stable());
+    const { ctx } = context('vercel', {
+      runnerSecrets: {
+        VERCEL_TOKEN: 'the GitHub environment secret VERCEL_TOKEN',
+        VERCEL_ORG_ID: 'the GitHub environment variable VERCEL_ORG_ID',
+        VERCEL_PROJECT_ID: 'the GitHub environment variable VERCEL_PROJECT_ID',
+      },
+    });
+    const report = await deploy(vercelProvider, ctx, 'v2');
+    expect(report.outcome).toBe('aborted');
+    expect(report.failure).toEqual({
+      phase: 'preflight',
+      reason: expect.stringMatching(
+        /^VERCEL_ORG_ID is not set, and the production deploy needs it: VERCEL_ORG_ID comes from the GitHub environment variable VERCEL_ORG_ID\./,
+      ),
+    });
     expect(calls()).toEqual([]);
   });
 

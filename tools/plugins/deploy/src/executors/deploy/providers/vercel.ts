@@ -31,6 +31,24 @@ const stagesOf = (env: EnvironmentConfig) => env.steps.filter((s) => s.weight < 
 export const vercelArgv = {
   auth: (env: EnvironmentConfig) => (env.vercel.scope ? ['--scope', env.vercel.scope] : []),
   inspect: (target: string, auth: string[]) => ['vercel', 'inspect', target, '--json', ...auth],
+  // The project's settings and environment variables of the target environment, into .vercel/ (the
+  // project and team come from VERCEL_PROJECT_ID / VERCEL_ORG_ID, or a .vercel/project.json).
+  pull: (env: EnvironmentConfig, auth: string[]) => [
+    'vercel',
+    'pull',
+    '--yes',
+    `--environment=${env.vercel.production ? 'production' : 'preview'}`,
+    ...auth,
+  ],
+  // Builds with those settings into .vercel/output, which `deploy --prebuilt` uploads as it is: the
+  // build runs here, from the commit being shipped, not again on Vercel.
+  build: (env: EnvironmentConfig, auth: string[]) => [
+    'vercel',
+    'build',
+    ...(env.vercel.production ? ['--prod'] : []),
+    '--yes',
+    ...auth,
+  ],
   // --skip-domain: production build without moving the domains; traffic moves by rolling release or promote.
   deploy: (env: EnvironmentConfig, auth: string[]) => [
     'vercel',
@@ -83,7 +101,8 @@ async function inspect(ctx: ProviderContext, target: string): Promise<Release | 
 }
 
 /**
- * Vercel: a prebuilt production deployment that takes no domain, then a rolling release whose
+ * Vercel: `vercel pull` (settings and env of the target), `vercel build` (into .vercel/output, here),
+ * then a prebuilt production deployment of that output that takes no domain, then a rolling release whose
  * stages are the config's steps (each approved after its analysis), or a promote for the 0 -> 100
  * case; a rollback aborts the rolling release and runs `vercel rollback` to the recorded deployment.
  */
@@ -102,6 +121,8 @@ export const vercelProvider: Provider = {
     const stages = stagesOf(ctx.env);
     return [
       ...(ctx.env.url ? [{ phase: 'current' as const, argv: vercelArgv.inspect(ctx.env.url, auth) }] : []),
+      { phase: 'deployCandidate', argv: vercelArgv.pull(ctx.env, auth) },
+      { phase: 'deployCandidate', argv: vercelArgv.build(ctx.env, auth) },
       { phase: 'deployCandidate', argv: vercelArgv.deploy(ctx.env, auth) },
       ...(rolling(ctx.env)
         ? [
@@ -132,6 +153,8 @@ export const vercelProvider: Provider = {
   },
 
   async deployCandidate(ctx, version) {
+    await runOrThrow(ctx.run, vercelArgv.pull(ctx.env, authOf(ctx)), 'vercel pull', authed(ctx, cwdOf(ctx)));
+    await runOrThrow(ctx.run, vercelArgv.build(ctx.env, authOf(ctx)), 'vercel build', authed(ctx, cwdOf(ctx)));
     const result = await runOrThrow(
       ctx.run,
       vercelArgv.deploy(ctx.env, authOf(ctx)),
