@@ -5,9 +5,12 @@
 // listed) when a gate failed, an image was not pushed, or nothing was measured.
 //
 //   node tools/scripts/release-manifest.mjs [--reports reports] [--out release-manifest.json]
-//        [--commit <40-hex sha>] [--projects backend,frontend]
+//        [--commit <40-hex sha>] [--projects backend,frontend] [--verify]
 //
-// The commit defaults to $GITHUB_SHA, else `git rev-parse HEAD`.
+// The commit defaults to $GITHUB_SHA, else `git rev-parse HEAD`. --verify then asks the registry
+// (crane digest) for every image by its digest and fails when one is not served (images from the Nx
+// cache name an earlier push); CONTAINER_REGISTRY_TLS_VERIFY=false for a plain-HTTP registry.
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,11 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { writeManifestFromReports, RELEASE_MANIFEST_FILE } = require('@customercare/nx-container/lib.ts');
+const {
+  RELEASE_MANIFEST_FILE,
+  verifyReleaseManifest,
+  writeManifestFromReports,
+} = require('@customercare/nx-container/lib.ts');
 const { captureOk } = require('@customercare/nx-core/src/process/run.ts');
 
 const { values } = parseArgs({
@@ -24,6 +31,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: RELEASE_MANIFEST_FILE },
     commit: { type: 'string' },
     projects: { type: 'string' },
+    verify: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -47,7 +55,14 @@ try {
     commit,
     projects: values.projects ? values.projects.split(',').filter(Boolean) : undefined,
   });
-  console.log(`release manifest for ${manifest.commit} -> ${values.out}`);
+  if (values.verify) {
+    const insecure = process.env.CONTAINER_REGISTRY_TLS_VERIFY === 'false';
+    await verifyReleaseManifest(manifest, { insecure, cwd: workspaceRoot }).catch((error) => {
+      rmSync(out, { force: true });
+      throw error;
+    });
+  }
+  console.log(`release manifest for ${manifest.commit} -> ${values.out}${values.verify ? ' (verified)' : ''}`);
   for (const [project, image] of Object.entries(manifest.projects)) {
     console.log(`  ${project} ${image.version ?? '(no version)'} ${image.image}`);
   }

@@ -11,6 +11,7 @@ export {
   RELEASE_MANIFEST_FILE,
   writeManifestFromReports,
   writeReleaseManifest,
+  verifyReleaseManifest,
   type PublishedImage,
   type ReleaseImage,
   type ReleaseManifest,

@@ -8,6 +8,7 @@ import {
   readPublishedImages,
   readReleaseManifest,
   writeManifestFromReports,
+  verifyReleaseManifest,
   writeReleaseManifest,
   type PublishedImage,
 } from './manifest';
@@ -225,5 +226,26 @@ describe('reading the reports', () => {
         projects: ['backend', 'api'],
       }),
     ).toThrow(`Refusing to write a release manifest for ${COMMIT}: no docker/image.json for api under reports/`);
+  });
+});
+
+describe('verifyReleaseManifest', () => {
+  const manifest = () =>
+    createReleaseManifest({ commit: COMMIT, createdAt: new Date(), images: [backend], gates: [passed] });
+
+  it('passes when the registry serves every image at its digest, and names each one it does not', async () => {
+    const asked: string[] = [];
+    await verifyReleaseManifest(manifest(), { insecure: true, cwd: dir }, async (ref) => {
+      asked.push(ref);
+      return DIGEST;
+    });
+    expect(asked).toEqual([`${REGISTRY}/backend@${DIGEST}`]);
+    await expect(
+      verifyReleaseManifest(manifest(), { insecure: true, cwd: dir }, async () => {
+        throw new Error('MANIFEST_UNKNOWN');
+      }),
+    ).rejects.toThrow(
+      `The registry does not serve the manifest's images (push them again: nx run <project>:docker --configuration=ci --skip-nx-cache):\n  - backend: ${REGISTRY}/backend@${DIGEST} could not be read from the registry: MANIFEST_UNKNOWN`,
+    );
   });
 });

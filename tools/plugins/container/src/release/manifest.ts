@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { GATE_RESULTS_FILE, readPyproject, schemaProblems, type GateResult } from '@customercare/nx-core';
+import { registryDigest } from '../registry/local-registry';
 import schema from './release-manifest.schema.json';
 
 /** The file name CI uploads (as the artifact `release-manifest-<sha>`) and CD reads. */
@@ -266,4 +267,30 @@ export function writeManifestFromReports(request: {
   });
   writeReleaseManifest(request.out, manifest);
   return manifest;
+}
+
+/**
+ * Asks the registry for every image of the manifest by its digest (`crane digest <repository>@<digest>`)
+ * and throws, naming each, when one is missing or served under another digest: a manifest whose
+ * images came from the Nx cache still names digests that exist.
+ */
+export async function verifyReleaseManifest(
+  manifest: ReleaseManifest,
+  options: { insecure: boolean; cwd: string },
+  digestOf: (ref: string) => Promise<string> = (ref) => registryDigest(ref, options),
+): Promise<void> {
+  const problems: string[] = [];
+  for (const [project, entry] of Object.entries(manifest.projects)) {
+    try {
+      const served = await digestOf(entry.image);
+      if (served !== entry.digest) problems.push(`${project}: ${entry.image} is served as ${served}`);
+    } catch (error) {
+      problems.push(`${project}: ${entry.image} could not be read from the registry: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ReleaseManifestError(
+      `The registry does not serve the manifest's images (push them again: nx run <project>:docker --configuration=ci --skip-nx-cache):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
 }
