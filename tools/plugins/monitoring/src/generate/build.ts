@@ -5,7 +5,7 @@ import type { SloFile } from '../slo/types';
 import { generateAlertmanager } from './alertmanager';
 import { dashboardQueries, generateDashboard } from './dashboard';
 import { dashboardSvg } from './dashboard-svg';
-import { alertNames, generateRules, recordedNames } from './rules';
+import { alertNames, generateRules, recordedNames, type RuleOptions } from './rules';
 
 /** Where each generated file goes, relative to the output folder. */
 export const OUTPUT_FILES = {
@@ -31,6 +31,16 @@ export interface BuiltMonitoring {
 const HEADER = (source: string) =>
   `# Generated from ${source} by the monitoring target (tools/plugins/monitoring); do not edit.\n`;
 
+const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+
+/**
+ * The Prometheus rule file of one SLO file, as `prometheus/rules.yml` holds it: what the monitoring
+ * target ships and the local deploy provider's Prometheus loads.
+ */
+export function renderRules(slo: SloFile, source: string, options: RuleOptions = {}): string {
+  return HEADER(source) + yaml(generateRules(slo, options));
+}
+
 /**
  * Writes everything generated from one SLO file into `outputDir` (emptied first, so a file the SLO
  * no longer produces does not linger) and copies the promtool tests beside the rules.
@@ -45,8 +55,7 @@ export function buildMonitoring(slo: SloFile, source: string, testsDir: string, 
     writeFileSync(path, text);
     return path;
   };
-  const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-  const rulesFile = write(OUTPUT_FILES.rules, HEADER(source) + yaml(rules));
+  const rulesFile = write(OUTPUT_FILES.rules, renderRules(slo, source));
   const alertmanagerFile = write(OUTPUT_FILES.alertmanager, HEADER(source) + yaml(generateAlertmanager(slo)));
   const dashboardFile = write(OUTPUT_FILES.dashboard(slo.service), `${JSON.stringify(dashboard, null, 2)}\n`);
   write(OUTPUT_FILES.dashboardPicture(slo.service), dashboardSvg(dashboard));

@@ -1,6 +1,6 @@
 import { parseSlo } from '../slo/load';
 import { backendSloText } from '../testing';
-import { alertNames, generateRules, recordedNames, RULES } from './rules';
+import { alertNames, generateRules, recordedNames, RULES, selectorLabels } from './rules';
 
 const slo = parseSlo(backendSloText(), 'slo.yml');
 const rules = generateRules(slo);
@@ -58,5 +58,41 @@ describe('generateRules', () => {
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) expect(recorded).toContain(name);
     }
+  });
+});
+
+describe('release-level rules', () => {
+  it('record request and 5xx rates and the latency histogram per release, over 1m', () => {
+    const byName = Object.fromEntries(rules.groups[0].rules.map((r) => [r.record, r]));
+    expect(byName[RULES.releaseRequestRate('1m')]).toEqual({
+      record: 'release:http_requests:rate1m',
+      expr: 'sum by (release, slot, revision_name) (rate(ccg_http_requests_total{job="backend"}[1m]))',
+      labels: { service: 'backend' },
+    });
+    expect(byName[RULES.releaseErrorRate('1m')].expr).toBe(
+      'sum by (release, slot, revision_name) (rate(ccg_http_requests_total{job="backend",status=~"5.."}[1m]))',
+    );
+    expect(byName[RULES.releaseLatencyBuckets('1m')].expr).toBe(
+      'sum by (le, release, slot, revision_name) (rate(ccg_http_request_duration_seconds_bucket{job="backend"}[1m]))',
+    );
+  });
+
+  it('keep only the release label when slo.yml names none, and take the window they are given', () => {
+    const plain = generateRules({ ...slo, releases: undefined }, { releaseWindow: '3s' });
+    const rule = plain.groups[0].rules.find((r) => r.record === RULES.releaseRequestRate('3s'));
+    expect(rule?.expr).toBe('sum by (release) (rate(ccg_http_requests_total{job="backend"}[3s]))');
+  });
+});
+
+describe('selectorLabels', () => {
+  it('turns equality matchers into scrape target labels, and refuses the others with the fix', () => {
+    expect(selectorLabels(slo)).toEqual({ job: 'backend' });
+    expect(selectorLabels({ ...slo, selector: 'job="api", env="prod"' })).toEqual({ job: 'api', env: 'prod' });
+    expect(() => selectorLabels({ ...slo, selector: 'job=~"api|web"' })).toThrow(
+      'selector job=~"api|web" of service backend uses job=~"…": a scrape target can only be given name="value" labels. Use equality matchers only (e.g. job="backend").',
+    );
+    expect(() => selectorLabels({ ...slo, selector: 'job' })).toThrow(
+      'selector job of service backend is not a list of name="value" matchers (e.g. job="backend").',
+    );
   });
 });

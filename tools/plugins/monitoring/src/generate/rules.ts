@@ -26,6 +26,19 @@ export const BURN_RATE_ALERTS = [
 ];
 const RATE_WINDOWS = ['5m', '30m', '1h', '6h'];
 
+/**
+ * The default rate window of the release-level rules the deploy canary analysis reads: two scrapes
+ * at a 30 s scrape interval, short against canary steps of minutes. A Prometheus that scrapes
+ * faster for short steps (the local deploy provider: every second, steps of seconds) generates
+ * them with its own window (`generateRules(slo, { releaseWindow })`); the rule names say which.
+ */
+export const RELEASE_RATE_WINDOW = '1m';
+
+export interface RuleOptions {
+  /** The rate window of the release-level rules (default RELEASE_RATE_WINDOW). */
+  releaseWindow?: string;
+}
+
 /** The recording rule names every consumer (alerts, dashboard, canary analysis) reads. */
 export const RULES = {
   requestRate: (window: string) => `service:http_requests:rate${window}`,
@@ -44,7 +57,41 @@ export const RULES = {
   dbPoolUtilisation: 'service:db_pool_utilisation:ratio',
   dbPoolWait: 'service:db_pool_wait_seconds:p95_5m',
   probeSuccess: 'service:probe_success:min',
+  /** Per release (the labels of `releases.labels`), over a short window: what the canary analysis reads. */
+  releaseRequestRate: (window: string) => `release:http_requests:rate${window}`,
+  releaseErrorRate: (window: string) => `release:http_request_errors:rate${window}`,
+  releaseLatencyBuckets: (window: string) => `release:http_request_duration_seconds_bucket:rate${window}`,
 } as const;
+
+/** The labels that tell the service's releases apart (slo.yml `releases.labels`, default [release]). */
+export function releaseLabels(slo: SloFile): string[] {
+  return slo.releases?.labels ?? ['release'];
+}
+
+/**
+ * The selector's matchers as target labels ({ job: 'backend' } for `job="backend"`): what a scrape
+ * config must attach so that the generated rules select its series. Only `name="value"` matchers
+ * can be attached; anything else is refused with the fix.
+ */
+export function selectorLabels(slo: SloFile): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const matcher = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!=|!~|=)\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
+  let match: RegExpExecArray | null;
+  while (matcher.lastIndex < slo.selector.length && (match = matcher.exec(slo.selector))) {
+    if (match[2] !== '=') {
+      throw new Error(
+        `selector ${slo.selector} of service ${slo.service} uses ${match[1]}${match[2]}"…": a scrape target can only be given name="value" labels. Use equality matchers only (e.g. job="${slo.service}").`,
+      );
+    }
+    labels[match[1]] = match[3];
+  }
+  if (matcher.lastIndex !== slo.selector.length || Object.keys(labels).length === 0) {
+    throw new Error(
+      `selector ${slo.selector} of service ${slo.service} is not a list of name="value" matchers (e.g. job="${slo.service}").`,
+    );
+  }
+  return labels;
+}
 
 /** 95 -> p95, 99.9 -> p99_9. */
 export function percentileName(percentile: number): string {
@@ -66,7 +113,7 @@ export function ruleQuery(slo: SloFile, record: string): string {
   return `${record}{service="${slo.service}"}`;
 }
 
-function recording(slo: SloFile): PromRule[] {
+function recording(slo: SloFile, options: RuleOptions): PromRule[] {
   const m = slo.metrics;
   const sel = (extra?: string) => `{${[slo.selector, extra].filter(Boolean).join(',')}}`;
   const labels = { service: slo.service };
@@ -82,6 +129,14 @@ function recording(slo: SloFile): PromRule[] {
       ),
     );
   }
+  // Per release, over a short window: the deploy canary analysis averages these over each step.
+  const by = releaseLabels(slo).join(', ');
+  const rw = options.releaseWindow ?? RELEASE_RATE_WINDOW;
+  rules.push(rule(RULES.releaseRequestRate(rw), `sum by (${by}) (rate(${m.requests}${sel()}[${rw}]))`));
+  rules.push(
+    rule(RULES.releaseErrorRate(rw), `sum by (${by}) (rate(${m.requests}${sel(`${m.statusLabel}=~"5.."`)}[${rw}]))`),
+  );
+  rules.push(rule(RULES.releaseLatencyBuckets(rw), `sum by (le, ${by}) (rate(${m.latencyBucket}${sel()}[${rw}]))`));
   const window = slo.objectives.availability.window;
   rules.push(rule(RULES.errorRatio(window), `avg_over_time(${ruleQuery(slo, RULES.errorRatio('5m'))}[${window}])`));
   for (const w of ['1h', '6h']) {
@@ -193,11 +248,11 @@ function alerts(slo: SloFile): { slo: PromRule[]; guide: PromRule[] } {
 }
 
 /** The whole rule file for one service: recording rules, the SLO burn-rate alerts and the guide's alerts. */
-export function generateRules(slo: SloFile): RuleFile {
+export function generateRules(slo: SloFile, options: RuleOptions = {}): RuleFile {
   const { slo: sloAlerts, guide } = alerts(slo);
   return {
     groups: [
-      { name: `${slo.service}-recording`, rules: recording(slo) },
+      { name: `${slo.service}-recording`, rules: recording(slo, options) },
       { name: `${slo.service}-slo-alerts`, rules: sloAlerts },
       { name: `${slo.service}-alerts`, rules: guide },
     ],

@@ -26,6 +26,8 @@ export interface SloMetrics {
 export interface SloFile {
   service: string;
   selector: string;
+  /** The labels that name a release (default [release]); the release-level rules keep them. */
+  releases?: { labels: string[] };
   runbook?: string;
   metrics: SloMetrics;
   health: { path: string; probeJob: string };
