@@ -8,10 +8,11 @@
 #      read-only: every task must come back as a remote cache hit (no task runs twice);
 #   5. the comparison: the union of the shards' results (tasks, outcomes, gate results) equals the
 #      single runner's, no task executed in two shards; then one table.
-# The clones are of HEAD (committed work only). Each gets the workspace's node_modules as hard links
-# (npm ci per clone would download and build the same files again) with the workspace packages
-# linked to the clone's own folders, and the tool links of .cache/bin. Python projects are left out
-# by default: their .venv's editable installs point at this working tree, not at the clone.
+# Every clone is of the commit HEAD names when the script starts (committed work only). Each gets
+# the workspace's node_modules as hard links (npm ci per clone would download and build the same
+# files again) with the workspace packages linked to the clone's own folders, and the tool links of
+# .cache/bin. Python projects are left out by default: their .venv's editable installs point at this
+# working tree, not at the clone.
 #
 #   bash tools/scripts/ci/prove-shards.sh [--shards 3] [--targets lint,typecheck,test] [--exclude p1,p2]
 #                                         [--history ci/history.json] [--keep] [--seed-history <out.json>]
@@ -40,6 +41,9 @@ while [ $# -gt 0 ]; do
 done
 
 git=$(node "$root/tools/scripts/tool.mjs" git) || exit 1
+# Every clone checks out this one commit: HEAD of a shared working tree can move while the runners
+# run, and runners of different commits rightly get different hashes (no cache hits to prove).
+commit=$("$git" -C "$root" rev-parse HEAD)
 work=$(mktemp -d /tmp/prove-shards.XXXXXX)
 server_pid=
 cleanup() {
@@ -58,6 +62,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 clone() {
   local dir=$1
   "$git" clone -q "$root" "$dir"
+  "$git" -C "$dir" checkout -q --detach "$commit"
   cp -al "$root/node_modules" "$dir/node_modules"
   mkdir -p "$dir/.cache" && cp -a "$root/.cache/bin" "$dir/.cache/bin"
   # npm's workspace links, as `npm install` makes them, for the packages of the clone's HEAD.
@@ -97,7 +102,7 @@ declare -A wall code
 
 if [ -n "$reuse" ]; then
   # The single runner of an earlier run of the same commit and plan (it costs as much as all shards).
-  if [ "$("$git" -C "$reuse/single" rev-parse HEAD)" != "$("$git" -C "$root" rev-parse HEAD)" ]; then
+  if [ "$("$git" -C "$reuse/single" rev-parse HEAD)" != "$commit" ]; then
     echo "--reuse-single $reuse ran another commit than HEAD: run without it" >&2
     exit 1
   fi

@@ -1,6 +1,8 @@
-import type { AnalysisConfig, EnvironmentConfig, MetricNames } from './config';
+import { releaseLabels, RULES } from '@customercare/nx-monitoring/lib';
+import type { AnalysisConfig, EnvironmentConfig } from './config';
 import type { CommandRunner } from './providers/cli';
 import type { MetricsTarget } from './providers/provider';
+import type { DeploySlo } from './slo';
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive';
 
@@ -96,38 +98,40 @@ export function prometheusQueryFor(
   });
 }
 
-/** The PromQL the analysis runs for one release; pure, so the report and tests can show it. */
-export function analysisQueries(
-  target: MetricsTarget,
-  names: MetricNames,
-  source: AnalysisConfig['errorSource'],
-  windowSeconds: number,
-) {
+/** Label names of a PromQL selector (`release="v3",slot="green"` -> release, slot); quoted values are skipped. */
+function selectorLabelNames(selector: string): string[] {
+  return [...selector.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!=|!~|=)\s*"(?:[^"\\]|\\.)*"/g)].map((m) => m[1]);
+}
+
+/**
+ * The PromQL the analysis runs for one release; pure, so the report and tests can show it. It reads
+ * only the release-level recording rules that the monitoring plugin generates from the service's
+ * slo.yml (the same rule file as the alerts), never raw series: each rule is a rate per release
+ * over a short window (`slo.window`: 1m, or five scrapes in the local provider's Prometheus), and
+ * a step is judged over its own window by averaging that rate over the step
+ * (`avg_over_time(...[<step>s])`, times the step's seconds for counts). The first rule window of a
+ * fresh candidate ramps up, so counts lag its traffic by about half a rule window.
+ */
+export function analysisQueries(target: MetricsTarget, slo: DeploySlo, windowSeconds: number) {
+  const kept = releaseLabels(slo.spec);
+  const missing = selectorLabelNames(target.appSelector).filter((label) => !kept.includes(label));
+  if (missing.length > 0) {
+    throw new Error(
+      `the canary selects a release by ${missing.join(', ')}, which the release-level recording rules of ${slo.spec.service} do not keep (releases.labels: ${kept.join(', ')}). Add ${missing.join(', ')} to releases.labels in ${slo.file}.`,
+    );
+  }
   const w = `[${windowSeconds}s]`;
-  const app = (extra = '') => `{${[target.appSelector, extra].filter(Boolean).join(',')}}`;
-  const proxy = (extra = '') =>
-    `{${[`proxy="app"`, `server="${target.proxyServer}"`, extra].filter(Boolean).join(',')}}`;
-  const useProxy = source === 'proxy' && target.proxyServer !== undefined;
+  const series = (record: string) => `${record}{service="${slo.spec.service}",${target.appSelector}}`;
+  const count = (record: string) => `sum(avg_over_time(${series(record)}${w})) * ${windowSeconds}`;
   return {
-    requests: useProxy
-      ? `sum(increase(haproxy_server_http_responses_total${proxy()}${w}))`
-      : `sum(increase(${names.requests}${app()}${w}))`,
-    // Connection failures count as errors too: a crashing candidate shows none of its own 5xx.
-    errors: useProxy
-      ? `sum(increase(haproxy_server_http_responses_total${proxy('code="5xx"')}${w})) + sum(increase(haproxy_server_connection_errors_total${proxy()}${w}))`
-      : `sum(increase(${names.requests}${app(`${names.statusLabel}=~"5.."`)}${w}))`,
-    p95: `histogram_quantile(0.95, sum by (le) (increase(${names.latencyBucket}${app()}${w})))`,
+    requests: count(RULES.releaseRequestRate(slo.window)),
+    errors: count(RULES.releaseErrorRate(slo.window)),
+    p95: `histogram_quantile(0.95, sum by (le) (avg_over_time(${series(RULES.releaseLatencyBuckets(slo.window))}${w})))`,
   };
 }
 
-async function measure(
-  query: PromQuery,
-  target: MetricsTarget,
-  names: MetricNames,
-  config: AnalysisConfig,
-  windowSeconds: number,
-) {
-  const q = analysisQueries(target, names, config.errorSource, windowSeconds);
+async function measure(query: PromQuery, target: MetricsTarget, slo: DeploySlo, windowSeconds: number) {
+  const q = analysisQueries(target, slo, windowSeconds);
   const [requests, errors, p95] = await Promise.all([
     query(target.prometheus, q.requests),
     query(target.prometheus, q.errors),
@@ -152,13 +156,13 @@ export async function analyse(
   query: PromQuery,
   candidate: MetricsTarget,
   stable: MetricsTarget | undefined,
-  names: MetricNames,
+  slo: DeploySlo,
   config: AnalysisConfig,
   windowSeconds: number,
 ): Promise<Verdict> {
   const thresholds = { errorRate: config.errorRate, p95Ms: config.p95Ms, minSamples: config.minSamples };
-  const c = await measure(query, candidate, names, config, windowSeconds);
-  const s = stable ? (await measure(query, stable, names, config, windowSeconds)).measured : undefined;
+  const c = await measure(query, candidate, slo, windowSeconds);
+  const s = stable ? (await measure(query, stable, slo, windowSeconds)).measured : undefined;
   const reasons: string[] = [];
   let status: VerdictStatus = 'pass';
   const m = c.measured;
@@ -179,7 +183,7 @@ export async function analyse(
       if (status === 'pass') {
         status = 'inconclusive';
         reasons.push(
-          `no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in the deploy config`,
+          `no latency histogram for the candidate (${candidate.appSelector}); check metrics.latencyBucket in ${slo.file}`,
         );
       }
     } else if (m.p95Ms > config.p95Ms) {

@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyse, analysisQueries } from './analysis';
 import { findDeployConfig, parseDuration, readDeployConfig, resolveEnvironment } from './config';
 
 const GATES = {
@@ -79,72 +78,5 @@ describe('deploy config', () => {
     write('{"service":"svc","environments":{"s":{"provider":"local"}}}', 'deploy.json');
     expect(findDeployConfig(root, 'svc')).toBe('svc/deploy.json');
     expect(readDeployConfig(root, 'svc/deploy.json').service).toBe('svc');
-  });
-});
-
-describe('canary analysis', () => {
-  const names = {
-    requests: 'ccg_http_requests_total',
-    statusLabel: 'status',
-    latencyBucket: 'ccg_http_request_duration_seconds_bucket',
-  };
-  const config = {
-    intervalMs: 1000,
-    minSamples: 20,
-    errorRate: 0.01,
-    p95Ms: 500,
-    auth: 'none' as const,
-    errorSource: 'proxy' as const,
-  };
-  const target = { prometheus: 'http://p', appSelector: 'release="v3",slot="green"', proxyServer: 'green' };
-
-  it('counts requests and errors at HAProxy and reads p95 from the app histogram', () => {
-    expect(analysisQueries(target, names, 'proxy', 12)).toEqual({
-      requests: 'sum(increase(haproxy_server_http_responses_total{proxy="app",server="green"}[12s]))',
-      errors:
-        'sum(increase(haproxy_server_http_responses_total{proxy="app",server="green",code="5xx"}[12s])) + sum(increase(haproxy_server_connection_errors_total{proxy="app",server="green"}[12s]))',
-      p95: 'histogram_quantile(0.95, sum by (le) (increase(ccg_http_request_duration_seconds_bucket{release="v3",slot="green"}[12s])))',
-    });
-    expect(analysisQueries(target, names, 'app', 5).errors).toBe(
-      'sum(increase(ccg_http_requests_total{release="v3",slot="green",status=~"5.."}[5s]))',
-    );
-  });
-
-  const answers =
-    (requests: number | null, errors: number | null, p95: number | null) => async (_: string, expr: string) =>
-      expr.startsWith('histogram_quantile') ? p95 : expr.includes('5xx') ? errors : requests;
-
-  it.each([
-    [
-      'no data at all',
-      null,
-      null,
-      null,
-      'inconclusive',
-      'only 0 requests reached the candidate in 10s; at least 20 are needed to judge it',
-    ],
-    [
-      'too few samples, even all failing',
-      5,
-      5,
-      0.01,
-      'inconclusive',
-      'only 5 requests reached the candidate in 10s; at least 20 are needed to judge it',
-    ],
-    [
-      'requests but no latency histogram',
-      100,
-      0,
-      null,
-      'inconclusive',
-      'no latency histogram for the candidate (release="v3",slot="green"); check metrics.latencyBucket in the deploy config',
-    ],
-    ['errors above the gate', 100, 5, 0.01, 'fail', 'error ratio 5.00% (5/100) is above 1.00%'],
-    ['p95 above the gate', 100, 0, 0.75, 'fail', 'p95 latency 750.0 ms is above 500 ms'],
-    ['within both gates', 100, 1, 0.2, 'pass', undefined],
-  ])('%s -> %s', async (_name, requests, errors, p95, status, reason) => {
-    const verdict = await analyse(answers(requests, errors, p95), target, undefined, names, config, 10);
-    expect(verdict.status).toBe(status);
-    expect(verdict.reasons[0]).toBe(reason);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ProjectGates } from '@customercare/nx-core';
 import schema from './config-schema.json';
+import type { DeploySlo } from './slo';
 import { schemaProblems } from '@customercare/nx-core';
 
 /** The names a deploy config may have, in the order they are looked for. */
@@ -137,6 +138,8 @@ export interface EnvironmentConfig {
   health: { paths: string[]; timeoutMs: number };
   smoke: SmokeTest[];
   metrics: MetricNames;
+  /** The service's monitoring/slo.yml (set by withSlo in slo.ts): the canary analysis reads its release-level rules. */
+  slo?: DeploySlo;
   steps: Step[];
   analysis: AnalysisConfig;
   local: {

@@ -17,6 +17,7 @@ import { PROVIDERS } from './providers';
 import { createRunner } from './providers/cli';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 import { gateResultsOf, writeDeployReport } from './report';
+import { withSlo } from './slo';
 import type { DeployExecutorSchema } from './schema';
 
 /** What every mode (deploy, dry run, rollback, stop) starts from: the environment, its provider and their context. */
@@ -47,7 +48,8 @@ export function prepare(options: PrepareOptions, context: ExecutorContext, mode:
     );
   }
   const gates = gatesForProject(loadGates(context.root, options.gatesFile), name);
-  const env = resolveEnvironment(readDeployConfig(context.root, file), options.environment, gates, file);
+  const raw = readDeployConfig(context.root, file);
+  const env = withSlo(resolveEnvironment(raw, options.environment, gates, file), raw, file, context.root, root);
   const provider = PROVIDERS[env.provider];
   const secrets = provider.secrets(env);
   const log = (line: string) => logger.info(redact(line, secrets));

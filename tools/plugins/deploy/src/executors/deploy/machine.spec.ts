@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { loadSlo } from '@customercare/nx-monitoring/lib';
 import type { PromQuery } from './analysis';
 import { resolveEnvironment, type RawDeployConfig } from './config';
 import { runDeploy, runRollback } from './machine';
@@ -8,6 +10,13 @@ const GATES = {
   coverage: { min: 80 },
   security: { grade: 'A' as const },
   perf: { p95Ms: 500, p99Ms: 1000, errorRate: 0.01, minThroughputRps: 1 },
+};
+
+/** The backend's SLO file: the analysis reads the release-level rules generated from it. */
+const SLO = {
+  file: 'apps/backend/monitoring/slo.yml',
+  window: '5s',
+  spec: loadSlo(join(__dirname, '..', '..', '..', '..', '..', '..', 'apps/backend/monitoring/slo.yml')),
 };
 
 /** Releases are tiny HTTP servers: a healthy one answers 200, an unhealthy one 503. */
@@ -47,7 +56,7 @@ function environment(overrides: Partial<RawDeployConfig['environments'][string]>
       },
     },
   };
-  return resolveEnvironment(raw, 'staging', GATES, 'svc/deploy.yml');
+  return { ...resolveEnvironment(raw, 'staging', GATES, 'svc/deploy.yml'), slo: SLO };
 }
 
 /** A provider that records every call; `fail` makes one method throw. */
@@ -105,7 +114,7 @@ function prometheus(values: { requests: number | null; errors: number | null; p9
   return async (_url, expr) =>
     expr.startsWith('histogram_quantile')
       ? values.p95
-      : expr.includes('5xx') || expr.includes('=~"5..')
+      : expr.includes('http_request_errors')
         ? values.errors
         : values.requests;
 }

@@ -1,7 +1,8 @@
-import { analyse, type PromQuery, type Verdict } from './analysis';
+import { analyse, analysisQueries, type PromQuery, type Verdict } from './analysis';
 import { checkPrometheusReachable, checkRunnerSecrets } from './preflight';
 import { runSmokeTests, waitHealthy, type ProbeResult } from './probes';
 import type { Provider, ProviderContext, Release } from './providers/provider';
+import { SLO_FILE, type DeploySlo } from './slo';
 
 export type Outcome = 'promoted' | 'rolled-back' | 'aborted' | 'rollback-failed' | 'failed';
 
@@ -360,12 +361,25 @@ export async function runRollback(
 function checkAnalysisConfigured(deps: MachineDeps, ctx: ProviderContext): void {
   const wants = ctx.env.steps.some((s) => s.analysis && s.pauseMs > 0) && deps.provider.weightedTraffic;
   const probe: Release = { version: 'probe', id: 'probe' };
-  if (wants && !deps.provider.metrics(ctx, probe)) {
+  if (!wants) return;
+  const target = deps.provider.metrics(ctx, probe);
+  if (!target) {
     throw new Error(
       `environment ${ctx.env.name} has steps with analysis but no metrics source: set environments.${ctx.env.name}.analysis.prometheus ` +
         `to a Prometheus that scrapes the service, or set "analysis: false" on the steps (then only health and smoke tests gate the deploy).`,
     );
   }
+  // Before anything moves: the rules must keep the labels this provider selects a release by.
+  analysisQueries(target, analysisSlo(ctx), 1);
+}
+
+/** The SLO file whose release-level recording rules the analysis reads. */
+function analysisSlo(ctx: ProviderContext): DeploySlo {
+  if (ctx.env.slo) return ctx.env.slo;
+  throw new Error(
+    `environment ${ctx.env.name} has steps with analysis, but ${ctx.projectRoot}/${SLO_FILE} does not exist: the canary analysis reads ` +
+      `the release-level recording rules generated from it (docs/plugins/monitoring.md). Add it, or set "analysis: false" on the steps.`,
+  );
 }
 
 async function holdStep(
@@ -395,7 +409,7 @@ async function holdStep(
     await sleep(Math.max(0, Math.min(ctx.env.analysis.intervalMs, remaining)));
     checkInterrupted(`step ${index}: ${step.weight}%`);
     const windowSeconds = Math.max(minWindow, Math.ceil((Date.now() - start) / 1000));
-    verdict = await analyse(deps.query, target, stableTarget, ctx.env.metrics, ctx.env.analysis, windowSeconds);
+    verdict = await analyse(deps.query, target, stableTarget, analysisSlo(ctx), ctx.env.analysis, windowSeconds);
     record.verdicts.push({ ...verdict, at: iso() });
     ctx.log(`[deploy] analysis at ${step.weight}%: ${verdict.status} (${describe(verdict)})`);
     if (verdict.status === 'fail') {

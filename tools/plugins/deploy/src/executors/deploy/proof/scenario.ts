@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { deploy as deployRelease, prepare, rollback as rollbackTo } from '../executor';
 import type { DeployReport } from '../machine';
 import { stopLocalEnvironment } from '../providers/local';
@@ -32,16 +32,11 @@ export function proofWorkspace(
       { path: '/', status: 200, contains: 'release' },
       { path: '/metrics', contains: 'ccg_http_requests_total' },
     ],
-    metrics: {
-      requests: 'ccg_http_requests_total',
-      statusLabel: 'status',
-      latencyBucket: 'ccg_http_request_duration_seconds_bucket',
-    },
     environments: {
       staging: {
         provider: 'local',
         url: `http://127.0.0.1:${port}`,
-        steps: overrides.steps ?? [{ weight: 10, pause: '5s' }, { weight: 50, pause: '3s' }, { weight: 100 }],
+        steps: overrides.steps ?? [{ weight: 10, pause: '8s' }, { weight: 50, pause: '4s' }, { weight: 100 }],
         analysis: { interval: '1s', minSamples: overrides.minSamples ?? 15, errorRate: 0.01, p95Ms: 500 },
         local: {
           command: ['node', join(FIXTURE_APP, 'server.mjs'), '--release', '{version}'],
@@ -52,6 +47,17 @@ export function proofWorkspace(
     },
   };
   writeFileSync(join(root, 'svc', 'deploy.yml'), stringify(config));
+  // The backend's own SLO file for this service (the fixture app exports the backend's metric names):
+  // the canary analysis reads the release-level rules generated from it, in the environment's Prometheus.
+  const slo = parse(readFileSync(join(WORKSPACE_ROOT, 'apps/backend/monitoring/slo.yml'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  mkdirSync(join(root, 'svc', 'monitoring'));
+  writeFileSync(
+    join(root, 'svc', 'monitoring', 'slo.yml'),
+    stringify({ ...slo, service: 'svc', selector: 'job="svc"', releases: { labels: ['release', 'slot'] } }),
+  );
   const context = executorContext(root, 'svc', 'svc', 'deploy');
   return { root, context, stateDir: join(root, 'tmp', 'deploy', 'svc', 'staging') };
 }

@@ -47,10 +47,11 @@ export interface BackupRequest {
 /** Where the canary analysis finds metrics for a release. */
 export interface MetricsTarget {
   prometheus: string;
-  /** PromQL label matchers that select this release's series of the app's own metrics. */
+  /**
+   * PromQL label matchers that select this release's series of the app's own metrics; the
+   * release-level recording rules must keep these labels (slo.yml `releases.labels`).
+   */
   appSelector: string;
-  /** HAProxy server name of this release (local provider only). */
-  proxyServer?: string;
 }
 
 export interface Provider {

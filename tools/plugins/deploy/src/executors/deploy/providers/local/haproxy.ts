@@ -8,8 +8,9 @@ export const BACKEND = 'app';
  * HAProxy in front of the two slots. Both servers exist from the start in maintenance; a release
  * is put in a slot through the runtime API (address, weight, state), so no traffic shift ever
  * needs a reload. HAProxy's own health checks keep a dying release out, failed connections are
- * retried on the other slot, and the built-in Prometheus exporter gives per-server 5xx counts that
- * do not depend on the app's own metrics.
+ * retried on the other slot, and the built-in Prometheus exporter gives per-server 5xx and
+ * connection-error counts that do not depend on the app's own metrics (for people reading the
+ * environment's Prometheus; the canary analysis reads the releases' recording rules).
  */
 export function haproxyConfig(o: {
   socket: string;
