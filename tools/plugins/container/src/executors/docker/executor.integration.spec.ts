@@ -9,13 +9,16 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GateResult } from '@customercare/nx-core';
 import { executableOf } from '@customercare/nx-core';
 import dockerExecutor, { type ImageRecord } from './executor';
+import type { ImageTestReport } from './image-test';
 import type { DockerExecutorSchema } from './schema';
 import { registryDigest, startLocalRegistry, type LocalRegistry } from '../../registry/local-registry';
+import { readReleaseManifest, writeManifestFromReports } from '../../release/manifest';
 import { executorContext } from '@customercare/nx-core/testing';
 
 // Real podman, real nx-container, a real registry (crane registry serve on loopback): the executor end to end on images of a few
@@ -115,8 +118,11 @@ describe('docker executor (podman, nx-container, registry)', () => {
     );
     project(root, 'rooted', containerfile([], ''));
     const key = ['-----BEGIN', 'OPENSSH PRIVATE', 'KEY-----'].join(' ');
+    // And one only gitleaks' rules know (a Stripe key), built here so that no literal is in the source.
+    const stripe = ['sk', 'live', randomBytes(12).toString('hex')].join('_');
     project(root, 'leaky', containerfile(['COPY deploy/ /opt/deploy/']), {
       'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n`,
+      'deploy/payments.py': `STRIPE_KEY = "${stripe}"\n`,
     });
     // As in a real workspace: what builds write is not part of the repository.
     write(root, '.gitignore', 'node_modules/\nreports/\ntmp/\n');
@@ -153,15 +159,22 @@ describe('docker executor (podman, nx-container, registry)', () => {
     expect(image.labels['org.opencontainers.image.revision']).toBe(sha);
     expect(image.labels['org.opencontainers.image.title']).toBe('web');
     const results = gates(root, 'web');
-    expect(Object.keys(results).sort()).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
+    // (plus image-vulnerabilities where trivy runs: checked below)
+    expect(
+      Object.keys(results)
+        .filter((gate) => gate !== 'image-vulnerabilities')
+        .sort(),
+    ).toEqual(['image-secrets', 'image-size', 'image-smoke', 'image-user']);
     expect(Object.values(results).every((gate) => gate.passed)).toBe(true);
     expect(results['image-user'].measured).toBe(1000);
-    const report = JSON.parse(readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8')) as {
-      healthcheck: string;
-      stop: { clean: boolean };
-    };
+    const report = JSON.parse(
+      readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8'),
+    ) as ImageTestReport;
     expect(report.healthcheck).toBe('healthy');
-    expect(report.stop.clean).toBe(true);
+    expect(report.stop?.clean).toBe(true);
+    // trivy is optional (its database is not reachable everywhere): reported as not run, never as a passed gate.
+    if (report.vulnerabilities.status === 'not run') expect(results['image-vulnerabilities']).toBeUndefined();
+    else expect(results['image-vulnerabilities'].measured).toBe(report.vulnerabilities.counts.critical);
   });
 
   it('fails on a root user', async () => {
@@ -175,8 +188,10 @@ describe('docker executor (podman, nx-container, registry)', () => {
   it('fails on a secret in the image filesystem, naming the file', async () => {
     await expect(dockerExecutor(options('leaky'), context(root, 'leaky'))).resolves.toEqual({ success: false });
     const results = gates(root, 'leaky');
-    expect(results['image-secrets']).toMatchObject({ passed: false, measured: 1 });
+    // The (truncated) private key by the image's own rules; the Stripe key by gitleaks (the source scan's rules).
+    expect(results['image-secrets']).toMatchObject({ passed: false, measured: 2 });
     expect(results['image-secrets'].reason).toContain('/opt/deploy/id_deploy:1 (private-key)');
+    expect(results['image-secrets'].reason).toContain('/opt/deploy/payments.py:1 (gitleaks:stripe-access-token)');
   });
 
   it('fails above the size budget', async () => {
@@ -218,6 +233,25 @@ describe('docker executor (podman, nx-container, registry)', () => {
       expect(pushed.repository).toBe(`${address}/web`);
       expect(pushed.reference).toBe(`${address}/web@${served}`);
       for (const ref of pushed.pushed) expect(ref.digest).toBe(served);
+
+      // The release manifest of this commit names the same digest, read back through its reader
+      // (from web's reports only: the other fixtures' failed gates are under reports/ too).
+      const out = join(root, 'release-manifest.json');
+      writeManifestFromReports({
+        workspaceRoot: root,
+        reportsDir: join(root, 'reports/apps/web'),
+        out,
+        commit: sha,
+        projects: ['web'],
+      });
+      const manifest = readReleaseManifest(out);
+      expect(manifest.projects['web'].image).toBe(`${address}/web@${served}`);
+      expect(
+        manifest.gates
+          .map((gate) => gate.gate)
+          .filter((gate) => gate !== 'image-vulnerabilities')
+          .sort(),
+      ).toEqual(['image-push', 'image-secrets', 'image-size', 'image-smoke', 'image-user']);
       expect(pushed.pulled.id).toBe(record(root, 'web').id);
       expect(pushed.pulled.digests).toContain(first.digest);
       for (const ref of pushed.pushed) expect(ref.registryDigest).toBe(ref.digest);

@@ -1,12 +1,14 @@
 import { logger } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { minimatch } from 'minimatch';
 import type { GateResult } from '@customercare/nx-core';
 import type { ImageTestOptions, SmokeCheck } from '../../plugins/containerfile';
 import { capture, captureOk } from '@customercare/nx-core';
 import type { ContainerEngine, ImageFacts } from './engines/engine';
 import { needsHostNetwork } from './engines/podman';
+import { gitleaksImage, trivyImage, type VulnerabilityScan } from './image-scan';
 import { scanFilesystem, type SecretFinding } from './secrets';
 import { freePort } from '@customercare/nx-core';
 
@@ -26,7 +28,10 @@ export interface ImageTestReport {
   /** The image's own HEALTHCHECK, run once after readiness: none when the image has none. */
   healthcheck: 'healthy' | 'unhealthy' | 'none' | 'not run';
   stop: { seconds: number; exitCode: number | null; clean: boolean } | null;
+  /** The name and content rules of secrets.ts, and gitleaks with the source scan's rules. */
   secrets: SecretFinding[];
+  /** trivy over the image filesystem, or why it did not run (optional: its database is not reachable everywhere). */
+  vulnerabilities: VulnerabilityScan;
   /** Set when the container shared the host's network instead of publishing its port (rootless podman). */
   network?: string;
 }
@@ -75,10 +80,14 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
     healthcheck: 'not run',
     stop: null,
     secrets: [],
+    vulnerabilities: { status: 'not run', tool: 'trivy', reason: 'the image scan did not run' },
   };
 
   if (options.port) await runAndProbe(request, options.port, report);
-  report.secrets = await scanImage(engine, image.id, options.secretsAllow ?? [], cwd);
+  const reportsDir = dirname(join(cwd, request.reportPath));
+  const scanned = await scanImage(engine, image.id, options.secretsAllow ?? [], reportsDir, cwd);
+  report.secrets = scanned.secrets;
+  report.vulnerabilities = scanned.vulnerabilities;
 
   const gate = (
     name: string,
@@ -119,6 +128,21 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
       `credentials in the image: ${report.secrets.map((f) => `${f.path}${f.line ? `:${f.line}` : ''} (${f.rule})`).join(', ')}. Remove them from the build context (.containerignore) and pass secrets at run time`,
     ),
   ];
+  const vulnerabilities = report.vulnerabilities;
+  if (vulnerabilities.status === 'ran') {
+    const { critical, high } = vulnerabilities.counts;
+    gates.push(
+      gate(
+        'image-vulnerabilities',
+        critical,
+        0,
+        critical === 0,
+        `trivy found ${critical} critical (and ${high} high) vulnerabilities in the image: update the base image or the packages named in ${request.reportPath}`,
+      ),
+    );
+  } else {
+    logger.warn(`image scan ${request.project}: trivy not run: ${vulnerabilities.reason}`);
+  }
   if (options.port) {
     const passedSmoke = report.smoke.filter((check) => check.passed).length;
     const smokeOk =
@@ -236,56 +260,71 @@ async function smoke(
 }
 
 /**
- * Scans the image's filesystem for credentials: mounted in place where the engine can (rootful
- * podman: no copy of a few hundred megabytes), else exported from a created container.
+ * Scans the image's filesystem: for credentials (the name and content rules of secrets.ts, and
+ * gitleaks with the source scan's rules) and for known vulnerabilities (trivy, where it runs).
+ * Mounted in place where the engine can (rootful podman: no copy of a few hundred megabytes), else
+ * exported from a created container.
  */
 async function scanImage(
   engine: ContainerEngine,
   image: string,
   allow: string[],
+  reportsDir: string,
   cwd: string,
-): Promise<SecretFinding[]> {
-  if (engine.mountImage && engine.unmountImage && process.getuid?.() === 0) {
-    const mounted = await capture(engine.mountImage(image, cwd), SETUP_FIX);
-    if (mounted.exitCode === 0 && mounted.stdout.trim()) {
-      try {
-        return scanFilesystem(mounted.stdout.trim(), { allow });
-      } finally {
-        await capture(engine.unmountImage(image, cwd), SETUP_FIX);
-      }
-    }
-  }
+): Promise<{ secrets: SecretFinding[]; vulnerabilities: VulnerabilityScan }> {
   mkdirSync(join(cwd, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(cwd, 'tmp', 'image-fs-'));
-  const name = `nx-image-scan-${randomBytes(4).toString('hex')}`;
-  try {
-    await captureOk(engine.create(image, name, cwd), SETUP_FIX);
-    const tarball = join(work, 'fs.tar');
-    await captureOk(engine.exportFs(name, tarball, cwd), SETUP_FIX);
-    const rootfs = join(work, 'rootfs');
-    mkdirSync(rootfs);
-    // Device nodes and ownership do not matter to a scan; --no-same-owner keeps the extraction unprivileged.
-    await captureOk(
-      {
-        label: 'tar',
-        command: 'tar',
-        args: [
-          '--extract',
-          '--file',
-          tarball,
-          '--directory',
-          rootfs,
-          '--no-same-owner',
-          '--no-same-permissions',
-          '--exclude=./dev/*',
-        ],
-        cwd,
-      },
-      SETUP_FIX,
+  const scan = async (rootfs: string) => {
+    const own = scanFilesystem(rootfs, { allow });
+    const leaks = (await gitleaksImage(rootfs, work, cwd)).filter(
+      (leak) => !allow.some((glob) => minimatch(leak.path, glob, { dot: true })),
     );
-    return scanFilesystem(rootfs, { allow });
+    // trivy's full report stays beside image-test.json (reports/<projectRoot>/docker/trivy-image.json).
+    return { secrets: [...own, ...leaks], vulnerabilities: await trivyImage(rootfs, reportsDir, cwd) };
+  };
+  try {
+    if (engine.mountImage && engine.unmountImage && process.getuid?.() === 0) {
+      const mounted = await capture(engine.mountImage(image, cwd), SETUP_FIX);
+      if (mounted.exitCode === 0 && mounted.stdout.trim()) {
+        try {
+          return await scan(mounted.stdout.trim());
+        } finally {
+          await capture(engine.unmountImage(image, cwd), SETUP_FIX);
+        }
+      }
+    }
+    const name = `nx-image-scan-${randomBytes(4).toString('hex')}`;
+    try {
+      await captureOk(engine.create(image, name, cwd), SETUP_FIX);
+      const tarball = join(work, 'fs.tar');
+      await captureOk(engine.exportFs(name, tarball, cwd), SETUP_FIX);
+      const rootfs = join(work, 'rootfs');
+      mkdirSync(rootfs);
+      // Device nodes and ownership do not matter to a scan; --no-same-owner keeps the extraction unprivileged.
+      await captureOk(
+        {
+          label: 'tar',
+          command: 'tar',
+          args: [
+            '--extract',
+            '--file',
+            tarball,
+            '--directory',
+            rootfs,
+            '--no-same-owner',
+            '--no-same-permissions',
+            '--exclude=./dev/*',
+          ],
+          cwd,
+        },
+        SETUP_FIX,
+      );
+      rmSync(tarball);
+      return await scan(rootfs);
+    } finally {
+      await capture(engine.remove(name, cwd), SETUP_FIX);
+    }
   } finally {
-    await capture(engine.remove(name, cwd), SETUP_FIX);
     rmSync(work, { recursive: true, force: true });
   }
 }
