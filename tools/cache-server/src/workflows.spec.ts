@@ -125,6 +125,8 @@ describe('.github/workflows', () => {
           )
             needs.add('security-events');
           if (step.run?.includes('tools/scripts/pr-comment.mjs')) needs.add('pull-requests');
+          // Pushing images: the docker target with --configuration=ci (GHCR with GITHUB_TOKEN).
+          if (step.run?.includes('-t docker --configuration=ci')) needs.add('packages');
         }
         expect(writes.sort()).toEqual([...needs].sort());
       }
@@ -209,9 +211,9 @@ describe('.github/workflows', () => {
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push', 'workflow_dispatch']);
     const dispatch = ci.on.workflow_dispatch as { inputs: { shards: { type: string; default: number } } };
     expect(dispatch.inputs.shards).toMatchObject({ type: 'number', default: 3 });
-    expect(Object.keys(ci.jobs).sort()).toEqual(['merge', 'plan', 'pr-comment', 'shard']);
+    expect(Object.keys(ci.jobs).sort()).toEqual(['merge', 'plan', 'pr-comment', 'publish', 'shard']);
     // Every job that runs the workspace installs it the same way, and shows the tools table right after.
-    for (const id of ['plan', 'shard', 'merge']) {
+    for (const id of ['plan', 'shard', 'merge', 'publish']) {
       const jobSteps = ci.jobs[id].steps ?? [];
       const setup = jobSteps.findIndex((step) => step.run === 'npm run setup');
       expect([id, setup >= 0, jobSteps[setup + 1]?.run]).toEqual([id, true, 'npm run doctor']);
@@ -273,7 +275,8 @@ describe('.github/workflows', () => {
       matrix: { shard: '${{ fromJSON(needs.plan.outputs.shards) }}' },
     });
     const [run] = cachedSteps('ci.yml');
-    expect(cachedSteps('ci.yml')).toHaveLength(1);
+    // The shard's tasks, and the publish job's image pushes (below).
+    expect(cachedSteps('ci.yml')).toHaveLength(2);
     expect(run.run).toBe(
       'node tools/scripts/remote-cache.mjs -- node tools/scripts/ci/run-shard.mjs --plan plan/plan.json --shard "$SHARD"',
     );
@@ -316,6 +319,55 @@ describe('.github/workflows', () => {
     const last = mergeSteps.at(-1);
     expect(last?.env).toEqual({ PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' });
     expect(last?.run).toContain('exit 1');
+  });
+
+  it('ci.yml publish job: main only after every gate passed, the only job that writes packages; pushes every deployable image by digest and uploads the release manifest by commit', () => {
+    const ci = workflows['ci.yml'];
+    const publish = ci.jobs.publish as Job & { needs: string; if: string };
+    expect(publish.needs).toBe('merge');
+    // No status function: GitHub adds success(), so a failed gate (merge) stops it.
+    expect(publish.if).toBe("${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}");
+    expect(publish.permissions).toEqual({ contents: 'read', packages: 'write' });
+    const writers = Object.entries(ci.jobs)
+      .filter(([, job]) => JSON.stringify(job.permissions ?? {}).includes('"packages":"write"'))
+      .map(([id]) => id);
+    expect(writers).toEqual(['publish']);
+    expect(ci.permissions).toEqual({ contents: 'read' });
+    const all = publish.steps ?? [];
+    const index = (predicate: (step: Step) => boolean) => all.findIndex(predicate);
+    // The gate results of this run, then the login, the push, the manifest, its upload: in that order.
+    const reports = index((step) => step.with?.name === 'reports-${{ github.run_id }}');
+    const login = index((step) => step.name === 'Log in to the registry');
+    const push = index((step) => step.run?.includes('-t docker --configuration=ci') ?? false);
+    const manifest = index((step) => step.run?.includes('tools/scripts/release-manifest.mjs') ?? false);
+    const upload = index((step) => step.with?.name === 'release-manifest-${{ github.sha }}');
+    expect([reports, login, push, manifest, upload].every((i, n, list) => i >= 0 && (n === 0 || i > list[n - 1]))).toBe(
+      true,
+    );
+    // GHCR with the job's token unless another registry is configured; the password only through stdin.
+    expect(all[login].env).toMatchObject({
+      REGISTRY: '${{ vars.CONTAINER_REGISTRY }}',
+      REGISTRY_PASSWORD: '${{ secrets.CONTAINER_REGISTRY_PASSWORD || secrets.GITHUB_TOKEN }}',
+    });
+    expect(all[login].run).toContain('registry=${REGISTRY:-ghcr.io/${REPO,,}}');
+    expect(all[login].run).toContain('--password-stdin');
+    expect(all[login].run).not.toContain('${{');
+    // Every project with a docker target, pushed through the cache fallback with the read-write token (main only).
+    expect(all[push].run).toBe(
+      'node tools/scripts/remote-cache.mjs -- npx nx run-many -t docker --configuration=ci --engine=podman --projects="$PROJECTS" --parallel=1',
+    );
+    expect(all[push].env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe('${{ secrets.NX_CACHE_TOKEN_READ_WRITE }}');
+    expect(all.find((step) => step.id === 'deployable')?.run).toContain('nx show projects --with-target docker');
+    // The manifest names exactly those projects and checks the registry serves each digest.
+    expect(all[manifest].run).toContain(
+      'node tools/scripts/release-manifest.mjs --projects "$PROJECTS" --out release-manifest.json --verify',
+    );
+    expect(all[upload].with).toMatchObject({ path: 'release-manifest.json', 'if-no-files-found': 'error' });
+    // Pull requests: no job of theirs may push (pr-comment only writes the comment).
+    for (const [id, job] of Object.entries(ci.jobs)) {
+      if (id === 'publish') continue;
+      expect([id, (job.steps ?? []).some((step) => step.run?.includes('--configuration=ci'))]).toEqual([id, false]);
+    }
   });
 
   it("notify.yml: on completed CI and CD runs, read-only, main's code, the Slack secret only for notify.mjs", () => {
