@@ -311,6 +311,28 @@ describe('runDeploy', () => {
     expect(report.rollback?.detail).toBe('candidate removed; there was no earlier release');
   });
 
+  it('refuses in preflight, before anything moves, a canary without recording rules to read', async () => {
+    const { provider, calls } = fakeProvider();
+    const withoutSlo = { ...environment(), slo: undefined };
+    const report = await runDeploy(
+      { provider, ctx: ctxOf(withoutSlo), backup: async () => 'ok', query: healthy },
+      'v2',
+    );
+    expect(report.outcome).toBe('aborted');
+    expect(report.failure).toEqual({
+      phase: 'preflight',
+      reason:
+        'environment staging has steps with analysis, but svc/monitoring/slo.yml does not exist: the canary analysis reads the release-level recording rules generated from it (docs/plugins/monitoring.md). Add it, or set "analysis: false" on the steps.',
+    });
+    // Rules that drop a label the provider selects releases by would find no candidate series.
+    const slotless = { ...environment(), slo: { ...SLO, spec: { ...SLO.spec, releases: { labels: ['slot'] } } } };
+    const refused = await runDeploy({ provider, ctx: ctxOf(slotless), backup: async () => 'ok', query: healthy }, 'v2');
+    expect(refused.failure?.reason).toBe(
+      'the canary selects a release by release, which the release-level recording rules of backend do not keep (releases.labels: slot). Add release to releases.labels in apps/backend/monitoring/slo.yml.',
+    );
+    expect(calls).toEqual(['preflight', 'preflight']);
+  });
+
   it('switches 0 -> 100 in one step (blue-green) when the provider has no weighted traffic', async () => {
     const { provider, calls } = fakeProvider({ weighted: false });
     const report = await runDeploy(
