@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { delimiter, join } from 'node:path';
+import { projectExecutable, runTool, ToolNotFoundError, type ToolResult } from '@customercare/nx-core';
 
 export interface BackupRequest {
   workspaceRoot: string;
@@ -20,47 +20,50 @@ export interface BackupRequest {
  * rejects with what it said when it exits non-zero, is missing, or runs past its timeout, which
  * aborts the deploy before anything changes.
  */
-export function runBackup(request: BackupRequest, log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const [command, ...args] = request.command;
-    log(`$ ${request.command.join(' ')}`);
-    const child = spawn(command, args, {
-      cwd: join(request.workspaceRoot, request.projectRoot),
-      env: {
-        ...process.env,
-        PATH: `${join(request.workspaceRoot, '.venv', 'bin')}${delimiter}${process.env.PATH}`,
-        ...request.env,
-        BACKUP_DIR: request.backupDir,
-        DEPLOY_ENVIRONMENT: request.environment,
-        DEPLOY_VERSION: request.version,
+export async function runBackup(request: BackupRequest, log: (line: string) => void): Promise<string> {
+  const [command, ...args] = request.command;
+  const cwd = join(request.workspaceRoot, request.projectRoot);
+  const venvBin = join(request.workspaceRoot, '.venv', 'bin');
+  log(`$ ${request.command.join(' ')}`);
+  let output = '';
+  let result: ToolResult;
+  try {
+    result = await runTool(
+      {
+        label: `the backup command`,
+        command: projectExecutable(command, { cwd, folders: [venvBin] }),
+        args,
+        cwd,
+        env: {
+          PATH: `${venvBin}${delimiter}${process.env.PATH}`,
+          ...request.env,
+          BACKUP_DIR: request.backupDir,
+          DEPLOY_ENVIRONMENT: request.environment,
+          DEPLOY_VERSION: request.version,
+        },
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const line of chunk.toString().split('\n').filter(Boolean)) log(`  ${line}`);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGTERM'), request.timeoutMs);
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          error.code === 'ENOENT'
-            ? `the backup command ${command} was not found (from ${request.projectRoot}); fix backup.command in the deploy config or run \`npm run setup\``
-            : `the backup command could not start: ${error.message}`,
-        ),
-      );
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const last = output.trim().split('\n').slice(-3).join(' / ');
-      if (code === 0) resolve(last || 'backup done');
-      else if (signal)
-        reject(new Error(`backup was stopped by ${signal} after ${request.timeoutMs} ms (timeout): ${last}`));
-      else reject(new Error(`backup exited ${code}, so nothing was deployed: ${last || '(no output)'}`));
-    });
-  });
+      {
+        stdout: 'capture',
+        stderr: 'capture',
+        timeoutMs: request.timeoutMs,
+        onOutput: (text) => {
+          output += text;
+          for (const line of text.split('\n').filter(Boolean)) log(`  ${line}`);
+        },
+      },
+    );
+  } catch (error) {
+    throw new Error(
+      error instanceof ToolNotFoundError
+        ? `the backup command ${command} was not found (from ${request.projectRoot}); fix backup.command in the deploy config or run \`npm run setup\``
+        : `the backup command could not start: ${(error as Error).message}`,
+    );
+  }
+  const last = output.trim().split('\n').slice(-3).join(' / ');
+  if (result.exitCode === 0 && !result.timedOut) return last || 'backup done';
+  if (result.timedOut || result.signal)
+    throw new Error(
+      `backup was stopped by ${result.signal ?? 'SIGTERM'} after ${request.timeoutMs} ms (timeout): ${last}`,
+    );
+  throw new Error(`backup exited ${result.exitCode}, so nothing was deployed: ${last || '(no output)'}`);
 }

@@ -42,7 +42,6 @@ describe('deploy config', () => {
       p95Ms: 800,
       minSamples: 50,
       intervalMs: 5_000,
-      errorSource: 'proxy',
     });
     expect(staging.steps).toEqual([
       { weight: 10, pauseMs: 30_000, analysis: true },

@@ -23,6 +23,8 @@ interface RawEnvironment {
   provider: ProviderName;
   url?: string;
   approvals?: number;
+  requires?: string | string[];
+  rollback?: { restoreData?: boolean };
   backup?: boolean;
   runnerSecrets?: Record<string, string>;
   steps?: RawStep[];
@@ -33,7 +35,6 @@ interface RawEnvironment {
     p95Ms?: number;
     prometheus?: string;
     auth?: 'none' | 'gcloud';
-    errorSource?: 'proxy' | 'app';
     syntheticLoad?: { paths: string[]; concurrency?: number; gap?: Duration };
   };
   local?: {
@@ -66,8 +67,15 @@ interface RawEnvironment {
 
 export interface RawDeployConfig {
   service: string;
-  backup?: { command: string[]; timeout?: Duration; onFirstDeploy?: 'run' | 'skip' };
+  backup?: {
+    command: string[];
+    timeout?: Duration;
+    onFirstDeploy?: 'run' | 'skip';
+    restore?: string[];
+    schema?: string[];
+  };
   health?: { paths?: string[]; timeout?: Duration };
+  promotion?: { ledger?: 'registry' | 'file'; file?: string };
   smoke?: SmokeTest[];
   metrics?: Partial<MetricNames>;
   serviceSecrets?: string[];
@@ -119,7 +127,6 @@ export interface AnalysisConfig {
   prometheus?: string;
   /** "gcloud": an OAuth bearer token from `gcloud auth print-access-token` (Google Managed Prometheus). */
   auth: 'none' | 'gcloud';
-  errorSource: 'proxy' | 'app';
   syntheticLoad?: { paths: string[]; concurrency: number; gapMs: number };
 }
 
@@ -134,7 +141,19 @@ export interface EnvironmentConfig {
   runnerSecrets: Record<string, string>;
   /** Variables of the service that are secrets: a hosted environment must take each from its secret store. */
   serviceSecrets: string[];
-  backup?: { command: string[]; timeoutMs: number; onFirstDeploy: 'run' | 'skip' };
+  backup?: {
+    command: string[];
+    timeoutMs: number;
+    onFirstDeploy: 'run' | 'skip';
+    /** Restores "{backup}" keeping its schema; run by rollbacks when rollback.restoreData is on. */
+    restore?: string[];
+    /** Prints the database's schema revision (last line). */
+    schema?: string[];
+  };
+  rollback: { restoreData: boolean };
+  /** Environments that must have passed the digest first (the promotion ledger). */
+  requires: string[];
+  promotion: { ledger: 'registry' | 'file'; file?: string };
   health: { paths: string[]; timeoutMs: number };
   smoke: SmokeTest[];
   metrics: MetricNames;
@@ -273,7 +292,12 @@ export function resolveEnvironment(
             command: raw.backup.command,
             timeoutMs: parseDuration(raw.backup.timeout, 600_000),
             onFirstDeploy: raw.backup.onFirstDeploy ?? 'run',
+            restore: raw.backup.restore,
+            schema: raw.backup.schema,
           },
+    rollback: { restoreData: env.rollback?.restoreData ?? false },
+    requires: env.requires === undefined ? [] : [env.requires].flat(),
+    promotion: { ledger: raw.promotion?.ledger ?? 'registry', file: raw.promotion?.file },
     health: { paths: raw.health?.paths ?? ['/health'], timeoutMs: parseDuration(raw.health?.timeout, 30_000) },
     smoke: raw.smoke ?? [],
     metrics: {
@@ -289,7 +313,6 @@ export function resolveEnvironment(
       p95Ms: env.analysis?.p95Ms ?? gates.perf.p95Ms,
       prometheus: env.analysis?.prometheus,
       auth: env.analysis?.auth ?? 'none',
-      errorSource: env.analysis?.errorSource ?? (env.provider === 'local' ? 'proxy' : 'app'),
       syntheticLoad: env.analysis?.syntheticLoad && {
         paths: env.analysis.syntheticLoad.paths,
         concurrency: env.analysis.syntheticLoad.concurrency ?? 2,
@@ -334,6 +357,25 @@ export function resolveEnvironment(
   if (required && !env[required as 'cloudRun' | 'kubernetes']) {
     throw new DeployConfigError(
       `${file}: environments.${name} uses provider ${env.provider} but has no "${required}" section.`,
+    );
+  }
+  for (const required of [env.requires ?? []].flat()) {
+    if (!raw.environments[required] || required === name) {
+      throw new DeployConfigError(
+        `${file}: environments.${name}.requires names "${required}", which is ${required === name ? 'itself' : 'not an environment of this file'}; it defines: ${Object.keys(raw.environments).join(', ')}.`,
+      );
+    }
+  }
+  if (env.rollback?.restoreData && env.provider === 'cloud-run') {
+    throw new DeployConfigError(
+      `${file}: environments.${name}.rollback.restoreData is not available on cloud-run yet: its backups are written by the ` +
+        `backup job to Cloud Storage, and no restore job exists; restore by hand with the image's restore command, or remove it.`,
+    );
+  }
+  if (env.rollback?.restoreData && (!resolved.backup?.restore || !resolved.backup.schema)) {
+    throw new DeployConfigError(
+      `${file}: environments.${name}.rollback.restoreData needs backup.restore (restores "{backup}") and backup.schema ` +
+        `(prints the database's schema revision) at the top level, and a backup in this environment (not backup: false).`,
     );
   }
   if (env.analysis?.syntheticLoad && env.provider !== 'local') {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { capture, formatGateLine, gatesForProject, loadGates, projectOf, redact } from '@customercare/nx-core';
 import { prometheusQueryFor } from './analysis';
-import { runBackup } from './backup';
+import { runBackup, runServiceCommand } from './backup';
 import {
   DeployConfigError,
   findDeployConfig,
@@ -18,6 +18,9 @@ import { createRunner } from './providers/cli';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 import { gateResultsOf, writeDeployReport } from './report';
 import { withSlo } from './slo';
+import { dataKeeper, type DataKeeper } from './data';
+import { stateDirOf } from './providers/local';
+import { checkRelease, ledgerFor, releaseFromManifest, type ManifestRelease } from './promote';
 import type { DeployExecutorSchema } from './schema';
 
 /** What every mode (deploy, dry run, rollback, stop) starts from: the environment, its provider and their context. */
@@ -113,9 +116,10 @@ export async function deploy(
   version: string,
   approvedBy: readonly string[] = [],
 ): Promise<{ success: boolean; report: DeployReport }> {
-  const { env, provider, ctx, reportsDirectory } = prepared;
+  const { env, provider, ctx } = prepared;
   checkApprovals(env, approvedBy);
   const backup = env.backup;
+  const keeper = keeperOf(prepared, version);
   const report = await runDeploy(
     {
       provider,
@@ -123,23 +127,17 @@ export async function deploy(
       query: prometheusQueryFor(env, ctx.run),
       startLoad: env.analysis.syntheticLoad && env.url ? syntheticLoad(env.url, env.analysis.syntheticLoad) : undefined,
       backup: backup
-        ? () =>
-            provider.backup
-              ? provider.backup(ctx, { version, command: backup.command, timeoutMs: backup.timeoutMs })
-              : runBackup(
-                  {
-                    workspaceRoot: ctx.workspaceRoot,
-                    projectRoot: ctx.projectRoot,
-                    command: backup.command,
-                    timeoutMs: backup.timeoutMs ?? 600_000,
-                    backupDir: join(ctx.workspaceRoot, reportsDirectory, 'backup'),
-                    environment: env.name,
-                    version,
-                    env: provider.backupEnv(ctx),
-                  },
-                  ctx.log,
-                )
+        ? provider.backup
+          ? () =>
+              (provider.backup as NonNullable<Provider['backup']>)(ctx, {
+                version,
+                command: backup.command,
+                timeoutMs: backup.timeoutMs,
+              })
+          : (stable) => (keeper as DataKeeper).backup(version, stable?.version ?? null)
         : undefined,
+      // A provider that backs up remotely (Cloud Run's job) keeps its backups there: no local restore.
+      data: provider.backup ? undefined : keeper,
     },
     version,
   );
@@ -151,8 +149,47 @@ export async function rollback(
   prepared: Prepared,
   to: string | undefined,
 ): Promise<{ success: boolean; report: DeployReport }> {
-  const report = await runRollback({ provider: prepared.provider, ctx: prepared.ctx }, to);
+  const keeper = prepared.provider.backup ? undefined : keeperOf(prepared, to ?? 'rollback');
+  const report = await runRollback({ provider: prepared.provider, ctx: prepared.ctx, data: keeper }, to);
   return finish(prepared, report, report.outcome === 'rolled-back');
+}
+
+/**
+ * The environment's data keeper: each pre-deploy backup goes to a fresh folder under the
+ * environment's state (tmp/deploy/<project>/<env>/backups/, not reports/, which CI uploads), recorded
+ * with the schema it was taken at; promoted releases record theirs; rollbacks restore from it.
+ */
+function keeperOf(prepared: Prepared, version: string): DataKeeper | undefined {
+  const { env, provider, ctx } = prepared;
+  const backup = env.backup;
+  if (!backup) return undefined;
+  const dir = stateDirOf(ctx.workspaceRoot, ctx.project, env);
+  const base = {
+    workspaceRoot: ctx.workspaceRoot,
+    projectRoot: ctx.projectRoot,
+    timeoutMs: backup.timeoutMs,
+    environment: env.name,
+    version,
+    env: provider.backupEnv(ctx),
+    backupDir: join(dir, 'backups'),
+  };
+  const { schema, restore } = backup;
+  return dataKeeper({
+    workspaceRoot: ctx.workspaceRoot,
+    dir,
+    restoreData: env.rollback.restoreData,
+    hasSchema: !!schema,
+    log: ctx.log,
+    commands: {
+      schema: () => runServiceCommand({ ...base, command: schema ?? [], what: 'schema' }, ctx.log),
+      backup: (folder) => runBackup({ ...base, command: backup.command, backupDir: folder }, ctx.log),
+      restore: (file) =>
+        runServiceCommand(
+          { ...base, command: (restore ?? []).map((part) => part.split('{backup}').join(file)), what: 'restore' },
+          ctx.log,
+        ),
+    },
+  });
 }
 
 /** Prints what each phase would run (and writes the files a provider has for review); runs nothing. */
@@ -220,8 +257,56 @@ export default async function deployExecutor(
 ): Promise<{ success: boolean }> {
   const prepared = prepare(options, context, 'deploy');
   if (options.stop) return stop(prepared);
+  if (options.manifest) {
+    const release = releaseFromManifest(context.root, options.manifest, prepared.name);
+    if (options.dryRun) {
+      prepared.ctx.imageFor = (v) => (v === release.digest ? release.image : undefined);
+      return dryRun(prepared, { deploy: release.digest });
+    }
+    const { success } = await deployManifest(prepared, release, options.approvedBy);
+    return { success };
+  }
   const version = await releaseVersion(options, context.root);
   if (options.dryRun) return dryRun(prepared, { deploy: version });
+  await checkRelease(prepared.env, prepared.name, undefined, undefined);
   const { success } = await deploy(prepared, version, options.approvedBy);
   return { success };
+}
+
+/**
+ * Deploys exactly the manifest's digest (the version is the digest; the provider runs the image
+ * by that digest, never a rebuild), after the promotion check; a promoted deploy records the pass
+ * in the ledger, which later environments require.
+ */
+export async function deployManifest(
+  prepared: Prepared,
+  release: ManifestRelease,
+  approvedBy: readonly string[] = [],
+): Promise<{ success: boolean; report: DeployReport }> {
+  const { env, ctx, name } = prepared;
+  if (env.provider === 'local' && env.local.runtime !== 'image') {
+    throw new DeployConfigError(
+      `${env.name} runs ${name} as a process from this checkout, not as an image, so it cannot deploy ${release.image}: ` +
+        `set environments.${env.name}.local.runtime: image (with an image section) to deploy from a release manifest.`,
+    );
+  }
+  const ledger = ledgerFor(env, name, ctx.workspaceRoot, release.image);
+  await checkRelease(env, name, release, ledger);
+  logger.info(
+    `Deploying ${name} ${release.image} (commit ${release.commit}, from ${release.manifest}) to ${env.name}.`,
+  );
+  ctx.imageFor = (version) => (version === release.digest ? release.image : undefined);
+  const result = await deploy(prepared, release.digest, approvedBy);
+  if (result.report.outcome === 'promoted') {
+    await ledger.record({
+      environment: env.name,
+      project: name,
+      image: release.image,
+      digest: release.digest,
+      commit: release.commit,
+      at: new Date().toISOString(),
+    });
+    logger.info(`Recorded in ${ledger.describe}: ${release.digest} passed ${env.name}.`);
+  }
+  return result;
 }

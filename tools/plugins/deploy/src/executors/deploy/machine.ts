@@ -1,4 +1,5 @@
 import { analyse, analysisQueries, type PromQuery, type Verdict } from './analysis';
+import type { DataKeeper, DataRestore } from './data';
 import { checkPrometheusReachable, checkRunnerSecrets } from './preflight';
 import { runSmokeTests, waitHealthy, type ProbeResult } from './probes';
 import type { Provider, ProviderContext, Release } from './providers/provider';
@@ -39,6 +40,8 @@ export interface DeployReport {
   /** Traffic weights the candidate had, in order, with when each was set. */
   traffic: Array<{ at: string; weight: number }>;
   failure?: { phase: string; reason: string };
+  /** The schema the promoted release runs on, and what a rollback did about the data (rollback.restoreData). */
+  data?: { schema?: string; restore?: DataRestore };
   /** When the first failing verdict (or failed check) was seen, and when traffic was fully back on the stable release. */
   rollback?: { to: string | null; failureSeenAt: string; completedAt: string; healthy: boolean; detail: string };
 }
@@ -46,8 +49,10 @@ export interface DeployReport {
 export interface MachineDeps {
   provider: Provider;
   ctx: ProviderContext;
-  /** Runs the service's backup command; resolves with what it said, rejects when it failed. */
-  backup?: () => Promise<string>;
+  /** Runs the service's backup command while `stable` serves; resolves with what it said, rejects when it failed. */
+  backup?: (stable: Release | null) => Promise<string>;
+  /** Records the schema of promoted releases and restores data for rollbacks (absent: data is left alone). */
+  data?: Pick<DataKeeper, 'promoted' | 'restoreFor'>;
   /** Starts the configured synthetic load (local provider) for the traffic steps. */
   startLoad?: () => { stop(): Promise<Array<{ status: number }>> };
   query: PromQuery;
@@ -205,9 +210,14 @@ async function deployWith(
         detail: 'skipped: first deploy, no data to protect (backup.onFirstDeploy: skip)',
       });
     } else if (backup) {
-      if (!deps.backup)
+      const runBackup = deps.backup;
+      if (!runBackup)
         throw new PhaseError('backup', 'the environment asks for a backup but no backup runner was given');
-      await phase('backup', deps.backup, (said) => said);
+      await phase(
+        'backup',
+        () => runBackup(report.stable),
+        (said) => said,
+      );
     }
   } catch (error) {
     report.failure = failureOf(error);
@@ -271,6 +281,7 @@ async function deployWith(
     }
     await phase('promote', () => provider.promote(ctx, stable, candidate));
     if (ctx.env.url) await phase('health after promote', () => checkPublicHealth(ctx, report));
+    await recordSchema(deps, report, version);
     return finish('promoted');
   } catch (error) {
     report.failure = failureOf(error);
@@ -284,7 +295,19 @@ async function deployWith(
     try {
       await provider.rollback(ctx, stable, report.candidate);
       report.traffic.push({ at: iso(), weight: 0 });
+      // The candidate is gone, so nothing migrates the database again: put the stable release's data back.
+      const restore = stable && deps.data ? await restoreData(deps.data, report, stable.version) : undefined;
       const healthy = stable ? await checkHealthAfterRollback(ctx, report, stable) : true;
+      if (restore?.status === 'failed') {
+        report.rollback = {
+          to: stable?.version ?? null,
+          failureSeenAt,
+          completedAt: iso(),
+          healthy,
+          detail: `traffic is back on ${stable?.version}, but its data was NOT restored: ${restore.detail}`,
+        };
+        return finish('rollback-failed');
+      }
       report.rollback = {
         to: stable?.version ?? null,
         failureSeenAt,
@@ -310,7 +333,7 @@ async function deployWith(
 
 /** A manual rollback: all traffic to `version` (or the previous release), then health on the public URL. */
 export async function runRollback(
-  deps: Pick<MachineDeps, 'provider' | 'ctx'>,
+  deps: Pick<MachineDeps, 'provider' | 'ctx' | 'data'>,
   version: string | undefined,
 ): Promise<DeployReport> {
   const { provider, ctx } = deps;
@@ -335,6 +358,11 @@ export async function runRollback(
     report.version = target.version;
     report.stable = current;
     ctx.log(`[rollback] ${current?.version ?? 'nothing'} -> ${target.version}`);
+    // Before traffic moves: the release returned to may not even start on a newer schema.
+    if (deps.data) {
+      const restore = await restoreData(deps.data, report, target.version);
+      if (restore.status === 'failed') throw new PhaseError('restore data', `${restore.detail}; traffic did not move`);
+    }
     await provider.rollback(ctx, target, current);
     const healthy = ctx.env.url
       ? await checkPublicHealth(ctx, report).then(
@@ -356,6 +384,30 @@ export async function runRollback(
   }
   report.finishedAt = iso();
   return report;
+}
+
+/** The schema the promoted release runs on; a failure to read it is reported, never a reason to roll back. */
+async function recordSchema(deps: MachineDeps, report: DeployReport, version: string): Promise<void> {
+  if (!deps.data) return;
+  try {
+    const schema = await deps.data.promoted(version);
+    if (schema) report.data = { ...report.data, schema };
+  } catch (error) {
+    report.data = { ...report.data, schema: `unknown (${(error as Error).message})` };
+    deps.ctx.log(`[deploy] could not record the schema of ${version}: ${(error as Error).message}`);
+  }
+}
+
+async function restoreData(
+  data: NonNullable<MachineDeps['data']>,
+  report: DeployReport,
+  target: string,
+): Promise<DataRestore> {
+  const restore = await data
+    .restoreFor(target)
+    .catch((error: Error): DataRestore => ({ status: 'failed', detail: `the restore failed: ${error.message}` }));
+  report.data = { ...report.data, restore };
+  return restore;
 }
 
 function checkAnalysisConfigured(deps: MachineDeps, ctx: ProviderContext): void {

@@ -25,6 +25,10 @@ export function renderMarkdown(report: DeployReport): string {
       `**Rollback:** ${report.rollback.detail} (${seconds.toFixed(2)} s from the failure to all traffic back).`,
     );
   }
+  const restore = report.data?.restore;
+  // The confirmation that a rollback put the data back (or why it did not), with what was lost.
+  if (restore) lines.push('', `**Data:** ${restore.status}: ${restore.detail}.`);
+  if (report.data?.schema) lines.push('', `Schema after promote: ${report.data.schema}.`);
   lines.push('', '| Phase | Status | Duration | Detail |', '|---|---|---|---|');
   for (const p of report.phases)
     lines.push(
@@ -66,6 +70,18 @@ export function gateResultsOf(report: DeployReport, reportPath: string): GateRes
       reason: report.failure ? `${report.failure.phase}: ${report.failure.reason}` : undefined,
     },
   ];
+  const restore = report.data?.restore;
+  if (restore) {
+    results.push({
+      project: report.project,
+      gate: `data:${report.environment}`,
+      measured: restore.status,
+      threshold: 'restored or unchanged',
+      passed: restore.status !== 'failed',
+      report: reportPath,
+      reason: restore.detail,
+    });
+  }
   if (last) {
     results.push({
       project: report.project,

@@ -1,6 +1,7 @@
 export interface DeployExecutorSchema {
   environment: string;
   release?: string;
+  manifest?: string;
   config?: string;
   dryRun?: boolean;
   stop?: boolean;

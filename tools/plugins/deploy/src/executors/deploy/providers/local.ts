@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { withWorkspaceRoot, type EnvironmentConfig } from '../config';
 import {
@@ -16,10 +15,9 @@ import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '@customercare/nx-core';
 import { needsHostNetwork, podmanEnv } from '@customercare/nx-container/lib';
-import { renderRules, selectorLabels } from '@customercare/nx-monitoring/lib';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 import { freePort, waitFor } from '@customercare/nx-core';
-import { createRunner, type CommandRunner } from './cli';
+import { createRunner, starterOf, type CommandRunner, type StartedCommand } from './cli';
 
 /** A release running in one slot: a process on loopback, or a container publishing to loopback. */
 interface SlotRelease {
@@ -56,7 +54,6 @@ const files = (dir: string) => ({
   haproxyPid: join(dir, 'haproxy.pid'),
   socket: join(dir, 'haproxy.sock'),
   prometheusYml: join(dir, 'prometheus.yml'),
-  rules: join(dir, 'rules.yml'),
   targets: join(dir, 'targets.json'),
   tsdb: join(dir, 'prometheus-data'),
   logs: join(dir, 'logs'),
@@ -168,41 +165,45 @@ async function startRelease(
     mkdirSync(withWorkspaceRoot({ v: volume }, ctx.workspaceRoot).v.split(':')[0], { recursive: true });
   }
   const logPath = join(files(dir).logs, `${slot}-${version}.log`);
-  const log = openSync(logPath, 'a');
   const venvBin = join(ctx.workspaceRoot, '.venv', 'bin');
   ctx.log(`[local] starting ${version} in slot ${slot} on 127.0.0.1:${port}: ${argv.join(' ')}`);
-  // Detached: a deployed release outlives the deploy command, like a service would.
-  // An image runs through the resolved engine; a `command` is the service's own (python from .venv/bin, first on its PATH).
-  const child = spawn(container ? executableOf(argv[0]) : argv[0], argv.slice(1), {
-    cwd: join(ctx.workspaceRoot, ctx.projectRoot),
-    env: {
-      ...process.env,
-      // podman finds the images the docker target built in the workspace's own storage.
-      ...(container ? podmanEnv(ctx.workspaceRoot) : {}),
-      PATH: `${venvBin}${delimiter}${process.env.PATH}`,
-      ...withWorkspaceRoot(ctx.env.local.env, ctx.workspaceRoot),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      RELEASE: version,
-    },
-    detached: true,
-    stdio: ['ignore', log, log],
-  });
+  // Detached: a deployed release outlives the deploy command, like a service would. An image runs
+  // through the resolved engine; a `command` is the service's own (python from .venv/bin, which is
+  // also first on its PATH).
+  let started: StartedCommand | undefined;
   let failure: Error | undefined;
-  child.on('error', (error) => (failure = error));
-  child.unref();
+  try {
+    started = await starterOf(ctx.run)(argv, {
+      cwd: join(ctx.workspaceRoot, ctx.projectRoot),
+      env: {
+        // podman finds the images the docker target built in the workspace's own storage.
+        ...(container ? podmanEnv(ctx.workspaceRoot) : {}),
+        PATH: `${venvBin}${delimiter}${process.env.PATH}`,
+        ...withWorkspaceRoot(ctx.env.local.env, ctx.workspaceRoot),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        RELEASE: version,
+      },
+      logFile: logPath,
+      folders: container ? [] : [venvBin],
+    });
+  } catch (error) {
+    failure = error as Error;
+  }
   // A release that dies at once (bad command, missing image, port taken) fails here with its own
   // words, instead of after the whole health-check timeout.
+  const died = () => {
+    const said = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+    return new Error(
+      `${version} exited as soon as it started (${argv.join(' ')}): ${failure?.message ?? ''}${said ? `\n${said}` : ''}\nFull log: ${logPath}`,
+    );
+  };
+  if (!started) throw died();
   for (let waited = 0; waited < 1_000; waited += 100) {
     await sleep(100);
-    if (failure || !alive(child.pid)) {
-      const said = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-      throw new Error(
-        `${version} exited as soon as it started (${argv.join(' ')}): ${failure?.message ?? ''}${said ? `\n${said}` : ''}\nFull log: ${logPath}`,
-      );
-    }
+    if (started.result()) throw died();
   }
-  return { version, port, pid: child.pid, container, argv };
+  return { version, port, pid: started.pid, container, argv };
 }
 
 /** Stops a release: SIGTERM to its process group (it may have children, e.g. `uv run`), SIGKILL after 5 s. */
@@ -232,25 +233,12 @@ async function stopRelease(
   if (alive(pid)) signal('SIGKILL');
 }
 
-/**
- * Each release's scrape target carries its version and slot, and the labels the SLO selector
- * matches (job="backend"), so the generated rules select the releases' series as they select the
- * service's in production.
- */
-function writeTargets(ctx: Pick<ProviderContext, 'env'>, dir: string, state: LocalState): void {
-  const service = ctx.env.slo ? selectorLabels(ctx.env.slo.spec) : {};
+function writeTargets(dir: string, state: LocalState): void {
   const targets = SLOTS.flatMap((slot) => {
     const r = state.slots[slot];
-    return r ? [{ port: r.port, labels: { ...service, release: r.version, slot } }] : [];
+    return r ? [{ port: r.port, labels: { release: r.version, slot } }] : [];
   });
   writeFileSync(files(dir).targets, targetsFile(targets));
-}
-
-/** Writes `text` unless the file already holds it; says whether it changed. */
-function writeIfChanged(path: string, text: string): boolean {
-  if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
-  writeFileSync(path, text);
-  return true;
 }
 
 /** Starts this environment's HAProxy and Prometheus unless they already run; both outlive the deploy. */
@@ -287,8 +275,7 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
         `stop the environment (nx run ${ctx.project}:deploy:${ctx.env.name} --stop), then deploy again.`,
     );
   }
-  // HAProxy's exporter: the environment's Prometheus scrapes its per-slot responses and connection
-  // errors beside the releases' own series (the canary analysis reads the releases' recording rules).
+  // The analysis counts requests and errors from HAProxy's exporter: without it every verdict would be "no data".
   const exporter = await fetch(`http://127.0.0.1:${state.haproxy.statsPort}/metrics`).then(
     (r) => r.text(),
     (e: Error) => e.message,
@@ -298,53 +285,36 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
       `HAProxy's Prometheus exporter does not answer on 127.0.0.1:${state.haproxy.statsPort}/metrics (${exporter.slice(0, 120)}): the local provider needs HAProxy 2.6+ built with it (Debian's is). ${SETUP_FIX}`,
     );
   }
-  // The service's rules, generated from its slo.yml as the monitoring target generates them, with
-  // the release-level ones (what the canary analysis reads) over this environment's short window.
-  // Rewritten on every deploy; a running Prometheus reloads on SIGHUP when they or its config changed.
-  const rulesChanged = ctx.env.slo
-    ? writeIfChanged(f.rules, renderRules(ctx.env.slo.spec, ctx.env.slo.file, { releaseWindow: ctx.env.slo.window }))
-    : false;
-  const configChanged = writeIfChanged(
-    f.prometheusYml,
-    prometheusConfig({
-      scrapeIntervalMs: ctx.env.local.scrapeIntervalMs,
-      statsPort: state.haproxy.statsPort,
-      targetsFile: f.targets,
-      rulesFile: ctx.env.slo ? f.rules : undefined,
-    }),
-  );
-  if (state.prometheus && alive(state.prometheus.pid) && (rulesChanged || configChanged)) {
-    ctx.log(`[local] Prometheus reloads its ${rulesChanged ? 'rules' : 'config'} (SIGHUP)`);
-    process.kill(state.prometheus.pid, 'SIGHUP');
-  }
   if (!state.prometheus || !alive(state.prometheus.pid)) {
     const port = await freePort();
-    writeTargets(ctx, dir, state);
+    writeFileSync(
+      f.prometheusYml,
+      prometheusConfig({
+        scrapeIntervalMs: ctx.env.local.scrapeIntervalMs,
+        statsPort: state.haproxy.statsPort,
+        targetsFile: f.targets,
+      }),
+    );
+    writeTargets(dir, state);
     mkdirSync(f.logs, { recursive: true });
-    const log = openSync(join(f.logs, 'prometheus.log'), 'a');
-    const child = spawn(
-      executableOf('prometheus'),
+    const started = await starterOf(ctx.run)(
       [
+        'prometheus',
         `--config.file=${f.prometheusYml}`,
         `--storage.tsdb.path=${f.tsdb}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--storage.tsdb.retention.time=1d',
       ],
-      { detached: true, stdio: ['ignore', log, log] },
+      { cwd: dir, logFile: join(f.logs, 'prometheus.log') },
+    ).catch((e: Error) => {
+      throw new Error(`prometheus could not start: ${e.message} ${SETUP_FIX}`);
+    });
+    state.prometheus = { port, pid: started.pid };
+    await waitFor(
+      `Prometheus did not become ready on 127.0.0.1:${port} (see ${join(f.logs, 'prometheus.log')})`,
+      20_000,
+      async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
     );
-    const failed = new Promise<never>((_, reject) =>
-      child.once('error', (e) => reject(new Error(`prometheus could not start: ${e.message}. ${SETUP_FIX}`))),
-    );
-    child.unref();
-    state.prometheus = { port, pid: child.pid as number };
-    await Promise.race([
-      failed,
-      waitFor(
-        `Prometheus did not become ready on 127.0.0.1:${port} (see ${join(f.logs, 'prometheus.log')})`,
-        20_000,
-        async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
-      ),
-    ]);
   }
   writeState(dir, state);
   return state;
@@ -386,7 +356,7 @@ async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot
   await stopRelease(ctx.run, ctx.workspaceRoot, state.slots[slot], ctx.env.local.image?.engine);
   delete state.slots[slot];
   writeState(dir, state);
-  writeTargets(ctx, dir, state);
+  writeTargets(dir, state);
 }
 
 /**
@@ -460,7 +430,7 @@ export const localProvider: Provider = {
     const release = await startRelease(ctx, dir, version, slot, await freePort());
     state.slots[slot] = release;
     writeState(dir, state);
-    writeTargets(ctx, dir, state);
+    writeTargets(dir, state);
     for (const command of slotCommands(slot, release.port)) await runtimeSet(files(dir).socket, command);
     return toRelease(slot, release);
   },
@@ -502,7 +472,7 @@ export const localProvider: Provider = {
         const release = await startRelease(ctx, dir, to.version, toSlot, await freePort());
         state.slots[toSlot] = release;
         writeState(dir, state);
-        writeTargets(ctx, dir, state);
+        writeTargets(dir, state);
         // HAProxy may count a server leaving maintenance as UP before its first check: only put the
         // release in rotation once it answers its health checks itself.
         const health = await waitHealthy(
@@ -542,6 +512,7 @@ export const localProvider: Provider = {
     return {
       prometheus: `http://127.0.0.1:${state.prometheus.port}`,
       appSelector: `release="${release.version}",slot="${release.id}"`,
+      proxyServer: release.id,
     };
   },
 };

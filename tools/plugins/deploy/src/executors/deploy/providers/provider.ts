@@ -20,6 +20,11 @@ export interface ProviderContext {
   env: EnvironmentConfig;
   run: CommandRunner;
   log: (message: string) => void;
+  /**
+   * The exact image to run for a version, when the deploy comes from a release manifest (the
+   * version is then the image's digest): providers that run images use it, never a rebuild or a tag.
+   */
+  imageFor?: (version: string) => string | undefined;
 }
 
 /** One command a provider would run, for `--dry-run` and for tests of the argv. */
