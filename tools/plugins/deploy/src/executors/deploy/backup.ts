@@ -21,6 +21,20 @@ export interface BackupRequest {
  * aborts the deploy before anything changes.
  */
 export async function runBackup(request: BackupRequest, log: (line: string) => void): Promise<string> {
+  const output = await runServiceCommand({ ...request, what: 'backup' }, log);
+  return output.trim().split('\n').slice(-3).join(' / ') || 'backup done';
+}
+
+/**
+ * Runs one of the service's data commands (backup, restore, schema) like the backup: project root,
+ * .venv first on PATH, the release environment plus BACKUP_DIR, DEPLOY_ENVIRONMENT and
+ * DEPLOY_VERSION. Resolves with everything it printed; rejects with its last lines.
+ */
+export async function runServiceCommand(
+  request: BackupRequest & { what: string },
+  log: (line: string) => void,
+): Promise<string> {
+  const { what } = request;
   const [command, ...args] = request.command;
   const cwd = join(request.workspaceRoot, request.projectRoot);
   const venvBin = join(request.workspaceRoot, '.venv', 'bin');
@@ -30,7 +44,7 @@ export async function runBackup(request: BackupRequest, log: (line: string) => v
   try {
     result = await runTool(
       {
-        label: `the backup command`,
+        label: `the ${what} command`,
         command: projectExecutable(command, { cwd, folders: [venvBin] }),
         args,
         cwd,
@@ -55,15 +69,17 @@ export async function runBackup(request: BackupRequest, log: (line: string) => v
   } catch (error) {
     throw new Error(
       error instanceof ToolNotFoundError
-        ? `the backup command ${command} was not found (from ${request.projectRoot}); fix backup.command in the deploy config or run \`npm run setup\``
-        : `the backup command could not start: ${(error as Error).message}`,
+        ? `the ${what} command ${command} was not found (from ${request.projectRoot}); fix backup.${what === 'backup' ? 'command' : what} in the deploy config or run \`npm run setup\``
+        : `the ${what} command could not start: ${(error as Error).message}`,
     );
   }
   const last = output.trim().split('\n').slice(-3).join(' / ');
-  if (result.exitCode === 0 && !result.timedOut) return last || 'backup done';
+  if (result.exitCode === 0 && !result.timedOut) return result.stdout;
   if (result.timedOut || result.signal)
     throw new Error(
-      `backup was stopped by ${result.signal ?? 'SIGTERM'} after ${request.timeoutMs} ms (timeout): ${last}`,
+      `${what} was stopped by ${result.signal ?? 'SIGTERM'} after ${request.timeoutMs} ms (timeout): ${last}`,
     );
-  throw new Error(`backup exited ${result.exitCode}, so nothing was deployed: ${last || '(no output)'}`);
+  if (what === 'backup')
+    throw new Error(`backup exited ${result.exitCode}, so nothing was deployed: ${last || '(no output)'}`);
+  throw new Error(`${what} exited ${result.exitCode}: ${last || '(no output)'}`);
 }

@@ -90,11 +90,14 @@ function listenPort(env: EnvironmentConfig): number {
 }
 
 /** The image the docker target built (its image.json), when the environment runs images. */
-function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
+function imageOf(ctx: Omit<ProviderContext, 'run'>, version: string): string | undefined {
   const image = ctx.env.local.image;
   if (ctx.env.local.runtime !== 'image' || !image) return undefined;
   const path = join(ctx.workspaceRoot, image.file);
   if (!existsSync(path)) {
+  // A release from a manifest runs its pushed digest; a rollback to one finds it in the history.
+  const pushed = ctx.imageFor?.(version) ?? digestFromHistory(ctx, version);
+  if (pushed) return pushed;
     throw new Error(
       `environment ${ctx.env.name} runs images, but ${image.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.runtime: process.`,
     );
@@ -112,11 +115,18 @@ function imageOf(ctx: Omit<ProviderContext, 'run'>): string | undefined {
 
 function releaseArgv(
   ctx: Omit<ProviderContext, 'run'>,
+/** The image reference a promoted digest ran with (its argv in the history), for rollbacks to it. */
+function digestFromHistory(ctx: Omit<ProviderContext, 'run'>, version: string): string | undefined {
+  if (!/^sha256:[0-9a-f]{64}$/.test(version)) return undefined;
+  const history = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env)).history;
+  return history.find((h) => h.version === version)?.argv.find((part) => part.endsWith(`@${version}`));
+}
+
   version: string,
   slot: Slot,
   port: number | string,
 ): { argv: string[]; container?: string } {
-  const image = imageOf(ctx);
+  const image = imageOf(ctx, version);
   const { env } = ctx;
   if (image && env.local.image) {
     const { engine, containerPort, volumes } = env.local.image;
@@ -141,6 +151,8 @@ function releaseArgv(
         '--rm',
         '--name',
         container,
+        // The loopback registry of the rehearsal speaks plain HTTP (docker allows loopback by itself).
+        ...(engine === 'podman' && /^(127\.0\.0\.1|localhost)(:\d+)?\//.test(image) ? ['--tls-verify=false'] : []),
         ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
         ...volumes.flatMap((v) => ['-v', withWorkspaceRoot({ v }, ctx.workspaceRoot).v]),
         ...Object.entries(containerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
