@@ -87,6 +87,8 @@ export function buildContainerTargets(
     // A Python image installs the project's locked packages: hashed as pypi: nodes (uv-lock.ts),
     // not as the bytes of uv.lock, which change whenever any member is added.
     { externalDependencies: ['@nx-tools/nx-container', ...(pythonContext ? packages : [])] },
+    // Included files are other targets' outputs (git-ignored, so not in "production"): hashed as such.
+    ...directives.include.map((file) => ({ dependentTasksOutputFiles: file.from })),
   ];
   const dependsOn: TargetConfiguration['dependsOn'] = [
     ...directives.dependsOn,
@@ -102,6 +104,7 @@ export function buildContainerTargets(
         ...(bases.length > 0
           ? { baseImages: directives.baseImages, baseImagesDirectory: options.baseImagesDirectory }
           : {}),
+        ...(directives.include.length > 0 ? { include: directives.include } : {}),
         test: directives.test,
         reportsDirectory,
       },

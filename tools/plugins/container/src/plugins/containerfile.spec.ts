@@ -7,6 +7,8 @@ describe('parseContainerfileDirectives', () => {
       '# nx-pipeline: base BASE_IMAGE=python',
       '# nx-pipeline: context python',
       '# nx-pipeline: depends-on build',
+      '# nx-pipeline: depends-on web:build-widget',
+      '# nx-pipeline: include apps/web/dist/widget/widget.js -> widget/widget.js',
       '# nx-pipeline: port 8000',
       '# nx-pipeline: ready /ready',
       '# nx-pipeline: smoke GET /health -> 200 "status"',
@@ -18,7 +20,8 @@ describe('parseContainerfileDirectives', () => {
     expect(parseContainerfileDirectives(text, 'Containerfile')).toEqual({
       baseImages: { BASE_IMAGE: 'python' },
       context: 'python',
-      dependsOn: ['build'],
+      dependsOn: ['build', 'web:build-widget'],
+      include: [{ from: 'apps/web/dist/widget/widget.js', to: 'widget/widget.js' }],
       test: {
         port: 8000,
         ready: '/ready',
@@ -30,6 +33,14 @@ describe('parseContainerfileDirectives', () => {
         maxSizeMb: 1500,
       },
     });
+  });
+
+  it('refuses an include that could leave the workspace or the context', () => {
+    for (const bad of ['../secrets.env -> x', 'a.js -> ../../etc/x', '/etc/passwd -> x', 'a.js widget.js']) {
+      expect(() => parseContainerfileDirectives(`# nx-pipeline: include ${bad}\n`, 'apps/a/Containerfile')).toThrow(
+        `apps/a/Containerfile:1: \`# nx-pipeline: include ${bad}\` is not valid: expected`,
+      );
+    }
   });
 
   it('names the file, line and expected form of a bad directive', () => {

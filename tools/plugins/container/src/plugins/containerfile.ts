@@ -6,6 +6,10 @@
  *   # nx-pipeline: context python                   stage the locked Python dependencies as the context
  *   # nx-pipeline: context dist                     or: a folder of the project as the context
  *   # nx-pipeline: depends-on build                 run this project's target first (e.g. a Vite build)
+ *   # nx-pipeline: depends-on web:build-widget      or another project's (project:target)
+ *   # nx-pipeline: include apps/web/dist/w.js -> widget/w.js
+ *                                                   copy a workspace file (another target's output) into
+ *                                                   the staged python context, so one image can serve it
  *   # nx-pipeline: port 8000                        the port the image test publishes on loopback
  *   # nx-pipeline: ready /health                    GET until 200 before the smoke checks
  *   # nx-pipeline: smoke GET /health -> 200 "ok"    a request, the status it must get, text the body must hold
@@ -35,6 +39,8 @@ export interface ContainerfileDirectives {
   baseImages: Record<string, string>;
   context?: string;
   dependsOn: string[];
+  /** Workspace files copied into the staged context (`from` workspace-relative, `to` context-relative). */
+  include: Array<{ from: string; to: string }>;
   test: ImageTestOptions;
 }
 
@@ -47,7 +53,7 @@ const SMOKE = /^([A-Z]+)\s+(\/\S*)(?:\s+(.+?))?\s+->\s+(\d{3})(?:\s+"(.*)")?$/;
 const SIZE = /^(\d+(?:\.\d+)?)\s*(MB|MiB|GB|GiB)$/i;
 
 export function parseContainerfileDirectives(text: string, file: string): ContainerfileDirectives {
-  const result: ContainerfileDirectives = { baseImages: {}, dependsOn: [], test: {} };
+  const result: ContainerfileDirectives = { baseImages: {}, dependsOn: [], include: [], test: {} };
   text.split('\n').forEach((raw, index) => {
     const match = DIRECTIVE.exec(raw.trim());
     if (!match) return;
@@ -74,6 +80,16 @@ export function parseContainerfileDirectives(text: string, file: string): Contai
       case 'depends-on':
         result.dependsOn.push(/^[\w:-]+$/.test(value) ? value : fail('`depends-on <target>`'));
         break;
+      case 'include': {
+        const include =
+          /^(\S+)\s+->\s+(\S+)$/.exec(value) ?? fail('`include <workspace-relative file> -> <path in the context>`');
+        const paths = [include[1], include[2]];
+        if (paths.some((path) => !/^[\w./-]+$/.test(path) || path.startsWith('/') || path.split('/').includes('..'))) {
+          fail('workspace-relative paths of letters, digits, ".", "_", "-" and "/", without ".."');
+        }
+        result.include.push({ from: include[1], to: include[2] });
+        break;
+      }
       case 'port': {
         const port = Number(value);
         result.test.port = Number.isInteger(port) && port > 0 && port < 65536 ? port : fail('a port number');
@@ -109,7 +125,7 @@ export function parseContainerfileDirectives(text: string, file: string): Contai
       }
       default:
         throw new ContainerfileDirectiveError(
-          `${where}: unknown directive \`${key}\`. Known: base, context, depends-on, port, ready, smoke, env, size-budget.`,
+          `${where}: unknown directive \`${key}\`. Known: base, context, depends-on, include, port, ready, smoke, env, size-budget.`,
         );
     }
   });

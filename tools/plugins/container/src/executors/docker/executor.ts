@@ -1,5 +1,5 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { GateResult } from '@customercare/nx-core';
 import { readPyproject } from '@customercare/nx-core';
@@ -69,6 +69,7 @@ export default async function dockerExecutor(
     options.context === 'python'
       ? await stagePythonContext(name, root, engine, baseArgs, options.buildArgs ?? [], cwd)
       : (options.context ?? root);
+  includeFiles(options, contextDir, cwd);
 
   const image = options.image ?? `customercare/${name}`;
   const outputDir = nxContainerOutputDir(cwd, name);
@@ -270,6 +271,36 @@ async function baseImageArgs(options: DockerExecutorSchema, engine: ContainerEng
     args.push(`${arg}=${keyed}`);
   }
   return args;
+}
+
+/**
+ * Copies the `include` files (other targets' outputs, e.g. the widget bundle the API serves) into
+ * the staged context. Only a staged context: copying into a project folder would change the sources.
+ */
+export function includeFiles(
+  options: Pick<DockerExecutorSchema, 'include' | 'context' | 'file'>,
+  contextDir: string,
+  cwd: string,
+): void {
+  const include = options.include ?? [];
+  if (include.length === 0) return;
+  if (options.context !== 'python') {
+    throw new Error(
+      `\`# nx-pipeline: include\` in ${options.file} needs the staged context (\`# nx-pipeline: context python\`): with a project folder as the context, copy the file there in the target that builds it instead.`,
+    );
+  }
+  for (const { from, to } of include) {
+    const source = join(cwd, from);
+    if (!existsSync(source)) {
+      throw new Error(
+        `${from} (\`# nx-pipeline: include\` in ${options.file}) does not exist: build it first. Declare the target that writes it with \`# nx-pipeline: depends-on <project>:<target>\` so that \`nx run <project>:docker\` builds it.`,
+      );
+    }
+    const target = join(cwd, contextDir, to);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(source, target);
+  }
+  logger.info(`docker: included ${include.map((i) => `${i.from} as ${i.to}`).join(', ')} in the context`);
 }
 
 /** uv through the workspace's resolver ($UV, else .cache/bin where setup links it), checked at the pinned version. */

@@ -7,6 +7,8 @@ export interface DockerExecutorSchema {
   file: string;
   /** A workspace-relative folder, or `python` for the staged locked dependencies of a Python project. */
   context?: string;
+  /** Workspace files copied into the staged python context before the build (`include` directives). */
+  include?: Array<{ from: string; to: string }>;
   /** Image name without registry or tag (default customercare/<project>). */
   image?: string;
   /** Build ARG -> local base image name (a tools/base-images/<name>.packages file). */
