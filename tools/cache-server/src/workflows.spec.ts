@@ -185,6 +185,52 @@ describe('.github/workflows', () => {
     );
   });
 
+  it("cd.yml deploys CI's release manifest by digest: staging after CI succeeded on main, production on v* tags", () => {
+    const cd = workflows['cd.yml'];
+    expect(cd.on).toEqual({
+      workflow_run: { workflows: ['CI'], types: ['completed'], branches: ['main'] },
+      push: { tags: ['v*'] },
+      workflow_dispatch: expect.anything(),
+    });
+    expect(cd.permissions).toEqual({});
+    const job = cd.jobs.deploy;
+    // Only a successful CI run of a push to main of this repository (a fork's pull request from its own main has head_branch main).
+    for (const condition of [
+      "github.event.workflow_run.conclusion == 'success'",
+      "github.event.workflow_run.event == 'push'",
+      "github.event.workflow_run.head_branch == 'main'",
+      'github.event.workflow_run.head_repository.full_name == github.repository',
+    ])
+      expect(job.if).toContain(condition);
+    expect(job.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write' });
+    const all = job.steps ?? [];
+    // main's copy of the repository (workflow_run's default), never the triggering run's head.
+    expect(all.find((step) => step.uses?.startsWith('actions/checkout'))?.with).toEqual({
+      'persist-credentials': false,
+    });
+    // The manifest of that very commit, from the CI run that triggered this one (else the commit's successful CI run).
+    const manifest = all.find((step) => step.id === 'manifest') as Step;
+    expect(manifest.env).toMatchObject({ TRIGGER_RUN: '${{ github.event.workflow_run.id }}' });
+    expect(job.env?.RELEASE).toContain('github.event.workflow_run.head_sha');
+    expect(manifest.run).toContain(
+      'gh run download "$run_id" --repo "$REPO" --name "release-manifest-$RELEASE" --dir release',
+    );
+    expect(manifest.run).toContain('actions/workflows/ci.yml/runs?head_sha=$RELEASE&event=push&status=success');
+    expect(manifest.run).toContain('select(.head_branch == "main" and .head_repository.full_name == env.REPO)');
+    // The name ci.yml uploads it under, for the same commit.
+    const uploads = steps('ci.yml').filter(({ step }) => step.uses?.startsWith('actions/upload-artifact'));
+    expect(uploads.map(({ step }) => step.with)).toContainEqual(
+      expect.objectContaining({ name: 'release-manifest-${{ github.sha }}', path: 'release-manifest.json' }),
+    );
+    // The same digest, never a rebuild: the deploy gets the manifest; nothing builds or pushes an image.
+    const deploy = all.find((step) => step.name?.startsWith('Deploy the manifest')) as Step;
+    expect(deploy.run).toContain('npx nx run "backend:deploy:$TARGET_ENV" "--manifest=$MANIFEST"');
+    expect(runScripts('cd.yml').join('\n')).not.toMatch(/:docker\b|podman (build|push)|crane (copy|push)/);
+    // No event field reaches a shell: every script gets them through its environment.
+    expect(all.filter((step) => step.run).every((step) => !String(step.run).includes('${{'))).toBe(true);
+    expect(all.some((step) => 'continue-on-error' in step)).toBe(false);
+  });
+
   it('performance.yml takes its baseline only from its own scheduled runs of main in this repository', () => {
     const perf = steps('performance.yml').map(({ step }) => step);
     const find = perf.find((step) => step.name?.startsWith('Find the baseline'))?.run ?? '';

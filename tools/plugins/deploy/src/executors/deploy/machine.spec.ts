@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { loadSlo } from '@customercare/nx-monitoring/lib';
 import type { PromQuery } from './analysis';
-import { resolveEnvironment, type RawDeployConfig } from './config';
+import { resolveEnvironment, type EnvironmentConfig, type RawDeployConfig } from './config';
 import { runDeploy, runRollback } from './machine';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 
@@ -98,7 +98,7 @@ function fakeProvider(
   return { provider, calls };
 }
 
-function ctxOf(env: ReturnType<typeof environment>): ProviderContext {
+function ctxOf(env: EnvironmentConfig): ProviderContext {
   return {
     workspaceRoot: '/ws',
     projectRoot: 'svc',
