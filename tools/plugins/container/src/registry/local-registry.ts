@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { captureOk, executableOf, freePort, waitFor } from '@customercare/nx-core';
+import { captureOk, freePort, startProcess, waitFor } from '@customercare/nx-core';
 
 const SETUP_FIX = 'Run `npm run setup` (tools/scripts/setup.d/65-registry.sh builds crane).';
 
@@ -22,36 +20,28 @@ export async function startLocalRegistry(options: { disk?: string; timeoutMs?: n
   if (options.disk) mkdirSync(options.disk, { recursive: true });
   const address = `127.0.0.1:${await freePort()}`;
   const args = ['registry', 'serve', '--address', address, ...(options.disk ? ['--disk', options.disk] : [])];
-  const child = spawn(executableOf('crane'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const exited = once(child, 'exit');
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
+  // Its own process group, stopped with this process if the caller never calls stop().
+  const crane = await startProcess(
+    { label: 'crane registry serve', command: 'crane', args, cwd: '' },
+    { fix: SETUP_FIX, output: 'capture' },
+  );
   const stop = async () => {
-    if (!running) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
+    await crane.stop('SIGTERM', 5_000);
   };
   try {
     await waitFor(
       `crane registry serve did not answer on http://${address}/v2/`,
       options.timeoutMs ?? 15_000,
       async () => {
-        if (!running) throw new Error('exited');
+        if (crane.result()) throw new Error('exited');
         return (await fetch(`http://${address}/v2/`, { signal: AbortSignal.timeout(2_000) })).ok;
       },
     );
   } catch (error) {
+    const exited = crane.result() !== undefined;
     await stop();
     throw new Error(
-      `${(error as Error).message}${running ? '' : ' (it exited)'}: ${stderr.trim() || 'no output'}. ${SETUP_FIX}`,
+      `${(error as Error).message}${exited ? ' (it exited)' : ''}: ${crane.tail(5).trim() || 'no output'}. ${SETUP_FIX}`,
     );
   }
   return { address, stop };
