@@ -14,7 +14,9 @@ const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..', '..')
 /**
  * A throw-away workspace with one service whose releases are the fixture app (v3 answers 500 to
  * half its requests, v4 fails its health check) and a fixture backup command. Short pauses and a
- * 1 s scrape interval keep the whole proof near a minute on two shared cores.
+ * 1 s scrape interval keep the whole proof near a minute on two shared cores. The first step is
+ * 10 s: the canary reads rules that rate over 5 s, and on a loaded machine (load average ~38) a
+ * candidate's first rates appeared 4-6 s into the step.
  */
 export function proofWorkspace(
   port: number,
@@ -36,7 +38,7 @@ export function proofWorkspace(
       staging: {
         provider: 'local',
         url: `http://127.0.0.1:${port}`,
-        steps: overrides.steps ?? [{ weight: 10, pause: '8s' }, { weight: 50, pause: '4s' }, { weight: 100 }],
+        steps: overrides.steps ?? [{ weight: 10, pause: '10s' }, { weight: 50, pause: '4s' }, { weight: 100 }],
         analysis: { interval: '1s', minSamples: overrides.minSamples ?? 15, errorRate: 0.01, p95Ms: 500 },
         local: {
           command: ['node', join(FIXTURE_APP, 'server.mjs'), '--release', '{version}'],
