@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { captureOk } from '@customercare/nx-core';
 
 /**
  * Calls an export of one of the workspace's ES-module scripts (tools/scripts/*.mjs) in a child Node
@@ -11,6 +8,14 @@ const run = promisify(execFile);
 export async function callScript(script: string, fn: string, ...args: unknown[]): Promise<unknown> {
   const program = `const m = await import(${JSON.stringify(pathToFileURL(script).href)});
     process.stdout.write(JSON.stringify(m[${JSON.stringify(fn)}](...JSON.parse(process.argv[1]))));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', program, JSON.stringify(args)]);
+  const stdout = await captureOk(
+    {
+      label: `${fn} from ${script}`,
+      command: process.execPath,
+      args: ['--input-type=module', '-e', program, JSON.stringify(args)],
+      cwd: '',
+    },
+    'It is a test of the workspace scripts: read the error above.',
+  );
   return JSON.parse(stdout);
 }
