@@ -124,6 +124,9 @@ describe('docker executor (podman, nx-container, registry)', () => {
       'deploy/id_deploy': `${key}\nb3BlbnNzaC1rZXktdjEAAAAA\n`,
       'deploy/payments.py': `STRIPE_KEY = "${stripe}"\n`,
     });
+    // The repository's gitleaks config (its path allowlist included), as the image scan uses it there.
+    mkdirSync(join(root, 'security'), { recursive: true });
+    copyFileSync(join(WORKSPACE_ROOT, 'security/gitleaks.toml'), join(root, 'security/gitleaks.toml'));
     // As in a real workspace: what builds write is not part of the repository.
     write(root, '.gitignore', 'node_modules/\nreports/\ntmp/\n');
     sh('git', ['init', '--quiet', '--initial-branch=main'], root);

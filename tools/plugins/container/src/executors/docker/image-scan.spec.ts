@@ -10,16 +10,12 @@ import {
 describe('image scan', () => {
   it("runs gitleaks over the image filesystem with the source scan's config, redacted, allow comments ignored", () => {
     expect(GITLEAKS_CONFIG).toBe('security/gitleaks.toml');
-    const command = gitleaksImageCommand(
-      '/bin/gitleaks',
-      '/tmp/rootfs',
-      '/w/security/gitleaks.toml',
-      '/tmp/r.json',
-      '/w',
-    );
+    const command = gitleaksImageCommand('/bin/gitleaks', '/tmp/rootfs', '/w/security/gitleaks.toml', '/tmp/r.json');
+    // From inside the image root: the config's path allowlist then sees in-image paths only.
+    expect(command.cwd).toBe('/tmp/rootfs');
     expect(command.args).toEqual([
       'dir',
-      '/tmp/rootfs',
+      '.',
       '--config',
       '/w/security/gitleaks.toml',
       '--report-format',
@@ -35,17 +31,19 @@ describe('image scan', () => {
       '--exit-code',
       '1',
     ]);
-    expect(gitleaksImageCommand('/bin/gitleaks', '/r', null, '/o.json', '/w').args).not.toContain('--config');
+    expect(gitleaksImageCommand('/bin/gitleaks', '/r', null, '/o.json').args).not.toContain('--config');
   });
 
   it("names gitleaks' findings by their path inside the image", () => {
     const json = JSON.stringify([
-      { RuleID: 'generic-api-key', File: '/var/lib/overlay/merged/opt/app/settings.py', StartLine: 12 },
+      { RuleID: 'generic-api-key', File: 'opt/app/settings.py', StartLine: 12 },
+      { RuleID: 'stripe-access-token', File: './etc/app.conf', StartLine: 3 },
     ]);
-    expect(parseGitleaksImage(json, '/var/lib/overlay/merged/')).toEqual([
+    expect(parseGitleaksImage(json)).toEqual([
       { path: '/opt/app/settings.py', rule: 'gitleaks:generic-api-key', line: 12 },
+      { path: '/etc/app.conf', rule: 'gitleaks:stripe-access-token', line: 3 },
     ]);
-    expect(parseGitleaksImage('[]', '/r')).toEqual([]);
+    expect(parseGitleaksImage('[]')).toEqual([]);
   });
 
   it('runs trivy rootfs for vulnerabilities and counts them by severity', () => {

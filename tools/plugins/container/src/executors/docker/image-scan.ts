@@ -11,20 +11,24 @@ export const GITLEAKS_CONFIG = 'security/gitleaks.toml';
 
 const GITLEAKS_FIX = 'Run `npm run setup` (tools/scripts/setup.d/30-scanners.sh installs gitleaks).';
 
-/** `gitleaks dir` over an unpacked image filesystem, with the repository's config; a redacted JSON report. */
+/**
+ * `gitleaks dir .` run inside an unpacked image filesystem, with the repository's config; a redacted
+ * JSON report. From inside, so that the config's path allowlist sees in-image paths (`opt/venv/...`):
+ * given the absolute path, a mount under the workspace's `.cache/` matched its `.cache/` entry and
+ * gitleaks scanned nothing.
+ */
 export function gitleaksImageCommand(
   gitleaks: string,
   rootfs: string,
   config: string | null,
   reportFile: string,
-  cwd: string,
 ): ToolCommand {
   return {
     label: 'gitleaks (image)',
     command: gitleaks,
     args: [
       'dir',
-      rootfs,
+      '.',
       ...(config ? ['--config', config] : []),
       '--report-format',
       'json',
@@ -40,16 +44,15 @@ export function gitleaksImageCommand(
       '--exit-code',
       '1',
     ],
-    cwd,
+    cwd: rootfs,
   };
 }
 
-/** gitleaks' findings as in-image paths (`/opt/app/settings.py`), rule `gitleaks:<RuleID>`. */
-export function parseGitleaksImage(json: string, rootfs: string): SecretFinding[] {
+/** gitleaks' findings (paths relative to the image root) as in-image paths (`/opt/app/settings.py`), rule `gitleaks:<RuleID>`. */
+export function parseGitleaksImage(json: string): SecretFinding[] {
   const leaks = JSON.parse(json) as Array<{ RuleID: string; File: string; StartLine: number }>;
-  const prefix = rootfs.replace(/\/+$/, '');
   return leaks.map((leak) => ({
-    path: leak.File.startsWith(prefix) ? leak.File.slice(prefix.length) || '/' : leak.File,
+    path: `/${leak.File.replace(/^(\.\/)+/, '')}`,
     rule: `gitleaks:${leak.RuleID}`,
     line: leak.StartLine,
   }));
@@ -60,14 +63,14 @@ export async function gitleaksImage(rootfs: string, workDir: string, cwd: string
   const config = join(cwd, GITLEAKS_CONFIG);
   const reportFile = join(workDir, 'gitleaks-image.json');
   const gitleaks = resolveTool('gitleaks', executorTools()).path;
-  const command = gitleaksImageCommand(gitleaks, rootfs, existsSync(config) ? config : null, reportFile, cwd);
+  const command = gitleaksImageCommand(gitleaks, rootfs, existsSync(config) ? config : null, reportFile);
   const result = await capture(command, GITLEAKS_FIX);
   if ((result.exitCode !== 0 && result.exitCode !== 1) || !existsSync(reportFile)) {
     throw new Error(
       `gitleaks over the image filesystem failed (exit ${result.exitCode}): ${result.stderrTail.trim() || 'no report written'}. ${GITLEAKS_FIX}`,
     );
   }
-  return parseGitleaksImage(readFileSync(reportFile, 'utf8'), rootfs);
+  return parseGitleaksImage(readFileSync(reportFile, 'utf8'));
 }
 
 /** What trivy found in the image (counts by severity), or why it did not run. */
