@@ -18,6 +18,10 @@ function workspace(slo: string): string {
       'apps/fixture/project.json': '{}',
       'apps/fixture/monitoring/slo.yml': slo,
       'apps/fixture/monitoring/tests/alerts.test.yml': readFileSync(join(BACKEND_TESTS, 'alerts.test.yml'), 'utf8'),
+      'apps/fixture/monitoring/tests/release-rules.test.yml': readFileSync(
+        join(BACKEND_TESTS, 'release-rules.test.yml'),
+        'utf8',
+      ),
     },
     'nx-monitoring-exec-',
   );
@@ -68,6 +72,15 @@ describe('monitoring executor (promtool, amtool)', () => {
       'alertname: HighErrorRate',
     );
     expect(gateResults(root)[0]).toMatchObject({ gate: 'monitoring', passed: false });
+  });
+
+  it('fails when a release-level rule the canary reads no longer holds (releases.labels drops slot)', async () => {
+    const { root, result } = await run(backendSloWith((slo) => (slo.releases = { labels: ['release'] })));
+    expect(result).toEqual({ success: false });
+    expect(junitOf(root)).toMatch(/name="promtool-test-rules"[^>]*>\s*<failure/);
+    const said = readFileSync(join(root, 'reports/apps/fixture/monitoring/promtool-test-rules.txt'), 'utf8');
+    expect(said).toContain('release-rules.test.yml');
+    expect(said).toContain('expr: "release:http_requests:rate1m"');
   });
 
   it('fails when the alert tests do not cover the gate (gates.json monitoring.alertTestCoverage)', async () => {
