@@ -94,9 +94,9 @@ function fileTail(file: string): string {
  * Starts a long-running process (a service, a daemon, a release): argv only (never a shell), the
  * executable through the workspace's one resolver as `runTool` finds it, the environment passed in
  * `command.env` on top of ours, in its own process group. Unless `outlive` is set, the group is
- * SIGKILLed when this process exits, and stopped (then the signal passed on) on Ctrl-C or SIGTERM,
- * so nothing is left behind. Resolves once the process has been spawned; rejects, with the fix in
- * the message, when it could not be started at all.
+ * SIGKILLed when this process exits, and stopped on Ctrl-C or SIGTERM (then this process exits 130
+ * or 143 unless something else handles the signal), so nothing is left behind. Resolves once the
+ * process has been spawned; rejects, with the fix in the message, when it could not be started.
  */
 export function startProcess(command: ToolCommand, options: StartOptions = {}): Promise<StartedProcess> {
   const { output = 'inherit', secrets = [] } = options;
@@ -178,8 +178,8 @@ export function startProcess(command: ToolCommand, options: StartOptions = {}): 
     };
     const onSignal = (signal: NodeJS.Signals) => {
       void stop().finally(() => {
-        // Nobody else handles it: die of it as we would have without this handler.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        // Nobody else handles it: end as a shell reports an interrupted command (130, or 143 on SIGTERM).
+        if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
       });
     };
 
