@@ -82,6 +82,8 @@ export function buildContainerTargets(
     'production',
     '^production',
     ...bases.map((base) => `{workspaceRoot}/${options.baseImagesDirectory}/${base}.packages`),
+    // The image scan checks the filesystem with the source scan's gitleaks rules.
+    '{workspaceRoot}/security/gitleaks.toml',
     // With --configuration=ci a cached result vouches that this image went to this registry.
     { env: 'CONTAINER_REGISTRY' },
     // A Python image installs the project's locked packages: hashed as pypi: nodes (uv-lock.ts),
@@ -115,7 +117,7 @@ export function buildContainerTargets(
       ...(dependsOn.length > 0 ? { dependsOn } : {}),
       metadata: {
         technologies: ['docker', 'podman'],
-        description: `Build the image from ${basename(file)} with nx-container, test it (smoke, non-root, size, secrets); --configuration=ci pushes it`,
+        description: `Build the image from ${basename(file)} with nx-container, test and scan it (smoke, non-root, size, secrets with gitleaks, trivy where installed); --configuration=ci pushes it by digest`,
         help: {
           command: 'podman build --help',
           example: { options: { engine: 'podman', test: { maxSizeMb: 300 } } },
