@@ -15,6 +15,7 @@ import { waitHealthy } from '../probes';
 import { prometheusConfig, targetsFile } from './local/prometheus';
 import { executableOf } from '@customercare/nx-core';
 import { needsHostNetwork, podmanEnv } from '@customercare/nx-container/lib';
+import { renderRules, selectorLabels } from '@customercare/nx-monitoring/lib';
 import { withVersion, type PlannedCommand, type Provider, type ProviderContext, type Release } from './provider';
 import { freePort, waitFor } from '@customercare/nx-core';
 import { createRunner, starterOf, type CommandRunner, type StartedCommand } from './cli';
@@ -54,6 +55,7 @@ const files = (dir: string) => ({
   haproxyPid: join(dir, 'haproxy.pid'),
   socket: join(dir, 'haproxy.sock'),
   prometheusYml: join(dir, 'prometheus.yml'),
+  rules: join(dir, 'rules.yml'),
   targets: join(dir, 'targets.json'),
   tsdb: join(dir, 'prometheus-data'),
   logs: join(dir, 'logs'),
@@ -93,11 +95,11 @@ function listenPort(env: EnvironmentConfig): number {
 function imageOf(ctx: Omit<ProviderContext, 'run'>, version: string): string | undefined {
   const image = ctx.env.local.image;
   if (ctx.env.local.runtime !== 'image' || !image) return undefined;
-  const path = join(ctx.workspaceRoot, image.file);
-  if (!existsSync(path)) {
   // A release from a manifest runs its pushed digest; a rollback to one finds it in the history.
   const pushed = ctx.imageFor?.(version) ?? digestFromHistory(ctx, version);
   if (pushed) return pushed;
+  const path = join(ctx.workspaceRoot, image.file);
+  if (!existsSync(path)) {
     throw new Error(
       `environment ${ctx.env.name} runs images, but ${image.file} does not exist: run \`nx run ${ctx.project}:docker\` first, or set local.runtime: process.`,
     );
@@ -113,8 +115,6 @@ function imageOf(ctx: Omit<ProviderContext, 'run'>, version: string): string | u
   return reference;
 }
 
-function releaseArgv(
-  ctx: Omit<ProviderContext, 'run'>,
 /** The image reference a promoted digest ran with (its argv in the history), for rollbacks to it. */
 function digestFromHistory(ctx: Omit<ProviderContext, 'run'>, version: string): string | undefined {
   if (!/^sha256:[0-9a-f]{64}$/.test(version)) return undefined;
@@ -122,6 +122,8 @@ function digestFromHistory(ctx: Omit<ProviderContext, 'run'>, version: string): 
   return history.find((h) => h.version === version)?.argv.find((part) => part.endsWith(`@${version}`));
 }
 
+function releaseArgv(
+  ctx: Omit<ProviderContext, 'run'>,
   version: string,
   slot: Slot,
   port: number | string,
@@ -149,10 +151,10 @@ function digestFromHistory(ctx: Omit<ProviderContext, 'run'>, version: string): 
         engine,
         'run',
         '--rm',
-        '--name',
-        container,
         // The loopback registry of the rehearsal speaks plain HTTP (docker allows loopback by itself).
         ...(engine === 'podman' && /^(127\.0\.0\.1|localhost)(:\d+)?\//.test(image) ? ['--tls-verify=false'] : []),
+        '--name',
+        container,
         ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
         ...volumes.flatMap((v) => ['-v', withWorkspaceRoot({ v }, ctx.workspaceRoot).v]),
         ...Object.entries(containerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
@@ -245,12 +247,25 @@ async function stopRelease(
   if (alive(pid)) signal('SIGKILL');
 }
 
-function writeTargets(dir: string, state: LocalState): void {
+/**
+ * Each release's scrape target carries its version and slot, and the labels the SLO selector
+ * matches (job="backend"), so the generated rules select the releases' series as they select the
+ * service's in production.
+ */
+function writeTargets(ctx: Pick<ProviderContext, 'env'>, dir: string, state: LocalState): void {
+  const service = ctx.env.slo ? selectorLabels(ctx.env.slo.spec) : {};
   const targets = SLOTS.flatMap((slot) => {
     const r = state.slots[slot];
-    return r ? [{ port: r.port, labels: { release: r.version, slot } }] : [];
+    return r ? [{ port: r.port, labels: { ...service, release: r.version, slot } }] : [];
   });
   writeFileSync(files(dir).targets, targetsFile(targets));
+}
+
+/** Writes `text` unless the file already holds it; says whether it changed. */
+function writeIfChanged(path: string, text: string): boolean {
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
+  writeFileSync(path, text);
+  return true;
 }
 
 /** Starts this environment's HAProxy and Prometheus unless they already run; both outlive the deploy. */
@@ -287,7 +302,8 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
         `stop the environment (nx run ${ctx.project}:deploy:${ctx.env.name} --stop), then deploy again.`,
     );
   }
-  // The analysis counts requests and errors from HAProxy's exporter: without it every verdict would be "no data".
+  // HAProxy's exporter: the environment's Prometheus scrapes its per-slot responses and connection
+  // errors beside the releases' own series (the canary analysis reads the releases' recording rules).
   const exporter = await fetch(`http://127.0.0.1:${state.haproxy.statsPort}/metrics`).then(
     (r) => r.text(),
     (e: Error) => e.message,
@@ -297,17 +313,28 @@ async function ensureInfrastructure(ctx: ProviderContext, dir: string): Promise<
       `HAProxy's Prometheus exporter does not answer on 127.0.0.1:${state.haproxy.statsPort}/metrics (${exporter.slice(0, 120)}): the local provider needs HAProxy 2.6+ built with it (Debian's is). ${SETUP_FIX}`,
     );
   }
+  // The service's rules, generated from its slo.yml as the monitoring target generates them, with
+  // the release-level ones (what the canary analysis reads) over this environment's short window.
+  // Rewritten on every deploy; a running Prometheus reloads on SIGHUP when they or its config changed.
+  const rulesChanged = ctx.env.slo
+    ? writeIfChanged(f.rules, renderRules(ctx.env.slo.spec, ctx.env.slo.file, { releaseWindow: ctx.env.slo.window }))
+    : false;
+  const configChanged = writeIfChanged(
+    f.prometheusYml,
+    prometheusConfig({
+      scrapeIntervalMs: ctx.env.local.scrapeIntervalMs,
+      statsPort: state.haproxy.statsPort,
+      targetsFile: f.targets,
+      rulesFile: ctx.env.slo ? f.rules : undefined,
+    }),
+  );
+  if (state.prometheus && alive(state.prometheus.pid) && (rulesChanged || configChanged)) {
+    ctx.log(`[local] Prometheus reloads its ${rulesChanged ? 'rules' : 'config'} (SIGHUP)`);
+    process.kill(state.prometheus.pid, 'SIGHUP');
+  }
   if (!state.prometheus || !alive(state.prometheus.pid)) {
     const port = await freePort();
-    writeFileSync(
-      f.prometheusYml,
-      prometheusConfig({
-        scrapeIntervalMs: ctx.env.local.scrapeIntervalMs,
-        statsPort: state.haproxy.statsPort,
-        targetsFile: f.targets,
-      }),
-    );
-    writeTargets(dir, state);
+    writeTargets(ctx, dir, state);
     mkdirSync(f.logs, { recursive: true });
     const started = await starterOf(ctx.run)(
       [
@@ -368,7 +395,7 @@ async function retire(ctx: ProviderContext, dir: string, state: LocalState, slot
   await stopRelease(ctx.run, ctx.workspaceRoot, state.slots[slot], ctx.env.local.image?.engine);
   delete state.slots[slot];
   writeState(dir, state);
-  writeTargets(dir, state);
+  writeTargets(ctx, dir, state);
 }
 
 /**
@@ -442,7 +469,7 @@ export const localProvider: Provider = {
     const release = await startRelease(ctx, dir, version, slot, await freePort());
     state.slots[slot] = release;
     writeState(dir, state);
-    writeTargets(dir, state);
+    writeTargets(ctx, dir, state);
     for (const command of slotCommands(slot, release.port)) await runtimeSet(files(dir).socket, command);
     return toRelease(slot, release);
   },
@@ -484,7 +511,7 @@ export const localProvider: Provider = {
         const release = await startRelease(ctx, dir, to.version, toSlot, await freePort());
         state.slots[toSlot] = release;
         writeState(dir, state);
-        writeTargets(dir, state);
+        writeTargets(ctx, dir, state);
         // HAProxy may count a server leaving maintenance as UP before its first check: only put the
         // release in rotation once it answers its health checks itself.
         const health = await waitHealthy(
@@ -524,7 +551,6 @@ export const localProvider: Provider = {
     return {
       prometheus: `http://127.0.0.1:${state.prometheus.port}`,
       appSelector: `release="${release.version}",slot="${release.id}"`,
-      proxyServer: release.id,
     };
   },
 };
