@@ -142,12 +142,17 @@ export async function startService(spec: ServiceSpec, options: ServiceOptions): 
   }
   const pid = service.pid;
   let stopping: Promise<void> | undefined;
-  // startProcess stops the group when this process exits or is interrupted; stop() also removes the data folder.
+  // startProcess stops the group when this process exits or is interrupted (then exits 130/143):
+  // the data folder goes with it then, and on stop().
+  process.once('exit', removeDataDir);
   const stop = (): Promise<void> =>
     (stopping ??= service
       .stop('SIGTERM', graceS * 1000)
       .then(() => undefined)
-      .finally(removeDataDir));
+      .finally(() => {
+        process.off('exit', removeDataDir);
+        removeDataDir();
+      }));
 
   const url = `http://${host}:${port}`;
   const deadline = Date.now() + spec.readinessTimeoutS * 1000;
