@@ -15,7 +15,7 @@ const finding = (over: Partial<Finding>): Finding => ({
 
 const run = (over: Partial<ScannerRun>): ScannerRun => ({
   scanner: 'bandit',
-  category: 'sast',
+  category: 'static analysis',
   status: 'ran',
   findings: [],
   durationMs: 10,
