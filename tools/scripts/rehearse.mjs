@@ -227,7 +227,7 @@ try {
     );
     if (!refused?.includes('never passed staging'))
       throw new Error(`production did not refuse it: ${refused ?? 'it deployed'}`);
-    return { digest: broken.digest, detail: refused.split(':')[0] };
+    return { digest: broken.digest, detail: refused.split('. ')[0] };
   });
 
   await stage('staging rolls the broken release back, data intact', async () => {
