@@ -202,7 +202,7 @@ describe('.github/workflows', () => {
       'github.event.workflow_run.head_repository.full_name == github.repository',
     ])
       expect(job.if).toContain(condition);
-    expect(job.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write' });
+    expect(job.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write', 'id-token': 'write' });
     const all = job.steps ?? [];
     // main's copy of the repository (workflow_run's default), never the triggering run's head.
     expect(all.find((step) => step.uses?.startsWith('actions/checkout'))?.with).toEqual({
@@ -226,6 +226,19 @@ describe('.github/workflows', () => {
     const deploy = all.find((step) => step.name?.startsWith('Deploy the manifest')) as Step;
     expect(deploy.run).toContain('npx nx run "backend:deploy:$TARGET_ENV" "--manifest=$MANIFEST"');
     expect(runScripts('cd.yml').join('\n')).not.toMatch(/:docker\b|podman (build|push)|crane (copy|push)/);
+    // Google Cloud by workload identity federation, never a long-lived JSON key.
+    const auth = all.find((step) => step.uses?.startsWith('google-github-actions/auth@')) as Step;
+    expect(auth.uses).toMatch(/^google-github-actions\/auth@[0-9a-f]{40}$/);
+    expect(auth.with).toEqual({
+      workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}',
+      service_account: '${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}',
+    });
+    expect(JSON.stringify(cd)).not.toMatch(/GCP_SERVICE_ACCOUNT_KEY|activate-service-account|key-file/);
+    // The front end ships after the API: the manifest's image in staging, Vercel in production.
+    const frontend = all.find((step) => step.name?.startsWith('Deploy the front end')) as Step;
+    expect(all.indexOf(frontend)).toBeGreaterThan(all.indexOf(deploy));
+    expect(frontend.run).toContain('npx nx run "frontend:deploy:$TARGET_ENV" "--manifest=$MANIFEST"');
+    expect(frontend.run).toContain('npx nx run frontend:deploy:production "--release=$GITHUB_REF_NAME"');
     // No event field reaches a shell: every script gets them through its environment.
     expect(all.filter((step) => step.run).every((step) => !String(step.run).includes('${{'))).toBe(true);
     expect(all.some((step) => 'continue-on-error' in step)).toBe(false);

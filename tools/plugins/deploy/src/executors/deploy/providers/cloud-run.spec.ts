@@ -102,6 +102,27 @@ describe('cloud-run argv', () => {
     ]);
   });
 
+  it("deploys a release manifest's image by digest, the service and its backup job alike, and refuses a bare digest", () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const image = `europe-docker.pkg.dev/acme/images/api@${digest}`;
+    const deploy = cloudRunArgv.deploy(cr, digest, false, image);
+    expect(deploy[deploy.indexOf('--image') + 1]).toBe(image);
+    const job = cloudRunArgv.backupJob(
+      cr,
+      digest,
+      'production',
+      ['python', '-m', 'customercare', 'backup'],
+      1000,
+      image,
+    );
+    expect(job[job.indexOf('--image') + 1]).toBe(image);
+    // A tag is a valid Cloud Run revision tag: lowercase, at most 46 characters.
+    expect(deploy[deploy.indexOf('--tag') + 1]).toMatch(/^v-sha256-[a-f0-9]+$/);
+    expect(() => cloudRunArgv.deploy(cr, digest, false)).toThrow(
+      /release sha256:abab\S* is an image digest, but no release manifest names its image: deploy it with --manifest=/,
+    );
+  });
+
   it("runs the backup as a job with the same image and secrets, the image's own backup command, onto a bucket", () => {
     expect(cloudRunArgv.backupJob(cr, 'v2', 'production', ['python', '-m', 'customercare', 'backup'], 300_000)).toEqual(
       [

@@ -13,7 +13,18 @@ function config(env: EnvironmentConfig): CloudRunConfig {
 const where = (cr: CloudRunConfig) => [...(cr.project ? ['--project', cr.project] : []), '--region', cr.region];
 
 /** The image of a release: the service and its backup job run exactly this reference. */
-export const imageOf = (cr: CloudRunConfig, version: string) => withVersion(cr.image, version);
+/**
+ * The image a release runs: the release manifest's reference by digest when the deploy comes from
+ * one (`--manifest`: CI's image, never a rebuild), else `cloudRun.image` with the version filled in.
+ */
+export function imageOf(cr: CloudRunConfig, version: string, manifestImage?: string): string {
+  if (manifestImage) return manifestImage;
+  if (version.startsWith('sha256:'))
+    throw new Error(
+      `release ${version} is an image digest, but no release manifest names its image: deploy it with --manifest=<release-manifest.json> (CI's release-manifest-<sha> artifact).`,
+    );
+  return withVersion(cr.image, version);
+}
 
 /**
  * gcloud's list/dict flag value: "A=1,B=2", or with its alternate-delimiter syntax ("^@^A=1,2@B=3")
@@ -73,13 +84,13 @@ export const cloudRunArgv = {
     'json',
   ],
   // --no-traffic is refused when the service does not exist yet, so the first deploy takes all traffic (there is no other).
-  deploy: (cr: CloudRunConfig, version: string, firstDeploy: boolean) => [
+  deploy: (cr: CloudRunConfig, version: string, firstDeploy: boolean, manifestImage?: string) => [
     'gcloud',
     'run',
     'deploy',
     cr.service,
     '--image',
-    imageOf(cr, version),
+    imageOf(cr, version, manifestImage),
     ...where(cr),
     ...runtimeFlags(cr),
     '--tag',
@@ -90,7 +101,14 @@ export const cloudRunArgv = {
   // The backup runs where the database is reachable: a Cloud Run job with the release's own image,
   // identity and secrets, running the image's backup command (its args; the entrypoint stays tini),
   // writing to a Cloud Storage volume. Deployed before every execution, so it always has this release's image.
-  backupJob: (cr: CloudRunConfig, version: string, environment: string, command: string[], timeoutMs: number) => {
+  backupJob: (
+    cr: CloudRunConfig,
+    version: string,
+    environment: string,
+    command: string[],
+    timeoutMs: number,
+    manifestImage?: string,
+  ) => {
     const job = cr.backupJob as NonNullable<CloudRunConfig['backupJob']>;
     const mountPath = job.mountPath ?? '/backups';
     return [
@@ -100,7 +118,7 @@ export const cloudRunArgv = {
       'deploy',
       job.name,
       '--image',
-      imageOf(cr, version),
+      imageOf(cr, version, manifestImage),
       ...where(cr),
       `--args=${gcloudList(command)}`,
       ...runtimeFlags(cr, {
@@ -255,12 +273,22 @@ export const cloudRunProvider: Provider = {
         ? [
             {
               phase: 'backup' as const,
-              argv: cloudRunArgv.backupJob(cr, request.version, ctx.env.name, backup.command, backup.timeoutMs),
+              argv: cloudRunArgv.backupJob(
+                cr,
+                request.version,
+                ctx.env.name,
+                backup.command,
+                backup.timeoutMs,
+                ctx.imageFor?.(request.version),
+              ),
             },
             { phase: 'backup' as const, argv: cloudRunArgv.runBackupJob(cr) },
           ]
         : []),
-      { phase: 'deployCandidate', argv: cloudRunArgv.deploy(cr, request.version, request.stable === null) },
+      {
+        phase: 'deployCandidate',
+        argv: cloudRunArgv.deploy(cr, request.version, request.stable === null, ctx.imageFor?.(request.version)),
+      },
       ...ctx.env.steps.map((s) => ({
         phase: 'setTraffic' as const,
         argv: cloudRunArgv.traffic(
@@ -315,14 +343,21 @@ export const cloudRunProvider: Provider = {
     const job = cr.backupJob.name;
     await runOrThrow(
       ctx.run,
-      cloudRunArgv.backupJob(cr, request.version, ctx.env.name, request.command, request.timeoutMs),
+      cloudRunArgv.backupJob(
+        cr,
+        request.version,
+        ctx.env.name,
+        request.command,
+        request.timeoutMs,
+        ctx.imageFor?.(request.version),
+      ),
       `gcloud run jobs deploy ${job}`,
     );
     // gcloud's own wait ends with the execution; a little slack over the task timeout for the job to start.
     await runOrThrow(ctx.run, cloudRunArgv.runBackupJob(cr), `backup job ${job}`, {
       timeoutMs: request.timeoutMs + 5 * 60_000,
     });
-    return `backup job ${job} ran ${request.command.join(' ')} with ${imageOf(cr, request.version)}; the file is in gs://${cr.backupJob.bucket}`;
+    return `backup job ${job} ran ${request.command.join(' ')} with ${imageOf(cr, request.version, ctx.imageFor?.(request.version))}; the file is in gs://${cr.backupJob.bucket}`;
   },
 
   async current(ctx) {
@@ -341,7 +376,11 @@ export const cloudRunProvider: Provider = {
 
   async deployCandidate(ctx, version, stable) {
     const cr = config(ctx.env);
-    await runOrThrow(ctx.run, cloudRunArgv.deploy(cr, version, stable === null), `gcloud run deploy ${cr.service}`);
+    await runOrThrow(
+      ctx.run,
+      cloudRunArgv.deploy(cr, version, stable === null, ctx.imageFor?.(version)),
+      `gcloud run deploy ${cr.service}`,
+    );
     const service = await describe(ctx);
     const tagged = service?.status?.traffic?.find((t) => t.tag === tagOf(version));
     if (!tagged?.revisionName || !tagged.url) {
