@@ -12,3 +12,5 @@ export {
 export { runScanner, type ScannerRun } from './src/executors/scan/run-scanners';
 export type { InProcessScanner, Parsed } from './src/executors/scan/scanners/types';
 export { applySuppressions, loadSuppressions } from './src/executors/scan/suppressions';
+/** The source scan's gitleaks config and report flags, shared by the container image test's secret scan. */
+export { GITLEAKS_CONFIG, gitleaksReportArgs } from './src/executors/scan/scanners/gitleaks';

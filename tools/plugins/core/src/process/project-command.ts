@@ -1,17 +1,7 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ToolNotFoundError } from './run';
-import { executorTools, nodeRuntimeTool, resolveTool, SYSTEM_DIRS } from '../tools/resolve';
+import { executorTools, isExecutable, nodeRuntimeTool, resolveTool, SYSTEM_DIRS } from '../tools/resolve';
 import { toolSpec } from '../tools/toolchain';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The absolute executable of a command a project's config names (a perf service's `command`, a

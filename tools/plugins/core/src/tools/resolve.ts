@@ -83,7 +83,8 @@ export function toolFix(spec: ToolSpec): string {
   }
 }
 
-function isExecutable(path: string): boolean {
+/** A regular file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();

@@ -1,13 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capture, executorTools, findTool, resolveTool, type ToolCommand } from '@customercare/nx-core';
+import { GITLEAKS_CONFIG, gitleaksReportArgs } from '@customercare/nx-scan/lib';
 import type { SecretFinding } from './secrets';
 
-/**
- * The source scan's gitleaks config (tools/plugins/scan, scanners/gitleaks.ts): the image's
- * filesystem is checked with the same rules as the repository.
- */
-export const GITLEAKS_CONFIG = 'security/gitleaks.toml';
+/** The source scan's gitleaks config and report flags: the image's filesystem is checked with the same rules as the repository. */
+export { GITLEAKS_CONFIG };
 
 const GITLEAKS_FIX = 'Run `npm run setup` (tools/scripts/setup.d/30-scanners.sh installs gitleaks).';
 
@@ -30,17 +28,7 @@ export function gitleaksImageCommand(
       'dir',
       '.',
       ...(config ? ['--config', config] : []),
-      '--report-format',
-      'json',
-      '--report-path',
-      reportFile,
-      '--redact',
-      '--no-banner',
-      '--no-color',
-      '--log-level',
-      'warn',
-      // In-image `gitleaks:allow` comments would bypass the reviewed suppressions, as in the source scan.
-      '--ignore-gitleaks-allow',
+      ...gitleaksReportArgs(reportFile),
       '--exit-code',
       '1',
     ],

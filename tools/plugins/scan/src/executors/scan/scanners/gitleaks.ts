@@ -17,6 +17,26 @@ interface GitleaksLeak {
 /** The repository's gitleaks config: gitleaks' default rules plus the paths that hold no source. */
 export const GITLEAKS_CONFIG = 'security/gitleaks.toml';
 
+/**
+ * How every gitleaks run of this repository reports (the source scan and the image test's scan): a
+ * redacted JSON file, since the report is uploaded as a CI artefact and must never hold a secret in
+ * clear, and in-file `gitleaks:allow` comments ignored, since they would bypass the reviewed suppressions.
+ */
+export function gitleaksReportArgs(reportFile: string): string[] {
+  return [
+    '--report-format',
+    'json',
+    '--report-path',
+    reportFile,
+    '--redact',
+    '--no-banner',
+    '--no-color',
+    '--log-level',
+    'warn',
+    '--ignore-gitleaks-allow',
+  ];
+}
+
 /** gitleaks over the project's files (https://github.com/gitleaks/gitleaks), JSON report. Secrets are critical. */
 export const gitleaks: Scanner = {
   name: 'gitleaks',
@@ -34,18 +54,8 @@ export const gitleaks: Scanner = {
           'dir',
           context.projectRoot,
           ...(existsSync(config) ? ['--config', config] : []),
-          '--report-format',
-          'json',
-          '--report-path',
-          outputFile,
-          // The report never holds a secret in clear: it is uploaded as a CI artefact.
-          '--redact',
-          '--no-banner',
-          '--no-color',
-          '--log-level',
-          'warn',
-          // `gitleaks:allow` comments and .gitleaksignore files would bypass the reviewed suppressions file.
-          '--ignore-gitleaks-allow',
+          ...gitleaksReportArgs(outputFile),
+          // .gitleaksignore files would bypass the reviewed suppressions file too.
           '--gitleaks-ignore-path',
           context.rawDir,
           '--exit-code',
