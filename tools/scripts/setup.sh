@@ -68,8 +68,9 @@ else
   if ! uv_ok; then
     say "installing uv $UV_VERSION from PyPI into .cache/uv-venv..."
     rm -rf "$uv_venv"
-    "$PYTHON" -m venv "$uv_venv" \
-      || die "$PYTHON cannot create a virtual environment. On Debian/Ubuntu: apt-get install python3-venv."
+    # One retry: ensurepip inside a new venv has failed once on a busy machine and passed at once after.
+    "$PYTHON" -m venv "$uv_venv" || { rm -rf "$uv_venv"; "$PYTHON" -m venv "$uv_venv"; } \
+      || die "$PYTHON -m venv failed twice (its error is above). If it says that venv or ensurepip is not available, install python3-venv (Debian/Ubuntu: apt-get install python3-venv); otherwise remove .cache/uv-venv and run npm run setup again."
     "$uv_venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
       || die "could not install uv $UV_VERSION from PyPI. Check that PyPI (or your pip mirror) is reachable."
     uv_ok || die "uv $UV_VERSION was installed but $UV does not run; remove .cache/uv-venv and run this again."
