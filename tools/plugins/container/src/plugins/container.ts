@@ -1,14 +1,7 @@
-import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
-import { readFileSync } from 'node:fs';
+import type { TargetConfiguration } from '@nx/devkit';
 import { basename, dirname, join } from 'node:path';
 import { parseContainerfileDirectives } from './containerfile';
-import {
-  inferEach,
-  isProjectRoot,
-  preferredPerFolder,
-  type InferenceCache,
-  type InferenceKind,
-} from '@customercare/nx-core/inference';
+import { inferFromConfigFiles, type InferenceKind } from '@customercare/nx-core/inference';
 import type { PipelinePluginOptions } from '@customercare/nx-core/inference';
 import { lockedPackagesOf } from '@customercare/nx-core/inference';
 
@@ -38,33 +31,20 @@ export const containerKind: InferenceKind = {
   async createNodes(files, rawOptions, context) {
     const options = containerOptions(rawOptions);
     // A project with both files builds from its Containerfile.
-    const chosen = preferredPerFolder(files, ['Containerfile', 'Dockerfile']);
-    return inferEach<Record<string, TargetConfiguration>>(
+    return inferFromConfigFiles(
       containerKind,
+      ['Containerfile', 'Dockerfile'],
       options,
-      chosen,
+      files,
       rawOptions,
       context,
-      (file, ctx, cache) => createContainerTargets(file, options, ctx, cache),
+      (file, text, ctx) => {
+        const packages = lockedPackagesOf(ctx.workspaceRoot, dirname(file));
+        return { key: packages, targets: () => buildContainerTargets(file, text, options, packages) };
+      },
     );
   },
 };
-
-function createContainerTargets(
-  file: string,
-  options: ContainerTargetOptions,
-  context: CreateNodesContextV2,
-  cache: InferenceCache<Record<string, TargetConfiguration>>,
-): CreateNodesResult {
-  const projectRoot = dirname(file);
-  if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
-  const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-  const packages = lockedPackagesOf(context.workspaceRoot, projectRoot);
-  const targets = cache.get(hashArray([text, file, ...packages]), () =>
-    buildContainerTargets(file, text, options, packages),
-  );
-  return { projects: { [projectRoot]: { root: projectRoot, targets } } };
-}
 
 /** `packages`: the project's locked PyPI packages (uv-lock.ts), which a Python image installs. */
 export function buildContainerTargets(

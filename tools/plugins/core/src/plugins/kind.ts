@@ -8,6 +8,7 @@ import {
   type CreateNodesResult,
   type CreateNodesResultV2,
   type CreateNodesV2,
+  type TargetConfiguration,
 } from '@nx/devkit';
 import { Minimatch } from 'minimatch';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
@@ -121,6 +122,46 @@ export function isProjectRoot(workspaceRoot: string, projectRoot: string): boole
 export function preferredPerFolder(files: readonly string[], names: readonly string[]): string[] {
   return files.filter(
     (file) => !names.slice(0, names.indexOf(basename(file))).some((name) => files.includes(join(dirname(file), name))),
+  );
+}
+
+/**
+ * Inference for a kind whose projects each hold one config file (a Containerfile, a deploy config):
+ * per folder the first of `names` present (most preferred first), read once; the folder's targets
+ * are cached by the file's text, its path and `describe`'s extra key (e.g. the locked packages an
+ * image installs). A folder that is not a project (no project.json, package.json or pyproject.toml)
+ * gets nothing.
+ */
+export function inferFromConfigFiles(
+  kind: Pick<InferenceKind, 'name' | 'sources'>,
+  names: readonly string[],
+  cacheOptions: unknown,
+  files: readonly string[],
+  options: PipelinePluginOptions,
+  context: CreateNodesContextV2,
+  describe: (
+    file: string,
+    text: string,
+    context: CreateNodesContextV2,
+  ) => { key?: readonly string[]; targets: () => Record<string, TargetConfiguration> },
+): Promise<CreateNodesResultV2> {
+  return inferEach<Record<string, TargetConfiguration>>(
+    kind,
+    cacheOptions,
+    preferredPerFolder(files, names),
+    options,
+    context,
+    (file, ctx, cache) => {
+      const projectRoot = dirname(file);
+      if (!isProjectRoot(ctx.workspaceRoot, projectRoot)) return {};
+      const text = readFileSync(join(ctx.workspaceRoot, file), 'utf8');
+      const { key = [], targets } = describe(file, text, ctx);
+      return {
+        projects: {
+          [projectRoot]: { root: projectRoot, targets: cache.get(hashArray([text, file, ...key]), targets) },
+        },
+      };
+    },
   );
 }
 

@@ -1,14 +1,7 @@
-import { hashArray, type CreateNodesContextV2, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import type { TargetConfiguration } from '@nx/devkit';
+import { join } from 'node:path';
 import { readDeployConfig } from '../executors/deploy/config';
-import {
-  inferEach,
-  isProjectRoot,
-  preferredPerFolder,
-  type InferenceCache,
-  type InferenceKind,
-} from '@customercare/nx-core/inference';
+import { inferFromConfigFiles, type InferenceKind } from '@customercare/nx-core/inference';
 import type { PipelinePluginOptions } from '@customercare/nx-core/inference';
 
 export interface DeployTargetOptions {
@@ -39,35 +32,24 @@ export const deployKind: InferenceKind = {
   async createNodes(files, rawOptions, context) {
     const options = deployOptions(rawOptions);
     // One config per project: deploy.yml wins over deploy.yaml over deploy.json.
-    const chosen = preferredPerFolder(files, ['deploy.yml', 'deploy.yaml', 'deploy.json']);
-    return inferEach<Record<string, TargetConfiguration>>(
+    return inferFromConfigFiles(
       deployKind,
+      ['deploy.yml', 'deploy.yaml', 'deploy.json'],
       options,
-      chosen,
+      files,
       rawOptions,
       context,
-      (file, ctx, cache) => createDeployTargets(file, options, ctx, cache),
+      (file, _text, ctx) => ({
+        targets: () => {
+          const environments = Object.entries(readDeployConfig(ctx.workspaceRoot, file).environments).map(
+            ([name, env]) => ({ name, provider: env.provider }),
+          );
+          return buildDeployTargets(file, environments, options);
+        },
+      }),
     );
   },
 };
-
-function createDeployTargets(
-  file: string,
-  options: DeployTargetOptions,
-  context: CreateNodesContextV2,
-  cache: InferenceCache<Record<string, TargetConfiguration>>,
-): CreateNodesResult {
-  const projectRoot = dirname(file);
-  if (!isProjectRoot(context.workspaceRoot, projectRoot)) return {};
-  const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-  const targets = cache.get(hashArray([text, file]), () => {
-    const environments = Object.entries(readDeployConfig(context.workspaceRoot, file).environments).map(
-      ([name, env]) => ({ name, provider: env.provider }),
-    );
-    return buildDeployTargets(file, environments, options);
-  });
-  return { projects: { [projectRoot]: { root: projectRoot, targets } } };
-}
 
 export function buildDeployTargets(
   file: string,
