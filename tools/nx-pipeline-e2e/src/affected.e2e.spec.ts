@@ -109,8 +109,10 @@ describe('affected across Python and TypeScript', () => {
       env: childEnv(),
     });
     expect(show.stderr).toContain('uv.lock: 1 locked package changed (starlette ');
-    // nx-monitoring depends on the backend (its live proof runs it), so it is affected through it.
-    expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(['backend', 'frontend-e2e', 'nx-monitoring']);
+    // nx-monitoring depends on the backend (its live proof runs it), nx-deploy on nx-monitoring (the canary
+    // reads its rules) and nx-pipeline-e2e on nx-deploy: all are affected through the backend.
+    const throughBackend = ['backend', 'frontend-e2e', 'nx-deploy', 'nx-monitoring', 'nx-pipeline-e2e'];
+    expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(throughBackend);
 
     git(root, 'checkout', '-q', '--', 'uv.lock');
     bump('ruff');
@@ -119,12 +121,7 @@ describe('affected across Python and TypeScript', () => {
       encoding: 'utf8',
       env: childEnv(),
     });
-    expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual([
-      'backend',
-      'frontend-e2e',
-      'nx-monitoring',
-      'service-kit',
-    ]);
+    expect((JSON.parse(tools.stdout) as string[]).sort()).toEqual([...throughBackend, 'service-kit']);
   });
 
   it('an unchanged workspace affects nothing', () => {

@@ -48,7 +48,7 @@ describe('nx run backend:deploy', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Dry run: deploy backend v9.9.9 to production with cloud-run; nothing is changed.');
     expect(result.stdout).toContain(
-      'deployCandidate: gcloud run deploy customercare-api --image europe-west1-docker.pkg.dev/customercare-prod/images/backend:v9.9.9 --project customercare-prod --region europe-west1 --tag v-v9-9-9 --no-traffic --quiet',
+      'deployCandidate: gcloud run deploy customercare-api --image europe-west1-docker.pkg.dev/customercare-prod/images/backend:v9.9.9 --project customercare-prod --region europe-west1 --service-account customercare-api@customercare-prod.iam.gserviceaccount.com --set-cloudsql-instances=customercare-prod:europe-west1:customercare --set-secrets=SECRET_KEY=customercare-secret-key:latest,DATABASE_URL=customercare-database-url:latest,GEMINI_API_KEY=customercare-gemini-api-key:latest,SENTRY_DSN=customercare-sentry-dsn:latest --set-env-vars=LOG_LEVEL=INFO --tag v-v9-9-9 --no-traffic --quiet',
     );
     expect(result.stdout).toContain(
       'rollback: gcloud run services update-traffic customercare-api --project customercare-prod --region europe-west1 --to-revisions <stable-revision>=100 --quiet',

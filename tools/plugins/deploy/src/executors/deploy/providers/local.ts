@@ -91,13 +91,23 @@ function listenPort(env: EnvironmentConfig): number {
   return Number(url.port);
 }
 
-/** The image the docker target built (its image.json), when the environment runs images. */
+/** Whether an image reference names a registry on this machine's loopback (127.0.0.1 or localhost, any port). */
+function isLoopbackRegistry(image: string): boolean {
+  const host = image.split('/', 1)[0].split(':', 1)[0];
+  return image.includes('/') && (host === '127.0.0.1' || host === 'localhost');
+}
+
+/**
+ * The image a release runs: a release manifest's digest whenever the deploy comes from one (CD
+ * never runs anything else, whatever local.runtime says), a promoted digest found again in the
+ * history for a rollback, else, when the environment runs images, the one the docker target built.
+ */
 function imageOf(ctx: Omit<ProviderContext, 'run'>, version: string): string | undefined {
   const image = ctx.env.local.image;
-  if (ctx.env.local.runtime !== 'image' || !image) return undefined;
-  // A release from a manifest runs its pushed digest; a rollback to one finds it in the history.
+  if (!image) return undefined;
   const pushed = ctx.imageFor?.(version) ?? digestFromHistory(ctx, version);
   if (pushed) return pushed;
+  if (ctx.env.local.runtime !== 'image') return undefined;
   const path = join(ctx.workspaceRoot, image.file);
   if (!existsSync(path)) {
     throw new Error(
@@ -152,7 +162,7 @@ function releaseArgv(
         'run',
         '--rm',
         // The loopback registry of the rehearsal speaks plain HTTP (docker allows loopback by itself).
-        ...(engine === 'podman' && /^(127\.0\.0\.1|localhost)(:\d+)?\//.test(image) ? ['--tls-verify=false'] : []),
+        ...(engine === 'podman' && isLoopbackRegistry(image) ? ['--tls-verify=false'] : []),
         '--name',
         container,
         ...(hostNetwork ? ['--network=host'] : ['-p', `127.0.0.1:${port}:${containerPort}`]),
