@@ -24,14 +24,7 @@ export function gitleaksImageCommand(
   return {
     label: 'gitleaks (image)',
     command: gitleaks,
-    args: [
-      'dir',
-      '.',
-      ...(config ? ['--config', config] : []),
-      ...gitleaksReportArgs(reportFile),
-      '--exit-code',
-      '1',
-    ],
+    args: ['dir', '.', ...(config ? ['--config', config] : []), ...gitleaksReportArgs(reportFile), '--exit-code', '1'],
     cwd: rootfs,
   };
 }
