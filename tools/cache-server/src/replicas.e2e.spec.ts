@@ -64,28 +64,42 @@ describe('cache server replicas behind HAProxy over one S3 bucket', () => {
   });
 
   it('a PUT of one hash racing on two replicas stores exactly one artifact: one 200, one 409, both replicas serve the winner', async () => {
+    const key = 'nx/main/racing1';
     const bodies = [Buffer.alloc(200_000, 1), Buffer.alloc(200_000, 2)];
     let release!: () => void;
     const released = new Promise<void>((done) => (release = done));
-    const statuses = bodies.map((body, i) => slowPut(`${replicas[i].url}/v1/cache/racing1`, body, released));
-    // Both replicas have passed their HEAD check and started writing to the bucket.
-    await s3.waitForPuts('nx/main/racing1', 2);
+    const statuses: Array<Promise<number>> = [];
+    // A replica that answers before both uploads are in the bucket ends the wait (and fails below)
+    // instead of leaving it to the test's timeout.
+    const bothUploading = async (count: number) => {
+      const answeredEarly = Promise.race(statuses).then((status) => `a replica answered ${status} early`);
+      return Promise.race([s3.waitForPuts(key, count).then(() => 'uploading'), answeredEarly]);
+    };
+    // The first replica's upload is in the bucket, half written, when the second replica gets the
+    // same hash: its HEAD check finds nothing (S3 shows an object only once its PUT completed), so
+    // both are writing the same key at once.
+    statuses.push(slowPut(`${replicas[0].url}/v1/cache/racing1`, bodies[0], released));
+    expect(await bothUploading(1)).toBe('uploading');
+    statuses.push(slowPut(`${replicas[1].url}/v1/cache/racing1`, bodies[1], released));
+    const waited = await bothUploading(2);
     release();
-    const answered = await Promise.all(statuses);
+    const answered = await Promise.all(statuses.map((status) => status.catch((error: Error) => error.message)));
     // On a mismatch the diff shows what each replica logged about the PUT (and any stderr), not only the statuses.
-    const explain = (status: number, i: number) => ({
+    const explain = (status: number | string, i: number) => ({
       status,
       log: status === 200 || status === 409 ? [] : replicas[i].logs().filter((line) => line.method === 'PUT'),
       stderr: status === 200 || status === 409 ? '' : replicas[i].stderr(),
     });
-    expect(answered.map(explain).sort((a, b) => a.status - b.status)).toEqual([
-      { status: 200, log: [], stderr: '' },
-      { status: 409, log: [], stderr: '' },
-    ]);
-    const winner = bodies[answered.indexOf(200)];
+    expect({ waited, answered: answered.map(explain) }).toEqual({
+      waited: 'uploading',
+      answered: [
+        { status: 200, log: [], stderr: '' },
+        { status: 409, log: [], stderr: '' },
+      ],
+    });
     for (const replica of replicas) {
       const hit = await fetch(`${replica.url}/v1/cache/racing1`, { headers: bearer(READ_ONLY_TOKEN) });
-      expect(Buffer.from(await hit.arrayBuffer()).equals(winner)).toBe(true);
+      expect(Buffer.from(await hit.arrayBuffer()).equals(bodies[0])).toBe(true);
     }
   });
 

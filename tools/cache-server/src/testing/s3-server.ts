@@ -78,18 +78,46 @@ export async function startTestS3Server({
     return { bucket: decodeURIComponent(match[1]), key: decodeURIComponent(match[2]) };
   };
 
+  // Keys whose first PUT is still being written. s3rver streams a PUT into the object's file as it
+  // arrives, so without this a HEAD or GET during the upload would see a partial object; S3 shows an
+  // object only once its PUT has completed.
+  const uploading = new Map<string, number>();
+
   // Runs before s3rver's own middleware (Koa composes the array when the server starts).
   internals.middleware.unshift(async (ctx, next) => {
-    const object = ctx.method === 'PUT' || ctx.method === 'DELETE' ? objectOf(ctx) : null;
+    const object = ['PUT', 'DELETE', 'GET', 'HEAD'].includes(ctx.method) ? objectOf(ctx) : null;
     if (!object) return next();
+    const id = `${object.bucket}/${object.key}`;
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+      if (uploading.has(id)) return s3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+      return next();
+    }
     if (ctx.method === 'PUT') {
       puts.set(object.key, (puts.get(object.key) ?? 0) + 1);
       for (const wake of waiters.splice(0)) wake();
+      if (!(await internals.store.existsObject(object.bucket, object.key))) {
+        uploading.set(id, (uploading.get(id) ?? 0) + 1);
+        try {
+          return await conditional(ctx, next, object, id);
+        } finally {
+          const left = (uploading.get(id) ?? 1) - 1;
+          if (left > 0) uploading.set(id, left);
+          else uploading.delete(id);
+        }
+      }
     }
+    return conditional(ctx, next, object, id);
+  });
+
+  async function conditional(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    object: { bucket: string; key: string },
+    id: string,
+  ): Promise<void> {
     const noneMatch = ctx.headers['if-none-match'];
     const ifMatch = ctx.headers['if-match'];
     if (!conditionalWrites || (noneMatch === undefined && ifMatch === undefined)) return next();
-    const id = `${object.bucket}/${object.key}`;
     if (writing.has(id)) {
       return s3Error(ctx, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is in progress');
     }
@@ -116,7 +144,7 @@ export async function startTestS3Server({
     } finally {
       writing.delete(id);
     }
-  });
+  }
 
   const { port } = (await s3.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
