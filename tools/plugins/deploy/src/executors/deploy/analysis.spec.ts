@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseSlo, renderRules, type SloFile } from '@customercare/nx-monitoring/lib';
-import { analyse, analysisQueries } from './analysis';
+import { analyse, analysisQueries, withMatchers } from './analysis';
 import { readDeployConfig, resolveEnvironment } from './config';
 import { withSlo, type DeploySlo } from './slo';
 
@@ -36,6 +36,18 @@ describe('canary analysis queries', () => {
     });
   });
 
+  const inline = { rules: 'inline' as const, inlineStepMs: 15_000 };
+
+  it("inline each rule's expr from the rendered rule file where the endpoint evaluates no rules (rules: inline)", () => {
+    expect(analysisQueries(target, backend, 120, inline)).toEqual({
+      requests:
+        'sum(avg_over_time((sum by (release, slot, revision_name) (rate(ccg_http_requests_total{job="backend",release="v3",slot="green"}[1m])))[120s:15s])) * 120',
+      errors:
+        'sum(avg_over_time((sum by (release, slot, revision_name) (rate(ccg_http_requests_total{job="backend",status=~"5..",release="v3",slot="green"}[1m])))[120s:15s])) * 120',
+      p95: 'histogram_quantile(0.95, sum by (le) (avg_over_time((sum by (le, release, slot, revision_name) (rate(ccg_http_request_duration_seconds_bucket{job="backend",release="v3",slot="green"}[1m])))[120s:15s])))',
+    });
+  });
+
   it.each([
     ['the monitoring target ships (dist/monitoring/prometheus/rules.yml)', undefined, '1m'],
     ["the local provider's Prometheus loads (its release window: 5 scrapes)", '5s', '5s'],
@@ -53,6 +65,21 @@ describe('canary analysis queries', () => {
     for (const name of canary) expect(recorded).toContain(name);
     const alerts = rulesOf(file).filter((r) => r.alert);
     for (const name of alerts.flatMap((a) => ruleNamesIn(a.expr))) expect(recorded).toContain(name);
+    // Inlined (rules: inline), each query holds the expr of one of those rules, word for word but for
+    // the release's matchers, in place of its recorded name.
+    const inlined = analysisQueries(target, sloOf(backend.spec, window), 20, inline);
+    const exprOf = (name: string) => rulesOf(file).find((r) => r.record === name)?.expr ?? '';
+    const release = ',release="v3",slot="green"}';
+    expect(inlined.requests).toContain(
+      `(${exprOf(`release:http_requests:rate${window}`).replace('}', release)})[20s:15s]`,
+    );
+    expect(inlined.errors).toContain(
+      `(${exprOf(`release:http_request_errors:rate${window}`).replace('}', release)})[20s:15s]`,
+    );
+    expect(inlined.p95).toContain(
+      `(${exprOf(`release:http_request_duration_seconds_bucket:rate${window}`).replace('}', release)})[20s:15s]`,
+    );
+    for (const query of Object.values(inlined)) expect(ruleNamesIn(query)).toEqual([]);
   });
 
   it('change with the metric names of slo.yml, together with the alerts', () => {
@@ -77,6 +104,23 @@ describe('canary analysis queries', () => {
       expect(expr(name)).toMatch(/ccg_http_requests_renamed_total|ccg_latency_renamed_bucket/);
       expect(expr(name)).not.toMatch(/ccg_http_requests_total|ccg_http_request_duration_seconds_bucket/);
     }
+    const inlined = Object.values(analysisQueries(target, sloOf(renamed), 20, inline)).join('\n');
+    expect(inlined).toMatch(/ccg_http_requests_renamed_total\{/);
+    expect(inlined).toMatch(/ccg_latency_renamed_bucket\{/);
+    expect(inlined).not.toMatch(/ccg_http_requests_total|ccg_http_request_duration_seconds_bucket/);
+  });
+
+  it('select the release inside every range selector of an inlined rule, and refuse a selector outside a range', () => {
+    expect(withMatchers('sum by (release) (rate(m[1m]))', 'release="v3"', 'r')).toBe(
+      'sum by (release) (rate(m{release="v3"}[1m]))',
+    );
+    expect(withMatchers('sum(rate(m{}[1m]))', 'release="v3"', 'r')).toBe('sum(rate(m{release="v3"}[1m]))');
+    expect(withMatchers('sum(rate(a{x="1"}[1m])) / sum(rate(b{y=~"2.."}[5m]))', 'release="v3"', 'r')).toBe(
+      'sum(rate(a{x="1",release="v3"}[1m])) / sum(rate(b{y=~"2..",release="v3"}[5m]))',
+    );
+    expect(() => withMatchers('sum by (release) (m{job="backend"})', 'release="v3"', 'release:m:sum')).toThrow(
+      'the recording rule release:m:sum (sum by (release) (m{job="backend"})) has a selector outside a range, so the canary cannot select one release in it when it inlines the rule (analysis.rules: inline). Keep the release-level rules to sum by (...) (rate(<metric>{...}[<window>])).',
+    );
   });
 
   it('refuse a release selector whose labels the rules do not keep, naming the fix', () => {
@@ -203,5 +247,8 @@ describe('the SLO file of a deploy', () => {
       'apps/backend',
     );
     expect(production.slo?.window).toBe('1m');
+    // Google Managed Prometheus evaluates no rule file: production's canary inlines the rules.
+    expect(production.analysis).toMatchObject({ rules: 'inline', inlineStepMs: 15_000 });
+    expect(env.analysis).toMatchObject({ rules: 'evaluated' });
   });
 });

@@ -1,4 +1,5 @@
-import { releaseLabels, RULES } from '@customercare/nx-monitoring/lib';
+import { parse } from 'yaml';
+import { releaseLabels, renderRules, RULES } from '@customercare/nx-monitoring/lib';
 import type { AnalysisConfig, EnvironmentConfig } from './config';
 import type { CommandRunner } from './providers/cli';
 import type { MetricsTarget } from './providers/provider';
@@ -28,17 +29,27 @@ export interface Verdict {
 /** Fetches one instant query; null when Prometheus has no series or the value is NaN (no data, not zero). */
 export type PromQuery = (prometheus: string, expr: string) => Promise<number | null>;
 
-/** The query URL under a base that may have a path (Google Managed Prometheus' is /v1/projects/<p>/location/global/prometheus). */
-export function queryUrl(prometheus: string, expr: string): URL {
+/**
+ * The query URL under a base that may have a path (Google Managed Prometheus' is
+ * /v1/projects/<p>/location/global/prometheus); `at` (Unix seconds) evaluates at that instant, else now.
+ */
+export function queryUrl(prometheus: string, expr: string, at?: number): URL {
   const url = new URL(`${prometheus.replace(/\/+$/, '')}/api/v1/query`);
   url.searchParams.set('query', expr);
+  if (at !== undefined) url.searchParams.set('time', String(at));
   return url;
 }
 
-/** A PromQuery that sends the headers `headers()` gives (asked before every query, so a token can be refreshed). */
-export function createPromQuery(headers: () => Promise<Record<string, string>> = async () => ({})): PromQuery {
+/**
+ * A PromQuery that sends the headers `headers()` gives (asked before every query, so a token can be
+ * refreshed); with `at`, every query is evaluated at that instant (two forms of a query compared on the same data).
+ */
+export function createPromQuery(
+  headers: () => Promise<Record<string, string>> = async () => ({}),
+  at?: number,
+): PromQuery {
   return async (prometheus, expr) => {
-    const response = await fetch(queryUrl(prometheus, expr), {
+    const response = await fetch(queryUrl(prometheus, expr, at), {
       headers: await headers(),
       signal: AbortSignal.timeout(5_000),
     });
@@ -104,15 +115,61 @@ function selectorLabelNames(selector: string): string[] {
 }
 
 /**
+ * Each recording rule's expr in the rule file rendered from the SLO with the environment's release
+ * window: the text the monitoring target ships and the local provider loads (renderRules), parsed
+ * back, so an inlined query is exactly what a rule evaluator would record.
+ */
+export function renderedRuleExprs(slo: DeploySlo): Map<string, string> {
+  const file = parse(renderRules(slo.spec, slo.file, { releaseWindow: slo.window })) as {
+    groups: Array<{ rules: Array<{ record?: string; expr: string }> }>;
+  };
+  return new Map(file.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [[r.record, r.expr] as const] : []))));
+}
+
+/**
+ * A rule's expr with `matchers` added to every range selector (`m{job="backend"}[1m]` ->
+ * `m{job="backend",release="v3"}[1m]`). The release-level rules aggregate `by` the release labels,
+ * so selecting a release before the sum gives the series that selecting it after would. An expr
+ * with a selector outside a range (where the release would not be selected) is refused.
+ */
+export function withMatchers(expr: string, matchers: string, record: string): string {
+  let selected = 0;
+  const inlined = expr
+    // m{a="b"}[1m] -> m{a="b",<matchers>}[1m]; m{}[1m] -> m{<matchers>}[1m] (no matcher starts with a comma).
+    .replace(/\}\[/g, () => ((selected += 1), `,${matchers}}[`))
+    .replace(/\{,/g, '{')
+    // m[1m] -> m{<matchers>}[1m]
+    .replace(/([a-zA-Z_:][a-zA-Z0-9_:]*)\[/g, (_all, name: string) => ((selected += 1), `${name}{${matchers}}[`));
+  const braces = (expr.match(/\{/g) ?? []).length;
+  const bracedRanges = (expr.match(/\}\[/g) ?? []).length;
+  if (selected === 0 || braces !== bracedRanges) {
+    throw new Error(
+      `the recording rule ${record} (${expr}) has a selector outside a range, so the canary cannot select one release in it when it inlines the rule (analysis.rules: inline). Keep the release-level rules to sum by (...) (rate(<metric>{...}[<window>])).`,
+    );
+  }
+  return inlined;
+}
+
+/**
  * The PromQL the analysis runs for one release; pure, so the report and tests can show it. It reads
  * only the release-level recording rules that the monitoring plugin generates from the service's
- * slo.yml (the same rule file as the alerts), never raw series: each rule is a rate per release
- * over a short window (`slo.window`: 1m, or five scrapes in the local provider's Prometheus), and
- * a step is judged over its own window by averaging that rate over the step
- * (`avg_over_time(...[<step>s])`, times the step's seconds for counts). The first rule window of a
- * fresh candidate ramps up, so counts lag its traffic by about half a rule window.
+ * slo.yml (the same rule file as the alerts), never PromQL of its own over raw series: each rule
+ * is a rate per release over a short window (`slo.window`: 1m, or five scrapes in the local
+ * provider's Prometheus), and a step is judged over its own window by averaging that rate over the
+ * step (`avg_over_time(...[<step>s])`, times the step's seconds for counts). The first rule window
+ * of a fresh candidate ramps up, so counts lag its traffic by about half a rule window.
+ *
+ * Where the endpoint evaluates no rules (`analysis.rules: inline`: Google Managed Prometheus'
+ * PromQL API), each rule's expr from the rendered rule file takes the recorded name's place, with
+ * the release selected inside it, as a subquery at `analysis.inlineStep`, the stand-in for the
+ * rules' evaluation interval: `avg_over_time((<expr>)[<step>s:<inlineStep>])`.
  */
-export function analysisQueries(target: MetricsTarget, slo: DeploySlo, windowSeconds: number) {
+export function analysisQueries(
+  target: MetricsTarget,
+  slo: DeploySlo,
+  windowSeconds: number,
+  evaluation: Pick<AnalysisConfig, 'rules' | 'inlineStepMs'> = { rules: 'evaluated', inlineStepMs: 0 },
+) {
   const kept = releaseLabels(slo.spec);
   const missing = selectorLabelNames(target.appSelector).filter((label) => !kept.includes(label));
   if (missing.length > 0) {
@@ -121,17 +178,32 @@ export function analysisQueries(target: MetricsTarget, slo: DeploySlo, windowSec
     );
   }
   const w = `[${windowSeconds}s]`;
-  const series = (record: string) => `${record}{service="${slo.spec.service}",${target.appSelector}}`;
-  const count = (record: string) => `sum(avg_over_time(${series(record)}${w})) * ${windowSeconds}`;
+  let series = (record: string) => `${record}{service="${slo.spec.service}",${target.appSelector}}${w}`;
+  if (evaluation.rules === 'inline') {
+    const exprs = renderedRuleExprs(slo);
+    const step = `${Math.max(1, Math.round(evaluation.inlineStepMs / 1000))}s`;
+    series = (record) => {
+      const expr = exprs.get(record);
+      if (expr === undefined) throw new Error(`the rule file rendered from ${slo.file} records no ${record}`);
+      return `(${withMatchers(expr, target.appSelector, record)})[${windowSeconds}s:${step}]`;
+    };
+  }
+  const count = (record: string) => `sum(avg_over_time(${series(record)})) * ${windowSeconds}`;
   return {
     requests: count(RULES.releaseRequestRate(slo.window)),
     errors: count(RULES.releaseErrorRate(slo.window)),
-    p95: `histogram_quantile(0.95, sum by (le) (avg_over_time(${series(RULES.releaseLatencyBuckets(slo.window))}${w})))`,
+    p95: `histogram_quantile(0.95, sum by (le) (avg_over_time(${series(RULES.releaseLatencyBuckets(slo.window))})))`,
   };
 }
 
-async function measure(query: PromQuery, target: MetricsTarget, slo: DeploySlo, windowSeconds: number) {
-  const q = analysisQueries(target, slo, windowSeconds);
+async function measure(
+  query: PromQuery,
+  target: MetricsTarget,
+  slo: DeploySlo,
+  windowSeconds: number,
+  config: Pick<AnalysisConfig, 'rules' | 'inlineStepMs'>,
+) {
+  const q = analysisQueries(target, slo, windowSeconds, config);
   const [requests, errors, p95] = await Promise.all([
     query(target.prometheus, q.requests),
     query(target.prometheus, q.errors),
@@ -161,8 +233,8 @@ export async function analyse(
   windowSeconds: number,
 ): Promise<Verdict> {
   const thresholds = { errorRate: config.errorRate, p95Ms: config.p95Ms, minSamples: config.minSamples };
-  const c = await measure(query, candidate, slo, windowSeconds);
-  const s = stable ? (await measure(query, stable, slo, windowSeconds)).measured : undefined;
+  const c = await measure(query, candidate, slo, windowSeconds, config);
+  const s = stable ? (await measure(query, stable, slo, windowSeconds, config)).measured : undefined;
   const reasons: string[] = [];
   let status: VerdictStatus = 'pass';
   const m = c.measured;

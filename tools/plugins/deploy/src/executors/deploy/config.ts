@@ -35,6 +35,8 @@ interface RawEnvironment {
     p95Ms?: number;
     prometheus?: string;
     auth?: 'none' | 'gcloud';
+    rules?: RuleEvaluation;
+    inlineStep?: Duration;
     syntheticLoad?: { paths: string[]; concurrency?: number; gap?: Duration };
   };
   local?: {
@@ -118,6 +120,14 @@ export interface Step {
   analysis: boolean;
 }
 
+/**
+ * Whether the query endpoint evaluates the release-level recording rules ("evaluated": the local
+ * provider's Prometheus, or one that loads the monitoring target's rule file), or not ("inline":
+ * Google Managed Prometheus' PromQL API evaluates no rule file, so the canary inlines each rule's
+ * expr from the same rendered rule file as a subquery).
+ */
+export type RuleEvaluation = 'evaluated' | 'inline';
+
 export interface AnalysisConfig {
   intervalMs: number;
   minSamples: number;
@@ -127,6 +137,9 @@ export interface AnalysisConfig {
   prometheus?: string;
   /** "gcloud": an OAuth bearer token from `gcloud auth print-access-token` (Google Managed Prometheus). */
   auth: 'none' | 'gcloud';
+  rules: RuleEvaluation;
+  /** With rules "inline": the subquery step, the stand-in for the rules' evaluation interval. */
+  inlineStepMs: number;
   syntheticLoad?: { paths: string[]; concurrency: number; gapMs: number };
 }
 
@@ -313,6 +326,13 @@ export function resolveEnvironment(
       p95Ms: env.analysis?.p95Ms ?? gates.perf.p95Ms,
       prometheus: env.analysis?.prometheus,
       auth: env.analysis?.auth ?? 'none',
+      rules: env.analysis?.rules ?? 'evaluated',
+      // The local provider's Prometheus evaluates its rules at its scrape interval; elsewhere 15 s
+      // (a quarter of the 1m rule window).
+      inlineStepMs: parseDuration(
+        env.analysis?.inlineStep,
+        env.provider === 'local' ? parseDuration(local.scrapeInterval, 1_000) : 15_000,
+      ),
       syntheticLoad: env.analysis?.syntheticLoad && {
         paths: env.analysis.syntheticLoad.paths,
         concurrency: env.analysis.syntheticLoad.concurrency ?? 2,

@@ -122,6 +122,33 @@ function prometheus(values: { requests: number | null; errors: number | null; p9
 const healthy = prometheus({ requests: 100, errors: 0, p95: 0.05 });
 
 describe('runDeploy', () => {
+  it('stops in preflight, before the backup, when the stable release has no series at the configured endpoint', async () => {
+    const { provider, calls } = fakeProvider();
+    const env = environment({ analysis: { interval: '10ms', minSamples: 10, prometheus: 'http://gmp' } });
+    const asked: string[] = [];
+    const empty: PromQuery = async (_url, expr) => (asked.push(expr), expr === 'vector(1)' ? 1 : null);
+    const report = await runDeploy({ provider, ctx: ctxOf(env), backup: async () => 'ok', query: empty }, 'v2');
+    expect(report.outcome).toBe('aborted');
+    expect(report.failure?.phase).toBe('preflight');
+    expect(report.failure?.reason).toMatch(
+      /^the canary's request count for the stable release v1 \(release="v1"\) has no series at http:\/\/prometheus over the last 10 minutes/,
+    );
+    expect(calls).toEqual(['preflight', 'current']);
+    // Rules evaluated there: the recorded series, then the rule inlined to tell which piece is missing.
+    expect(asked.slice(1).map((q) => q.includes('release:http_requests:rate5s'))).toEqual([true, false]);
+
+    // With series there, the stable release read in preflight is the one recorded: current is read once.
+    const ok = fakeProvider();
+    const measured: PromQuery = async (url, expr) => (expr === 'vector(1)' ? 1 : healthy(url, expr));
+    const passed = await runDeploy(
+      { provider: ok.provider, ctx: ctxOf(env), backup: async () => 'ok', query: measured },
+      'v2',
+    );
+    expect(passed.outcome).toBe('promoted');
+    expect(passed.stable?.version).toBe('v1');
+    expect(ok.calls.filter((c) => c === 'current')).toEqual(['current']);
+  });
+
   it('goes stable -> backup -> candidate -> health -> smoke -> steps -> promote', async () => {
     const { provider, calls } = fakeProvider();
     const backup = jest.fn(async () => 'backup written');

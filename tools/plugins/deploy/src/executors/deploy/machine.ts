@@ -1,6 +1,6 @@
 import { analyse, analysisQueries, type PromQuery, type Verdict } from './analysis';
 import type { DataKeeper, DataRestore } from './data';
-import { checkPrometheusReachable, checkRunnerSecrets } from './preflight';
+import { checkPrometheusReachable, checkRunnerSecrets, checkStableSeries } from './preflight';
 import { runSmokeTests, waitHealthy, type ProbeResult } from './probes';
 import type { Provider, ProviderContext, Release } from './providers/provider';
 import { SLO_FILE, type DeploySlo } from './slo';
@@ -188,16 +188,17 @@ async function deployWith(
 
   // Nothing has changed until the candidate exists: a failure here aborts without a rollback.
   try {
-    await phase('preflight', async () => {
+    const seen = await phase('preflight', async () => {
       checkRunnerSecrets(ctx.env);
       await provider.preflight(ctx);
       checkAnalysisConfigured(deps, ctx);
       await checkPrometheusReachable(ctx.env, deps.query);
+      return checkStableMeasurable(deps, ctx);
     });
     // Reading the stable release changes nothing, and tells the backup whether there is data yet.
     report.stable = await phase(
       'record stable',
-      () => provider.current(ctx),
+      async () => (seen === undefined ? provider.current(ctx) : seen),
       (r) => (r ? `${r.version} (${r.id})` : 'none: first deploy'),
     );
     const backup = ctx.env.backup;
@@ -410,10 +411,12 @@ async function restoreData(
   return restore;
 }
 
+const wantsAnalysis = (deps: MachineDeps, ctx: ProviderContext) =>
+  ctx.env.steps.some((s) => s.analysis && s.pauseMs > 0) && deps.provider.weightedTraffic;
+
 function checkAnalysisConfigured(deps: MachineDeps, ctx: ProviderContext): void {
-  const wants = ctx.env.steps.some((s) => s.analysis && s.pauseMs > 0) && deps.provider.weightedTraffic;
   const probe: Release = { version: 'probe', id: 'probe' };
-  if (!wants) return;
+  if (!wantsAnalysis(deps, ctx)) return;
   const target = deps.provider.metrics(ctx, probe);
   if (!target) {
     throw new Error(
@@ -422,7 +425,22 @@ function checkAnalysisConfigured(deps: MachineDeps, ctx: ProviderContext): void 
     );
   }
   // Before anything moves: the rules must keep the labels this provider selects a release by.
-  analysisQueries(target, analysisSlo(ctx), 1);
+  analysisQueries(target, analysisSlo(ctx), 1, ctx.env.analysis);
+}
+
+/**
+ * On a configured endpoint (analysis.prometheus: not the local provider's own Prometheus, which
+ * starts with the environment), the release serving now must already have the series the canary
+ * reads (checkStableSeries). Returns the stable release it read, for `record stable`; undefined
+ * when there is nothing to check.
+ */
+async function checkStableMeasurable(deps: MachineDeps, ctx: ProviderContext): Promise<Release | null | undefined> {
+  if (!ctx.env.analysis.prometheus || !wantsAnalysis(deps, ctx)) return undefined;
+  const stable = await deps.provider.current(ctx);
+  // A first deploy: no release has served, so no series are expected yet.
+  const target = stable ? deps.provider.metrics(ctx, stable) : undefined;
+  if (stable && target) await checkStableSeries(ctx.env, deps.query, target, stable.version, analysisSlo(ctx));
+  return stable;
 }
 
 /** The SLO file whose release-level recording rules the analysis reads. */

@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { prometheusQueryFor, queryUrl } from './analysis';
 import { resolveEnvironment, type RawDeployConfig } from './config';
-import { checkPrometheusReachable, checkRunnerSecrets } from './preflight';
+import { join } from 'node:path';
+import { loadSlo } from '@customercare/nx-monitoring/lib';
+import { checkPrometheusReachable, checkRunnerSecrets, checkStableSeries } from './preflight';
 import type { CommandRunner } from './providers/cli';
 
 const GATES = { perf: { errorRate: 0.01, p95Ms: 500 } };
@@ -140,5 +142,66 @@ describe('the analysis query', () => {
           'environments.production.analysis.auth is gcloud: authenticate first (in CI, google-github-actions/auth with workload identity federation; by hand, gcloud auth login).',
       );
     });
+  });
+});
+
+describe("preflight: the stable release's series at the configured endpoint", () => {
+  const slo = {
+    file: 'apps/backend/monitoring/slo.yml',
+    window: '1m',
+    spec: loadSlo(join(__dirname, '..', '..', '..', '..', '..', '..', 'apps/backend/monitoring/slo.yml')),
+  };
+  const GMP = 'https://monitoring.googleapis.com/v1/projects/p/location/global/prometheus';
+  const stable = { prometheus: GMP, appSelector: 'revision_name="api-00041-abc"' };
+  // Any provider with a configured endpoint (the message does not depend on it; Cloud Run's needs more config).
+  const production = (analysis: object) => {
+    const raw = {
+      service: 'backend',
+      environments: { production: { provider: 'vercel', url: 'https://api.example', analysis } },
+    } as RawDeployConfig;
+    return resolveEnvironment(raw, 'production', GATES, 'apps/backend/deploy.yml');
+  };
+  /** An endpoint with the service's raw series of the stable revision, and (evaluating) recorded series too. */
+  const endpoint =
+    (has: { raw: boolean; recorded: boolean }) =>
+    async (_url: string, expr: string): Promise<number | null> =>
+      (expr.includes('release:') ? has.recorded : has.raw) ? 42 : null;
+  const said =
+    'the canary\'s request count for the stable release v41 (revision_name="api-00041-abc") has no series at ' +
+    `${GMP} over the last 10 minutes (`;
+
+  it('names the missing rule evaluation when the raw series are there but no recorded one (rules: evaluated)', async () => {
+    const env = production({ prometheus: GMP, auth: 'gcloud' });
+    const refused = checkStableSeries(env, endpoint({ raw: true, recorded: false }), stable, 'v41', slo);
+    await expect(refused).rejects.toThrow(said);
+    await expect(refused).rejects.toThrow(
+      "so every canary step would end inconclusive and roll back. Its metrics are there, but nothing evaluates the release-level recording rules (release:http_requests:rate1m has no series; Google Managed Prometheus' PromQL API evaluates no rule file). Set environments.production.analysis.rules: inline (the canary then inlines each rule's expr from the rendered rule file), or load the rule file generated from apps/backend/monitoring/slo.yml into a rule evaluator there.",
+    );
+    await expect(
+      checkStableSeries(env, endpoint({ raw: true, recorded: true }), stable, 'v41', slo),
+    ).resolves.toBeUndefined();
+  });
+
+  it('names the missing metrics when not even the inlined rules find the stable release (rules: inline)', async () => {
+    const env = production({ prometheus: GMP, auth: 'gcloud', rules: 'inline' });
+    const refused = checkStableSeries(env, endpoint({ raw: false, recorded: false }), stable, 'v41', slo);
+    await expect(refused).rejects.toThrow(said);
+    await expect(refused).rejects.toThrow(
+      'No ccg_http_requests_total{job="backend",revision_name="api-00041-abc"} series reach it: check that the service\'s /metrics is collected there (Cloud Run: Managed Prometheus\' collector sidecar, which labels series with revision_name) and that the stable release served requests in that time.',
+    );
+    // Inlined, the recorded series are never asked for: the raw series alone pass.
+    await expect(
+      checkStableSeries(env, endpoint({ raw: true, recorded: false }), stable, 'v41', slo),
+    ).resolves.toBeUndefined();
+  });
+
+  it('names the endpoint when the query fails', async () => {
+    const env = production({ prometheus: GMP, auth: 'gcloud', rules: 'inline' });
+    const failing = async (): Promise<number | null> => {
+      throw new Error('Prometheus rejected it (HTTP 403): Permission denied.');
+    };
+    await expect(checkStableSeries(env, failing, stable, 'v41', slo)).rejects.toThrow(
+      `the canary analysis could not query ${GMP} for the stable release v41: Prometheus rejected it (HTTP 403): Permission denied.`,
+    );
   });
 });

@@ -1,5 +1,8 @@
-import type { PromQuery } from './analysis';
+import { RULES } from '@customercare/nx-monitoring/lib';
+import { analysisQueries, type PromQuery } from './analysis';
 import type { EnvironmentConfig } from './config';
+import type { MetricsTarget } from './providers/provider';
+import type { DeploySlo } from './slo';
 
 /** Thrown by preflight: the deploy stops before anything moves, and the message names the missing piece and its fix. */
 export class PreflightError extends Error {
@@ -46,4 +49,51 @@ export async function checkPrometheusReachable(env: EnvironmentConfig, query: Pr
       `${prometheus} (environments.${env.name}.analysis.prometheus) answered vector(1) with ${value}, so it is not a PromQL endpoint. ${fix}`,
     );
   }
+}
+
+/** How far back the stable release's series are looked for: its last ten minutes. */
+export const STABLE_LOOKBACK_SECONDS = 600;
+
+/**
+ * The canary's request count for the release serving now has a series at the configured endpoint:
+ * a release that has served for a while has one wherever the canary could measure anything, so
+ * none means every traffic step would end inconclusive and roll back a good release. Asked again
+ * with the rules inlined, the endpoint tells which piece is missing: a series there means nothing
+ * evaluates the release-level recording rules (set analysis.rules: inline); none either way means
+ * the service's metrics do not reach it with the release's labels.
+ */
+export async function checkStableSeries(
+  env: EnvironmentConfig,
+  query: PromQuery,
+  target: MetricsTarget,
+  stableVersion: string,
+  slo: DeploySlo,
+): Promise<void> {
+  const ask = async (expr: string) => {
+    try {
+      return await query(target.prometheus, expr);
+    } catch (error) {
+      throw new PreflightError(
+        `the canary analysis could not query ${target.prometheus} for the stable release ${stableVersion}: ${(error as Error).message.replace(/\.$/, '')}.`,
+      );
+    }
+  };
+  const asked = analysisQueries(target, slo, STABLE_LOOKBACK_SECONDS, env.analysis).requests;
+  if ((await ask(asked)) !== null) return;
+  const setting = `environments.${env.name}.analysis.rules`;
+  const said = `the canary's request count for the stable release ${stableVersion} (${target.appSelector}) has no series at ${target.prometheus} over the last ${STABLE_LOOKBACK_SECONDS / 60} minutes (${asked}), so every canary step would end inconclusive and roll back`;
+  if (env.analysis.rules === 'evaluated') {
+    const inlined = analysisQueries(target, slo, STABLE_LOOKBACK_SECONDS, {
+      ...env.analysis,
+      rules: 'inline',
+    }).requests;
+    if ((await ask(inlined)) !== null) {
+      throw new PreflightError(
+        `${said}. Its metrics are there, but nothing evaluates the release-level recording rules (${RULES.releaseRequestRate(slo.window)} has no series; Google Managed Prometheus' PromQL API evaluates no rule file). Set ${setting}: inline (the canary then inlines each rule's expr from the rendered rule file), or load the rule file generated from ${slo.file} into a rule evaluator there.`,
+      );
+    }
+  }
+  throw new PreflightError(
+    `${said}. No ${slo.spec.metrics.requests}{${[slo.spec.selector, target.appSelector].filter(Boolean).join(',')}} series reach it: check that the service's /metrics is collected there (Cloud Run: Managed Prometheus' collector sidecar, which labels series with revision_name) and that the stable release served requests in that time${env.analysis.rules === 'inline' ? '' : `; if they are there but nothing evaluates the release-level recording rules, set ${setting}: inline`}.`,
+  );
 }
