@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HIT_RESOLUTION_MS } from './server';
+import { FileSystemStorage } from './storage/fs';
 import {
   OTHER_NAMESPACE_TOKEN,
   READ_ONLY_TOKEN,
@@ -88,6 +90,28 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
       await new Promise((done) => setTimeout(done, 20));
     }
     expect((await stat(stored)).mtime.getFullYear()).toBeGreaterThan(2020);
+  });
+
+  it('records a hit only when the last one recorded is older than HIT_RESOLUTION_MS', async () => {
+    const storage = new FileSystemStorage(join(server.dir, 'hits'));
+    const touch = jest.spyOn(storage, 'touch');
+    const other = await startTestServer([], storage);
+    try {
+      const url = cacheUrl(other, '6060');
+      const auth = bearer(READ_WRITE_TOKEN);
+      expect((await fetch(url, { method: 'PUT', body: 'a', headers: auth })).status).toBe(200);
+      // Just stored: its date is recent, so a hit changes nothing on disk.
+      await (await fetch(url, { headers: auth })).arrayBuffer();
+      expect(touch).not.toHaveBeenCalled();
+      const entry = join(server.dir, 'hits', 'main', '60', '6060');
+      const old = new Date(Date.now() - HIT_RESOLUTION_MS - 1000);
+      await utimes(entry, old, old);
+      await (await fetch(url, { headers: auth })).arrayBuffer();
+      expect(touch).toHaveBeenCalledTimes(1);
+      expect(touch.mock.calls[0][0]).toBe('main/6060');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('never overwrites: the second PUT of a hash gets 409 and the first bytes stay', async () => {

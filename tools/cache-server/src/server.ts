@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { TokenTable } from './auth';
 import { HASH_PATTERN } from './keys';
 import type { Logger } from './log';
@@ -8,6 +8,13 @@ import type { Metrics } from './metrics';
 import { SizeMismatchError, type CacheStorage } from './storage/storage';
 
 const CACHE_PATH = /^\/v1\/cache\/([^/?#]*)$/;
+
+/**
+ * A hit is recorded on an entry (for least-recently-used eviction) only when the last one recorded
+ * is at least this old: a hot artifact fetched by every CI job costs one metadata write a minute,
+ * not one per GET, and eviction's order is still right to the minute.
+ */
+export const HIT_RESOLUTION_MS = 60_000;
 
 export interface CacheServerOptions {
   storage: CacheStorage;
@@ -99,6 +106,47 @@ function sendText(res: ServerResponse, status: number, text: string, closeConnec
   res.writeHead(status, headers).end(text);
 }
 
+/**
+ * Writes `body` to `res` with backpressure and ends it; resolves once the last byte is handed to
+ * the socket. On a failure of either side (a read error, the client hanging up) both are destroyed
+ * and it rejects. What stream.pipeline does for two streams, without the AbortController and the
+ * DOMException with a stack trace that pipeline creates for every call.
+ */
+function send(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      // The 'error' listeners stay: a late error (closing the file) is then ignored, not thrown.
+      body.off('data', onData).off('end', onEnd);
+      res.off('drain', onDrain).off('close', onClose).off('finish', onFinish);
+      if (!error) resolve();
+      else {
+        body.destroy();
+        res.destroy();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (!res.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => res.end();
+    const onClose = () =>
+      settle(
+        res.writableFinished
+          ? undefined
+          : new Error('the client closed the connection before the whole artifact was sent'),
+      );
+    const onFinish = () => settle();
+    body.on('data', onData).on('end', onEnd).on('error', settle);
+    res.on('drain', onDrain).on('close', onClose).on('error', settle).on('finish', onFinish);
+    // The client may have hung up while the entry was being looked up: 'close' has come and gone.
+    if (res.destroyed) onClose();
+  });
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -149,13 +197,15 @@ async function handle(
       return;
     }
     options.metrics.hits.inc(labels);
-    options.storage
-      .touch?.(key, new Date())
-      .catch((error: Error) =>
-        options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }),
-      );
+    const now = new Date();
+    if (!object.lastHit || now.getTime() - object.lastHit.getTime() >= HIT_RESOLUTION_MS)
+      options.storage
+        .touch?.(key, now)
+        .catch((error: Error) =>
+          options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }),
+        );
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
-    await pipeline(object.body, res);
+    await send(object.body, res);
     context.bytesOut = object.size;
     options.metrics.bytesOut.inc(labels, object.size);
     return;

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import fsPromises from 'node:fs/promises';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
-import { FileSystemStorage } from './fs';
+import { FileSystemStorage, READ_CHUNK_BYTES } from './fs';
 
 /**
- * Spies on fs/promises through its module object, which is the object the storage code calls
+ * Spies on fs/promises (and fs) through its module object, which is the object the storage code calls
  * into (a default import, not `import *`, whose interop copy would not be the same object).
  */
 type Call = (...args: unknown[]) => Promise<unknown>;
@@ -36,16 +38,25 @@ describe('fs storage durability and atomicity', () => {
         .status,
     ).toBe(200);
     const entry = join(server.dir, 'main', '65', '6502');
-    // Whichever call the GET makes on the entry first (stat or open), the entry is unlinked as
-    // soon as it returns: an eviction landing between the lookup and the read.
+    // Whichever call the GET makes on the entry first (stat or open, on the event loop or in the
+    // thread pool), the entry is unlinked as soon as it returns: an eviction landing between the
+    // lookup and the read.
     let evicted = false;
-    const evictOnce = async (args: unknown[]) => {
+    const evictOnce = (args: unknown[]) => {
       if (evicted || args[0] !== entry) return;
       evicted = true;
-      await fsPromises.unlink(entry);
+      fs.unlinkSync(entry);
     };
     around('stat', evictOnce);
     around('open', evictOnce);
+    for (const name of ['statSync', 'openSync'] as const) {
+      const real = fs[name].bind(fs) as (...args: unknown[]) => unknown;
+      jest.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
+        const result = real(...args);
+        evictOnce(args);
+        return result;
+      }) as never);
+    }
 
     const answer = await fetch(cacheUrl(server, '6502'), { headers: bearer(READ_WRITE_TOKEN) }).then(
       async (res) => {
@@ -56,6 +67,57 @@ describe('fs storage durability and atomicity', () => {
     );
     expect(evicted).toBe(true);
     expect(answer).toEqual({ status: 200, bytes: artifact.length, intact: true });
+  });
+
+  it('stores and serves an artifact of several read chunks and write batches byte for byte', async () => {
+    const storage = new FileSystemStorage(join(server.dir, 'chunks'));
+    const artifact = randomBytes(2 * READ_CHUNK_BYTES + 12345);
+    // Uneven pieces, as a socket delivers them.
+    const pieces = [artifact.subarray(0, 1000), artifact.subarray(1000, 1_500_000), artifact.subarray(1_500_000)];
+    expect(await storage.put('main/4004', Readable.from(pieces), artifact.length)).toBe('stored');
+    const stored = await storage.get('main/4004');
+    expect(stored?.size).toBe(artifact.length);
+    const chunks = (await (stored as { body: Readable }).body.toArray()) as Buffer[];
+    expect(chunks.map((chunk) => chunk.length)).toEqual([READ_CHUNK_BYTES, READ_CHUNK_BYTES, 12345]);
+    expect(Buffer.concat(chunks).equals(artifact)).toBe(true);
+    await expect(storage.put('main/4005', Readable.from(pieces), artifact.length - 1)).rejects.toThrow(
+      `the body had ${artifact.length} bytes but Content-Length announced ${artifact.length - 1}`,
+    );
+    expect(await storage.exists('main/4005')).toBe(false);
+  });
+
+  it('closes the entry when the client hangs up in the middle of a GET', async () => {
+    // More than loopback's socket buffers hold, so the server is still reading when the client goes.
+    const artifact = randomBytes(32 * READ_CHUNK_BYTES);
+    const put = await fetch(cacheUrl(server, '7007'), {
+      method: 'PUT',
+      body: artifact,
+      headers: bearer(READ_WRITE_TOKEN),
+    });
+    expect(put.status).toBe(200);
+    const entry = join(server.dir, 'main', '70', '7007');
+    const openOnEntry = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === entry;
+        } catch {
+          return false;
+        }
+      }).length;
+    const { port } = new URL(server.url);
+    const openWhenCut = await new Promise<number>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`GET /v1/cache/7007 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${READ_WRITE_TOKEN}\r\n\r\n`),
+      );
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(openOnEntry());
+      });
+      socket.on('error', reject);
+    });
+    expect(openWhenCut).toBe(1);
+    for (let waited = 0; openOnEntry() > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(openOnEntry()).toBe(0);
   });
 
   it('fsyncs a stored entry before linking it into place, and its folder after', async () => {

@@ -24,6 +24,8 @@ export interface UploadSweep {
 export interface StoredObject {
   body: Readable;
   size: number;
+  /** When a hit was last recorded on the entry, for backends that record hits (`touch`). */
+  lastHit?: Date;
 }
 
 /**
