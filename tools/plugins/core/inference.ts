@@ -7,3 +7,5 @@ export * from './src/plugins/options';
 export * from './src/config/pyproject';
 export * from './src/config/uv-lock';
 export * from './src/config/lockfile-inputs';
+// Config loaders that inference runs (a deploy config's validation errors) format Ajv's errors with it.
+export * from './src/gates/schema-problems';

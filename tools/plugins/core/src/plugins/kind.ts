@@ -171,20 +171,34 @@ export function inferFromConfigFiles(
  * other results, and Nx reports every failure (naming the file) instead of dropping the plugin.
  */
 export function createNodesFromKinds(kinds: readonly InferenceKind[]): CreateNodesV2<PipelinePluginOptions> {
-  const glob = kinds.length === 1 ? kinds[0].glob : `{${kinds.map((kind) => kind.glob).join(',')}}`;
+  return combineCreateNodes(
+    kinds.map((kind) => [kind.glob, (files, options, context) => kind.createNodes(files, options ?? {}, context)]),
+  );
+}
+
+/**
+ * Several createNodesV2 as one: one glob matching any of theirs, and each gets the files its own
+ * glob matches, in the order given, so Nx merges their results as it merges consecutive plugins'.
+ * One failing part still returns the others' results, and Nx reports every failure (naming the
+ * file). This is how @customercare/nx-inference serves every plugin from one Nx plugin worker.
+ */
+export function combineCreateNodes(
+  parts: ReadonlyArray<CreateNodesV2<PipelinePluginOptions>>,
+): CreateNodesV2<PipelinePluginOptions> {
+  const glob = parts.length === 1 ? parts[0][0] : `{${parts.map(([partGlob]) => partGlob).join(',')}}`;
   // Compiled once: minimatch(file, glob) compiles the glob on every call, ~0.2 ms each, which at
   // 1000 projects was a fifth of a warm createNodes (docs/benchmarks.md).
-  const matchers = kinds.map((kind) => new Minimatch(kind.glob, { dot: true }));
+  const matchers = parts.map(([partGlob]) => new Minimatch(partGlob, { dot: true }));
   return [
     glob,
     async (files, options, context) => {
       const results: CreateNodesResultV2 = [];
       const errors: Array<[string | null, Error]> = [];
-      for (const [index, kind] of kinds.entries()) {
+      for (const [index, [, createNodes]] of parts.entries()) {
         const matching = files.filter((file) => matchers[index].match(file));
         if (matching.length === 0) continue;
         try {
-          results.push(...(await kind.createNodes(matching, options ?? {}, context)));
+          results.push(...(await createNodes(matching, options, context)));
         } catch (error) {
           if (error instanceof AggregateCreateNodesError) {
             results.push(...error.partialResults);

@@ -1,11 +1,11 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ProjectGates } from '@customercare/nx-core';
 import schema from './config-schema.json';
 import type { DeploySlo } from './slo';
-import { schemaProblems } from '@customercare/nx-core';
+import { schemaProblems } from '@customercare/nx-core/inference';
 
 /** The names a deploy config may have, in the order they are looked for. */
 export const DEPLOY_CONFIG_FILES = ['deploy.yml', 'deploy.yaml', 'deploy.json'] as const;
@@ -206,7 +206,15 @@ export class DeployConfigError extends Error {
   override name = 'DeployConfigError';
 }
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile<RawDeployConfig>(schema);
+let validator: ValidateFunction<RawDeployConfig> | undefined;
+/**
+ * Compiled on first use, not when the module loads: the inference plugin imports this file, and a
+ * warm graph computation (every deploy config's targets from the inference cache) never validates.
+ */
+function validate(data: unknown): data is RawDeployConfig {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile<RawDeployConfig>(schema);
+  return validator(data);
+}
 
 /** "{workspaceRoot}" in a configured environment variable becomes the workspace root. */
 export function withWorkspaceRoot(env: Record<string, string>, workspaceRoot: string): Record<string, string> {
@@ -247,7 +255,7 @@ export function readDeployConfig(workspaceRoot: string, file: string): RawDeploy
   }
   if (!validate(data)) {
     throw new DeployConfigError(
-      `${file} does not match the deploy config schema (tools/plugins/deploy/src/executors/deploy/config-schema.json):\n${schemaProblems(validate.errors)}`,
+      `${file} does not match the deploy config schema (tools/plugins/deploy/src/executors/deploy/config-schema.json):\n${schemaProblems(validator?.errors)}`,
     );
   }
   return data;

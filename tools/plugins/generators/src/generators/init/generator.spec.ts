@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import { GATES_SCHEMA_FILE } from '@customercare/nx-core';
 import { DEFAULT_GATES } from './default-gates';
-import { initGenerator, PIPELINE_PLUGINS } from './generator';
+import { INFERENCE_PLUGIN, initGenerator, PIPELINE_PLUGINS } from './generator';
 
 function changes(tree: Tree): Record<string, string> {
   return Object.fromEntries(tree.listChanges().map((change) => [change.path, change.content?.toString('utf-8') ?? '']));
@@ -60,6 +60,16 @@ describe('init generator', () => {
     expect(tree.read('gates.json', 'utf-8')).toBe('{"defaults": {"coverage": {"min": 95}}}');
     expect(tree.read('.gitignore', 'utf-8')).toBe('/reports\n');
     expect(readJson(tree, 'package.json').devDependencies?.['@nxlv/python']).toBeUndefined();
+  });
+
+  it('adds none of the seven plugins where nx.json registers them all as @customercare/nx-inference', async () => {
+    const plugins = [
+      { plugin: '@nxlv/python', options: { packageManager: 'uv' } },
+      { plugin: INFERENCE_PLUGIN, exclude: ['tools/plugins/dast/python/**'] },
+    ];
+    updateNxJson(tree, { ...readNxJson(tree), plugins });
+    await initGenerator(tree, { skipPackageJson: true });
+    expect(readNxJson(tree)?.plugins).toEqual(plugins);
   });
 
   it('changes nothing when run a second time', async () => {

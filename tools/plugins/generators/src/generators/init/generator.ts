@@ -27,6 +27,8 @@ export const PIPELINE_PLUGINS = [
   '@customercare/nx-monitoring',
   '@customercare/nx-dast',
 ];
+/** The seven PIPELINE_PLUGINS in one nx.json entry (one Nx plugin worker for all): where it is registered, none of them is added. */
+export const INFERENCE_PLUGIN = '@customercare/nx-inference';
 export const PYTHON_PLUGIN = '@nxlv/python';
 /** The @nxlv/python release this plugin is tested with (its uv provider draws the Python edges). */
 export const NXLV_PYTHON_VERSION = '23.1.1';
@@ -52,7 +54,8 @@ function registerPlugins(tree: Tree): void {
         'workspace, so set that option or Python-to-Python dependencies will be missing from the graph.',
     );
   }
-  for (const plugin of PIPELINE_PLUGINS) {
+  const combined = plugins.some((entry) => pluginName(entry) === INFERENCE_PLUGIN);
+  for (const plugin of combined ? [] : PIPELINE_PLUGINS) {
     if (!plugins.some((entry) => pluginName(entry) === plugin)) plugins.push(plugin);
   }
   // Only when something was added: rewriting an unchanged nx.json would still change its formatting.
