@@ -13,7 +13,10 @@ describe('parseContainerfileDirectives', () => {
       '# nx-pipeline: ready /ready',
       '# nx-pipeline: smoke GET /health -> 200 "status"',
       '# nx-pipeline: smoke POST /api/v1/auth/login {"email":"a@b.c","password":"x"} -> 401',
+      '# nx-pipeline: exec pg_dump --version -> "pg_dump (PostgreSQL) 15."',
+      '# nx-pipeline: exec test -x /usr/bin/tini',
       '# nx-pipeline: env SECRET_KEY={random}',
+      '# nx-pipeline: secrets-allow /usr/lib/*/perl/*/CORE/*.h',
       '# nx-pipeline: size-budget 1.5GB',
       'FROM ${BASE_IMAGE}',
     ].join('\n');
@@ -29,8 +32,13 @@ describe('parseContainerfileDirectives', () => {
           { method: 'GET', path: '/health', status: 200, contains: 'status' },
           { method: 'POST', path: '/api/v1/auth/login', body: '{"email":"a@b.c","password":"x"}', status: 401 },
         ],
+        exec: [
+          { argv: ['pg_dump', '--version'], contains: 'pg_dump (PostgreSQL) 15.' },
+          { argv: ['test', '-x', '/usr/bin/tini'] },
+        ],
         env: { SECRET_KEY: '{random}' },
         maxSizeMb: 1500,
+        secretsAllow: ['/usr/lib/*/perl/*/CORE/*.h'],
       },
     });
   });
@@ -50,6 +58,12 @@ describe('parseContainerfileDirectives', () => {
       'apps/a/Containerfile:2: `# nx-pipeline: smoke /health 200` is not valid: expected `smoke METHOD /path [body] -> STATUS ["text in the body"]`.',
     );
     expect(() => parseContainerfileDirectives('# nx-pipeline: port eighty\n', 'C')).toThrow('C:1');
+    expect(() => parseContainerfileDirectives('# nx-pipeline: exec pg_dump --version -> 15\n', 'C')).toThrow(
+      'expected `exec <command> [args] [-> "text in its output"]`',
+    );
+    expect(() => parseContainerfileDirectives('# nx-pipeline: secrets-allow usr/lib/x.h\n', 'C')).toThrow(
+      'expected `secrets-allow <glob of absolute in-image paths>`',
+    );
     expect(() => parseContainerfileDirectives('# nx-pipeline: size-budget lots\n', 'C')).toThrow(
       'a size such as 250MB',
     );

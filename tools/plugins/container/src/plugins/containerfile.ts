@@ -14,7 +14,9 @@
  *   # nx-pipeline: ready /health                    GET until 200 before the smoke checks
  *   # nx-pipeline: smoke GET /health -> 200 "ok"    a request, the status it must get, text the body must hold
  *   # nx-pipeline: smoke POST /api {"a":1} -> 401   (a JSON body is sent as application/json)
+ *   # nx-pipeline: exec pg_dump --version -> "15."  a command in the running container: exit 0, text in its output
  *   # nx-pipeline: env SECRET_KEY={random}          environment of the test run ({random}: a fresh token)
+ *   # nx-pipeline: secrets-allow /opt/x/k.pem       an in-image path (glob) the secret scan skips
  *   # nx-pipeline: size-budget 250MB                the image test fails above it
  *
  * Keeping them in the Containerfile keeps an image and the checks of it in one reviewed file.
@@ -27,12 +29,21 @@ export interface SmokeCheck {
   contains?: string;
 }
 
+/** A command run in the running test container (`podman exec`: its user, its PATH): exit 0, and the text in its output. */
+export interface ExecCheck {
+  argv: string[];
+  contains?: string;
+}
+
 export interface ImageTestOptions {
   port?: number;
   ready?: string;
   smoke?: SmokeCheck[];
+  exec?: ExecCheck[];
   env?: Record<string, string>;
   maxSizeMb?: number;
+  /** Globs of in-image paths the secret scan ignores (a package's own files that look like a secret). */
+  secretsAllow?: string[];
 }
 
 export interface ContainerfileDirectives {
@@ -112,11 +123,30 @@ export function parseContainerfileDirectives(text: string, file: string): Contai
         ];
         break;
       }
+      case 'exec': {
+        const arrow = value.indexOf(' -> ');
+        const command = (arrow < 0 ? value : value.slice(0, arrow)).trim();
+        const expected = arrow < 0 ? undefined : value.slice(arrow + 4).trim();
+        if (!command || (expected !== undefined && !/^".*"$/.test(expected))) {
+          fail('`exec <command> [args] [-> "text in its output"]`');
+        }
+        result.test.exec = [
+          ...(result.test.exec ?? []),
+          { argv: command.split(/\s+/), ...(expected !== undefined ? { contains: expected.slice(1, -1) } : {}) },
+        ];
+        break;
+      }
       case 'env': {
         const env = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(value) ?? fail('`env NAME=value`');
         result.test.env = { ...result.test.env, [env[1]]: env[2] };
         break;
       }
+      case 'secrets-allow':
+        result.test.secretsAllow = [
+          ...(result.test.secretsAllow ?? []),
+          /^\/\S+$/.test(value) ? value : fail('`secrets-allow <glob of absolute in-image paths>`'),
+        ];
+        break;
       case 'size-budget': {
         const size = SIZE.exec(value) ?? fail('a size such as 250MB or 1GB');
         const gb = /^g/i.test(size[2]);
@@ -125,7 +155,7 @@ export function parseContainerfileDirectives(text: string, file: string): Contai
       }
       default:
         throw new ContainerfileDirectiveError(
-          `${where}: unknown directive \`${key}\`. Known: base, context, depends-on, include, port, ready, smoke, env, size-budget.`,
+          `${where}: unknown directive \`${key}\`. Known: base, context, depends-on, include, port, ready, smoke, exec, env, secrets-allow, size-budget.`,
         );
     }
   });

@@ -79,6 +79,7 @@ function options(name: string, overrides: Partial<DockerExecutorSchema> = {}): D
       port: 8080,
       ready: '/index.html',
       smoke: [{ method: 'GET', path: '/index.html', status: 200, contains: 'hello from the image' }],
+      exec: [{ argv: ['busybox', 'cat', '/www/index.html'], contains: 'hello from the image' }],
       maxSizeMb: 20,
     },
     ...overrides,
@@ -174,10 +175,24 @@ describe('docker executor (podman, nx-container, registry)', () => {
       readFileSync(join(root, 'reports/apps/web/docker/image-test.json'), 'utf8'),
     ) as ImageTestReport;
     expect(report.healthcheck).toBe('healthy');
+    expect(report.exec).toEqual([
+      { argv: ['busybox', 'cat', '/www/index.html'], contains: 'hello from the image', exitCode: 0, passed: true },
+    ]);
+    expect(results['image-smoke'].measured).toBe('2/2');
     expect(report.stop?.clean).toBe(true);
     // trivy is optional (its database is not reachable everywhere): reported as not run, never as a passed gate.
     if (report.vulnerabilities.status === 'not run') expect(results['image-vulnerabilities']).toBeUndefined();
     else expect(results['image-vulnerabilities'].measured).toBe(report.vulnerabilities.counts.critical);
+  });
+
+  it('fails when a command the image needs is missing, naming it', async () => {
+    const missing = options('web', {
+      test: { ...options('web').test, exec: [{ argv: ['pg_dump', '--version'], contains: 'PostgreSQL' }] },
+    });
+    await expect(dockerExecutor(missing, context(root, 'web'))).resolves.toEqual({ success: false });
+    const results = gates(root, 'web');
+    expect(results['image-smoke']).toMatchObject({ passed: false, measured: '1/2', threshold: '2/2' });
+    expect(results['image-smoke'].reason).toMatch(/^`pg_dump --version` in the container exited 127: /);
   });
 
   it('fails on a root user', async () => {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { minimatch } from 'minimatch';
 import type { GateResult } from '@customercare/nx-core';
-import type { ImageTestOptions, SmokeCheck } from '../../plugins/containerfile';
+import type { ExecCheck, ImageTestOptions, SmokeCheck } from '../../plugins/containerfile';
 import { capture, captureOk } from '@customercare/nx-core';
 import type { ContainerEngine, ImageFacts } from './engines/engine';
 import { needsHostNetwork } from './engines/podman';
@@ -26,6 +26,8 @@ export interface ImageTestReport {
   maxSizeMb: number;
   user: { configured: string; runtimeUid: number | null };
   smoke: Array<SmokeCheck & { got: number | null; passed: boolean; detail?: string }>;
+  /** The `exec` checks, run in the ready container after the smoke requests. */
+  exec: Array<ExecCheck & { exitCode: number | null; passed: boolean; detail?: string }>;
   readyAfterMs: number | null;
   /** The image's own HEALTHCHECK, run once after readiness: none when the image has none. */
   healthcheck: 'healthy' | 'unhealthy' | 'none' | 'not run';
@@ -78,6 +80,7 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
     maxSizeMb,
     user: { configured: image.user, runtimeUid: null },
     smoke: [],
+    exec: [],
     readyAfterMs: null,
     healthcheck: 'not run',
     stop: null,
@@ -146,23 +149,29 @@ export async function testImage(request: ImageTestRequest): Promise<{ report: Im
     logger.warn(`image scan ${request.project}: trivy not run: ${vulnerabilities.reason}`);
   }
   if (options.port) {
-    const passedSmoke = report.smoke.filter((check) => check.passed).length;
+    const checks = report.smoke.length + (options.exec?.length ?? 0);
+    const passedSmoke = [...report.smoke, ...report.exec].filter((check) => check.passed).length;
     const smokeOk =
       report.readyAfterMs !== null &&
-      passedSmoke === report.smoke.length &&
+      passedSmoke === checks &&
       report.healthcheck !== 'unhealthy' &&
       (report.stop?.clean ?? false);
-    const failed = report.smoke
-      .filter((check) => !check.passed)
-      .map(
-        (check) =>
-          `${check.method} ${check.path} got ${check.got ?? 'no answer'}${check.detail ? ` (${check.detail})` : ''}`,
-      );
+    const failed = [
+      ...report.smoke
+        .filter((check) => !check.passed)
+        .map(
+          (check) =>
+            `${check.method} ${check.path} got ${check.got ?? 'no answer'}${check.detail ? ` (${check.detail})` : ''}`,
+        ),
+      ...report.exec
+        .filter((check) => !check.passed)
+        .map((check) => `\`${check.argv.join(' ')}\` in the container ${check.detail}`),
+    ];
     gates.push(
       gate(
         'image-smoke',
-        `${passedSmoke}/${report.smoke.length}`,
-        `${report.smoke.length}/${report.smoke.length}`,
+        `${passedSmoke}/${checks}`,
+        `${checks}/${checks}`,
         smokeOk,
         report.readyAfterMs === null
           ? `not ready on ${options.ready ?? '/'} within ${READY_TIMEOUT_MS / 1000} s (its log is above)`
@@ -200,6 +209,24 @@ async function runAndProbe(request: ImageTestRequest, containerPort: number, rep
       return;
     }
     for (const check of options.smoke ?? []) report.smoke.push({ ...check, ...(await smoke(base, check)) });
+    for (const check of options.exec ?? []) {
+      const ran = await capture(engine.exec(name, check.argv, cwd), SETUP_FIX);
+      const output = `${ran.stdout}${ran.stderr}`.trim();
+      const passed = ran.exitCode === 0 && (check.contains === undefined || output.includes(check.contains));
+      report.exec.push({
+        ...check,
+        exitCode: ran.exitCode,
+        passed,
+        ...(passed
+          ? {}
+          : {
+              detail:
+                ran.exitCode === 0
+                  ? `printed ${JSON.stringify(output.slice(0, 200))}, without ${JSON.stringify(check.contains)}`
+                  : `exited ${ran.exitCode}: ${output.split('\n').slice(-2).join(' ').slice(0, 300)}`,
+            }),
+      });
+    }
     if (engine.healthcheck) {
       // podman: 0 healthy, 1 unhealthy, 125 with "has no defined healthcheck". Up to three runs, as
       // HEALTHCHECK --retries=3 judges: one check that timed out on a loaded machine (the backend's

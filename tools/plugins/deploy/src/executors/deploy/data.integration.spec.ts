@@ -5,7 +5,7 @@
  * the pre-deploy backup, so v1 finds its schema and its documents again. Real HAProxy and
  * Prometheus (the local provider), real `python -m customercare backup | restore | schema`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { executorTools, freePort, resolveTool } from '@customercare/nx-core';
 import { executorContext } from '@customercare/nx-core/testing';
 import { deploy, prepare } from './executor';
+import { startPostgres } from './proof/postgres';
 import { stopLocalEnvironment } from './providers/local';
 
 for (const tool of ['haproxy', 'prometheus', 'postgres']) resolveTool(tool, executorTools());
@@ -21,32 +22,6 @@ const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..', '..', '..');
 const BACKEND = join(WORKSPACE_ROOT, 'apps', 'backend');
 const PYTHON = join(WORKSPACE_ROOT, '.venv', 'bin', 'python');
 const FIXTURES = join(__dirname, 'fixtures', 'backend');
-
-/** The backend's own private PostgreSQL (tests/integration/servers.py), stopped when its stdin closes. */
-async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(PYTHON, [join(FIXTURES, 'postgres.py')], {
-    cwd: BACKEND,
-    env: { ...process.env, PYTHONPATH: BACKEND },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`the PostgreSQL fixture exited ${code} before it was ready`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.stdin?.end();
-      }),
-  };
-}
 
 /** Runs the backend's CLI against the environment's database; returns stdout. */
 function backend(env: Record<string, string>, ...args: string[]): string {
