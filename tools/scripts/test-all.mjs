@@ -5,8 +5,9 @@ import { rmSync } from 'node:fs';
 import { formatSummary, summarizeReports } from './junit-summary.mjs';
 import { nxCommand } from './workspace-tools.mjs';
 
-// check-workflows and check-docs are never cached: they read the whole project graph.
-const targets = process.env.TEST_TARGETS ?? 'test,integration,e2e,check-workflows,check-docs';
+// check-workflows and check-docs are never cached: they read the whole project graph. rehearse
+// (scripts:rehearse, the CD chain on loopback) is never cached either: it pushes and deploys.
+const targets = process.env.TEST_TARGETS ?? 'test,integration,e2e,check-workflows,check-docs,rehearse';
 const nxArgs = ['run-many', '-t', ...targets.split(','), '--parallel=2', ...process.argv.slice(2)];
 
 // Stale reports would be counted again: Nx restores the reports of cached tasks from its cache.
