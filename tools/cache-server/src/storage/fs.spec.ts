@@ -73,7 +73,11 @@ describe('fs storage durability and atomicity', () => {
     const storage = new FileSystemStorage(join(server.dir, 'chunks'));
     const artifact = randomBytes(2 * READ_CHUNK_BYTES + 12345);
     // Uneven pieces, as a socket delivers them.
-    const pieces = [artifact.subarray(0, 1000), artifact.subarray(1000, 1_500_000), artifact.subarray(1_500_000)];
+    const pieces = [
+      artifact.subarray(0, 1000),
+      artifact.subarray(1000, READ_CHUNK_BYTES + 5000),
+      artifact.subarray(READ_CHUNK_BYTES + 5000),
+    ];
     expect(await storage.put('main/4004', Readable.from(pieces), artifact.length)).toBe('stored');
     const stored = await storage.get('main/4004');
     expect(stored?.size).toBe(artifact.length);
@@ -88,7 +92,7 @@ describe('fs storage durability and atomicity', () => {
 
   it('closes the entry when the client hangs up in the middle of a GET', async () => {
     // More than loopback's socket buffers hold, so the server is still reading when the client goes.
-    const artifact = randomBytes(32 * READ_CHUNK_BYTES);
+    const artifact = randomBytes(32 * 1024 * 1024);
     const put = await fetch(cacheUrl(server, '7007'), {
       method: 'PUT',
       body: artifact,
