@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, bindparam, insert, or_, select, update
 
 from customercare.answers import LocalProvider, ProviderError
 from customercare.context import AppContext
 from customercare.knowledge.bm25 import ScoredPassage
-from customercare.models import Conversation, Message
+from customercare.models import Conversation, Message, new_id, utcnow
 
 log = logging.getLogger("customercare.conversations")
 
@@ -29,9 +30,36 @@ class ConversationNotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class Reply:
-    conversation: Conversation
-    message: Message
+    """The stored assistant message and its conversation."""
+
+    conversation_id: str
+    message_id: str
+    content: str
+    citations: list[dict[str, str]]
+    created_at: datetime
     escalated: bool
+
+
+# Built once (a statement built per call costs more CPU than SQLite takes to run it).
+_CONVERSATION_EXISTS = select(Conversation.id).where(
+    Conversation.id == bindparam("conversation_id"),
+    Conversation.workspace_id == bindparam("workspace_id"),
+)
+_NEW_CONVERSATION = insert(Conversation)
+_CONTINUE_CONVERSATION = (
+    update(Conversation)
+    .where(
+        Conversation.id == bindparam("conversation"),
+        Conversation.workspace_id == bindparam("workspace"),
+    )
+    .values(
+        message_count=Conversation.message_count + 2,
+        last_message=bindparam("last"),
+        escalated=or_(Conversation.escalated, bindparam("escalate", type_=Boolean())),
+    )
+    .returning(Conversation.message_count)
+)
+_NEW_MESSAGES = insert(Message)
 
 
 def confidence(passages: list[ScoredPassage]) -> float:
@@ -91,20 +119,23 @@ def reply(context: AppContext, workspace_id: str, conversation_id: str | None, t
     """Answer one customer message.
 
     Reading and composing happen outside the write transaction, so a slow provider (a network
-    call to Gemini) never holds the database's write lock; the write is two inserts and an update.
+    call to Gemini) never holds the database's write lock. Both transactions are Core statements on
+    one connection each: a new conversation is two inserts (the conversation with its final
+    counts, then both messages in one executemany), a continued one an update that returns the
+    new message count, then the same insert.
     """
     started = time.perf_counter()
-    with context.db.session(write=False) as session:
-        if conversation_id is not None and (
-            session.scalar(
-                select(Conversation.id).where(
-                    Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
-                )
+    with context.db.transaction(write=False) as connection:
+        if (
+            conversation_id is not None
+            and connection.scalar(
+                _CONVERSATION_EXISTS,
+                {"conversation_id": conversation_id, "workspace_id": workspace_id},
             )
             is None
         ):
             raise ConversationNotFoundError(conversation_id)
-        passages = context.knowledge.search(session, workspace_id, text, limit=3)
+        passages = context.knowledge.search(connection, workspace_id, text, limit=3)
     context.metrics.retrieval_hits.observe(len(passages))
     score = confidence(passages)
     escalate = score < context.settings.escalation_threshold
@@ -112,44 +143,72 @@ def reply(context: AppContext, workspace_id: str, conversation_id: str | None, t
     answer = ESCALATION_REPLY if escalate else _compose(context, text, used)
     elapsed_ms = (time.perf_counter() - started) * 1000
 
-    with context.db.session(write=True) as session:
-        if conversation_id is None:
-            conversation = Conversation(workspace_id=workspace_id)
-            session.add(conversation)
-            session.flush()
+    # The rows are built before the write transaction, which only numbers and stores them.
+    new_conversation = conversation_id is None
+    customer_at = utcnow()
+    stored = Reply(
+        conversation_id or new_id(), new_id(), answer, _citations(used), utcnow(), escalate
+    )
+    customer = {
+        "id": new_id(),
+        "conversation_id": stored.conversation_id,
+        "seq": 0,
+        "role": "customer",
+        "content": text,
+        "citations": [],
+        "confidence": None,
+        "latency_ms": None,
+        "escalated": False,
+        "created_at": customer_at,
+    }
+    assistant = {
+        "id": stored.message_id,
+        "conversation_id": stored.conversation_id,
+        "seq": 1,
+        "role": "assistant",
+        "content": answer,
+        "citations": stored.citations,
+        "confidence": round(score, 4),
+        "latency_ms": round(elapsed_ms, 3),
+        "escalated": escalate,
+        "created_at": stored.created_at,
+    }
+    with context.db.transaction(write=True) as connection:
+        if new_conversation:
+            connection.execute(
+                _NEW_CONVERSATION,
+                {
+                    "id": stored.conversation_id,
+                    "workspace_id": workspace_id,
+                    "started_at": customer_at,
+                    "escalated": escalate,
+                    "message_count": 2,
+                    "last_message": answer[:500],
+                },
+            )
         else:
-            found = session.get(Conversation, conversation_id)
-            if found is None:  # deleted between the read and the write
-                raise ConversationNotFoundError(conversation_id)
-            conversation = found
-        seq = conversation.message_count
-        customer = Message(
-            conversation_id=conversation.id, seq=seq, role="customer", content=text, citations=[]
-        )
-        assistant = Message(
-            conversation_id=conversation.id,
-            seq=seq + 1,
-            role="assistant",
-            content=answer,
-            citations=_citations(used),
-            confidence=round(score, 4),
-            latency_ms=round(elapsed_ms, 3),
-            escalated=escalate,
-        )
-        session.add_all([customer, assistant])
-        conversation.message_count = seq + 2
-        conversation.last_message = answer[:500]
-        conversation.escalated = conversation.escalated or escalate
-        session.flush()
+            count = connection.scalar(
+                _CONTINUE_CONVERSATION,
+                {
+                    "conversation": stored.conversation_id,
+                    "workspace": workspace_id,
+                    "last": answer[:500],
+                    "escalate": escalate,
+                },
+            )
+            if count is None:  # deleted between the read and the write
+                raise ConversationNotFoundError(stored.conversation_id)
+            customer["seq"], assistant["seq"] = count - 2, count - 1
+        connection.execute(_NEW_MESSAGES, [customer, assistant])
     outcome = "escalated" if escalate else "answered"
     context.metrics.answer_latency.labels(context.provider.name, outcome).observe(elapsed_ms / 1000)
     log.info(
         "answered a customer message",
         extra={
-            "conversation_id": conversation.id,
+            "conversation_id": stored.conversation_id,
             "outcome": outcome,
             "confidence": round(score, 3),
             "passages": len(used),
         },
     )
-    return Reply(conversation, assistant, escalate)
+    return stored

@@ -78,8 +78,8 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url, metrics)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write_sessions = sessionmaker(self._writer, expire_on_commit=False)
         # SQLite has one writer at a time. Threads of this process queue on a lock, in order,
         # instead of in SQLite's busy handler, which sleeps and retries and lets an unlucky
         # writer starve until busy_timeout fails it with "database is locked". (busy_timeout
@@ -104,6 +104,24 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Connection]:
+        """One transaction on a connection, committed at the end (rolled back on an error).
+
+        For hot paths that write a few rows with Core statements: an ORM session's unit of work
+        (identity map, flush planning, expiry) cost more CPU than the chat's whole reply. The
+        same begin mode and write lock as `session`.
+        """
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with (self._writer if write else self.engine).begin() as connection:
+                yield connection
         finally:
             if lock is not None:
                 lock.release()

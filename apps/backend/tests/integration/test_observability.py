@@ -53,6 +53,13 @@ def test_metrics_cover_process_runtime_database_and_provider_after_real_requests
         "/api/v1/widget/chat", json={"message": "Can I get a refund?"}, headers=widget_headers
     )
     assert chat.status_code == 200
+    # A new conversation is stored with inserts only; continuing it updates its counts. (This
+    # question is escalated, so the provider composes one answer in all.)
+    follow_up = {
+        "conversation_id": chat.json()["conversation_id"],
+        "message": "Who won the football yesterday?",
+    }
+    assert client.post("/api/v1/widget/chat", json=follow_up, headers=widget_headers).is_success
     found = samples(client.get("/metrics").text)
 
     # Process and Python runtime collectors.
@@ -63,7 +70,7 @@ def test_metrics_cover_process_runtime_database_and_provider_after_real_requests
     assert any(name == "python_info" for name, _ in found)
     assert value(found, "python_gc_collections_total", generation="0") >= 0
 
-    # Statements by operation: the sign-in and the chat read; the chat inserts and updates.
+    # Statements by operation: the sign-in and the chats read; the chats insert and update.
     for operation in ("select", "insert", "update"):
         assert value(found, "ccg_db_query_duration_seconds_count", operation=operation) > 0
     assert value(found, "ccg_db_query_duration_seconds_count", operation="other") > 0  # BEGIN

@@ -17,9 +17,15 @@ from customercare.schemas import ErrorResponse
 from customercare.security import read_token
 
 
-def get_context(request: Request) -> AppContext:
+def context_of(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
+
+
+async def get_context(request: Request) -> AppContext:
+    # A coroutine, so FastAPI calls it on the event loop: a plain function dependency costs a
+    # round trip through the worker-thread pool on every request.
+    return context_of(request)
 
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -78,7 +84,7 @@ Admin = Annotated[AdminUser, Depends(current_admin)]
 def client_ip(request: Request) -> str:
     """The client's address; X-Forwarded-For counts only from FORWARDED_ALLOW_IPS proxies."""
     peer = request.client.host if request.client else "unknown"
-    context = get_context(request)
+    context = context_of(request)
     return client_address(peer, request.headers.getlist("x-forwarded-for"), context.trusted_proxies)
 
 

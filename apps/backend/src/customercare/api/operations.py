@@ -35,8 +35,9 @@ def _checks(context: AppContext) -> tuple[Check, ...]:
 
 
 @router.get("/health")
-def health(context: Context) -> dict[str, object]:
+async def health(context: Context) -> dict[str, object]:
     """Liveness: the process answers; it checks nothing else, so a slow database never kills it."""
+    # A coroutine: it touches nothing that blocks, so it needs no worker thread.
     return HealthReport(service=context.settings.service_name, version=__version__).as_dict()
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from customercare import conversations
 from customercare.api.deps import (
@@ -90,12 +91,25 @@ def chat_preflight(request: Request, context: Context) -> Response:
     response_model=ChatResponse,
     responses=error_responses(400, 401, 403, 404, 413, 422, 429),
 )
-def chat(
+async def chat(
     body: ChatRequest,
     request: Request,
     response: Response,
     context: Context,
     x_widget_key: Annotated[str | None, Depends(widget_key_scheme)],
+) -> ChatResponse:
+    # The work blocks (the database, Redis, the answer provider's HTTP call), so it runs on a
+    # worker thread as a plain `def` endpoint's would; declared async, FastAPI checks and writes
+    # the response on the event loop instead of in a second round trip through the thread pool.
+    return await run_in_threadpool(_chat, body, request, response, context, x_widget_key)
+
+
+def _chat(
+    body: ChatRequest,
+    request: Request,
+    response: Response,
+    context: AppContext,
+    x_widget_key: str | None,
 ) -> ChatResponse:
     settings = context.settings
     window = settings.widget_rate_window_s
@@ -131,16 +145,15 @@ def chat(
             404, "conversation_not_found", "The conversation does not exist; start a new one."
         ) from error
     response.headers.update(_cors(origin or ""))
-    message = result.message
     return ChatResponse(
-        conversation_id=result.conversation.id,
+        conversation_id=result.conversation_id,
         escalated=result.escalated,
         message=MessageOut(
-            id=message.id,
+            id=result.message_id,
             role="assistant",
-            content=message.content,
-            citations=[Citation(**c) for c in message.citations],
-            created_at=message.created_at,
+            content=result.content,
+            citations=[Citation(**c) for c in result.citations],
+            created_at=result.created_at,
         ),
     )
 

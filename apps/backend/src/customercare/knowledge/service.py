@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from customercare.knowledge.bm25 import Bm25Index, IndexedPassage, ScoredPassage
@@ -13,6 +13,16 @@ from customercare.knowledge.budget import Budget
 from customercare.knowledge.chunking import Passage, chunk_text
 from customercare.knowledge.extract import extract_text
 from customercare.models import Chunk, Document, Workspace
+
+# Built once: every chat reads the version, and a statement built per call costs more CPU than
+# SQLite takes to run it.
+_KB_VERSION = select(Workspace.kb_version).where(Workspace.id == bindparam("workspace_id"))
+_READY_CHUNKS = (
+    select(Chunk.id, Chunk.document_id, Document.filename, Chunk.heading, Chunk.text)
+    .join(Document, Document.id == Chunk.document_id)
+    .where(Chunk.workspace_id == bindparam("workspace_id"), Document.status == "ready")
+    .order_by(Chunk.document_id, Chunk.position)
+)
 
 
 @dataclass(frozen=True)
@@ -98,23 +108,19 @@ class KnowledgeBase:
             .values(kb_version=Workspace.kb_version + 1)
         )
 
-    def index_for(self, session: Session, workspace_id: str) -> Bm25Index:
-        version = session.scalar(select(Workspace.kb_version).where(Workspace.id == workspace_id))
+    def index_for(self, session: Session | Connection, workspace_id: str) -> Bm25Index:
+        """The workspace's index; `session` may be an ORM session or a Core connection."""
+        version = session.scalar(_KB_VERSION, {"workspace_id": workspace_id})
         cached = self._indexes.get(workspace_id)
         if cached is not None and cached.version == version:
             return cached.index
-        rows = session.execute(
-            select(Chunk.id, Chunk.document_id, Document.filename, Chunk.heading, Chunk.text)
-            .join(Document, Document.id == Chunk.document_id)
-            .where(Chunk.workspace_id == workspace_id, Document.status == "ready")
-            .order_by(Chunk.document_id, Chunk.position)
-        ).all()
+        rows = session.execute(_READY_CHUNKS, {"workspace_id": workspace_id}).all()
         index = Bm25Index([IndexedPassage(*row) for row in rows])
         with self._lock:
             self._indexes[workspace_id] = _CachedIndex(version or 0, index)
         return index
 
     def search(
-        self, session: Session, workspace_id: str, query: str, limit: int = 3
+        self, session: Session | Connection, workspace_id: str, query: str, limit: int = 3
     ) -> list[ScoredPassage]:
         return self.index_for(session, workspace_id).search(query, limit=limit)
