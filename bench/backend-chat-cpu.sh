@@ -110,9 +110,14 @@ for variant in base head; do
   say "$variant serves $(run_variant "$variant" "$python" -c 'import customercare.conversations as m; print(m.__file__)')"
 done
 
-cpu_s() { # pid: CPU seconds of the server and its worker processes
-  local pids
-  pids="$1 $(cat /proc/"$1"/task/*/children 2>/dev/null)"
+cpu_s() { # pid: CPU seconds of the process and all its descendants (the server, its workers)
+  local pids=$1 frontier=$1 next p
+  while [ -n "$frontier" ]; do
+    next=
+    for p in $frontier; do next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"; done
+    frontier=$(echo $next)
+    pids="$pids $frontier"
+  done
   for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
     awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.3f", t / hz }'
 }
