@@ -52,9 +52,22 @@ base_commit=$("$git" rev-parse --verify --quiet "$base_ref^{commit}") \
 work=$(mktemp -d)
 out="$root/reports/bench/backend-chat-cpu"
 declare -A pid port
+tree() { # pid: it and all its descendants (the job's subshells, the server, its workers)
+  local pids=$1 frontier=$1 next p
+  while [ -n "$frontier" ]; do
+    next=
+    for p in $frontier; do next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"; done
+    frontier=$(echo $next)
+    pids="$pids $frontier"
+  done
+  echo "$pids"
+}
 cleanup() {
+  local pids
   for variant in "${!pid[@]}"; do
-    kill "${pid[$variant]}" 2>/dev/null || true
+    # The server is a grandchild of the job: stop the whole tree, not only the job's subshell.
+    pids=$(tree "${pid[$variant]}")
+    kill $pids 2>/dev/null || true
     wait "${pid[$variant]}" 2>/dev/null || true
   done
   mkdir -p "$out"
@@ -111,14 +124,8 @@ for variant in base head; do
 done
 
 cpu_s() { # pid: CPU seconds of the process and all its descendants (the server, its workers)
-  local pids=$1 frontier=$1 next p
-  while [ -n "$frontier" ]; do
-    next=
-    for p in $frontier; do next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"; done
-    frontier=$(echo $next)
-    pids="$pids $frontier"
-  done
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
+  local p
+  for p in $(tree "$1"); do cat "/proc/$p/stat" 2>/dev/null; done |
     awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.3f", t / hz }'
 }
 
