@@ -241,6 +241,21 @@ describe('runDeploy', () => {
     expect(report.rollback).toMatchObject({ to: 'v1', healthy: true });
   });
 
+  it("ends the health check as soon as the provider says the candidate's process ended, not after the timeout", async () => {
+    const { provider, calls } = fakeProvider({ candidateUrl: unhealthy });
+    let asked = 0;
+    provider.exited = (_c, release) => (asked++ < 2 ? null : `${release.version}'s process (pid 42) has ended`);
+    // A timeout no test waits for: only the provider's answer can end the wait.
+    const ctx = ctxOf({ ...environment(), health: { paths: ['/health'], timeoutMs: 600_000 } });
+    const report = await runDeploy({ provider, ctx, backup: async () => 'ok', query: healthy }, 'v3');
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.failure?.reason).toBe(
+      "health /health on the candidate: exited before it became healthy (last answer: HTTP 503: release): v3's process (pid 42) has ended",
+    );
+    expect(asked).toBe(3);
+    expect(calls.at(-1)).toBe('rollback v1 v3');
+  });
+
   it('treats no data as inconclusive, and an inconclusive step as a failure', async () => {
     const { provider, calls } = fakeProvider();
     const report = await runDeploy(

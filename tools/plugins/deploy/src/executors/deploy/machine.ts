@@ -238,7 +238,14 @@ async function deployWith(
     await phase('health', async () => {
       if (!candidate.url)
         throw new Error(`provider ${provider.name} gave no URL for the candidate, so its health cannot be checked`);
-      const results = await waitHealthy(candidate.url, ctx.env.health.paths, ctx.env.health.timeoutMs);
+      const exited = provider.exited?.bind(provider);
+      const results = await waitHealthy(
+        candidate.url,
+        ctx.env.health.paths,
+        ctx.env.health.timeoutMs,
+        undefined,
+        exited ? () => exited(ctx, candidate) : undefined,
+      );
       report.probes.push(...results);
       const failed = results.find((r) => !r.passed);
       if (failed) throw new Error(`${failed.check} on the candidate: ${failed.detail}`);

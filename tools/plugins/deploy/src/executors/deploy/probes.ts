@@ -24,13 +24,16 @@ async function request(
 
 /**
  * Polls every health path until all answer 2xx, or the timeout passes. A release that never
- * becomes healthy fails with the last status seen, so the report says what was observed.
+ * becomes healthy fails with the last status seen, so the report says what was observed. `gone`
+ * (the provider's `exited`) says why the release no longer runs: then the wait ends at once, not
+ * after the whole timeout.
  */
 export async function waitHealthy(
   baseUrl: string,
   paths: readonly string[],
   timeoutMs: number,
   pollMs = 250,
+  gone?: () => string | null,
 ): Promise<ProbeResult[]> {
   const deadline = Date.now() + timeoutMs;
   const results: ProbeResult[] = [];
@@ -38,6 +41,7 @@ export async function waitHealthy(
     const url = new URL(path, baseUrl).toString();
     let last = 'no answer';
     let passed = false;
+    let exited: string | null = null;
     for (;;) {
       const answer = await request(url);
       if ('status' in answer && answer.status >= 200 && answer.status < 300) {
@@ -46,14 +50,19 @@ export async function waitHealthy(
         break;
       }
       last = 'status' in answer ? `HTTP ${answer.status}: ${answer.body.slice(0, 200)}` : answer.error;
-      if (Date.now() >= deadline) break;
+      exited = gone?.() ?? null;
+      if (exited !== null || Date.now() >= deadline) break;
       await sleep(pollMs);
     }
     results.push({
       check: `health ${path}`,
       url,
       passed,
-      detail: passed ? last : `not healthy after ${timeoutMs} ms; last answer: ${last}`,
+      detail: passed
+        ? last
+        : exited !== null
+          ? `exited before it became healthy (last answer: ${last}): ${exited}`
+          : `not healthy after ${timeoutMs} ms; last answer: ${last}`,
     });
     if (!passed) break;
   }

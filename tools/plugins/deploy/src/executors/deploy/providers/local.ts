@@ -546,6 +546,15 @@ export const localProvider: Provider = {
     if (fromSlot && state.slots[fromSlot]) await retire(ctx, dir, state, fromSlot);
   },
 
+  exited(ctx, release) {
+    const dir = stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env);
+    const running = readState(dir).slots[release.id as Slot];
+    if (!running || running.version !== release.version || alive(running.pid)) return null;
+    const logPath = join(files(dir).logs, `${release.id}-${release.version}.log`);
+    const said = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+    return `its process (pid ${running.pid}) has ended${said ? `; the last lines of its log:\n${said}` : ''}\nFull log: ${logPath}`;
+  },
+
   async history(ctx) {
     const state = readState(stateDirOf(ctx.workspaceRoot, ctx.project, ctx.env));
     return state.history.map((h) => ({

@@ -78,6 +78,12 @@ export interface Provider {
    * the failed candidate. `to` is null only when a first deploy failed: then `from` is just removed.
    */
   rollback(ctx: ProviderContext, to: Release | null, from: Release | null): Promise<void>;
+  /**
+   * Why a release this provider started no longer runs (its process ended), or null while it runs
+   * or when the provider cannot tell (hosted platforms): the health check then fails at once
+   * instead of waiting out its timeout.
+   */
+  exited?(ctx: ProviderContext, release: Release): string | null;
   /** Releases that a manual rollback may return to, newest first. */
   history(ctx: ProviderContext): Promise<Release[]>;
   /** A release named by the person rolling back (a revision, a deployment URL) that the history does not list. */
