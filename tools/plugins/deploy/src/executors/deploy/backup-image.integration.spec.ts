@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executorTools, resolveTool, runTool } from '@customercare/nx-core';
 import { podmanEnv } from '@customercare/nx-container/lib';
-import { startPostgres } from './proof/postgres';
+import { startPostgres } from './testing/postgres';
 
 for (const tool of ['podman', 'postgres']) resolveTool(tool, executorTools());
 

@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { executorTools, freePort, resolveTool } from '@customercare/nx-core';
 import { executorContext } from '@customercare/nx-core/testing';
 import { deploy, prepare } from './executor';
-import { startPostgres } from './proof/postgres';
+import { startPostgres } from './testing/postgres';
 import { stopLocalEnvironment } from './providers/local';
 
 for (const tool of ['haproxy', 'prometheus', 'postgres']) resolveTool(tool, executorTools());
