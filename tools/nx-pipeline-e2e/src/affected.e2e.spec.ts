@@ -110,8 +110,9 @@ describe('affected across Python and TypeScript', () => {
     });
     expect(show.stderr).toContain('uv.lock: 1 locked package changed (starlette ');
     // nx-monitoring depends on the backend (its live proof runs it), nx-deploy on nx-monitoring (the canary
-    // reads its rules) and nx-pipeline-e2e on nx-deploy: all are affected through the backend.
-    const throughBackend = ['backend', 'frontend-e2e', 'nx-deploy', 'nx-monitoring', 'nx-pipeline-e2e'];
+    // reads its rules), and nx-pipeline-e2e and nx-inference (every plugin's inference in one Nx worker) on
+    // nx-deploy: all are affected through the backend.
+    const throughBackend = ['backend', 'frontend-e2e', 'nx-deploy', 'nx-inference', 'nx-monitoring', 'nx-pipeline-e2e'];
     expect((JSON.parse(show.stdout) as string[]).sort()).toEqual(throughBackend);
 
     git(root, 'checkout', '-q', '--', 'uv.lock');
