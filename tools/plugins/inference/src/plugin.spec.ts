@@ -3,7 +3,7 @@ import { Minimatch } from 'minimatch';
 import { rmSync } from 'node:fs';
 import { inferenceContext, uvLockFixture, workspaceWith } from '@customercare/nx-core/testing';
 import * as python from '@customercare/nx-python';
-import { createDependencies, createNodesV2, PLUGINS } from './plugin';
+import { createDependencies, createNodesV2, PLUGIN_NAMES, PLUGINS } from './plugin';
 
 const SCENARIO = `config:
   phases: [{ duration: 60, arrivalRate: 10 }]
@@ -92,6 +92,32 @@ describe('@customercare/nx-inference', () => {
       partialResults.flatMap(([, result]) => Object.keys(result.projects?.['apps/api']?.targets ?? {})),
     );
     expect(inferred).toEqual(new Set(['lint', 'test', 'scan', 'perf', 'docker', 'monitoring', 'dast']));
+  });
+
+  it("runs only the plugins nx.json's `plugins` option lists, and refuses a name it does not run", async () => {
+    root = workspaceWith(FILES, 'nx-inference-');
+    const files = Object.keys(FILES);
+    const [, createNodes] = createNodesV2;
+    const targetsOf = (results: CreateNodesResultV2) =>
+      new Set(results.flatMap(([, result]) => Object.keys(result.projects?.['apps/api']?.targets ?? {})));
+
+    const everyOne = await createNodes(files, { plugins: [...PLUGIN_NAMES] }, inferenceContext(root));
+    expect(everyOne).toEqual(await createNodes(files, {}, inferenceContext(root)));
+
+    const some = await createNodes(
+      files,
+      { plugins: ['@customercare/nx-python', '@customercare/nx-deploy'], deployTargetName: 'ship' },
+      inferenceContext(root),
+    );
+    expect(targetsOf(some)).toEqual(new Set(['lint', 'test', 'ship', 'rollback']));
+
+    await expect(
+      Promise.resolve(
+        createNodes(files, { plugins: ['@customercare/nx-python', '@nx/vite/plugin'] }, inferenceContext(root)),
+      ),
+    ).rejects.toThrow(
+      /^nx\.json: @customercare\/nx-inference's "plugins" option names "@nx\/vite\/plugin", which it does not run; it runs @customercare\/nx-python, /,
+    );
   });
 
   it("draws nx-python's edges", () => {

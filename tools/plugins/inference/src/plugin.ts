@@ -1,4 +1,5 @@
-import { combineCreateNodes } from '@customercare/nx-core/inference';
+import type { CreateNodesV2 } from '@nx/devkit';
+import { combineCreateNodes, type PipelinePluginOptions } from '@customercare/nx-core/inference';
 import * as container from '@customercare/nx-container';
 import * as dast from '@customercare/nx-dast';
 import * as deploy from '@customercare/nx-deploy';
@@ -17,7 +18,52 @@ import * as scan from '@customercare/nx-scan';
  */
 export const PLUGINS = [python, scan, perf, container, deploy, monitoring, dast] as const;
 
-export const createNodesV2 = combineCreateNodes(PLUGINS.map((plugin) => plugin.createNodesV2));
+/** The package names nx.json's `plugins` option lists, in PLUGINS' order. */
+export const PLUGIN_NAMES = [
+  '@customercare/nx-python',
+  '@customercare/nx-scan',
+  '@customercare/nx-perf',
+  '@customercare/nx-container',
+  '@customercare/nx-deploy',
+  '@customercare/nx-monitoring',
+  '@customercare/nx-dast',
+] as const;
+
+/** nx.json's options for this entry: which plugins it runs (default: all seven), and the plugins' own options. */
+export interface InferenceOptions extends PipelinePluginOptions {
+  plugins?: string[];
+}
+
+const combined = PLUGINS.map((plugin) => plugin.createNodesV2);
+
+/** The plugins nx.json names, as indexes into PLUGINS; a name that is not one of them is an error with the list. */
+export function selectedPlugins(names: readonly string[] | undefined): number[] {
+  if (names === undefined) return PLUGINS.map((_, index) => index);
+  const unknown = names.filter((name) => !(PLUGIN_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `nx.json: @customercare/nx-inference's "plugins" option names ${unknown.map((n) => `"${n}"`).join(', ')}, ` +
+        `which it does not run; it runs ${PLUGIN_NAMES.join(', ')}. Register any other plugin as its own nx.json entry.`,
+    );
+  }
+  return PLUGIN_NAMES.flatMap((name, index) => (names.includes(name) ? [index] : []));
+}
+
+const [glob, all] = combineCreateNodes(combined);
+
+/**
+ * One glob for all seven (it is fixed before Nx reads the options), and each call runs only the
+ * plugins nx.json's `plugins` option lists, with the other options passed on to each.
+ */
+export const createNodesV2: CreateNodesV2<InferenceOptions> = [
+  glob,
+  async (files, options, context) => {
+    const { plugins, ...pluginOptions } = options ?? {};
+    if (plugins === undefined) return all(files, pluginOptions, context);
+    const [, some] = combineCreateNodes(selectedPlugins(plugins).map((index) => combined[index]));
+    return some(files, pluginOptions, context);
+  },
+];
 
 /** Older Nx versions look for `createNodes`; both names export the same tuple. */
 export const createNodes = createNodesV2;
