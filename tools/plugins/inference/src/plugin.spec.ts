@@ -3,7 +3,8 @@ import { Minimatch } from 'minimatch';
 import { rmSync } from 'node:fs';
 import { inferenceContext, uvLockFixture, workspaceWith } from '@customercare/nx-core/testing';
 import * as python from '@customercare/nx-python';
-import { createDependencies, createNodesV2, PLUGIN_NAMES, PLUGINS } from './plugin';
+import { PIPELINE_PLUGINS } from '@customercare/nx-core/inference';
+import { createDependencies, createNodesV2, PLUGINS } from './plugin';
 
 const SCENARIO = `config:
   phases: [{ duration: 60, arrivalRate: 10 }]
@@ -101,7 +102,7 @@ describe('@customercare/nx-inference', () => {
     const targetsOf = (results: CreateNodesResultV2) =>
       new Set(results.flatMap(([, result]) => Object.keys(result.projects?.['apps/api']?.targets ?? {})));
 
-    const everyOne = await createNodes(files, { plugins: [...PLUGIN_NAMES] }, inferenceContext(root));
+    const everyOne = await createNodes(files, { plugins: [...PIPELINE_PLUGINS] }, inferenceContext(root));
     expect(everyOne).toEqual(await createNodes(files, {}, inferenceContext(root)));
 
     const some = await createNodes(

@@ -1,5 +1,5 @@
 import type { CreateNodesV2 } from '@nx/devkit';
-import { combineCreateNodes, type PipelinePluginOptions } from '@customercare/nx-core/inference';
+import { combineCreateNodes, PIPELINE_PLUGINS, type PipelinePluginOptions } from '@customercare/nx-core/inference';
 import * as container from '@customercare/nx-container';
 import * as dast from '@customercare/nx-dast';
 import * as deploy from '@customercare/nx-deploy';
@@ -16,18 +16,8 @@ import * as scan from '@customercare/nx-scan';
  * projects, registered here once, 1.6 s (docs/benchmarks.md). Each plugin still exports its own
  * createNodesV2, for a workspace that registers only some of them.
  */
+/** In core's PIPELINE_PLUGINS order: the package names nx.json's `plugins` option lists. */
 export const PLUGINS = [python, scan, perf, container, deploy, monitoring, dast] as const;
-
-/** The package names nx.json's `plugins` option lists, in PLUGINS' order. */
-export const PLUGIN_NAMES = [
-  '@customercare/nx-python',
-  '@customercare/nx-scan',
-  '@customercare/nx-perf',
-  '@customercare/nx-container',
-  '@customercare/nx-deploy',
-  '@customercare/nx-monitoring',
-  '@customercare/nx-dast',
-] as const;
 
 /** nx.json's options for this entry: which plugins it runs (default: all seven), and the plugins' own options. */
 export interface InferenceOptions extends PipelinePluginOptions {
@@ -39,14 +29,14 @@ const combined = PLUGINS.map((plugin) => plugin.createNodesV2);
 /** The plugins nx.json names, as indexes into PLUGINS; a name that is not one of them is an error with the list. */
 export function selectedPlugins(names: readonly string[] | undefined): number[] {
   if (names === undefined) return PLUGINS.map((_, index) => index);
-  const unknown = names.filter((name) => !(PLUGIN_NAMES as readonly string[]).includes(name));
+  const unknown = names.filter((name) => !(PIPELINE_PLUGINS as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new Error(
       `nx.json: @customercare/nx-inference's "plugins" option names ${unknown.map((n) => `"${n}"`).join(', ')}, ` +
-        `which it does not run; it runs ${PLUGIN_NAMES.join(', ')}. Register any other plugin as its own nx.json entry.`,
+        `which it does not run; it runs ${PIPELINE_PLUGINS.join(', ')}. Register any other plugin as its own nx.json entry.`,
     );
   }
-  return PLUGIN_NAMES.flatMap((name, index) => (names.includes(name) ? [index] : []));
+  return PIPELINE_PLUGINS.flatMap((name, index) => (names.includes(name) ? [index] : []));
 }
 
 const [glob, all] = combineCreateNodes(combined);

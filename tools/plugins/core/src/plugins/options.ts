@@ -15,3 +15,18 @@ export interface PipelinePluginOptions {
   deployTargetName?: string;
   rollbackTargetName?: string;
 }
+
+/**
+ * The pipeline's inference plugins, one per concern, in the order nx.json lists them (the Python
+ * plugin names the Python projects that the scan plugin adds a target to): what the init generator
+ * registers, and what @customercare/nx-inference's `plugins` option may name.
+ */
+export const PIPELINE_PLUGINS = [
+  '@customercare/nx-python',
+  '@customercare/nx-scan',
+  '@customercare/nx-perf',
+  '@customercare/nx-container',
+  '@customercare/nx-deploy',
+  '@customercare/nx-monitoring',
+  '@customercare/nx-dast',
+] as const;

@@ -10,23 +10,13 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { relative } from 'node:path';
-import { GATES_SCHEMA_FILE } from '@customercare/nx-core';
+import { GATES_SCHEMA_FILE, PIPELINE_PLUGINS } from '@customercare/nx-core';
 import { DEFAULT_GATES } from './default-gates';
 import type { InitGeneratorSchema } from './schema';
 
-/**
- * The pipeline's inference plugins, one per concern, in the order nx.json lists them (the Python
- * plugin names the Python projects that the scan plugin adds a target to).
- */
-export const PIPELINE_PLUGINS = [
-  '@customercare/nx-python',
-  '@customercare/nx-scan',
-  '@customercare/nx-perf',
-  '@customercare/nx-container',
-  '@customercare/nx-deploy',
-  '@customercare/nx-monitoring',
-  '@customercare/nx-dast',
-];
+/** The pipeline's inference plugins (core's list), in nx.json order. */
+export { PIPELINE_PLUGINS };
+
 /** The seven PIPELINE_PLUGINS in one nx.json entry (one Nx plugin worker for all): where it is registered, none of them is added. */
 export const INFERENCE_PLUGIN = '@customercare/nx-inference';
 export const PYTHON_PLUGIN = '@nxlv/python';
