@@ -39,7 +39,9 @@ export function selectedPlugins(names: readonly string[] | undefined): number[] 
   return PIPELINE_PLUGINS.flatMap((name, index) => (names.includes(name) ? [index] : []));
 }
 
-const [glob, all] = combineCreateNodes(combined);
+const [glob] = combineCreateNodes(combined);
+/** One combined createNodes per selection, built once (nx.json names the same plugins on every graph computation). */
+const bySelection = new Map<string, CreateNodesV2<PipelinePluginOptions>[1]>();
 
 /**
  * One glob for all seven (it is fixed before Nx reads the options), and each call runs only the
@@ -49,9 +51,14 @@ export const createNodesV2: CreateNodesV2<InferenceOptions> = [
   glob,
   async (files, options, context) => {
     const { plugins, ...pluginOptions } = options ?? {};
-    if (plugins === undefined) return all(files, pluginOptions, context);
-    const [, some] = combineCreateNodes(selectedPlugins(plugins).map((index) => combined[index]));
-    return some(files, pluginOptions, context);
+    const selected = selectedPlugins(plugins);
+    const key = selected.join(',');
+    let createNodes = bySelection.get(key);
+    if (!createNodes) {
+      createNodes = combineCreateNodes(selected.map((index) => combined[index]))[1];
+      bySelection.set(key, createNodes);
+    }
+    return createNodes(files, pluginOptions, context);
   },
 ];
 
