@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
-import { FileSystemStorage, READ_CHUNK_BYTES } from './fs';
+import { FileSystemStorage, READ_CHUNK_BYTES, WRITE_BEHIND_BYTES } from './fs';
 
 /**
  * Spies on fs/promises (and fs) through its module object, which is the object the storage code calls
@@ -124,12 +124,18 @@ describe('fs storage durability and atomicity', () => {
     expect(openOnEntry()).toBe(0);
   });
 
-  it('fsyncs a stored entry before linking it into place, and its folder after', async () => {
+  /**
+   * Records every fsync and fdatasync (by the path the file was opened with) and every link, in
+   * order; `failDatasync(n)` makes the n-th fdatasync fail with EIO.
+   */
+  async function recordSyncs(): Promise<{ events: string[]; failDatasync: (nth: number) => void }> {
     const probe = await fsPromises.open(__filename, 'r');
     const fileHandle = Object.getPrototypeOf(probe) as { sync(): Promise<void>; datasync(): Promise<void> };
     await probe.close();
     const events: string[] = [];
     const pathOfFd = new Map<number, string>();
+    let failAt = 0;
+    let datasyncs = 0;
     around('open', (args, handle) => {
       pathOfFd.set((handle as { fd: number }).fd, String(args[0]));
     });
@@ -140,10 +146,21 @@ describe('fs storage durability and atomicity', () => {
       const real = fileHandle[method];
       jest.spyOn(fileHandle, method).mockImplementation(function (this: { fd: number }) {
         events.push(`sync ${pathOfFd.get(this.fd) ?? `fd ${this.fd}`}`);
+        if (method === 'datasync' && ++datasyncs === failAt)
+          return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
         return real.call(this);
       });
     }
+    return {
+      events,
+      failDatasync: (nth) => {
+        failAt = nth;
+      },
+    };
+  }
 
+  it('fdatasyncs a stored entry before linking it into place, and syncs nothing after', async () => {
+    const { events } = await recordSyncs();
     const root = join(server.dir, 'durable');
     const storage = new FileSystemStorage(root);
     expect(await storage.put('main/8088', Readable.from([Buffer.from('artifact')]), 8)).toBe('stored');
@@ -153,14 +170,58 @@ describe('fs storage durability and atomicity', () => {
     const [, tmp, linked] = events[linkAt].split(' ');
     expect({ folder: dirname(tmp), linked }).toEqual({ folder: join(root, '.tmp'), linked: final });
     expect(tmp).toMatch(/\/[0-9a-f]{16}\.\d+@[^/]+\.part$/);
-    expect(events.slice(0, linkAt)).toContain(`sync ${tmp}`);
-    // The folders the new names were written into: the shard, and the namespace and root that
-    // gained a new folder on this first write.
-    expect(events.slice(linkAt + 1)).toEqual(
-      expect.arrayContaining([`sync ${dirname(final)}`, `sync ${dirname(dirname(final))}`, `sync ${root}`]),
-    );
+    expect(events.slice(0, linkAt)).toEqual([`sync ${tmp}`]);
+    // The folders are left to the file system's own commit (see FileSystemStorage).
+    expect(events.slice(linkAt + 1)).toEqual([]);
     const stored = await storage.get('main/8088');
     expect(stored?.size).toBe(8);
     expect(Buffer.concat(await (stored as { body: Readable }).body.toArray()).toString()).toBe('artifact');
+  });
+
+  it('flushes a large upload in the background while it arrives (write-behind), then once more before the link', async () => {
+    const { events } = await recordSyncs();
+    const storage = new FileSystemStorage(join(server.dir, 'write-behind'));
+    const artifact = randomBytes(3 * WRITE_BEHIND_BYTES + 12345);
+    // Paced like a network body: 64 KiB chunks, each after a turn of the event loop, so a
+    // background flush can run while the next chunks come.
+    async function* paced() {
+      for (let at = 0; at < artifact.length; at += 64 * 1024) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield artifact.subarray(at, at + 64 * 1024);
+      }
+    }
+    expect(await storage.put('main/9099', Readable.from(paced()), artifact.length)).toBe('stored');
+
+    const linkAt = events.findIndex((event) => event.startsWith('link '));
+    const syncs = events.slice(0, linkAt);
+    // At least one background flush (one per WRITE_BEHIND_BYTES when a flush slot is free), and the
+    // last one before the link, all of the upload's own file.
+    expect(syncs.length).toBeGreaterThanOrEqual(2);
+    expect(syncs.length).toBeLessThanOrEqual(4);
+    expect(new Set(syncs).size).toBe(1);
+    expect(events.slice(linkAt + 1)).toEqual([]);
+    const stored = await storage.get('main/9099');
+    expect(Buffer.concat(await (stored as { body: Readable }).body.toArray()).equals(artifact)).toBe(true);
+  });
+
+  it('fails an upload whose background flush failed, and leaves neither the entry nor its partial file', async () => {
+    const { events, failDatasync } = await recordSyncs();
+    failDatasync(1);
+    const root = join(server.dir, 'flush-fails');
+    const storage = new FileSystemStorage(root);
+    const artifact = randomBytes(3 * WRITE_BEHIND_BYTES + 4096);
+    let sent = 0;
+    async function* paced() {
+      for (; sent < artifact.length; sent += 64 * 1024) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield artifact.subarray(sent, sent + 64 * 1024);
+      }
+    }
+    await expect(storage.put('main/7117', Readable.from(paced()), artifact.length)).rejects.toThrow('EIO');
+    // It stopped reading the body once the background flush had failed, not at its end.
+    expect(sent).toBeLessThan(2 * WRITE_BEHIND_BYTES);
+    expect(events.some((event) => event.startsWith('link '))).toBe(false);
+    expect(await storage.get('main/7117')).toBeNull();
+    expect(fs.readdirSync(join(root, '.tmp'))).toEqual([]);
   });
 });

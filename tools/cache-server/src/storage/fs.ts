@@ -35,6 +35,24 @@ export const READ_CHUNK_BYTES = 256 * 1024;
 export const WRITE_BATCH_BYTES = 256 * 1024;
 
 /**
+ * Write-behind: each time a PUT has written this many bytes more, an fdatasync of what it has
+ * written so far starts in the background while the body keeps arriving (RocksDB's bytes_per_sync,
+ * with the calls Node has). The disk then flushes while the network delivers, and the fdatasync
+ * before the answer only has the tail left: for a 500 MiB artifact on this machine's disk, 2 ms
+ * instead of 230 ms (`node` loop of 256 KiB writes, 4 and 16 MiB steps; 16 was the faster).
+ * It also keeps dirty pages from piling up until the kernel throttles every writer.
+ */
+export const WRITE_BEHIND_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Background fdatasyncs running at once, across all uploads: each holds one of libuv's four
+ * thread-pool threads for the length of a disk flush, and reads and writes need the others. An
+ * upload that finds them all busy skips its step; the fdatasync before its answer covers the rest.
+ */
+export const MAX_BACKGROUND_FLUSHES = 2;
+let backgroundFlushes = 0;
+
+/**
  * A partial upload untouched this long has no live request behind it: Node's HTTP server ends a
  * request that has not arrived whole within server.requestTimeout (5 minutes), and the handler
  * then deletes its file. The margin covers clocks of other hosts sharing the folder.
@@ -144,24 +162,19 @@ async function writeAll(file: FileHandle, buffers: Buffer[], total: number): Pro
   for (let written = 0; written < rest.length; ) written += (await file.write(rest, written)).bytesWritten;
 }
 
-/** fsyncs a folder, so the names created in it (a linked entry, a new folder) survive a crash. */
-async function syncFolder(path: string): Promise<void> {
-  const folder = await open(path, 'r');
-  try {
-    await folder.sync();
-  } catch (error) {
-    // Some file systems (several network ones) cannot fsync a folder: there is nothing more to do.
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-  } finally {
-    await folder.close();
-  }
-}
-
 /**
  * Artifacts as files: <root>/<namespace>/<first two hash chars>/<hash>. A PUT streams into
- * <root>/.tmp/, is fsynced, and is then hard-linked into place (and the folder fsynced): link(2)
- * fails with EEXIST when the entry is already there, which makes "first writer wins" atomic even
- * across processes sharing the folder, and a crash never leaves a linked entry with missing bytes.
+ * <root>/.tmp/, is fdatasynced, and is then hard-linked into place: link(2) fails with EEXIST when
+ * the entry is already there, which makes "first writer wins" atomic even across processes sharing
+ * the folder, and since the bytes are on disk before the name exists, a crash never leaves a
+ * linked entry with missing bytes.
+ *
+ * The folder is not fsynced after the link. That fsync would only make the new name survive a
+ * crash in the few seconds before the file system commits it on its own (ext4: every 5 s), and it
+ * cost twice the file's own fdatasync: 4.4 ms against 1.5 ms per 1 MiB entry on this machine's
+ * disk (`node` loop of 100 files, each written, fdatasynced, closed, then its folder fsynced). A
+ * name lost in a crash is a cache miss, rebuilt by the next run; a partial entry would be a wrong
+ * build, and cannot happen.
  */
 export class FileSystemStorage implements CacheStorage {
   readonly description: string;
@@ -234,9 +247,9 @@ export class FileSystemStorage implements CacheStorage {
   }
 
   /**
-   * Streams the body into <root>/.tmp/, WRITE_BATCH_BYTES per write, fdatasyncs it, links it into
-   * place and fsyncs the folders that gained a name. Folders are only made when the write or the
-   * link finds them missing, so a PUT into existing folders makes no mkdir calls.
+   * Streams the body into <root>/.tmp/, WRITE_BATCH_BYTES per write (with write-behind, see
+   * WRITE_BEHIND_BYTES), fdatasyncs it and links it into place. Folders are only made when the
+   * write or the link finds them missing, so a PUT into existing folders makes no mkdir calls.
    */
   async put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'> {
     const final = this.pathOf(key);
@@ -249,6 +262,10 @@ export class FileSystemStorage implements CacheStorage {
         await mkdir(dirname(tmp), { recursive: true });
         return open(tmp, 'wx');
       });
+      // The write-behind fdatasync in flight, if any, and the first one that failed: that failure
+      // is the upload's failure.
+      let flushing: Promise<void> | undefined;
+      let flushFailure: Error | undefined;
       try {
         // Written here rather than through a write stream, which would close the file before the
         // fsync. The request's chunks (64 KiB from the socket) are gathered into one writev of
@@ -257,6 +274,7 @@ export class FileSystemStorage implements CacheStorage {
           let received = 0;
           let batch: Buffer[] = [];
           let batched = 0;
+          let unflushed = 0;
           for await (const chunk of chunks) {
             received += chunk.length;
             if (received > size) throw new SizeMismatchError(size, received);
@@ -264,32 +282,44 @@ export class FileSystemStorage implements CacheStorage {
             batched += chunk.length;
             if (batched >= WRITE_BATCH_BYTES) {
               await writeAll(file, batch, batched);
+              unflushed += batched;
               batch = [];
               batched = 0;
+              if (flushFailure) throw flushFailure;
+              if (unflushed >= WRITE_BEHIND_BYTES && !flushing && backgroundFlushes < MAX_BACKGROUND_FLUSHES) {
+                unflushed = 0;
+                backgroundFlushes += 1;
+                flushing = file
+                  .datasync()
+                  .catch((error: Error) => {
+                    flushFailure ??= error;
+                  })
+                  .finally(() => {
+                    backgroundFlushes -= 1;
+                    flushing = undefined;
+                  });
+              }
             }
           }
           if (received !== size) throw new SizeMismatchError(size, received);
           if (batched > 0) await writeAll(file, batch, batched);
         });
+        await flushing;
+        if (flushFailure) throw flushFailure;
         await file.datasync();
       } finally {
+        // Never close the file under a flush that is still running.
+        await flushing;
         await file.close();
       }
-      let created: string | undefined;
       try {
         await link(tmp, final);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        created = await mkdir(dirname(final), { recursive: true });
+        await mkdir(dirname(final), { recursive: true });
         await link(tmp, final);
       }
-      // The new name, and the name of each folder this PUT created, down from the first one; the
-      // temporary name goes meanwhile.
-      const folders = [dirname(final)];
-      if (created)
-        for (let folder = dirname(final); folder !== dirname(created); folder = dirname(folder))
-          folders.push(dirname(folder));
-      await Promise.all([...folders.map(syncFolder), this.removeUpload(tmp)]);
+      await this.removeUpload(tmp);
       return 'stored';
     } catch (error) {
       await this.removeUpload(tmp);
