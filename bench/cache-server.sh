@@ -16,7 +16,8 @@
 # The cache server fsyncs each stored artifact before answering (a crash never leaves a partial
 # entry); nginx does not.
 # Peak memory is VmHWM from /proc (reset through /proc/<pid>/clear_refs before each cell) of the
-# cache server process and of the nginx worker.
+# cache server process and of the nginx worker. The cache server is a fresh process for each
+# artifact size, warmed up by a second of that size's GETs and PUTs, so a size's peak is its own.
 # Prints a table with each side's median throughput over the rounds, the ratio of the medians
 # cache-server/nginx and the range of the rounds' own ratios (this machine is shared: one round
 # decides nothing). Goals: median throughput >= 0.8x nginx's in every cell; memory flat in
@@ -64,18 +65,26 @@ token=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))'
 mkdir -p "$work/store" "$work/dav" "$work/nginx-tmp"
 
 # The cache server on core 0, on a port picked here (--log-level warn prints no "listening" line).
-# The token goes by environment: the server refuses one on its command line.
-server_port=$(free_port)
-CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 node "$root/tools/cache-server/bin/cache-server.js" \
-  --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --log-level warn > "$work/server.log" 2>&1 &
-server_pid=$!
-server_url="http://127.0.0.1:$server_port"
-for _ in $(seq 1 100); do
-  health=$(node -e 'fetch(process.argv[1]).then((r) => console.log(r.status), () => console.log(0))' "$server_url/healthz")
-  [ "$health" = 200 ] && break
-  sleep 0.1
-done
-[ "$health" = 200 ] || { echo "bench/cache-server.sh: the cache server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+# The token goes by environment: the server refuses one on its command line. A fresh process per
+# artifact size (see the loop below): start_server stops the one before.
+start_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_port=$(free_port)
+  CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 node "$root/tools/cache-server/bin/cache-server.js" \
+    --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --log-level warn > "$work/server.log" 2>&1 &
+  server_pid=$!
+  server_url="http://127.0.0.1:$server_port"
+  for _ in $(seq 1 100); do
+    health=$(node -e 'fetch(process.argv[1]).then((r) => console.log(r.status), () => console.log(0))' "$server_url/healthz")
+    [ "$health" = 200 ] && break
+    sleep 0.1
+  done
+  [ "$health" = 200 ] || { echo "bench/cache-server.sh: the cache server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+}
+start_server
 
 # nginx on core 0, one worker, a config of its own in the temp folder.
 nginx_port=$(free_port)
@@ -136,7 +145,7 @@ peak_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 # run <server|nginx> <GET|PUT> <size> <clients>: prints "<MiB/s> <peak MiB>"
 run() {
-  local target=$1 method=$2 size=$3 clients=$4 pid url args=()
+  local target=$1 method=$2 size=$3 clients=$4 run_seconds=${5:-$seconds} pid url args=()
   if [ "$target" = server ]; then
     pid=$server_pid
     args=(--token "$token")
@@ -149,7 +158,7 @@ run() {
   peak_reset "$pid"
   local result
   result=$("$taskset" -c 1 node "$root/bench/cache-server-load.mjs" --method "$method" --url "$url" \
-    --clients "$clients" --seconds "$seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
+    --clients "$clients" --seconds "$run_seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
   local peak
   peak=$(peak_mib "$pid")
   # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up.
@@ -173,6 +182,13 @@ rows="$work/rows.txt"
 : > "$rows"
 order=0
 for size in $sizes; do
+  # Each size on a fresh server process, warmed up by one second of GETs and PUTs at that size: a
+  # process's RSS never shrinks back (V8's heap, malloc's arenas), so one process serving every
+  # size in turn would report the later sizes' peaks on top of the earlier ones'.
+  start_server
+  run server GET "$size" 1 1 > /dev/null
+  run server PUT "$size" 1 1 > /dev/null
+  say "${size} MiB: fresh cache server (pid $server_pid), warmed up"
   for clients in $client_counts; do
     for method in GET PUT; do
       for round in $(seq 1 "$rounds"); do
@@ -210,6 +226,8 @@ node -e '
     const mid = sorted.length >> 1;
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
+  // Ratios are shown rounded down, so a ratio shown as 0.80 is one that meets 0.8.
+  const down = (ratio) => (Math.floor(ratio * 100) / 100).toFixed(2);
   const pad = (text, width, left) => (left ? String(text).padEnd(width) : String(text).padStart(width));
   console.log([pad("size", 8, 1), pad("clients", 7, 1), pad("method", 6, 1), pad("server MiB/s", 14), pad("nginx MiB/s", 14), pad("ratio", 7), pad("rounds", 11), pad("goal", 7), pad("server peak MiB", 15), pad("nginx peak", 10)].join(" "));
   const worst = { GET: Infinity, PUT: Infinity };
@@ -219,12 +237,12 @@ node -e '
     const nginx = median(cell.nginx);
     const ratio = nginx > 0 ? server / nginx : 0;
     const each = cell.server.map((value, i) => (cell.nginx[i] > 0 ? value / cell.nginx[i] : 0));
-    const range = `${Math.min(...each).toFixed(2)}-${Math.max(...each).toFixed(2)}`;
+    const range = `${down(Math.min(...each))}-${down(Math.max(...each))}`;
     worst[cell.method] = Math.min(worst[cell.method], ratio);
     if (ratio >= 0.8) met += 1;
-    console.log([pad(`${cell.size} MiB`, 8, 1), pad(cell.clients, 7, 1), pad(cell.method, 6, 1), pad(server.toFixed(1), 14), pad(nginx.toFixed(1), 14), pad(ratio.toFixed(2), 7), pad(range, 11), pad(ratio >= 0.8 ? "meets" : "MISSES", 7), pad(cell.serverPeak, 15), pad(cell.nginxPeak, 10)].join(" "));
+    console.log([pad(`${cell.size} MiB`, 8, 1), pad(cell.clients, 7, 1), pad(cell.method, 6, 1), pad(server.toFixed(1), 14), pad(nginx.toFixed(1), 14), pad(down(ratio), 7), pad(range, 11), pad(ratio >= 0.8 ? "meets" : "MISSES", 7), pad(cell.serverPeak, 15), pad(cell.nginxPeak, 10)].join(" "));
   }
-  console.log(`\n${met} of ${cells.size} cells meet 0.8x; lowest median throughput ratio: GET ${worst.GET.toFixed(2)}, PUT ${worst.PUT.toFixed(2)} (goal >= 0.80)`);
+  console.log(`\n${met} of ${cells.size} cells meet 0.8x; lowest median throughput ratio: GET ${down(worst.GET)}, PUT ${down(worst.PUT)} (goal >= 0.80)`);
   const bySeries = new Map();
   for (const cell of cells.values()) {
     const key = `${cell.clients} clients ${cell.method}`;
