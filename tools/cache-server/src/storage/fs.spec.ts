@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
-import { FileSystemStorage, READ_CHUNK_BYTES, WRITE_BEHIND_BYTES } from './fs';
+import { FileSystemStorage, READ_CHUNK_BYTES, SLOW_READ_MS, WRITE_BEHIND_BYTES } from './fs';
 
 /**
  * Spies on fs/promises (and fs) through its module object, which is the object the storage code calls
@@ -88,6 +88,33 @@ describe('fs storage durability and atomicity', () => {
       `the body had ${artifact.length} bytes but Content-Length announced ${artifact.length - 1}`,
     );
     expect(await storage.exists('main/4005')).toBe(false);
+  });
+
+  it('reads an entry on the event loop, and the rest of a file in the thread pool once a read was slow', async () => {
+    const artifact = randomBytes(4 * READ_CHUNK_BYTES + 777);
+    const root = join(server.dir, 'reads');
+    expect(await new FileSystemStorage(root).put('main/5005', Readable.from([artifact]), artifact.length)).toBe(
+      'stored',
+    );
+    const realReadSync = fs.readSync;
+    const onLoop = jest.spyOn(fs, 'readSync');
+    const inPool = jest.spyOn(fs, 'read');
+
+    // No read is ever too slow: all five on the event loop.
+    const warm = await new FileSystemStorage(root, { slowReadMs: Infinity }).get('main/5005');
+    expect(Buffer.concat(await (warm as { body: Readable }).body.toArray()).equals(artifact)).toBe(true);
+    expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 5, inPool: 0 });
+
+    // The first read takes longer than the limit, as one from the disk does: the other four go to the pool.
+    onLoop.mockClear();
+    inPool.mockClear();
+    onLoop.mockImplementationOnce(((...args: Parameters<typeof fs.readSync>) => {
+      for (const until = performance.now() + SLOW_READ_MS + 3; performance.now() < until; );
+      return (realReadSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.readSync);
+    const cold = await new FileSystemStorage(root, { slowReadMs: SLOW_READ_MS }).get('main/5005');
+    expect(Buffer.concat(await (cold as { body: Readable }).body.toArray()).equals(artifact)).toBe(true);
+    expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 1, inPool: 4 });
   });
 
   it('closes the entry when the client hangs up in the middle of a GET', async () => {
