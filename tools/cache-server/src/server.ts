@@ -110,9 +110,10 @@ function sendText(res: ServerResponse, status: number, text: string, closeConnec
  * Writes `body` to `res` with backpressure and ends it; resolves once the last byte is handed to
  * the socket. On a failure of either side (a read error, the client hanging up) both are destroyed
  * and it rejects. What stream.pipeline does for two streams, without the AbortController and the
- * DOMException with a stack trace that pipeline creates for every call.
+ * DOMException with a stack trace that pipeline creates for every call. `recycle` (the backend's,
+ * see StoredObject) gets each chunk back once its bytes are in the socket.
  */
-function send(body: Readable, res: ServerResponse): Promise<void> {
+function send(body: Readable, res: ServerResponse, recycle?: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (error?: Error) => {
@@ -129,7 +130,10 @@ function send(body: Readable, res: ServerResponse): Promise<void> {
       }
     };
     const onData = (chunk: Buffer) => {
-      if (!res.write(chunk)) body.pause();
+      // Given back once the socket has taken the chunk's bytes, never before: until then the chunk
+      // may be waiting in the response's buffer.
+      const sent = recycle && ((error?: Error | null) => error || recycle(chunk));
+      if (!res.write(chunk, sent)) body.pause();
     };
     const onDrain = () => body.resume();
     const onEnd = () => res.end();
@@ -205,7 +209,7 @@ async function handle(
           options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }),
         );
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
-    await send(object.body, res);
+    await send(object.body, res, object.recycle);
     context.bytesOut = object.size;
     options.metrics.bytesOut.inc(labels, object.size);
     return;

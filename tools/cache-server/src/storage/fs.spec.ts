@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsPromises from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
-import { FileSystemStorage, READ_CHUNK_BYTES, SLOW_READ_MS, WRITE_BEHIND_BYTES } from './fs';
+import { FileSystemStorage, READ_CHUNK_BYTES, SLOW_READ_MS, SPARE_READ_BUFFERS, WRITE_BEHIND_BYTES } from './fs';
+import type { StoredObject } from './storage';
 
 /**
  * Spies on fs/promises (and fs) through its module object, which is the object the storage code calls
@@ -115,6 +117,73 @@ describe('fs storage durability and atomicity', () => {
     const cold = await new FileSystemStorage(root, { slowReadMs: SLOW_READ_MS }).get('main/5005');
     expect(Buffer.concat(await (cold as { body: Readable }).body.toArray()).equals(artifact)).toBe(true);
     expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 1, inPool: 4 });
+  });
+
+  it('reads the next GET into the buffers given back, and takes back only its own, once each', async () => {
+    const root = join(server.dir, 'spares');
+    const storage = new FileSystemStorage(root);
+    const artifact = randomBytes(2 * READ_CHUNK_BYTES + 100);
+    expect(await storage.put('main/9009', Readable.from([artifact]), artifact.length)).toBe('stored');
+    const first = (await storage.get('main/9009')) as StoredObject;
+    const chunks = (await first.body.toArray()) as Buffer[];
+    expect(Buffer.concat(chunks).equals(artifact)).toBe(true);
+    // Given back: the three chunks (one of them twice), a buffer the storage never allocated, and
+    // a chunk of another storage.
+    const other = new FileSystemStorage(root);
+    const foreign = ((await (await other.get('main/9009'))!.body.toArray()) as Buffer[])[0];
+    for (const chunk of [...chunks, chunks[0], Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), foreign])
+      first.recycle!(chunk);
+
+    // Two GETs at once need six buffers: three are the spares, three are new.
+    const [a, b] = await Promise.all([storage.get('main/9009'), storage.get('main/9009')]);
+    const again = [...((await a!.body.toArray()) as Buffer[]), ...((await b!.body.toArray()) as Buffer[])];
+    expect(Buffer.concat(again.slice(0, 3)).equals(artifact) && Buffer.concat(again.slice(3)).equals(artifact)).toBe(
+      true,
+    );
+    const mine = new Set(chunks.map((chunk) => chunk.buffer));
+    expect(again.filter((chunk) => mine.has(chunk.buffer))).toHaveLength(3);
+    expect(new Set(again.map((chunk) => chunk.buffer)).size).toBe(6);
+    expect(again.some((chunk) => chunk.buffer === foreign.buffer)).toBe(false);
+
+    // Never more than SPARE_READ_BUFFERS kept.
+    const many = await Promise.all(Array.from({ length: SPARE_READ_BUFFERS }, () => storage.get('main/9009')));
+    const held = (await Promise.all(many.map((entry) => entry!.body.toArray()))).flat() as Buffer[];
+    held.forEach((chunk) => first.recycle!(chunk));
+    const after = await Promise.all(Array.from({ length: SPARE_READ_BUFFERS }, () => storage.get('main/9009')));
+    const reread = (await Promise.all(after.map((entry) => entry!.body.toArray()))).flat() as Buffer[];
+    const kept = new Set(held.map((chunk) => chunk.buffer));
+    expect(reread.filter((chunk) => kept.has(chunk.buffer))).toHaveLength(SPARE_READ_BUFFERS);
+  });
+
+  it('gives a GET buffer back only once its bytes are sent: slow clients of different entries each get their own bytes', async () => {
+    // More than loopback's socket buffers hold, so each response waits in the server for its
+    // client while the others read into the spares.
+    const artifacts = Array.from({ length: 4 }, () => randomBytes(24 * 1024 * 1024 + 3));
+    for (const [i, artifact] of artifacts.entries()) {
+      const put = await fetch(cacheUrl(server, `b1${i}`), {
+        method: 'PUT',
+        body: artifact,
+        headers: bearer(READ_WRITE_TOKEN),
+      });
+      expect(put.status).toBe(200);
+    }
+    const { port } = new URL(server.url);
+    const slowGet = (hash: string, delay: number) =>
+      new Promise<Buffer>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path: `/v1/cache/${hash}`, headers: bearer(READ_WRITE_TOKEN) }, (res) => {
+          const parts: Buffer[] = [];
+          // Reads a piece, then waits: the server's writes back up behind it.
+          res.on('data', (part: Buffer) => {
+            parts.push(part);
+            res.pause();
+            setTimeout(() => res.resume(), delay);
+          });
+          res.on('end', () => resolve(Buffer.concat(parts)));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    const bodies = await Promise.all(artifacts.map((_, i) => slowGet(`b1${i}`, 1 + i)));
+    expect(bodies.map((body, i) => body.equals(artifacts[i]))).toEqual([true, true, true, true]);
   });
 
   it('closes the entry when the client hangs up in the middle of a GET', async () => {

@@ -26,6 +26,12 @@ export interface StoredObject {
   size: number;
   /** When a hit was last recorded on the entry, for backends that record hits (`touch`). */
   lastHit?: Date;
+  /**
+   * Gives a chunk of `body` back to the backend once its bytes have left the process (the socket
+   * took them), so the backend can read the next artifact into it. Only a consumer that knows the
+   * chunk is no longer referenced anywhere calls it; one that keeps chunks simply never does.
+   */
+  recycle?: (chunk: Buffer) => void;
 }
 
 /**
