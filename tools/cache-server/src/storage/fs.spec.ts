@@ -124,33 +124,34 @@ describe('fs storage durability and atomicity', () => {
     const storage = new FileSystemStorage(root);
     const artifact = randomBytes(2 * READ_CHUNK_BYTES + 100);
     expect(await storage.put('main/9009', Readable.from([artifact]), artifact.length)).toBe('stored');
-    const first = (await storage.get('main/9009')) as StoredObject;
-    const chunks = (await first.body.toArray()) as Buffer[];
+    // Each GET's chunks, read to the end.
+    const read = async (from: FileSystemStorage, gets: number) => {
+      const entries = await Promise.all(Array.from({ length: gets }, () => from.get('main/9009')));
+      return Promise.all(entries.map(async (entry) => (await (entry as StoredObject).body.toArray()) as Buffer[]));
+    };
+    const probe = (await storage.get('main/9009')) as Required<StoredObject>;
+    probe.body.destroy();
+    const { recycle } = probe;
+    const [chunks] = await read(storage, 1);
     expect(Buffer.concat(chunks).equals(artifact)).toBe(true);
     // Given back: the three chunks (one of them twice), a buffer the storage never allocated, and
     // a chunk of another storage.
-    const other = new FileSystemStorage(root);
-    const foreign = ((await (await other.get('main/9009'))!.body.toArray()) as Buffer[])[0];
-    for (const chunk of [...chunks, chunks[0], Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), foreign])
-      first.recycle!(chunk);
+    const [[foreign]] = await read(new FileSystemStorage(root), 1);
+    for (const chunk of [...chunks, chunks[0], Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), foreign]) recycle(chunk);
 
     // Two GETs at once need six buffers: three are the spares, three are new.
-    const [a, b] = await Promise.all([storage.get('main/9009'), storage.get('main/9009')]);
-    const again = [...((await a!.body.toArray()) as Buffer[]), ...((await b!.body.toArray()) as Buffer[])];
-    expect(Buffer.concat(again.slice(0, 3)).equals(artifact) && Buffer.concat(again.slice(3)).equals(artifact)).toBe(
-      true,
-    );
+    const [a, b] = await read(storage, 2);
+    expect(Buffer.concat(a).equals(artifact) && Buffer.concat(b).equals(artifact)).toBe(true);
+    const again = [...a, ...b];
     const mine = new Set(chunks.map((chunk) => chunk.buffer));
     expect(again.filter((chunk) => mine.has(chunk.buffer))).toHaveLength(3);
     expect(new Set(again.map((chunk) => chunk.buffer)).size).toBe(6);
     expect(again.some((chunk) => chunk.buffer === foreign.buffer)).toBe(false);
 
     // Never more than SPARE_READ_BUFFERS kept.
-    const many = await Promise.all(Array.from({ length: SPARE_READ_BUFFERS }, () => storage.get('main/9009')));
-    const held = (await Promise.all(many.map((entry) => entry!.body.toArray()))).flat() as Buffer[];
-    held.forEach((chunk) => first.recycle!(chunk));
-    const after = await Promise.all(Array.from({ length: SPARE_READ_BUFFERS }, () => storage.get('main/9009')));
-    const reread = (await Promise.all(after.map((entry) => entry!.body.toArray()))).flat() as Buffer[];
+    const held = (await read(storage, SPARE_READ_BUFFERS)).flat();
+    held.forEach(recycle);
+    const reread = (await read(storage, SPARE_READ_BUFFERS)).flat();
     const kept = new Set(held.map((chunk) => chunk.buffer));
     expect(reread.filter((chunk) => kept.has(chunk.buffer))).toHaveLength(SPARE_READ_BUFFERS);
   });
