@@ -225,28 +225,33 @@ describe('fs storage durability and atomicity', () => {
    * Records every fsync and fdatasync (by the path the file was opened with) and every link, in
    * order; `failDatasync(n)` makes the n-th fdatasync fail with EIO.
    */
-  async function recordSyncs(): Promise<{ events: string[]; failDatasync: (nth: number) => void }> {
-    const probe = await fsPromises.open(__filename, 'r');
-    const fileHandle = Object.getPrototypeOf(probe) as { sync(): Promise<void>; datasync(): Promise<void> };
-    await probe.close();
+  function recordSyncs(): { events: string[]; failDatasync: (nth: number) => void } {
     const events: string[] = [];
     const pathOfFd = new Map<number, string>();
     let failAt = 0;
     let datasyncs = 0;
-    around('open', (args, handle) => {
-      pathOfFd.set((handle as { fd: number }).fd, String(args[0]));
+    const { openSync, linkSync, fsync, fdatasync } = fs;
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: unknown[]) => {
+      const fd = (openSync as (...args: unknown[]) => number)(path, ...rest);
+      pathOfFd.set(fd, String(path));
+      return fd;
+    }) as typeof fs.openSync);
+    jest.spyOn(fs, 'linkSync').mockImplementation((existing, created) => {
+      linkSync(existing, created);
+      events.push(`link ${String(existing)} ${String(created)}`);
     });
-    around('link', (args) => {
-      events.push(`link ${String(args[0])} ${String(args[1])}`);
-    });
-    for (const method of ['sync', 'datasync'] as const) {
-      const real = fileHandle[method];
-      jest.spyOn(fileHandle, method).mockImplementation(function (this: { fd: number }) {
-        events.push(`sync ${pathOfFd.get(this.fd) ?? `fd ${this.fd}`}`);
-        if (method === 'datasync' && ++datasyncs === failAt)
-          return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-        return real.call(this);
-      });
+    for (const [method, real] of [
+      ['fsync', fsync],
+      ['fdatasync', fdatasync],
+    ] as const) {
+      jest.spyOn(fs, method).mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        events.push(`sync ${pathOfFd.get(fd) ?? `fd ${fd}`}`);
+        if (method === 'fdatasync' && ++datasyncs === failAt) {
+          process.nextTick(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+          return;
+        }
+        real(fd, callback);
+      }) as typeof fs.fsync);
     }
     return {
       events,
@@ -257,7 +262,7 @@ describe('fs storage durability and atomicity', () => {
   }
 
   it('fdatasyncs a stored entry before linking it into place, and syncs nothing after', async () => {
-    const { events } = await recordSyncs();
+    const { events } = recordSyncs();
     const root = join(server.dir, 'durable');
     const storage = new FileSystemStorage(root);
     expect(await storage.put('main/8088', Readable.from([Buffer.from('artifact')]), 8)).toBe('stored');
@@ -276,7 +281,7 @@ describe('fs storage durability and atomicity', () => {
   });
 
   it('flushes a large upload in the background while it arrives (write-behind), then once more before the link', async () => {
-    const { events } = await recordSyncs();
+    const { events } = recordSyncs();
     const storage = new FileSystemStorage(join(server.dir, 'write-behind'));
     const artifact = randomBytes(3 * WRITE_BEHIND_BYTES + 12345);
     // Paced like a network body: 64 KiB chunks, each after a turn of the event loop, so a
@@ -302,7 +307,7 @@ describe('fs storage durability and atomicity', () => {
   });
 
   it('fails an upload whose background flush failed, and leaves neither the entry nor its partial file', async () => {
-    const { events, failDatasync } = await recordSyncs();
+    const { events, failDatasync } = recordSyncs();
     failDatasync(1);
     const root = join(server.dir, 'flush-fails');
     const storage = new FileSystemStorage(root);
