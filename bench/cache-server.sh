@@ -73,7 +73,9 @@ start_server() {
     wait "$server_pid" 2>/dev/null || true
   fi
   server_port=$(free_port)
-  CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 node "$root/tools/cache-server/bin/cache-server.js" \
+  # The bin runs as the executable, as `npx cache-server` runs it: its first line gives node the
+  # flags the server is meant to run with.
+  CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 "$root/tools/cache-server/bin/cache-server.js" \
     --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --log-level warn > "$work/server.log" 2>&1 &
   server_pid=$!
   server_url="http://127.0.0.1:$server_port"
