@@ -43,6 +43,11 @@ export function createMetrics() {
       labelNames,
       registers: [registry],
     }),
+    commitFailures: new Counter({
+      name: 'nx_cache_commit_failures_total',
+      help: 'Uploads answered 200 whose last flush or link then failed: each is a later cache miss. Alert on any.',
+      registers: [registry],
+    }),
     evicted: new Counter({
       name: 'nx_cache_evicted_entries_total',
       help: 'Entries deleted by eviction.',

@@ -83,6 +83,8 @@ describe('cache server (fs storage, Nx self-hosted remote cache API)', () => {
 
   it('records each hit on the entry, so size eviction drops the least recently used first', async () => {
     await put('5150', Buffer.from('a'));
+    // The 200 comes before the entry is in place (see FileSystemStorage.put): the file is there once committed.
+    await server.storage.settle?.();
     const stored = join(server.dir, 'main', '51', '5150');
     await utimes(stored, new Date('2020-01-01'), new Date('2020-01-01'));
     await (await get('5150')).arrayBuffer();

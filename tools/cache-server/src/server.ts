@@ -235,16 +235,35 @@ async function handle(
   if (await options.storage.exists(key))
     throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
 
+  // A backend that commits after receiving (fs: fdatasync, then link) says when every byte is
+  // written: the answer goes then, and the client does not wait for the disk (see FileSystemStorage.put).
+  let answered = false;
+  const written = () => {
+    answered = true;
+    sendText(res, 200, 'stored');
+  };
   let outcome: 'stored' | 'exists';
   try {
-    outcome = await options.storage.put(key, req, size);
+    outcome = await options.storage.put(key, req, size, written);
   } catch (error) {
-    if (error instanceof SizeMismatchError) throw new HttpError(400, `Bad Request: ${error.message}`);
-    throw error;
+    if (!answered) {
+      if (error instanceof SizeMismatchError) throw new HttpError(400, `Bad Request: ${error.message}`);
+      throw error;
+    }
+    options.metrics.commitFailures.inc();
+    options.logger('error', 'an upload answered 200 could not be stored: it will be a cache miss', {
+      key,
+      error: String((error as Error)?.message ?? error),
+    });
+    return;
   }
-  if (outcome === 'exists') throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
+  if (outcome === 'exists') {
+    // Answered already: another process sharing the store linked the same hash first.
+    if (answered) return;
+    throw new HttpError(409, 'Conflict: this hash is already cached and is never overwritten');
+  }
   context.bytesIn = size;
   options.metrics.stores.inc(labels);
   options.metrics.bytesIn.inc(labels, size);
-  sendText(res, 200, 'stored');
+  if (!answered) sendText(res, 200, 'stored');
 }

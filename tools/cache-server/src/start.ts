@@ -206,6 +206,8 @@ export async function startCacheServer(
         server.closeAllConnections();
       });
       await sweeping;
+      // Uploads already answered: their commit finishes before the process may exit.
+      await storage.settle?.();
       if (storage instanceof S3Storage) storage.destroy();
     },
   };

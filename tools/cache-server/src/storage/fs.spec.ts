@@ -225,8 +225,14 @@ describe('fs storage durability and atomicity', () => {
    * Records every fsync and fdatasync (by the path the file was opened with) and every link, in
    * order; `failDatasync(n)` makes the n-th fdatasync fail with EIO.
    */
-  function recordSyncs(): { events: string[]; failDatasync: (nth: number) => void } {
+  function recordSyncs(): {
+    events: string[];
+    failDatasync: (nth: number) => void;
+    holdDatasyncs: () => () => void;
+  } {
     const events: string[] = [];
+    // While set, fdatasyncs wait in here until released.
+    let held: (() => void)[] | undefined;
     const pathOfFd = new Map<number, string>();
     let failAt = 0;
     let datasyncs = 0;
@@ -250,7 +256,8 @@ describe('fs storage durability and atomicity', () => {
           process.nextTick(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
           return;
         }
-        real(fd, callback);
+        if (held) held.push(() => real(fd, callback));
+        else real(fd, callback);
       }) as typeof fs.fsync);
     }
     return {
@@ -258,8 +265,98 @@ describe('fs storage durability and atomicity', () => {
       failDatasync: (nth) => {
         failAt = nth;
       },
+      holdDatasyncs: () => {
+        held = [];
+        return () => {
+          const waiting = held ?? [];
+          held = undefined;
+          waiting.forEach((run) => run());
+        };
+      },
     };
   }
+
+  it('answers a PUT once its bytes are written and commits it after; a GET or PUT of the key waits for the commit', async () => {
+    const { events, holdDatasyncs } = recordSyncs();
+    const release = holdDatasyncs();
+    const artifact = randomBytes(300 * 1024);
+    const put = await fetch(cacheUrl(server, 'c0ffee'), {
+      method: 'PUT',
+      body: artifact,
+      headers: bearer(READ_WRITE_TOKEN),
+    });
+    // Answered while its fdatasync is still held: the entry is not in place yet.
+    expect(put.status).toBe(200);
+    const final = join(server.dir, 'main', 'c0', 'c0ffee');
+    expect({ linked: fs.existsSync(final), syncs: events.filter((event) => event.startsWith('sync ')).length }).toEqual(
+      {
+        linked: false,
+        syncs: 1,
+      },
+    );
+
+    const answered: string[] = [];
+    const get = fetch(cacheUrl(server, 'c0ffee'), { headers: bearer(READ_WRITE_TOKEN) }).then(async (res) => {
+      answered.push(`GET ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    });
+    const again = fetch(cacheUrl(server, 'c0ffee'), {
+      method: 'PUT',
+      body: artifact,
+      headers: bearer(READ_WRITE_TOKEN),
+    }).then((res) => answered.push(`PUT ${res.status}`));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(answered).toEqual([]);
+
+    release();
+    const body = await get;
+    await again;
+    expect(answered.sort()).toEqual(['GET 200', 'PUT 409']);
+    expect(body.equals(artifact)).toBe(true);
+    const linkAt = events.findIndex((event) => event.startsWith('link '));
+    expect(events.slice(0, linkAt)).toEqual([events[0]]);
+    expect(events[0]).toMatch(/^sync .*\.part$/);
+  });
+
+  it('fails an upload whose commit failed after `written`, and leaves neither the entry nor its partial file', async () => {
+    const { events, failDatasync } = recordSyncs();
+    failDatasync(1);
+    const root = join(server.dir, 'commit-fails');
+    const storage = new FileSystemStorage(root);
+    const written = jest.fn();
+    await expect(storage.put('main/5115', Readable.from([Buffer.from('artifact')]), 8, written)).rejects.toThrow('EIO');
+    expect(written).toHaveBeenCalledTimes(1);
+    expect(await storage.get('main/5115')).toBeNull();
+    expect(events.some((event) => event.startsWith('link '))).toBe(false);
+    expect(fs.readdirSync(join(root, '.tmp'))).toEqual([]);
+    // The next upload of the key is stored.
+    expect(await storage.put('main/5115', Readable.from([Buffer.from('artifact')]), 8)).toBe('stored');
+    expect(Buffer.concat(await ((await storage.get('main/5115')) as StoredObject).body.toArray()).toString()).toBe(
+      'artifact',
+    );
+  });
+
+  it('counts and logs an upload answered 200 whose commit then failed', async () => {
+    const { failDatasync } = recordSyncs();
+    failDatasync(1);
+    const put = await fetch(cacheUrl(server, 'd00d'), {
+      method: 'PUT',
+      body: 'artifact',
+      headers: bearer(READ_WRITE_TOKEN),
+    });
+    expect(put.status).toBe(200);
+    // The failure comes after the answer: wait for the server to have counted it.
+    let metrics = '';
+    for (let waited = 0; waited < 5000 && !/^nx_cache_commit_failures_total 1$/m.test(metrics); waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      metrics = await (await fetch(`${server.url}/metrics`)).text();
+    }
+    expect(metrics).toMatch(/^nx_cache_commit_failures_total 1$/m);
+    expect(metrics).not.toMatch(/^nx_cache_stores_total\{namespace="main"\} 1$/m);
+    const logged = server.rawLogs.filter((line) => line.includes('could not be stored'));
+    expect(logged).toEqual([expect.stringContaining('main/d00d')]);
+    expect((await fetch(cacheUrl(server, 'd00d'), { headers: bearer(READ_WRITE_TOKEN) })).status).toBe(404);
+  });
 
   it('fdatasyncs a stored entry before linking it into place, and syncs nothing after', async () => {
     const { events } = recordSyncs();

@@ -241,6 +241,12 @@ export class FileSystemStorage implements CacheStorage {
   readonly description: string;
   /** This process's uploads in progress, by file name. */
   private readonly uploading = new Set<string>();
+  /**
+   * Uploads answered but still committing (see put), by key; each promise resolves when its commit
+   * has ended, either way. A GET, an existence check or a PUT of the key waits for it, so this
+   * process reads its own writes.
+   */
+  private readonly committing = new Map<string, Promise<void>>();
   /** Read buffers given back (see SPARE_READ_BUFFERS), and every one this storage allocated. */
   private readonly spareReadBuffers: Buffer[] = [];
   private readonly readBuffers = new WeakSet<ArrayBufferLike>();
@@ -304,6 +310,7 @@ export class FileSystemStorage implements CacheStorage {
    * (on a busy machine, two waits for the scheduler). Only the artifact's bytes are read there.
    */
   async get(key: string): Promise<StoredObject | null> {
+    if (this.committing.size > 0) await this.committing.get(key);
     const path = this.pathOf(key);
     let fd: number;
     try {
@@ -327,6 +334,7 @@ export class FileSystemStorage implements CacheStorage {
   }
 
   async exists(key: string): Promise<boolean> {
+    if (this.committing.size > 0) await this.committing.get(key);
     // A metadata lookup, made on the event loop like the GET's open (see get).
     try {
       fs.statSync(this.pathOf(key));
@@ -339,8 +347,18 @@ export class FileSystemStorage implements CacheStorage {
 
   /**
    * Streams the body into <root>/.tmp/, WRITE_BATCH_BYTES per write (with write-behind, see
-   * WRITE_BEHIND_BYTES), fdatasyncs it and links it into place. Folders are only made when the
-   * open or the link finds them missing, so a PUT into existing folders makes no mkdir calls.
+   * WRITE_BEHIND_BYTES), then commits it: fdatasync, and a link into place. Calls `written` once
+   * every byte is written and the key is not stored yet, before the commit: the server answers
+   * then. Until the commit ends, a GET, an existence check or a PUT of the key in this process
+   * waits for it (see `committing`), so the process reads its own writes. Folders are only made
+   * when the open or the link finds them missing: a PUT into existing folders makes no mkdir calls.
+   *
+   * Why the answer comes before the commit: the last fdatasync waits for the disk (about 1.2 ms for
+   * 1 MiB here), and a client uploading one artifact after another waited for it every time. One
+   * client's 1 MiB PUTs went from 226-255 to 277-336 MiB/s, nginx's at 376-391 (A/B, 3 rounds).
+   * The order that makes a crash safe is unchanged (bytes on disk, then the name): an entry is
+   * whole or absent. A commit that fails after `written` rejects, and the server counts the
+   * upload as lost (nx_cache_commit_failures_total): a later cache miss.
    *
    * Only the writes and the fdatasyncs go to libuv's thread pool. The open, close, link and unlink
    * are made on the event loop, as nginx makes them: they change metadata in memory (the journal
@@ -348,11 +366,14 @@ export class FileSystemStorage implements CacheStorage {
    * context switches; a 1 MiB PUT made nine trips, now five. One write is in flight while the
    * next batch is gathered, so the socket keeps being read while the disk takes the last batch.
    */
-  async put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'> {
+  async put(key: string, body: Readable, size: number, written?: () => void): Promise<'stored' | 'exists'> {
+    await this.committing.get(key);
     const final = this.pathOf(key);
     const tmpName = `${randomBytes(8).toString('hex')}.${process.pid}@${HOST}.part`;
     const tmp = join(this.root, TMP_DIR, tmpName);
     this.uploading.add(tmpName);
+    // Set once the commit owns the file and its temporary name.
+    let handedOver = false;
     try {
       let fd: number;
       try {
@@ -407,31 +428,84 @@ export class FileSystemStorage implements CacheStorage {
           await writing;
           if (batched > 0 && !failure) await writeAll(fd, batch, batched);
         });
-        await flushing;
         if (failure) throw failure;
-        await datasync(fd);
-      } finally {
+      } catch (error) {
         // Never close the file under a write or a flush that is still running.
         await writing;
         await flushing;
         fs.closeSync(fd);
+        throw error;
       }
+      // Whole and written. Another upload of the key may have got there first: in this process
+      // (still committing), or in another one sharing the folder.
+      if (this.committing.has(key) || fs.existsSync(final)) {
+        await flushing;
+        fs.closeSync(fd);
+        return 'exists';
+      }
+      const commit = this.commit(fd, flushing, () => failure, tmp, final).finally(() => {
+        this.removeUpload(tmp);
+        this.uploading.delete(tmpName);
+        this.committing.delete(key);
+      });
+      // Waiters only wait: the failure is this call's.
+      this.committing.set(
+        key,
+        commit.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+      handedOver = true;
+      written?.();
+      await commit;
+      return 'stored';
+    } finally {
+      if (!handedOver) {
+        this.removeUpload(tmp);
+        this.uploading.delete(tmpName);
+      }
+    }
+  }
+
+  /**
+   * An upload's commit: the last fdatasync (after any still running in the background), then the
+   * link into place. Loses to an entry another process linked first (EEXIST): same hash, same bytes.
+   */
+  private async commit(
+    fd: number,
+    flushing: Promise<void> | undefined,
+    failure: () => Error | undefined,
+    tmp: string,
+    final: string,
+  ): Promise<void> {
+    try {
+      await flushing;
+      const failed = failure();
+      if (failed) throw failed;
+      await datasync(fd);
+    } finally {
+      await flushing;
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(tmp, final);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT') throw error;
+      fs.mkdirSync(dirname(final), { recursive: true });
       try {
         fs.linkSync(tmp, final);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        fs.mkdirSync(dirname(final), { recursive: true });
-        fs.linkSync(tmp, final);
+      } catch (again) {
+        if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
       }
-      this.removeUpload(tmp);
-      return 'stored';
-    } catch (error) {
-      this.removeUpload(tmp);
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
-      throw error;
-    } finally {
-      this.uploading.delete(tmpName);
     }
+  }
+
+  /** Waits for every upload answered but still committing (see put): before the process exits. */
+  async settle(): Promise<void> {
+    await Promise.all(this.committing.values());
   }
 
   /** Removes an upload's temporary name (gone already when the open failed). */

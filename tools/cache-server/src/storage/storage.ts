@@ -51,15 +51,23 @@ export interface CacheStorage {
   exists(key: string): Promise<boolean>;
   /**
    * Stores exactly `size` bytes from `body`. Resolves "exists" when the key is already there, and
-   * rejects with SizeMismatchError when the body is shorter or longer than announced.
+   * rejects with SizeMismatchError when the body is shorter or longer than announced. A backend
+   * that makes the stored bytes durable in a step of its own after receiving them (the fs
+   * backend's fdatasync and link) calls `written` between the two: the server answers then, and
+   * counts a later failure as a lost upload (a cache miss).
    */
-  put(key: string, body: Readable, size: number): Promise<'stored' | 'exists'>;
+  put(key: string, body: Readable, size: number, written?: () => void): Promise<'stored' | 'exists'>;
   /**
    * Every entry: only what has the shape the server writes. A folder it cannot read goes to
    * `report`, and the listing carries on.
    */
   list(report?: (problem: StorageProblem) => void): AsyncIterable<StoredEntry>;
   delete(key: string): Promise<void>;
+  /**
+   * Waits for uploads whose `written` was called and whose commit has not ended. Optional: the
+   * server calls it when it stops.
+   */
+  settle?(): Promise<void>;
   /**
    * Marks a hit, so eviction removes the least recently used entries first. Optional: S3 cannot
    * change an object's date without rewriting it, so there eviction goes by the time stored.
