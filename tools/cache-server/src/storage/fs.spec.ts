@@ -32,13 +32,13 @@ describe('fs storage durability and atomicity', () => {
     jest.restoreAllMocks();
     await server.stop();
   });
+  /** A PUT through the server, with the read-write token. */
+  const putThrough = (hash: string, body: Buffer | string) =>
+    fetch(cacheUrl(server, hash), { method: 'PUT', body, headers: bearer(READ_WRITE_TOKEN) });
 
   it('answers a GET with the whole artifact even when eviction deletes the entry right after the lookup', async () => {
     const artifact = randomBytes(256 * 1024);
-    expect(
-      (await fetch(cacheUrl(server, '6502'), { method: 'PUT', body: artifact, headers: bearer(READ_WRITE_TOKEN) }))
-        .status,
-    ).toBe(200);
+    expect((await putThrough('6502', artifact)).status).toBe(200);
     const entry = join(server.dir, 'main', '65', '6502');
     // Whichever call the GET makes on the entry first (stat or open, on the event loop or in the
     // thread pool), the entry is unlinked as soon as it returns: an eviction landing between the
@@ -161,11 +161,7 @@ describe('fs storage durability and atomicity', () => {
     // client while the others read into the spares.
     const artifacts = Array.from({ length: 4 }, () => randomBytes(24 * 1024 * 1024 + 3));
     for (const [i, artifact] of artifacts.entries()) {
-      const put = await fetch(cacheUrl(server, `b1${i}`), {
-        method: 'PUT',
-        body: artifact,
-        headers: bearer(READ_WRITE_TOKEN),
-      });
+      const put = await putThrough(`b1${i}`, artifact);
       expect(put.status).toBe(200);
     }
     const { port } = new URL(server.url);
@@ -190,11 +186,7 @@ describe('fs storage durability and atomicity', () => {
   it('closes the entry when the client hangs up in the middle of a GET', async () => {
     // More than loopback's socket buffers hold, so the server is still reading when the client goes.
     const artifact = randomBytes(32 * 1024 * 1024);
-    const put = await fetch(cacheUrl(server, '7007'), {
-      method: 'PUT',
-      body: artifact,
-      headers: bearer(READ_WRITE_TOKEN),
-    });
+    const put = await putThrough('7007', artifact);
     expect(put.status).toBe(200);
     const entry = join(server.dir, 'main', '70', '7007');
     const openOnEntry = () =>
@@ -280,11 +272,7 @@ describe('fs storage durability and atomicity', () => {
     const { events, holdDatasyncs } = recordSyncs();
     const release = holdDatasyncs();
     const artifact = randomBytes(300 * 1024);
-    const put = await fetch(cacheUrl(server, 'c0ffee'), {
-      method: 'PUT',
-      body: artifact,
-      headers: bearer(READ_WRITE_TOKEN),
-    });
+    const put = await putThrough('c0ffee', artifact);
     // Answered while its fdatasync is still held: the entry is not in place yet.
     expect(put.status).toBe(200);
     const final = join(server.dir, 'main', 'c0', 'c0ffee');
@@ -300,11 +288,7 @@ describe('fs storage durability and atomicity', () => {
       answered.push(`GET ${res.status}`);
       return Buffer.from(await res.arrayBuffer());
     });
-    const again = fetch(cacheUrl(server, 'c0ffee'), {
-      method: 'PUT',
-      body: artifact,
-      headers: bearer(READ_WRITE_TOKEN),
-    }).then((res) => answered.push(`PUT ${res.status}`));
+    const again = putThrough('c0ffee', artifact).then((res) => answered.push(`PUT ${res.status}`));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(answered).toEqual([]);
 
@@ -339,11 +323,7 @@ describe('fs storage durability and atomicity', () => {
   it('counts and logs an upload answered 200 whose commit then failed', async () => {
     const { failDatasync } = recordSyncs();
     failDatasync(1);
-    const put = await fetch(cacheUrl(server, 'd00d'), {
-      method: 'PUT',
-      body: 'artifact',
-      headers: bearer(READ_WRITE_TOKEN),
-    });
+    const put = await putThrough('d00d', 'artifact');
     expect(put.status).toBe(200);
     // The failure comes after the answer: wait for the server to have counted it.
     let metrics = '';
