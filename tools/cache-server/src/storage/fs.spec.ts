@@ -6,7 +6,15 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
-import { FileSystemStorage, READ_CHUNK_BYTES, SLOW_READ_MS, SPARE_READ_BUFFERS, WRITE_BEHIND_BYTES } from './fs';
+import {
+  FileSystemStorage,
+  READ_CHUNK_BYTES,
+  SLOW_READ_MS,
+  SLOW_WRITE_MS,
+  SPARE_READ_BUFFERS,
+  WRITE_BATCH_BYTES,
+  WRITE_BEHIND_BYTES,
+} from './fs';
 import type { StoredObject } from './storage';
 
 /**
@@ -117,6 +125,39 @@ describe('fs storage durability and atomicity', () => {
     const cold = await new FileSystemStorage(root, { slowReadMs: SLOW_READ_MS }).get('main/5005');
     expect(Buffer.concat(await (cold as { body: Readable }).body.toArray()).equals(artifact)).toBe(true);
     expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 1, inPool: 4 });
+  });
+
+  it('writes an upload on the event loop, and the rest of it in the thread pool once a write was slow', async () => {
+    const artifact = randomBytes(4 * WRITE_BATCH_BYTES + 777);
+    // 64 KiB pieces, as a socket delivers them: four whole batches and a tail.
+    const pieces = () =>
+      Readable.from(
+        Array.from({ length: Math.ceil(artifact.length / 65536) }, (_, i) =>
+          artifact.subarray(i * 65536, (i + 1) * 65536),
+        ),
+      );
+    const realWritevSync = fs.writevSync;
+    const onLoop = jest.spyOn(fs, 'writevSync');
+    const inPool = jest.spyOn(fs, 'writev');
+    const root = join(server.dir, 'writes');
+
+    // No write is ever too slow: all five on the event loop.
+    const fast = new FileSystemStorage(root, { slowWriteMs: Infinity });
+    expect(await fast.put('main/6006', pieces(), artifact.length)).toBe('stored');
+    expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 5, inPool: 0 });
+
+    // The first write takes longer than the limit, as one the kernel throttled does: the other four go to the pool.
+    onLoop.mockClear();
+    inPool.mockClear();
+    onLoop.mockImplementationOnce(((...args: Parameters<typeof fs.writevSync>) => {
+      for (const until = performance.now() + SLOW_WRITE_MS + 3; performance.now() < until; );
+      return realWritevSync(...args);
+    }) as typeof fs.writevSync);
+    const slow = new FileSystemStorage(root, { slowWriteMs: SLOW_WRITE_MS });
+    expect(await slow.put('main/6007', pieces(), artifact.length)).toBe('stored');
+    expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 1, inPool: 4 });
+    for (const key of ['main/6006', 'main/6007'])
+      expect(Buffer.concat(await ((await fast.get(key)) as StoredObject).body.toArray()).equals(artifact)).toBe(true);
   });
 
   it('reads the next GET into the buffers given back, and takes back only its own, once each', async () => {
