@@ -163,12 +163,18 @@ run() {
     --clients "$clients" --seconds "$run_seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
   local peak
   peak=$(peak_mib "$pid")
-  # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up.
-  # A cut upload can still be linking its entry for a moment: try again until the folder is gone.
+  # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up, and so
+  # the next run's PUTs of the same names are new. The cache server answers a PUT before it links
+  # the entry (docs/remote-cache.md), and removes an upload's temporary file once it is linked or
+  # cut: wait for its .tmp folder to empty first, or a late link would leave an entry behind.
   if [ "$method" = PUT ]; then
+    for _ in $(seq 1 100); do
+      [ -z "$(ls -A "$work/store/.tmp" 2>/dev/null)" ] && break
+      sleep 0.2
+    done
     for _ in $(seq 1 20); do
-      sleep 0.5
       rm -rf "$work/store/main/pp" "$work/dav"/pp* 2>/dev/null && break
+      sleep 0.5
     done
     # The next cell must not pay for this one's writes: flush them to disk now.
     sync
