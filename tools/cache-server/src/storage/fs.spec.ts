@@ -343,6 +343,27 @@ describe('fs storage durability and atomicity', () => {
     expect(events[0]).toMatch(/^sync .*\.part$/);
   });
 
+  it('stores one of two uploads of a key racing from two servers sharing the folder, and tells the other "exists"', async () => {
+    const { holdDatasyncs } = recordSyncs();
+    const root = join(server.dir, 'shared');
+    const [first, second] = [new FileSystemStorage(root), new FileSystemStorage(root)];
+    // Both are written before either is linked: each passes the check for an entry, and the
+    // links decide.
+    const release = holdDatasyncs();
+    const written: string[] = [];
+    const a = first.put('main/7337', Readable.from([Buffer.from('from first')]), 10, () => written.push('first'));
+    const b = second.put('main/7337', Readable.from([Buffer.from('from second')]), 11, () => written.push('second'));
+    for (let waited = 0; written.length < 2 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(written.sort()).toEqual(['first', 'second']);
+    release();
+    const outcomes = { first: await a, second: await b };
+    expect(Object.values(outcomes).sort()).toEqual(['exists', 'stored']);
+    const winner = outcomes.first === 'stored' ? 'from first' : 'from second';
+    const entry = (await first.get('main/7337')) as StoredObject;
+    expect(Buffer.concat(await entry.body.toArray()).toString()).toBe(winner);
+    expect(fs.readdirSync(join(root, '.tmp'))).toEqual([]);
+  });
+
   it('fails an upload whose commit failed after `written`, and leaves neither the entry nor its partial file', async () => {
     const { events, failDatasync } = recordSyncs();
     failDatasync(1);

@@ -414,7 +414,7 @@ export class FileSystemStorage implements CacheStorage {
       };
       try {
         // The request's chunks (64 KiB from the socket) are gathered into one writev of
-        // WRITE_BATCH_BYTES: one trip through the thread pool per batch instead of per chunk.
+        // WRITE_BATCH_BYTES: one write per batch instead of one per chunk.
         await pipeline(body, async (chunks: AsyncIterable<Buffer>) => {
           let received = 0;
           let batch: Buffer[] = [];
@@ -476,7 +476,7 @@ export class FileSystemStorage implements CacheStorage {
         fs.closeSync(fd);
         return 'exists';
       }
-      const commit = this.commit(fd, flushing, () => failure, tmp, final).finally(() => {
+      const commit: Promise<'stored' | 'exists'> = this.commit(fd, flushing, () => failure, tmp, final).finally(() => {
         this.removeUpload(tmp);
         this.uploading.delete(tmpName);
         this.committing.delete(key);
@@ -491,8 +491,7 @@ export class FileSystemStorage implements CacheStorage {
       );
       handedOver = true;
       written?.();
-      await commit;
-      return 'stored';
+      return await commit;
     } finally {
       if (!handedOver) {
         this.removeUpload(tmp);
@@ -503,7 +502,8 @@ export class FileSystemStorage implements CacheStorage {
 
   /**
    * An upload's commit: the last fdatasync (after any still running in the background), then the
-   * link into place. Loses to an entry another process linked first (EEXIST): same hash, same bytes.
+   * link into place. "exists" when another process linked the entry first (EEXIST): same hash,
+   * same bytes.
    */
   private async commit(
     fd: number,
@@ -511,7 +511,7 @@ export class FileSystemStorage implements CacheStorage {
     failure: () => Error | undefined,
     tmp: string,
     final: string,
-  ): Promise<void> {
+  ): Promise<'stored' | 'exists'> {
     try {
       await flushing;
       const failed = failure();
@@ -525,15 +525,17 @@ export class FileSystemStorage implements CacheStorage {
       fs.linkSync(tmp, final);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
+      if (code === 'EEXIST') return 'exists';
       if (code !== 'ENOENT') throw error;
       fs.mkdirSync(dirname(final), { recursive: true });
       try {
         fs.linkSync(tmp, final);
       } catch (again) {
-        if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+        if ((again as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+        throw again;
       }
     }
+    return 'stored';
   }
 
   /** Waits for every upload answered but still committing (see put): before the process exits. */
