@@ -39,7 +39,7 @@ export const SPARE_READ_BUFFERS = 32;
 
 /**
  * Bytes of a PUT's body gathered into one write (the socket delivers 64 KiB at a time): a quarter
- * of the trips through the thread pool. Not more: on this machine's kernel (6.18, ext4) a 1 MiB
+ * of the write calls (on the event loop, or in the thread pool once one was slow). Not more: on this machine's kernel (6.18, ext4) a 1 MiB
  * write into a new file took 2-3x the system time of the same bytes in 64 KiB writes.
  */
 export const WRITE_BATCH_BYTES = 256 * 1024;
@@ -57,7 +57,7 @@ export const WRITE_BEHIND_BYTES = 16 * 1024 * 1024;
 /**
  * Background fdatasyncs running at once, across all uploads: each holds one of libuv's four
  * thread-pool threads for the length of a disk flush, and reads and writes need the others. An
- * upload that finds them all busy skips its step; the fdatasync before its answer covers the rest.
+ * upload that finds them all busy skips its step; the fdatasync of its commit covers the rest.
  */
 export const MAX_BACKGROUND_FLUSHES = 2;
 let backgroundFlushes = 0;
