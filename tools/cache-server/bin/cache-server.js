@@ -4,8 +4,10 @@
 // server's heap is small (about 8 MiB): a PUT stream set off a full garbage collection every 20 MiB
 // or so, 15 a second at one client's 1 MiB PUTs, each marking the whole heap. With an initial 64
 // MiB, none in 3 s of that load; that client's PUTs went from about 210 to 280 MiB/s and peak RSS
-// stayed within 2 % (docs/benchmarks.md). The old space still grows only with what lives. Node refuses the flag in NODE_OPTIONS: run this file as the executable (npx
-// cache-server), or give the flag to node yourself (node --initial-old-space-size=64 <this file>).
+// stayed within 2 % (docs/benchmarks.md). The old space still grows only with what lives. Node
+// refuses the flag in NODE_OPTIONS: run this file as the executable (npx cache-server), or give the
+// flag to node yourself (node --initial-old-space-size=64 <this file>).
+//
 // Runs the TypeScript source directly (compiled in memory by SWC), so a fresh clone needs only
 // `npm ci`: no build step to forget before starting the server.
 //

@@ -39,8 +39,9 @@ export const SPARE_READ_BUFFERS = 32;
 
 /**
  * Bytes of a PUT's body gathered into one write (the socket delivers 64 KiB at a time): a quarter
- * of the write calls (on the event loop, or in the thread pool once one was slow). Not more: on this machine's kernel (6.18, ext4) a 1 MiB
- * write into a new file took 2-3x the system time of the same bytes in 64 KiB writes.
+ * of the write calls (on the event loop, or in the thread pool once one was slow). Not more: on
+ * this machine's kernel (6.18, ext4) a 1 MiB write into a new file took 2-3x the system time of the
+ * same bytes in 64 KiB writes.
  */
 export const WRITE_BATCH_BYTES = 256 * 1024;
 
