@@ -160,6 +160,38 @@ describe('fs storage durability and atomicity', () => {
       expect(Buffer.concat(await ((await fast.get(key)) as StoredObject).body.toArray()).equals(artifact)).toBe(true);
   });
 
+  it('writes the rest of a batch when a write takes only part of it, on the event loop or in the pool', async () => {
+    const artifact = randomBytes(3 * WRITE_BATCH_BYTES);
+    const piece = WRITE_BATCH_BYTES / 4;
+    const pieces = () =>
+      Readable.from(Array.from({ length: 12 }, (_, i) => artifact.subarray(i * piece, (i + 1) * piece)));
+    // The next writev on each side takes 1000 bytes only, as one does when the disk is full for a moment.
+    const { writevSync, writev } = fs;
+    const onLoop = jest
+      .spyOn(fs, 'writevSync')
+      .mockImplementationOnce((fd, buffers) => writevSync(fd, [(buffers[0] as Buffer).subarray(0, 1000)]));
+    const inPool = jest
+      .spyOn(fs, 'writev')
+      .mockImplementationOnce(((
+        fd: number,
+        buffers: Buffer[],
+        callback: (error: Error | null, written: number) => void,
+      ) => writev(fd, [buffers[0].subarray(0, 1000)], callback)) as typeof fs.writev);
+    const root = join(server.dir, 'short-writes');
+    // Every write on the event loop; then the first on the loop and the rest in the pool.
+    expect(
+      await new FileSystemStorage(root, { slowWriteMs: Infinity }).put('main/3003', pieces(), artifact.length),
+    ).toBe('stored');
+    expect(await new FileSystemStorage(root, { slowWriteMs: -1 }).put('main/3004', pieces(), artifact.length)).toBe(
+      'stored',
+    );
+    expect({ onLoop: onLoop.mock.calls.length, inPool: inPool.mock.calls.length }).toEqual({ onLoop: 4, inPool: 2 });
+    for (const key of ['main/3003', 'main/3004']) {
+      const stored = (await new FileSystemStorage(root).get(key)) as StoredObject;
+      expect(Buffer.concat(await stored.body.toArray()).equals(artifact)).toBe(true);
+    }
+  });
+
   it('reads the next GET into the buffers given back, and takes back only its own, once each', async () => {
     const root = join(server.dir, 'spares');
     const storage = new FileSystemStorage(root);

@@ -214,29 +214,28 @@ class FileBody extends Readable {
   }
 }
 
+/**
+ * Writes what a short writev left of `buffers`. A regular file takes a whole write unless the disk
+ * fills up, and then the next write fails at once: this runs on the event loop, whichever side the
+ * writev ran on.
+ */
+function writeRestSync(fd: number, buffers: Buffer[], bytesWritten: number): void {
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
+  for (let written = 0; written < rest.length; ) written += fs.writeSync(fd, rest, written);
+}
+
 /** Writes `buffers` (`total` bytes) at the file's position, all of them, in the thread pool. */
 async function writeAll(fd: number, buffers: Buffer[], total: number): Promise<void> {
   const bytesWritten = await new Promise<number>((resolve, reject) =>
     fs.writev(fd, buffers, (error, written) => (error ? reject(error) : resolve(written))),
   );
-  if (bytesWritten === total) return;
-  // A regular file takes a whole write unless the disk fills up: the rest goes until write fails.
-  const rest = Buffer.concat(buffers).subarray(bytesWritten);
-  for (let written = 0; written < rest.length; ) {
-    written += await new Promise<number>((resolve, reject) =>
-      fs.write(fd, rest, written, rest.length - written, null, (error, count) =>
-        error ? reject(error) : resolve(count),
-      ),
-    );
-  }
+  if (bytesWritten < total) writeRestSync(fd, buffers, bytesWritten);
 }
 
 /** writeAll on the event loop (see SLOW_WRITE_MS). */
 function writeAllSync(fd: number, buffers: Buffer[], total: number): void {
   const bytesWritten = fs.writevSync(fd, buffers);
-  if (bytesWritten === total) return;
-  const rest = Buffer.concat(buffers).subarray(bytesWritten);
-  for (let written = 0; written < rest.length; ) written += fs.writeSync(fd, rest, written);
+  if (bytesWritten < total) writeRestSync(fd, buffers, bytesWritten);
 }
 
 /** fdatasync(2) in the thread pool: it waits for the disk. */
