@@ -65,6 +65,8 @@ token=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))'
 mkdir -p "$work/store" "$work/dav" "$work/nginx-tmp"
 
 # The cache server on core 0, on a port picked here (--log-level warn prints no "listening" line).
+# --sendfile on: it refuses to start without its sendfile addon (npm run setup builds it), so the
+# figures are never those of a server that silently streamed every GET.
 # The token goes by environment: the server refuses one on its command line. A fresh process per
 # artifact size (see the loop below): start_server stops the one before.
 start_server() {
@@ -76,7 +78,7 @@ start_server() {
   # The bin runs as the executable, as `npx cache-server` runs it: its first line gives node the
   # flags the server is meant to run with.
   CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 "$root/tools/cache-server/bin/cache-server.js" \
-    --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --log-level warn > "$work/server.log" 2>&1 &
+    --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --sendfile on --log-level warn > "$work/server.log" 2>&1 &
   server_pid=$!
   server_url="http://127.0.0.1:$server_port"
   for _ in $(seq 1 100); do

@@ -37,6 +37,8 @@ export interface ServerConfig {
   /** Milliseconds between eviction sweeps; 0 disables the timer (sweeps still run at start-up). */
   evictInterval: number;
   logLevel: LogLevel;
+  /** How GETs of fs entries are sent: see the option's help. */
+  sendfile: 'auto' | 'on' | 'off';
   /** Accepted but risky settings, logged at start. */
   warnings: string[];
 }
@@ -145,6 +147,11 @@ const OPTIONS = {
     env: 'CACHE_SERVER_EVICT_INTERVAL',
     default: '10m',
     help: 'Time between eviction sweeps (0 = only at start-up).',
+  },
+  sendfile: {
+    env: 'CACHE_SERVER_SENDFILE',
+    default: 'auto',
+    help: 'How GETs of fs entries are sent: "auto" by sendfile(2) (page cache to socket, no copy\nthrough the process) when its addon is built (npm run setup builds it), "on" the same but\nrefuses to start without it, "off" always through user space. Plain HTTP only: TLS\nencrypts in the process.',
   },
   'log-level': {
     env: 'CACHE_SERVER_LOG_LEVEL',
@@ -374,10 +381,21 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`--log-level "${logLevel}" is not a level. Use debug, info, warn, error or silent.`);
   }
+  const sendfile = get('sendfile');
+  if (sendfile !== 'auto' && sendfile !== 'on' && sendfile !== 'off') {
+    throw new ConfigError(`--sendfile "${sendfile}" is not a choice. Use auto, on or off.`);
+  }
+  if (sendfile === 'on' && tls) {
+    throw new ConfigError(
+      '--sendfile on and --tls-cert contradict each other: TLS encrypts every byte in the process, so sendfile cannot ' +
+        'serve HTTPS. Drop --sendfile on (auto uses it where it can), or terminate TLS in a proxy in front.',
+    );
+  }
   return {
     host,
     port,
     tls,
+    sendfile,
     storage,
     dir: get('dir'),
     s3,

@@ -8,6 +8,7 @@ import { ConfigError, type ServerConfig, type TlsFiles } from './config';
 import { evict, type EvictionResult } from './eviction';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
+import { loadSendfile, SENDFILE_MAX_BYTES, SLOW_SENDFILE_MS, type SendfileAddon } from './sendfile';
 import { createCacheServer } from './server';
 import { FileSystemStorage } from './storage/fs';
 import { S3Storage } from './storage/s3';
@@ -68,11 +69,25 @@ export async function startCacheServer(
   {
     logger = createLogger(config.logLevel),
     storage = createStorage(config),
-  }: { logger?: Logger; storage?: CacheStorage } = {},
+    sendfileAddon,
+    sendfileSlowMs = SLOW_SENDFILE_MS,
+    sendfileMaxBytes = SENDFILE_MAX_BYTES,
+  }: {
+    logger?: Logger;
+    storage?: CacheStorage;
+    /** Instead of the built addon (tests wrap it to see or steer its calls). */
+    sendfileAddon?: SendfileAddon;
+    sendfileSlowMs?: number;
+    sendfileMaxBytes?: number;
+  } = {},
 ): Promise<RunningCacheServer> {
   await storage.claim();
   const metrics = createMetrics();
   const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
+  const sendfile =
+    config.sendfile === 'off' || tls ? undefined : sendfileAddon ? { addon: sendfileAddon } : loadSendfile();
+  if (sendfile && 'problem' in sendfile && config.sendfile === 'on')
+    throw new ConfigError(`--sendfile on: ${sendfile.problem}, or pass --sendfile auto to serve GETs without it.`);
   let server;
   try {
     server = createCacheServer({
@@ -82,6 +97,10 @@ export async function startCacheServer(
       logger,
       metrics,
       tls,
+      sendfile:
+        sendfile && 'addon' in sendfile
+          ? { addon: sendfile.addon, slowMs: sendfileSlowMs, maxBytes: sendfileMaxBytes }
+          : undefined,
     });
   } catch (error) {
     if (!config.tls) throw error;
@@ -182,9 +201,12 @@ export async function startCacheServer(
   const timer = config.evictInterval > 0 ? setInterval(sweepInBackground, config.evictInterval) : undefined;
   timer?.unref();
 
+  if (sendfile && 'problem' in sendfile)
+    logger('info', `GETs go through user space: ${sendfile.problem}`, { sendfile: config.sendfile });
   logger('info', 'listening', {
     url,
     tls: Boolean(tls),
+    sendfile: Boolean(sendfile && 'addon' in sendfile),
     storage: storage.description,
     tokens: config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace })),
     anonymous: config.anonymous ?? null,

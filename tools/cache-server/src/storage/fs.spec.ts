@@ -5,7 +5,14 @@ import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { READ_WRITE_TOKEN, bearer, cacheUrl, startTestServer, type TestServer } from '../testing/cache-server';
+import {
+  READ_WRITE_TOKEN,
+  bearer,
+  cacheUrl,
+  openDescriptors,
+  startTestServer,
+  type TestServer,
+} from '../testing/cache-server';
 import {
   FileSystemStorage,
   READ_CHUNK_BYTES,
@@ -262,14 +269,7 @@ describe('fs storage durability and atomicity', () => {
     const put = await putThrough('7007', artifact);
     expect(put.status).toBe(200);
     const entry = join(server.dir, 'main', '70', '7007');
-    const openOnEntry = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`) === entry;
-        } catch {
-          return false;
-        }
-      }).length;
+    const openOnEntry = () => openDescriptors(entry);
     const { port } = new URL(server.url);
     const openWhenCut = await new Promise<number>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () =>

@@ -346,6 +346,7 @@ export class FileSystemStorage implements CacheStorage {
         size,
         lastHit: mtime,
         recycle: this.recycleReadBuffer,
+        file: { fd },
       };
     } catch (error) {
       fs.closeSync(fd);

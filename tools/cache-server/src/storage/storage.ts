@@ -32,6 +32,12 @@ export interface StoredObject {
    * chunk is no longer referenced anywhere calls it; one that keeps chunks simply never does.
    */
   recycle?: (chunk: Buffer) => void;
+  /**
+   * The open file `body` reads, for backends that keep entries as files: a consumer may send its
+   * bytes with sendfile(2) instead of reading `body`, and destroys `body` afterwards all the same
+   * (that closes the file).
+   */
+  file?: { fd: number };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,11 @@ export interface TestServer extends RunningCacheServer {
 }
 
 /** A real server on 127.0.0.1 (free port) over a temporary folder, with read-write, read-only and other-namespace tokens (token-1..3). */
-export async function startTestServer(extraArgs: string[] = [], storage?: CacheStorage): Promise<TestServer> {
+export async function startTestServer(
+  extraArgs: string[] = [],
+  storage?: CacheStorage,
+  startOptions: Omit<Parameters<typeof startCacheServer>[1] & object, 'logger' | 'storage'> = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'cache-server-'));
   const rawLogs: string[] = [];
   let server: RunningCacheServer;
@@ -35,7 +40,10 @@ export async function startTestServer(extraArgs: string[] = [], storage?: CacheS
       ].join(','),
     });
     const logger = createLogger(config.logLevel, (line) => rawLogs.push(line.trimEnd()));
-    server = await startCacheServer(config, storage ? { logger, storage } : { logger });
+    server = await startCacheServer(
+      config,
+      storage ? { ...startOptions, logger, storage } : { ...startOptions, logger },
+    );
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -60,4 +68,15 @@ export function cacheUrl(server: { url: string }, hash: string): string {
 
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
+}
+
+/** How many descriptors of this process are open on `path` (Linux: /proc/self/fd). */
+export function openDescriptors(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
 }
