@@ -13,8 +13,8 @@
 # Like for like on 2 cores: the cache server (one Node process) and nginx (one worker) are pinned
 # to core 0 in turn, the load generator to core 1 (taskset). Both store under one temp folder on
 # the same disk: nginx serves the cache server's own entry files, and writes its PUTs beside them.
-# The cache server fsyncs each stored artifact before answering (a crash never leaves a partial
-# entry); nginx does not.
+# The cache server fdatasyncs each stored artifact before linking it into place (a crash never
+# leaves a partial entry), on the same core, after it answers; nginx does not sync at all.
 # Peak memory is VmHWM from /proc (reset through /proc/<pid>/clear_refs before each cell) of the
 # cache server process and of the nginx worker. The cache server is a fresh process for each
 # artifact size, warmed up by a second of that size's GETs and PUTs, so a size's peak is its own.
