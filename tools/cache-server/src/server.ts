@@ -217,14 +217,12 @@ async function handle(
           options.logger('warn', 'could not record a hit for eviction', { key, error: error.message }),
         );
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.size });
-    const socket =
-      options.sendfile && object.file && object.size > 0 && object.size <= options.sendfile.maxBytes
-        ? socketFd(res)
-        : undefined;
-    if (socket !== undefined && options.sendfile && object.file) {
-      const { addon, slowMs } = options.sendfile;
+    const { sendfile } = options;
+    const file = sendfile && object.size > 0 && object.size <= sendfile.maxBytes ? object.file : undefined;
+    const socket = file && socketFd(res);
+    if (sendfile && file && socket !== undefined) {
       try {
-        await sendFile(res, socket, object.file.fd, object.size, addon, slowMs);
+        await sendFile(res, socket, file.fd, object.size, sendfile.addon, sendfile.slowMs);
       } finally {
         // Closes the file, which sendFile leaves open until the kernel is done with it.
         object.body.destroy();

@@ -84,10 +84,12 @@ export async function startCacheServer(
   await storage.claim();
   const metrics = createMetrics();
   const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
-  const sendfile =
+  const loaded =
     config.sendfile === 'off' || tls ? undefined : sendfileAddon ? { addon: sendfileAddon } : loadSendfile();
-  if (sendfile && 'problem' in sendfile && config.sendfile === 'on')
-    throw new ConfigError(`--sendfile on: ${sendfile.problem}, or pass --sendfile auto to serve GETs without it.`);
+  const addon = loaded && 'addon' in loaded ? loaded.addon : undefined;
+  const sendfileProblem = loaded && 'problem' in loaded ? loaded.problem : undefined;
+  if (sendfileProblem && config.sendfile === 'on')
+    throw new ConfigError(`--sendfile on: ${sendfileProblem}, or pass --sendfile auto to serve GETs without it.`);
   let server;
   try {
     server = createCacheServer({
@@ -97,10 +99,7 @@ export async function startCacheServer(
       logger,
       metrics,
       tls,
-      sendfile:
-        sendfile && 'addon' in sendfile
-          ? { addon: sendfile.addon, slowMs: sendfileSlowMs, maxBytes: sendfileMaxBytes }
-          : undefined,
+      sendfile: addon ? { addon, slowMs: sendfileSlowMs, maxBytes: sendfileMaxBytes } : undefined,
     });
   } catch (error) {
     if (!config.tls) throw error;
@@ -201,12 +200,11 @@ export async function startCacheServer(
   const timer = config.evictInterval > 0 ? setInterval(sweepInBackground, config.evictInterval) : undefined;
   timer?.unref();
 
-  if (sendfile && 'problem' in sendfile)
-    logger('info', `GETs go through user space: ${sendfile.problem}`, { sendfile: config.sendfile });
+  if (sendfileProblem) logger('info', `GETs go through user space: ${sendfileProblem}`, { sendfile: config.sendfile });
   logger('info', 'listening', {
     url,
     tls: Boolean(tls),
-    sendfile: Boolean(sendfile && 'addon' in sendfile),
+    sendfile: Boolean(addon),
     storage: storage.description,
     tokens: config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace })),
     anonymous: config.anonymous ?? null,
