@@ -4,7 +4,6 @@ import { mkdir, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ConfigError } from '../config';
 import { HASH_PATTERN, NAMESPACE_PATTERN, OWNER_MARKER, OWNER_MARKER_TEXT } from '../keys';
 import {
@@ -415,8 +414,12 @@ export class FileSystemStorage implements CacheStorage {
       };
       try {
         // The request's chunks (64 KiB from the socket) are gathered into one writev of
-        // WRITE_BATCH_BYTES: one write per batch instead of one per chunk.
-        await pipeline(body, async (chunks: AsyncIterable<Buffer>) => {
+        // WRITE_BATCH_BYTES: one write per batch instead of one per chunk. The body is iterated
+        // directly, not through stream.pipeline: the iterator destroys it on a failure and throws
+        // when it ends early, as pipeline does, without the AbortController pipeline makes and
+        // aborts for every call (a DOMException with its stack trace: about 0.1 ms per 1 MiB PUT
+        // at 16 clients, `node --cpu-prof`).
+        await (async (chunks: AsyncIterable<Buffer>) => {
           let received = 0;
           let batch: Buffer[] = [];
           let batched = 0;
@@ -461,7 +464,7 @@ export class FileSystemStorage implements CacheStorage {
             if (writeOnLoop) writeAllSync(fd, batch, batched);
             else await writeAll(fd, batch, batched);
           }
-        });
+        })(body);
         if (failure) throw failure;
       } catch (error) {
         // Never close the file under a write or a flush that is still running.
