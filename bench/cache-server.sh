@@ -13,8 +13,9 @@
 # Like for like on 2 cores: the cache server (one Node process) and nginx (one worker) are pinned
 # to core 0 in turn, the load generator to core 1 (taskset). Both store under one temp folder on
 # the same disk: nginx serves the cache server's own entry files, and writes its PUTs beside them.
-# The cache server fdatasyncs each stored artifact before linking it into place (a crash never
-# leaves a partial entry), on the same core, after it answers; nginx does not sync at all.
+# The cache server makes each stored artifact durable before linking it into place (a crash never
+# leaves a partial entry), after it answers: by group commit, syncfs(2) calls whose writeback the
+# kernel's workers do (not pinned), as they write back nginx's files; nginx does not sync at all.
 # Peak memory is VmHWM from /proc (reset through /proc/<pid>/clear_refs before each cell) of the
 # cache server process and of the nginx worker. The cache server is a fresh process for each
 # artifact size, warmed up by a second of that size's GETs and PUTs, so a size's peak is its own.
@@ -65,8 +66,9 @@ token=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))'
 mkdir -p "$work/store" "$work/dav" "$work/nginx-tmp"
 
 # The cache server on core 0, on a port picked here (--log-level warn prints no "listening" line).
-# --sendfile on: it refuses to start without its sendfile addon (npm run setup builds it), so the
-# figures are never those of a server that silently streamed every GET.
+# --sendfile on, --group-commit on: it refuses to start without its native addon (npm run setup
+# builds it), so the figures are never those of a server that silently streamed every GET or
+# fdatasynced every upload on its own.
 # The token goes by environment: the server refuses one on its command line. A fresh process per
 # artifact size (see the loop below): start_server stops the one before.
 start_server() {
@@ -78,7 +80,7 @@ start_server() {
   # The bin runs as the executable, as `npx cache-server` runs it: its first line gives node the
   # flags the server is meant to run with.
   CACHE_SERVER_TOKENS="read-write:main:$token" "$taskset" -c 0 "$root/tools/cache-server/bin/cache-server.js" \
-    --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --sendfile on --log-level warn > "$work/server.log" 2>&1 &
+    --port "$server_port" --dir "$work/store" --max-entry-size 1GiB --evict-interval 0 --sendfile on --group-commit on --log-level warn > "$work/server.log" 2>&1 &
   server_pid=$!
   server_url="http://127.0.0.1:$server_port"
   for _ in $(seq 1 100); do

@@ -18,10 +18,15 @@
  *     the duplicate, so the socket's own watcher is untouched)
  *   close(handle): uncorks and closes the duplicate. A handle with a sendAsync under way is closed
  *     once it has called back (the caller closes the file only then).
+ * And, for the PUTs' group commit (src/storage/group-commit.ts):
+ *   syncfs(fd, callback(error)): syncfs(2) of the file system holding fd, in the thread pool. The
+ *     kernel's writeback workers write the dirty pages and the caller waits: unlike fdatasync,
+ *     whose caller writes them itself. One call makes every upload written before it durable.
  * Errors are Error objects with Node's `code` ("EPIPE") and `syscall`; a file that ends early is
  * ENODATA.
  * Built by tools/cache-server/scripts/build-native.mjs against the running Node's headers.
  */
+#define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -328,6 +333,66 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One syncfs call: the descriptor it syncs through and the callback it answers. */
+typedef struct {
+  napi_async_work work;
+  napi_ref callback;
+  int fd;
+  int error;
+} syncfs_t;
+
+static void execute_syncfs(napi_env env, void *data) {
+  (void)env;
+  syncfs_t *s = data;
+  s->error = syncfs(s->fd) == 0 ? 0 : errno;
+}
+
+static void complete_syncfs(napi_env env, napi_status status, void *data) {
+  syncfs_t *s = data;
+  napi_delete_async_work(env, s->work);
+  if (status == napi_cancelled) s->error = ECANCELED;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value arg, callback, global;
+  if (s->error) arg = make_error(env, s->error, "syncfs");
+  else napi_get_null(env, &arg);
+  napi_get_reference_value(env, s->callback, &callback);
+  napi_delete_reference(env, s->callback);
+  free(s);
+  napi_get_global(env, &global);
+  napi_make_callback(env, NULL, global, callback, 1, &arg, NULL);
+  napi_close_handle_scope(env, scope);
+}
+
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], name;
+  napi_valuetype type;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, NULL, "syncfs(fd, callback): fd must be a descriptor and callback a function");
+    return NULL;
+  }
+  syncfs_t *s = calloc(1, sizeof *s);
+  if (s == NULL) return throw_error(env, ENOMEM, "syncfs");
+  s->fd = fd;
+  napi_create_string_utf8(env, "cache-server:syncfs", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, execute_syncfs, complete_syncfs, s, &s->work) != napi_ok) {
+    free(s);
+    return throw_error(env, ENOMEM, "syncfs");
+  }
+  napi_create_reference(env, argv[1], 1, &s->callback);
+  if (napi_queue_async_work(env, s->work) != napi_ok) {
+    napi_delete_async_work(env, s->work);
+    napi_delete_reference(env, s->callback);
+    free(s);
+    return throw_error(env, ENOMEM, "syncfs");
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"cork", NULL, js_cork, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -336,6 +401,7 @@ NAPI_MODULE_INIT() {
       {"sendAsync", NULL, js_send_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wait", NULL, js_wait, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds native/sendfile.c (the GETs' sendfile path, see src/sendfile.ts) against the headers of
+// Builds native/sendfile.c (the GETs' sendfile path, see src/sendfile.ts, and the uploads' syncfs
+// for group commit, src/storage/group-commit.ts) against the headers of
 // the Node.js that runs this script, into native/build/sendfile-<platform>-<arch>-node<ABI>.node.
 //
 //   node tools/cache-server/scripts/build-native.mjs [--cc <C compiler>] [--force]

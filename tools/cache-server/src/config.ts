@@ -39,6 +39,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** How GETs of fs entries are sent: see the option's help. */
   sendfile: 'auto' | 'on' | 'off';
+  /** How fs uploads are made durable: see the option's help. */
+  groupCommit: 'auto' | 'on' | 'off';
   /** Accepted but risky settings, logged at start. */
   warnings: string[];
 }
@@ -152,6 +154,11 @@ const OPTIONS = {
     env: 'CACHE_SERVER_SENDFILE',
     default: 'auto',
     help: 'How GETs of fs entries are sent: "auto" by sendfile(2) (page cache to socket, no copy\nthrough the process) when its addon is built (npm run setup builds it), "on" the same but\nrefuses to start without it, "off" always through user space. Plain HTTP only: TLS\nencrypts in the process.',
+  },
+  'group-commit': {
+    env: 'CACHE_SERVER_GROUP_COMMIT',
+    default: 'auto',
+    help: 'How fs uploads reach the disk before they are linked into place: "auto" by group commit\n(one syncfs(2) of the folder\'s file system for every upload finished meanwhile, written\nback by the kernel\'s workers) when the native addon is built, "on" the same but refuses to\nstart without it, "off" one fdatasync(2) per upload. Use off when the folder shares its\nfile system with heavy writers: each sync writes their data back too.',
   },
   'log-level': {
     env: 'CACHE_SERVER_LOG_LEVEL',
@@ -391,11 +398,22 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
         'serve HTTPS. Drop --sendfile on (auto uses it where it can), or terminate TLS in a proxy in front.',
     );
   }
+  const groupCommit = get('group-commit');
+  if (groupCommit !== 'auto' && groupCommit !== 'on' && groupCommit !== 'off') {
+    throw new ConfigError(`--group-commit "${groupCommit}" is not a choice. Use auto, on or off.`);
+  }
+  if (groupCommit === 'on' && storage === 's3') {
+    throw new ConfigError(
+      '--group-commit on is for --storage fs: an S3 service makes its own writes durable. Drop --group-commit on, or ' +
+        'store in a folder (--storage fs --dir <folder>).',
+    );
+  }
   return {
     host,
     port,
     tls,
     sendfile,
+    groupCommit,
     storage,
     dir: get('dir'),
     s3,

@@ -28,7 +28,7 @@ const real = (): SendfileAddon => {
 
 /** The real addon, counting its calls; `force` replaces one function's behaviour. */
 function spyOn(addon: SendfileAddon, force: Partial<SendfileAddon> = {}) {
-  const calls = { cork: 0, open: 0, send: 0, sendAsync: 0, wait: 0, close: 0 };
+  const calls = { cork: 0, open: 0, send: 0, sendAsync: 0, wait: 0, close: 0, syncfs: 0 };
   const spy: SendfileAddon = {
     cork: (fd, on) => (calls.cork++, (force.cork ?? addon.cork)(fd, on)),
     open: (fd) => (calls.open++, (force.open ?? addon.open)(fd)),
@@ -36,6 +36,7 @@ function spyOn(addon: SendfileAddon, force: Partial<SendfileAddon> = {}) {
     sendAsync: (...args) => (calls.sendAsync++, (force.sendAsync ?? addon.sendAsync)(...args)),
     wait: (...args) => (calls.wait++, (force.wait ?? addon.wait)(...args)),
     close: (handle) => (calls.close++, (force.close ?? addon.close)(handle)),
+    syncfs: (...args) => (calls.syncfs++, (force.syncfs ?? addon.syncfs)(...args)),
   };
   return { spy, calls };
 }
@@ -266,7 +267,7 @@ describe('GETs by sendfile (native/sendfile.c)', () => {
     }
   });
 
-  it('says how to build the addon when it is missing, and --sendfile on then refuses to start', async () => {
+  it('says how to build the addon when it is missing; --sendfile on and --group-commit on then refuse to start', async () => {
     const missing = loadSendfile('/nonexistent/sendfile.node');
     expect(missing).toEqual({ problem: expect.stringContaining('node tools/cache-server/scripts/build-native.mjs') });
     expect(SENDFILE_ADDON_PATH).toContain(`node${process.versions.modules}`);
@@ -278,5 +279,41 @@ describe('GETs by sendfile (native/sendfile.c)', () => {
     expect(() => loadConfig(['--sendfile', 'on', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], env)).toThrow(
       ConfigError,
     );
+    // Without the addon, "on" refuses to start and "auto" starts and says why it goes without.
+    const missingPath = '/nonexistent/sendfile.node';
+    await expect(startTestServer(['--sendfile', 'on'], undefined, { addonPath: missingPath })).rejects.toThrow(
+      /--sendfile on: the native addon is not built .*build-native\.mjs/,
+    );
+    await expect(startTestServer(['--group-commit', 'on'], undefined, { addonPath: missingPath })).rejects.toThrow(
+      /--group-commit on: the native addon is not built .*or pass --group-commit auto/,
+    );
+    server = await startTestServer([], undefined, { addonPath: missingPath });
+    const said = server.logs.filter((line) => /GETs go through user space|its own fdatasync/.test(String(line.msg)));
+    expect(said).toHaveLength(2);
+    expect(server.logs.find((line) => line.msg === 'listening')).toEqual(
+      expect.objectContaining({ sendfile: false, groupCommit: false }),
+    );
+    expect(() => loadConfig(['--group-commit', 'sometimes'], env)).toThrow(
+      /--group-commit "sometimes" is not a choice/,
+    );
+    expect(() => loadConfig(['--group-commit', 'on', '--storage', 's3', '--s3-bucket', 'b'], env)).toThrow(
+      /--group-commit on is for --storage fs/,
+    );
+  });
+
+  it('syncs the file system of a descriptor in the thread pool (syncfs(2)), and reports a bad one as EBADF', async () => {
+    const addon = real();
+    const dir = await mkdtemp(join(tmpdir(), 'syncfs-'));
+    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    const syncfs = (descriptor: number) =>
+      new Promise<Error | null>((resolve) => addon.syncfs(descriptor, (error) => resolve(error)));
+    try {
+      expect(await syncfs(fd)).toBeNull();
+    } finally {
+      fs.closeSync(fd);
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await syncfs(fd)).toEqual(expect.objectContaining({ code: 'EBADF', syscall: 'syncfs' }));
+    expect(() => addon.syncfs(-1, () => undefined)).toThrow(/fd must be a descriptor/);
   });
 });

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 /** One transfer's hold on a socket (native/sendfile.c): opaque here. */
 export type SendfileHandle = { readonly __sendfileHandle: unique symbol };
 
-/** native/sendfile.c: sendfile(2) with the socket's own poll. Its comment has the contract. */
+/**
+ * native/sendfile.c: sendfile(2) with the socket's own poll, and syncfs(2) for the PUTs' group
+ * commit. Its comment has the contract.
+ */
 export interface SendfileAddon {
   cork(socketFd: number, on: boolean): void;
   open(socketFd: number): SendfileHandle;
@@ -19,6 +22,8 @@ export interface SendfileAddon {
   ): void;
   wait(handle: SendfileHandle, callback: (error: Error | null) => void): void;
   close(handle: SendfileHandle): void;
+  /** syncfs(2) of the file system holding fd, in the thread pool (the PUTs' group commit). */
+  syncfs(fd: number, callback: (error: Error | null) => void): void;
 }
 
 /**
@@ -42,7 +47,7 @@ export function loadSendfile(path = SENDFILE_ADDON_PATH): { addon: SendfileAddon
     return { problem: `sendfile is built for Linux only (this is ${process.platform})` };
   if (!existsSync(path))
     return {
-      problem: `the sendfile addon is not built for this Node (${path}): run \`${BUILD_COMMAND}\` (npm run setup does)`,
+      problem: `the native addon is not built for this Node (${path}): run \`${BUILD_COMMAND}\` (npm run setup does)`,
     };
   try {
     // What require does for a .node file, without a require of a computed path.
@@ -51,7 +56,7 @@ export function loadSendfile(path = SENDFILE_ADDON_PATH): { addon: SendfileAddon
     return { addon: module.exports };
   } catch (error) {
     return {
-      problem: `the sendfile addon ${path} does not load (${(error as Error).message}): run \`${BUILD_COMMAND}\``,
+      problem: `the native addon ${path} does not load (${(error as Error).message}): run \`${BUILD_COMMAND}\``,
     };
   }
 }

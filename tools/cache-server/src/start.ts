@@ -45,9 +45,15 @@ export interface RunningCacheServer {
   close(): Promise<void>;
 }
 
-export function createStorage(config: ServerConfig): CacheStorage {
+/** The store the config names; with `syncfs` (the native addon's), fs uploads commit by group commit. */
+export function createStorage(
+  config: ServerConfig,
+  syncfs?: (fd: number, callback: (error: Error | null) => void) => void,
+): CacheStorage {
   if (config.storage === 's3' && config.s3) return new S3Storage(config.s3);
-  return new FileSystemStorage(resolve(config.dir));
+  return new FileSystemStorage(resolve(config.dir), {
+    syncfs: syncfs && ((fd) => new Promise((done, fail) => syncfs(fd, (error) => (error ? fail(error) : done())))),
+  });
 }
 
 async function readTlsFiles({ certFile, keyFile }: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
@@ -68,28 +74,48 @@ export async function startCacheServer(
   config: ServerConfig,
   {
     logger = createLogger(config.logLevel),
-    storage = createStorage(config),
+    storage: givenStorage,
     sendfileAddon,
+    addonPath,
     sendfileSlowMs = SLOW_SENDFILE_MS,
     sendfileMaxBytes = SENDFILE_MAX_BYTES,
   }: {
     logger?: Logger;
+    /** Instead of the config's (which then commits without the addon's group commit). */
     storage?: CacheStorage;
     /** Instead of the built addon (tests wrap it to see or steer its calls). */
     sendfileAddon?: SendfileAddon;
+    /** Where to load the addon from, instead of where the build puts it (tests name a missing one). */
+    addonPath?: string;
     sendfileSlowMs?: number;
     sendfileMaxBytes?: number;
   } = {},
 ): Promise<RunningCacheServer> {
+  // The native addon serves GETs by sendfile (plain HTTP) and commits fs uploads by group commit.
+  const wantsSendfile = config.sendfile !== 'off' && !config.tls;
+  const wantsGroupCommit = config.groupCommit !== 'off' && config.storage === 'fs' && !givenStorage;
+  const loaded =
+    !wantsSendfile && !wantsGroupCommit
+      ? undefined
+      : sendfileAddon
+        ? { addon: sendfileAddon }
+        : loadSendfile(addonPath);
+  const addon = loaded && 'addon' in loaded ? loaded.addon : undefined;
+  const addonProblem = loaded && 'problem' in loaded ? loaded.problem : undefined;
+  if (addonProblem && config.sendfile === 'on')
+    throw new ConfigError(`--sendfile on: ${addonProblem}, or pass --sendfile auto to serve GETs without it.`);
+  if (addonProblem && config.groupCommit === 'on')
+    throw new ConfigError(
+      `--group-commit on: ${addonProblem}, or pass --group-commit auto to commit each upload by its own fdatasync.`,
+    );
+  const storage =
+    givenStorage ??
+    createStorage(config, wantsGroupCommit && addon ? (fd, callback) => addon.syncfs(fd, callback) : undefined);
+  const groupCommit = storage instanceof FileSystemStorage && Boolean(storage.groupCommit);
   await storage.claim();
   const metrics = createMetrics();
   const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
-  const loaded =
-    config.sendfile === 'off' || tls ? undefined : sendfileAddon ? { addon: sendfileAddon } : loadSendfile();
-  const addon = loaded && 'addon' in loaded ? loaded.addon : undefined;
-  const sendfileProblem = loaded && 'problem' in loaded ? loaded.problem : undefined;
-  if (sendfileProblem && config.sendfile === 'on')
-    throw new ConfigError(`--sendfile on: ${sendfileProblem}, or pass --sendfile auto to serve GETs without it.`);
+  const sendfile = wantsSendfile ? addon : undefined;
   let server;
   try {
     server = createCacheServer({
@@ -99,7 +125,7 @@ export async function startCacheServer(
       logger,
       metrics,
       tls,
-      sendfile: addon ? { addon, slowMs: sendfileSlowMs, maxBytes: sendfileMaxBytes } : undefined,
+      sendfile: sendfile ? { addon: sendfile, slowMs: sendfileSlowMs, maxBytes: sendfileMaxBytes } : undefined,
     });
   } catch (error) {
     if (!config.tls) throw error;
@@ -200,11 +226,15 @@ export async function startCacheServer(
   const timer = config.evictInterval > 0 ? setInterval(sweepInBackground, config.evictInterval) : undefined;
   timer?.unref();
 
-  if (sendfileProblem) logger('info', `GETs go through user space: ${sendfileProblem}`, { sendfile: config.sendfile });
+  if (addonProblem && wantsSendfile)
+    logger('info', `GETs go through user space: ${addonProblem}`, { sendfile: config.sendfile });
+  if (addonProblem && wantsGroupCommit)
+    logger('info', `each upload commits by its own fdatasync: ${addonProblem}`, { groupCommit: config.groupCommit });
   logger('info', 'listening', {
     url,
     tls: Boolean(tls),
-    sendfile: Boolean(addon),
+    sendfile: Boolean(sendfile),
+    groupCommit,
     storage: storage.description,
     tokens: config.tokens.map(({ name, scope, namespace }) => ({ name, scope, namespace })),
     anonymous: config.anonymous ?? null,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsPromises from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -22,6 +23,7 @@ import {
   WRITE_BATCH_BYTES,
   WRITE_BEHIND_BYTES,
 } from './fs';
+import { loadSendfile } from '../sendfile';
 import type { StoredObject } from './storage';
 
 /**
@@ -41,7 +43,8 @@ function around(name: 'stat' | 'open' | 'link', after: (args: unknown[], result:
 describe('fs storage durability and atomicity', () => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await startTestServer();
+    // Each upload by its own fdatasync: what these tests pin. Group commit has its own, below.
+    server = await startTestServer(['--group-commit', 'off']);
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -496,5 +499,186 @@ describe('fs storage durability and atomicity', () => {
     expect(events.some((event) => event.startsWith('link '))).toBe(false);
     expect(await storage.get('main/7117')).toBeNull();
     expect(fs.readdirSync(join(root, '.tmp'))).toEqual([]);
+  });
+});
+
+describe('fs storage by group commit (syncfs)', () => {
+  // npm run setup builds the addon; without it these fail, not skip (see sendfile.spec.ts).
+  const loaded = loadSendfile();
+  const addon = () => {
+    if (!('addon' in loaded)) throw new Error(loaded.problem);
+    return loaded.addon;
+  };
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fsPromises.mkdtemp(join(tmpdir(), 'group-commit-'));
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await fsPromises.rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * The addon's real syncfs and the real fdatasync, recorded in `events` (as are links); while
+   * `hold` is set, either waits for `release`; `failNext` fails the next syncfs with EIO.
+   */
+  function recordedSyncs() {
+    const events: string[] = [];
+    const held: (() => void)[] = [];
+    const state = { hold: false, failNext: false };
+    const { linkSync, fdatasync } = fs;
+    jest.spyOn(fs, 'linkSync').mockImplementation((existing, created) => {
+      linkSync(existing, created);
+      events.push(`link ${String(created).split('/').pop()}`);
+    });
+    jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+      events.push('fdatasync');
+      const run = () => fdatasync(fd, callback);
+      if (state.hold) held.push(run);
+      else run();
+    }) as typeof fs.fdatasync);
+    const syncfs = (fd: number) =>
+      new Promise<void>((resolve, reject) => {
+        events.push('syncfs');
+        const run = () => {
+          if (state.failNext) {
+            state.failNext = false;
+            reject(Object.assign(new Error('EIO: i/o error, syncfs'), { code: 'EIO' }));
+            return;
+          }
+          addon().syncfs(fd, (error) => (error ? reject(error) : resolve()));
+        };
+        if (state.hold) held.push(run);
+        else run();
+      });
+    const release = () => {
+      state.hold = false;
+      held.splice(0).forEach((run) => run());
+    };
+    return { events, syncfs, state, release };
+  }
+
+  const untilTrue = async (done: () => boolean, what: string) => {
+    for (let waited = 0; !done(); waited += 10) {
+      if (waited > 5000) throw new Error(`not within 5 s: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  /** A first upload whose lone fdatasync is held, and `count` more written while it is: one batch. */
+  async function batchBehindOne(storage: FileSystemStorage, recorded: ReturnType<typeof recordedSyncs>, count: number) {
+    recorded.state.hold = true;
+    const first = storage.put('main/a001', Readable.from([Buffer.from('first')]), 5);
+    await untilTrue(() => recorded.events.includes('fdatasync'), 'the first upload flushes alone');
+    const written: string[] = [];
+    const hashes = Array.from({ length: count }, (_, i) => `b${String(i).padStart(3, '0')}`);
+    const later = hashes.map((hash) =>
+      storage.put(`main/${hash}`, Readable.from([Buffer.from(hash)]), 4, () => written.push(hash)),
+    );
+    await untilTrue(() => written.length === hashes.length, 'the later uploads are written');
+    await new Promise((resolve) => setImmediate(resolve));
+    return { first, later, hashes };
+  }
+
+  it('commits a lone upload by its own fdatasync, and the uploads written meanwhile by one syncfs that begins after their writes', async () => {
+    const recorded = recordedSyncs();
+    const { events, syncfs, state, release } = recorded;
+    const storage = new FileSystemStorage(dir, { syncfs });
+    const { first, later, hashes } = await batchBehindOne(storage, recorded, 10);
+    // The later uploads wait for the next sync, which must begin after their writes.
+    expect(events).toEqual(['fdatasync']);
+    release();
+    // That sync is held in turn: nothing of the later uploads is linked before it ends.
+    state.hold = true;
+    expect(await first).toBe('stored');
+    await untilTrue(() => events.includes('syncfs'), 'the shared sync');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...events].sort()).toEqual(['fdatasync', 'link a001', 'syncfs']);
+    release();
+    expect(await Promise.all(later)).toEqual(hashes.map(() => 'stored'));
+    expect(events.slice(3).sort()).toEqual(hashes.map((hash) => `link ${hash}`));
+    expect(storage.groupCommit?.syncs).toBe(1);
+    for (const hash of hashes) {
+      const entry = (await storage.get(`main/${hash}`)) as StoredObject;
+      expect(Buffer.concat(await entry.body.toArray()).toString()).toBe(hash);
+    }
+    expect(fs.readdirSync(join(dir, '.tmp'))).toEqual([]);
+  });
+
+  it('fails every upload of a sync that failed, leaving neither entries nor partial files, and stores the next', async () => {
+    const recorded = recordedSyncs();
+    const { events, syncfs, state, release } = recorded;
+    const storage = new FileSystemStorage(dir, { syncfs });
+    const { first, later, hashes } = await batchBehindOne(storage, recorded, 2);
+    state.failNext = true;
+    release();
+    expect(await first).toBe('stored');
+    for (const outcome of await Promise.allSettled(later)) {
+      expect(outcome).toEqual({ status: 'rejected', reason: expect.objectContaining({ code: 'EIO' }) });
+    }
+    expect([...events].sort()).toEqual(['fdatasync', 'link a001', 'syncfs']);
+    for (const hash of hashes) expect(await storage.get(`main/${hash}`)).toBeNull();
+    expect(fs.readdirSync(join(dir, '.tmp'))).toEqual([]);
+    expect(await storage.put(`main/${hashes[0]}`, Readable.from([Buffer.from('again')]), 5)).toBe('stored');
+  });
+
+  it('creates and removes upload files in the thread pool while a syncfs runs (they wait for it), else on the event loop', async () => {
+    const recorded = recordedSyncs();
+    const { syncfs, state, release } = recorded;
+    const onLoop: string[] = [];
+    const { openSync, unlinkSync } = fs;
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: unknown[]) => {
+      if (String(path).endsWith('.part')) onLoop.push('open');
+      return (openSync as (...args: unknown[]) => number)(path, ...rest);
+    }) as typeof fs.openSync);
+    jest.spyOn(fs, 'unlinkSync').mockImplementation((path) => {
+      if (String(path).endsWith('.part')) onLoop.push('unlink');
+      unlinkSync(path);
+    });
+    fs.mkdirSync(join(dir, '.tmp'), { recursive: true });
+    const storage = new FileSystemStorage(dir, { syncfs });
+    // Idle: on the loop (a trip through the pool costs more than the call).
+    expect(await storage.put('main/c001', Readable.from([Buffer.from('artifact')]), 8)).toBe('stored');
+    expect(onLoop).toEqual(['open', 'unlink']);
+    onLoop.length = 0;
+    const { first, later } = await batchBehindOne(storage, recorded, 2);
+    release();
+    state.hold = true;
+    await first;
+    await untilTrue(() => storage.groupCommit?.busy === true, 'the shared sync runs');
+    // Made while the syncfs runs: in the pool.
+    const during = storage.put('main/c002', Readable.from([Buffer.from('artifact')]), 8);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(onLoop.filter((call) => call === 'open')).toHaveLength(3);
+    release();
+    await Promise.all([...later, during]);
+    expect(fs.readdirSync(join(dir, '.tmp'))).toEqual([]);
+  });
+
+  it('is what the server commits by unless --group-commit off, and says so when it listens', async () => {
+    const grouped = await startTestServer();
+    const single = await startTestServer(['--group-commit', 'off']);
+    try {
+      const listening = (server: TestServer) => server.logs.find((line) => line.msg === 'listening');
+      expect(listening(grouped)).toEqual(expect.objectContaining({ groupCommit: true }));
+      expect(listening(single)).toEqual(expect.objectContaining({ groupCommit: false }));
+      const artifact = randomBytes(100 * 1024);
+      for (const server of [grouped, single]) {
+        const put = await fetch(cacheUrl(server, 'abc1'), {
+          method: 'PUT',
+          body: artifact,
+          headers: bearer(READ_WRITE_TOKEN),
+        });
+        expect(put.status).toBe(200);
+        await untilTrue(() => fs.existsSync(join(server.dir, 'main', 'ab', 'abc1')), 'the entry linked');
+        const body = Buffer.from(
+          await (await fetch(cacheUrl(server, 'abc1'), { headers: bearer(READ_WRITE_TOKEN) })).arrayBuffer(),
+        );
+        expect(body.equals(artifact)).toBe(true);
+      }
+    } finally {
+      await grouped.stop();
+      await single.stop();
+    }
   });
 });

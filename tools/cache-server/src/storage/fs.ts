@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { ConfigError } from '../config';
 import { HASH_PATTERN, NAMESPACE_PATTERN, OWNER_MARKER, OWNER_MARKER_TEXT } from '../keys';
+import { GroupCommit } from './group-commit';
 import {
   SizeMismatchError,
   type CacheStorage,
@@ -244,7 +245,8 @@ function datasync(fd: number): Promise<void> {
 
 /**
  * Artifacts as files: <root>/<namespace>/<first two hash chars>/<hash>. A PUT streams into
- * <root>/.tmp/, is fdatasynced, and is then hard-linked into place: link(2) fails with EEXIST when
+ * <root>/.tmp/, is fdatasynced (or synced with others by a group commit: GroupCommit), and is then
+ * hard-linked into place: link(2) fails with EEXIST when
  * the entry is already there, which makes "first writer wins" atomic even across processes sharing
  * the folder, and since the bytes are on disk before the name exists, a crash never leaves a
  * linked entry with missing bytes.
@@ -288,12 +290,35 @@ export class FileSystemStorage implements CacheStorage {
     spares.push(Buffer.from(chunk.buffer, 0, READ_CHUNK_BYTES));
   };
 
-  /** `slowReadMs`, `slowWriteMs`: see SLOW_READ_MS, SLOW_WRITE_MS (tests set them to pin where I/O runs). */
+  /** Set with the `syncfs` option: commits share syncs of the root's file system (see GroupCommit). */
+  readonly groupCommit?: GroupCommit;
+
+  /**
+   * `slowReadMs`, `slowWriteMs`: see SLOW_READ_MS, SLOW_WRITE_MS (tests set them to pin where I/O
+   * runs). `syncfs`: syncs the file system holding a descriptor (the native addon's); with it,
+   * uploads commit by group commit, else each by its own fdatasync.
+   */
   constructor(
     private readonly root: string,
-    private readonly options: { slowReadMs?: number; slowWriteMs?: number } = {},
+    private readonly options: {
+      slowReadMs?: number;
+      slowWriteMs?: number;
+      syncfs?: (fd: number) => Promise<void>;
+    } = {},
   ) {
     this.description = `fs:${root}`;
+    const { syncfs } = options;
+    if (syncfs) {
+      this.groupCommit = new GroupCommit(async () => {
+        // The root's own descriptor, opened per sync: the server holds none between them.
+        const fd = fs.openSync(root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        try {
+          await syncfs(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
+    }
   }
 
   async claim(): Promise<void> {
@@ -367,7 +392,8 @@ export class FileSystemStorage implements CacheStorage {
 
   /**
    * Streams the body into <root>/.tmp/, WRITE_BATCH_BYTES per write (with write-behind, see
-   * WRITE_BEHIND_BYTES), then commits it: fdatasync, and a link into place. Calls `written` once
+   * WRITE_BEHIND_BYTES), then commits it: fdatasync (or the group commit's sync, with `syncfs`),
+   * and a link into place. Calls `written` once
    * every byte is written and the key is not stored yet, before the commit: the server answers
    * then. Until the commit ends, a GET, an existence check or a PUT of the key in this process
    * waits for it (see `committing`), so the process reads its own writes. Folders are only made
@@ -398,11 +424,11 @@ export class FileSystemStorage implements CacheStorage {
     try {
       let fd: number;
       try {
-        fd = fs.openSync(tmp, 'wx');
+        fd = await this.create(tmp);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         fs.mkdirSync(dirname(tmp), { recursive: true });
-        fd = fs.openSync(tmp, 'wx');
+        fd = await this.create(tmp);
       }
       // The write and the write-behind fdatasync in flight, if any, and the first failure of
       // either: that failure is the upload's failure.
@@ -480,11 +506,13 @@ export class FileSystemStorage implements CacheStorage {
         fs.closeSync(fd);
         return 'exists';
       }
-      const commit: Promise<'stored' | 'exists'> = this.commit(fd, flushing, () => failure, tmp, final).finally(() => {
-        this.removeUpload(tmp);
-        this.uploading.delete(tmpName);
-        this.committing.delete(key);
-      });
+      const commit: Promise<'stored' | 'exists'> = this.commit(fd, flushing, () => failure, tmp, final).finally(
+        async () => {
+          this.committing.delete(key);
+          await this.removeUpload(tmp);
+          this.uploading.delete(tmpName);
+        },
+      );
       // Waiters only wait: the failure is this call's.
       this.committing.set(
         key,
@@ -498,7 +526,7 @@ export class FileSystemStorage implements CacheStorage {
       return await commit;
     } finally {
       if (!handedOver) {
-        this.removeUpload(tmp);
+        await this.removeUpload(tmp);
         this.uploading.delete(tmpName);
       }
     }
@@ -520,7 +548,7 @@ export class FileSystemStorage implements CacheStorage {
       await flushing;
       const failed = failure();
       if (failed) throw failed;
-      await datasync(fd);
+      await (this.groupCommit ? this.groupCommit.flush(() => datasync(fd)) : datasync(fd));
     } finally {
       await flushing;
       fs.closeSync(fd);
@@ -547,10 +575,22 @@ export class FileSystemStorage implements CacheStorage {
     await Promise.all(this.committing.values());
   }
 
-  /** Removes an upload's temporary name (gone already when the open failed). */
-  private removeUpload(tmp: string): void {
+  /**
+   * Creates an upload's temporary file. On the event loop (a trip through the thread pool costs
+   * more than the call), except under group commit: while a syncfs runs, creating or removing a
+   * name in <root>/.tmp/ waits for it (the folder's block is being written), 200-240 us on average
+   * and up to 11 ms at 16 clients' 1 MiB PUTs, against 20-30 us with fdatasync (`perf trace -s`).
+   */
+  private create(tmp: string): Promise<number> | number {
+    if (!this.groupCommit?.busy) return fs.openSync(tmp, 'wx');
+    return new Promise((resolve, reject) => fs.open(tmp, 'wx', (error, fd) => (error ? reject(error) : resolve(fd))));
+  }
+
+  /** Removes an upload's temporary name (gone already when the open failed); see `create` for where. */
+  private async removeUpload(tmp: string): Promise<void> {
     try {
-      fs.unlinkSync(tmp);
+      if (this.groupCommit?.busy) await unlink(tmp);
+      else fs.unlinkSync(tmp);
     } catch {
       // ENOENT: nothing to remove. Anything else is left to the sweep of abandoned uploads.
     }
