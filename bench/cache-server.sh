@@ -9,7 +9,8 @@
 # (which goes first alternates from round to round and from cell to cell), each for --seconds of
 # closed-loop load from bench/cache-server-load.mjs
 # (keep-alive connections, one per client; transfers still running at the deadline are cut and
-# their bytes so far counted, so 64 clients x 500 MiB take --seconds, not 32 GB of traffic).
+# their bytes so far counted, so 64 clients x 500 MiB take --seconds, not 32 GB of traffic; a
+# PUT's bytes count once the server has read them, not while they wait in the sockets' queues).
 # Like for like on 2 cores: the cache server (one Node process) and nginx (one worker) are pinned
 # to core 0 in turn, the load generator to core 1 (taskset). Both store under one temp folder on
 # the same disk: nginx serves the cache server's own entry files, and writes its PUTs beside them.
@@ -21,11 +22,16 @@
 # artifact size, warmed up by a second of that size's GETs and PUTs, so a size's peak is its own.
 # Prints a table with each side's median throughput over the rounds, the ratio of the medians
 # cache-server/nginx and the range of the rounds' own ratios (this machine is shared: one round
-# decides nothing). Goals: median throughput >= 0.8x nginx's in every cell; memory flat in
-# artifact size (peak RSS, the highest of the rounds, at the largest size within 1.5x of the
-# smallest, for the same client count). Exits 1 when a request fails; a missed goal is reported,
-# not fatal.
-# nginx and taskset are the ones tools/scripts/tool.mjs finds (`npm run setup` installs nginx).
+# decides nothing), each side's peak memory, and each side's CPU time per GiB moved (median; the
+# whole process, every thread, during the load): where both are held back by something else, the
+# disk or the memory, the CPU per GiB still shows which one does more work for the same bytes.
+# Goals: median throughput >= 0.8x nginx's in every cell; memory flat in artifact size (peak RSS,
+# the highest of the rounds, at the largest size within 1.5x of the smallest, for the same client
+# count). Exits 1 when a request fails; a missed goal is reported, not fatal.
+# After every PUT run the bench waits for the memory its deleted files held to go back to the
+# hypervisor, so that every PUT run starts from the same memory (see settle below).
+# nginx, taskset and ss are the ones tools/scripts/tool.mjs finds (`npm run setup` installs nginx
+# and iproute2).
 set -euo pipefail
 
 sizes="1 50 500"
@@ -38,7 +44,7 @@ while [ $# -gt 0 ]; do
     --clients) client_counts=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "bench/cache-server.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +54,7 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 nginx=$(node "$root/tools/scripts/tool.mjs" nginx) || exit 1
 taskset=$(node "$root/tools/scripts/tool.mjs" taskset) || exit 1
+ss=$(node "$root/tools/scripts/tool.mjs" ss) || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cache-server.XXXXXX")
 server_pid=
 nginx_pid=
@@ -148,8 +155,33 @@ done
 
 peak_reset() { echo 5 > "/proc/$1/clear_refs"; }
 peak_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+# CPU time of the whole process (every thread) so far, in clock ticks: utime + stime, the 14th
+# and 15th fields of /proc/<pid>/stat (counted after the command name, which may hold spaces).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+clock_ticks=$(getconf CLK_TCK)
 
-# run <server|nginx> <GET|PUT> <size> <clients>: prints "<MiB/s> <peak MiB>"
+# settle: after a PUT run has deleted its files, wait for the guest to hand their freed memory
+# back to the hypervisor, so the next run starts from the same memory as every other. On a VM with
+# free page reporting (virtio-balloon; this machine's kernel counts it in reported_kib), memory
+# freed a moment ago is still backed by the host and fresh memory is not: a loop writing 3000 MiB
+# of new files took 0.85 s right after 3000 MiB of files were deleted, and ran at 390 MiB/s after
+# its first 0.9-1.1 GiB once the host had taken the freed memory back (passes 2.1 s apart, of
+# 100-700 MiB each, for 10 s or more). Without this wait each PUT run wrote into what the run
+# before it had just freed: a head start of up to 3 GiB for whichever side ran second. Waits until
+# no pass for 2.5 s, at most 20 s; returns at once where the kernel has no such counter.
+settle() {
+  local counter=/sys/module/page_reporting/parameters/reported_kib last now stable=0
+  [ -r "$counter" ] || return 0
+  last=$(cat "$counter")
+  for _ in $(seq 1 80); do
+    sleep 0.25
+    now=$(cat "$counter")
+    if [ "$now" = "$last" ]; then stable=$((stable + 1)); else stable=0; last=$now; fi
+    [ "$stable" -ge 10 ] && return 0
+  done
+}
+
+# run <server|nginx> <GET|PUT> <size> <clients>: prints "<MiB/s> <peak MiB> <CPU s per GiB>"
 run() {
   local target=$1 method=$2 size=$3 clients=$4 run_seconds=${5:-$seconds} pid url args=()
   if [ "$target" = server ]; then
@@ -160,11 +192,13 @@ run() {
     pid=$nginx_worker
     if [ "$method" = GET ]; then url="$nginx_url/main/ge/ge$size"; else url="$nginx_url/dav/"; fi
   fi
-  [ "$method" = PUT ] && args+=(--file "$work/artifact-$size.bin")
+  [ "$method" = PUT ] && args+=(--file "$work/artifact-$size.bin" --ss "$ss")
   peak_reset "$pid"
-  local result
+  local result cpu_before cpu_after
+  cpu_before=$(cpu_ticks "$pid")
   result=$("$taskset" -c 1 node "$root/bench/cache-server-load.mjs" --method "$method" --url "$url" \
     --clients "$clients" --seconds "$run_seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
+  cpu_after=$(cpu_ticks "$pid")
   local peak
   peak=$(peak_mib "$pid")
   # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up, and so
@@ -182,12 +216,14 @@ run() {
     done
     # The next cell must not pay for this one's writes: flush them to disk now.
     sync
+    settle
   fi
   # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
     const r = JSON.parse(process.argv[1]);
     if (r.failed > 0) { console.error(`bench/cache-server.sh: ${process.argv[2]} ${r.failed} failed requests: ${r.failures.join("; ")}`); process.exit(1); }
-    console.log((r.bytes / r.seconds / 1048576).toFixed(1), process.argv[3]);' "$result" "$target $method ${size}MiB x$clients" "$peak"
+    const cpu = (Number(process.argv[4]) / Number(process.argv[5])) / (r.bytes / 1073741824);
+    console.log((r.bytes / r.seconds / 1048576).toFixed(1), process.argv[3], cpu.toFixed(3));' "$result" "$target $method ${size}MiB x$clients" "$peak" "$((cpu_after - cpu_before))" "$clock_ticks"
 }
 
 rows="$work/rows.txt"
@@ -211,7 +247,7 @@ for size in $sizes; do
           n=$(run nginx "$method" "$size" "$clients"); s=$(run server "$method" "$size" "$clients")
         fi
         echo "$size $clients $method $s $n" >> "$rows"
-        say "${size} MiB x $clients $method, round $round/$rounds: cache server $s, nginx $n (MiB/s, peak MiB)"
+        say "${size} MiB x $clients $method, round $round/$rounds: cache server $s, nginx $n (MiB/s, peak MiB, CPU s/GiB)"
       done
     done
   done
@@ -224,12 +260,14 @@ node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
   const cells = new Map();
   for (const line of lines) {
-    const [size, clients, method, server, serverPeak, nginx, nginxPeak] = line.split(" ");
+    const [size, clients, method, server, serverPeak, serverCpu, nginx, nginxPeak, nginxCpu] = line.split(" ");
     const key = `${size} ${clients} ${method}`;
-    if (!cells.has(key)) cells.set(key, { size: +size, clients: +clients, method, server: [], nginx: [], serverPeak: 0, nginxPeak: 0 });
+    if (!cells.has(key)) cells.set(key, { size: +size, clients: +clients, method, server: [], nginx: [], serverCpu: [], nginxCpu: [], serverPeak: 0, nginxPeak: 0 });
     const cell = cells.get(key);
     cell.server.push(+server);
     cell.nginx.push(+nginx);
+    cell.serverCpu.push(+serverCpu);
+    cell.nginxCpu.push(+nginxCpu);
     cell.serverPeak = Math.max(cell.serverPeak, +serverPeak);
     cell.nginxPeak = Math.max(cell.nginxPeak, +nginxPeak);
   }
@@ -241,7 +279,7 @@ node -e '
   // Ratios are shown rounded down, so a ratio shown as 0.80 is one that meets 0.8.
   const down = (ratio) => (Math.floor(ratio * 100) / 100).toFixed(2);
   const pad = (text, width, left) => (left ? String(text).padEnd(width) : String(text).padStart(width));
-  console.log([pad("size", 8, 1), pad("clients", 7, 1), pad("method", 6, 1), pad("server MiB/s", 14), pad("nginx MiB/s", 14), pad("ratio", 7), pad("rounds", 11), pad("goal", 7), pad("server peak MiB", 15), pad("nginx peak", 10)].join(" "));
+  console.log([pad("size", 8, 1), pad("clients", 7, 1), pad("method", 6, 1), pad("server MiB/s", 14), pad("nginx MiB/s", 14), pad("ratio", 7), pad("rounds", 11), pad("goal", 7), pad("server peak MiB", 15), pad("nginx peak", 10), pad("CPU s/GiB server", 16), pad("nginx", 5)].join(" "));
   const worst = { GET: Infinity, PUT: Infinity };
   let met = 0;
   for (const cell of cells.values()) {
@@ -252,7 +290,7 @@ node -e '
     const range = `${down(Math.min(...each))}-${down(Math.max(...each))}`;
     worst[cell.method] = Math.min(worst[cell.method], ratio);
     if (ratio >= 0.8) met += 1;
-    console.log([pad(`${cell.size} MiB`, 8, 1), pad(cell.clients, 7, 1), pad(cell.method, 6, 1), pad(server.toFixed(1), 14), pad(nginx.toFixed(1), 14), pad(down(ratio), 7), pad(range, 11), pad(ratio >= 0.8 ? "meets" : "MISSES", 7), pad(cell.serverPeak, 15), pad(cell.nginxPeak, 10)].join(" "));
+    console.log([pad(`${cell.size} MiB`, 8, 1), pad(cell.clients, 7, 1), pad(cell.method, 6, 1), pad(server.toFixed(1), 14), pad(nginx.toFixed(1), 14), pad(down(ratio), 7), pad(range, 11), pad(ratio >= 0.8 ? "meets" : "MISSES", 7), pad(cell.serverPeak, 15), pad(cell.nginxPeak, 10), pad(median(cell.serverCpu).toFixed(2), 16), pad(median(cell.nginxCpu).toFixed(2), 5)].join(" "));
   }
   console.log(`\n${met} of ${cells.size} cells meet 0.8x; lowest median throughput ratio: GET ${down(worst.GET)}, PUT ${down(worst.PUT)} (goal >= 0.80)`);
   const bySeries = new Map();
