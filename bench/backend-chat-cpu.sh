@@ -41,6 +41,8 @@ done
 [ -n "$base_ref" ] || { echo "bench/backend-chat-cpu.sh: name the code to compare with: --base <git ref> (see --help)" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/proc-cpu.sh
+. "$root/bench/proc-cpu.sh"
 cd "$root"
 python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "bench/backend-chat-cpu.sh: $python is missing; run \`npm run setup\` first." >&2; exit 1; }
@@ -124,9 +126,8 @@ for variant in base head; do
 done
 
 cpu_s() { # pid: CPU seconds of the process and all its descendants (the server, its workers)
-  local p
-  for p in $(tree "$1"); do cat "/proc/$p/stat" 2>/dev/null; done |
-    awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.3f", t / hz }'
+  # shellcheck disable=SC2046 # one pid per word
+  cpu_seconds $(tree "$1")
 }
 
 say "the same answers from both: every labelled question, new and continued conversations"

@@ -36,6 +36,8 @@ while [ $# -gt 0 ]; do
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/proc-cpu.sh
+. "$root/bench/proc-cpu.sh"
 cd "$root"
 python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "bench/backend.sh: $python is missing; run \`npm run setup\` first." >&2; exit 1; }
@@ -89,8 +91,8 @@ start_server() { # WEB_CONCURRENCY; the log is server-<n>.log
 cpu_s() {
   local pids
   pids="$server_pid $(cat /proc/"$server_pid"/task/*/children 2>/dev/null)"
-  for pid in $pids; do cat "/proc/$pid/stat" 2>/dev/null; done |
-    awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.3f", t / hz }'
+  # shellcheck disable=SC2086 # one pid per word
+  cpu_seconds $pids
 }
 health() { # WEB_CONCURRENCY: writes "<req/s> <errors> <server CPU ms per request>" to health-<n>.txt
   local log="$work/wrk-health-$1.log" cpu0 cpu1

@@ -9,7 +9,7 @@
 // client side's Send-Q and the server side's Recv-Q of every connection to the port, as --ss
 // lists them) are taken off the count and reported as `queued`. Those queues grow with how fast a
 // server has been reading (the kernel sizes a socket's receive buffer to that, up to tcp_rmem's
-// 32 MiB here): at 64 clients x 50 MiB they held 400-700 MiB for nginx against 250-450 MiB for the
+// 32 MiB here): at 64 clients x 50 MiB they held 400-700 MiB for nginx against 240-440 MiB for the
 // cache server at the cut, counted as moved when they were not.
 //
 //   node bench/cache-server-load.mjs --method GET --url http://127.0.0.1:8080/main/ab/abcd \

@@ -52,6 +52,8 @@ done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/cache-server.sh: --rounds must be a whole number >= 1, not '$rounds'" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/proc-cpu.sh
+. "$root/bench/proc-cpu.sh"
 nginx=$(node "$root/tools/scripts/tool.mjs" nginx) || exit 1
 taskset=$(node "$root/tools/scripts/tool.mjs" taskset) || exit 1
 ss=$(node "$root/tools/scripts/tool.mjs" ss) || exit 1
@@ -155,10 +157,6 @@ done
 
 peak_reset() { echo 5 > "/proc/$1/clear_refs"; }
 peak_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
-# CPU time of the whole process (every thread) so far, in clock ticks: utime + stime, the 14th
-# and 15th fields of /proc/<pid>/stat (counted after the command name, which may hold spaces).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-clock_ticks=$(getconf CLK_TCK)
 
 # settle: after a PUT run has deleted its files, wait for the guest to hand their freed memory
 # back to the hypervisor, so the next run starts from the same memory as every other. On a VM with
@@ -195,10 +193,10 @@ run() {
   [ "$method" = PUT ] && args+=(--file "$work/artifact-$size.bin" --ss "$ss")
   peak_reset "$pid"
   local result cpu_before cpu_after
-  cpu_before=$(cpu_ticks "$pid")
+  cpu_before=$(cpu_seconds "$pid")
   result=$("$taskset" -c 1 node "$root/bench/cache-server-load.mjs" --method "$method" --url "$url" \
     --clients "$clients" --seconds "$run_seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
-  cpu_after=$(cpu_ticks "$pid")
+  cpu_after=$(cpu_seconds "$pid")
   local peak
   peak=$(peak_mib "$pid")
   # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up, and so
@@ -222,8 +220,8 @@ run() {
   node -e '
     const r = JSON.parse(process.argv[1]);
     if (r.failed > 0) { console.error(`bench/cache-server.sh: ${process.argv[2]} ${r.failed} failed requests: ${r.failures.join("; ")}`); process.exit(1); }
-    const cpu = (Number(process.argv[4]) / Number(process.argv[5])) / (r.bytes / 1073741824);
-    console.log((r.bytes / r.seconds / 1048576).toFixed(1), process.argv[3], cpu.toFixed(3));' "$result" "$target $method ${size}MiB x$clients" "$peak" "$((cpu_after - cpu_before))" "$clock_ticks"
+    const cpu = (Number(process.argv[5]) - Number(process.argv[4])) / (r.bytes / 1073741824);
+    console.log((r.bytes / r.seconds / 1048576).toFixed(1), process.argv[3], cpu.toFixed(3));' "$result" "$target $method ${size}MiB x$clients" "$peak" "$cpu_before" "$cpu_after"
 }
 
 rows="$work/rows.txt"
