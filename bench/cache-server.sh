@@ -30,6 +30,15 @@
 # count). Exits 1 when a request fails; a missed goal is reported, not fatal.
 # After every PUT run the bench waits for the memory its deleted files held to go back to the
 # hypervisor, so that every PUT run starts from the same memory (see settle below).
+# Loopback's receive work is steered to core 1, the load generator's (RPS: rps_cpus of lo's
+# receive queue, restored on exit; --steer off leaves it alone). Unsteered, a packet sent on
+# loopback is received on the sender's core or on the reader's, depending on who holds the socket
+# at that instant, and that flips from run to run: one server's 1 MiB x1 GETs, twelve 2 s runs in
+# a row, went from 971 to 1806 MiB/s and back, at 0.13-0.58 s of CPU per GiB (bimodal, for nginx
+# alike). Steered, the client's side is received on the client's core, as on a real network, and
+# each server's core does its own side's work: 900-1299 MiB/s at 0.41-0.52 s/GiB (docs/benchmarks.md).
+# Needs root (or write access to /sys/class/net/lo/queues/rx-0/rps_cpus); without it the bench
+# says so and runs unsteered.
 # nginx, taskset and ss are the ones tools/scripts/tool.mjs finds (`npm run setup` installs nginx
 # and iproute2).
 set -euo pipefail
@@ -38,18 +47,21 @@ sizes="1 50 500"
 client_counts="1 16 64"
 seconds=3
 rounds=3
+steer=on
 while [ $# -gt 0 ]; do
   case $1 in
     --sizes) sizes=$2; shift 2 ;;
     --clients) client_counts=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    --steer) steer=$2; shift 2 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "bench/cache-server.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/cache-server.sh: --rounds must be a whole number >= 1, not '$rounds'" >&2; exit 2; }
+case $steer in on|off) ;; *) echo "bench/cache-server.sh: --steer must be on or off, not '$steer'" >&2; exit 2 ;; esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/proc-cpu.sh
@@ -60,8 +72,11 @@ ss=$(node "$root/tools/scripts/tool.mjs" ss) || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cache-server.XXXXXX")
 server_pid=
 nginx_pid=
+rps=/sys/class/net/lo/queues/rx-0/rps_cpus
+rps_before=
 cleanup() {
   set +e
+  [ -n "$rps_before" ] && echo "$rps_before" > "$rps"
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
   rm -rf "$work"
@@ -69,6 +84,18 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '[bench] %s\n' "$*" >&2; }
+
+# Loopback's receive work on core 1 (see the top of this file); `steering` says what was done.
+steering="loopback receive not steered (--steer off)"
+if [ "$steer" = on ]; then
+  if [ -w "$rps" ] && rps_before=$(cat "$rps") && echo 2 > "$rps"; then
+    steering="loopback receive steered to core 1 (RPS)"
+  else
+    rps_before=
+    steering="loopback receive NOT steered: $rps is not writable (run as root)"
+    say "$steering: the 1 MiB cells' figures flip between two modes from run to run"
+  fi
+fi
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
 token=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')
@@ -252,7 +279,7 @@ for size in $sizes; do
 done
 
 echo
-echo "Cache server vs nginx, ${seconds} s per run, median of $rounds round(s) per cell, $(nproc) cores (server and nginx pinned to core 0, load to core 1)"
+echo "Cache server vs nginx, ${seconds} s per run, median of $rounds round(s) per cell, $(nproc) cores (server and nginx pinned to core 0, load to core 1; $steering)"
 # shellcheck disable=SC2016 # JavaScript, not shell
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
