@@ -3,7 +3,7 @@
 # (WebDAV PUT, dav_methods PUT) the same files from the same disk, side by side in one run:
 # GET and PUT throughput and each server's peak memory, for every artifact size and client count.
 #
-#   bash bench/cache-server.sh [--sizes "1 50 500"] [--clients "1 16 64"] [--seconds 3] [--rounds 3]
+#   bash bench/cache-server.sh [--sizes "1 50 500"] [--clients "1 16 64"] [--seconds 3] [--rounds 3] [--steer on|off]
 #
 # Sizes are MiB. Each cell runs the cache server and nginx one after the other, --rounds times
 # (which goes first alternates from round to round and from cell to cell), each for --seconds of
