@@ -64,6 +64,9 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: 'pipe',
+      // SIGTERM, not Playwright's default SIGKILL of the process group: start-backend.mjs then
+      // stops the API and removes its temporary database folder (killed, it left one per run).
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
     },
     {
       name: 'console',

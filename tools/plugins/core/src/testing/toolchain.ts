@@ -10,7 +10,8 @@ export const WORKSPACE_TOOLS: ResolveOptions = { workspaceRoot: REAL_ROOT, env: 
 
 /**
  * Resolve options for a workspace where setup never ran: the real tools/toolchain.json and uv.lock
- * (so pins and messages are the real ones), but no .venv and no .cache/bin, and no overrides.
+ * (so pins and messages are the real ones), but no .venv and no .cache/bin, and no overrides. A new
+ * temporary folder each call: the caller removes it (rmSync of its workspaceRoot).
  */
 export function bareToolsWorkspace(): ResolveOptions {
   const root = mkdtempSync(join(tmpdir(), 'nx-pipeline-no-tools-'));

@@ -1,7 +1,7 @@
 // Runs @nx-tools/nx-container's build executor in this process and exits with its result.
 // Spawned by ./nx-container.ts with one JSON argument: { project, projectRoot, options }.
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 /**
@@ -40,8 +40,22 @@ async function main() {
     nxJsonConfiguration: {},
     projectGraph: { nodes: {}, dependencies: {} },
   };
-  const result = await (build.default ?? build)(options, context);
-  process.exitCode = result && result.success ? 0 : 1;
+  try {
+    const result = await (build.default ?? build)(options, context);
+    process.exitCode = result && result.success ? 0 : 1;
+  } finally {
+    await removeToolsTmpDir();
+  }
+}
+
+/**
+ * @nx-tools/core (7.3.0) writes the build's metadata files (bake definitions, labels, tags) into a
+ * folder of its own under the system's temporary folder and never removes it: one left behind per
+ * build. Its tmpDir() gives that folder (making it when the build made none); removed here.
+ */
+async function removeToolsTmpDir() {
+  const { tmpDir } = await import('@nx-tools/core');
+  rmSync(tmpDir(), { recursive: true, force: true });
 }
 
 main().catch((error) => {

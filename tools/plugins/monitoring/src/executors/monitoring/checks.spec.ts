@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertCoverage, checksFor, routeTestArgs } from './checks';
@@ -41,21 +41,26 @@ describe('monitoring checks', () => {
   });
 
   it('counts an alert as covered only when a test sees it fire and one sees it stay quiet', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'monitoring-coverage-')), 'a.yml');
-    writeFileSync(
-      file,
-      [
-        'tests:',
-        '  - alert_rule_test:',
-        '      - { alertname: A, exp_alerts: [{ exp_labels: { severity: critical } }] }',
-        '      - { alertname: A, exp_alerts: [] }',
-        '      - { alertname: B, exp_alerts: [{ exp_labels: {} }] }',
-      ].join('\n'),
-    );
-    expect(alertCoverage([file], ['A', 'B', 'C'])).toEqual({
-      covered: ['A'],
-      missing: ['B (no case where it stays quiet)', 'C (no case where it fires, no case where it stays quiet)'],
-      percent: (1 / 3) * 100,
-    });
+    const folder = mkdtempSync(join(tmpdir(), 'monitoring-coverage-'));
+    const file = join(folder, 'a.yml');
+    try {
+      writeFileSync(
+        file,
+        [
+          'tests:',
+          '  - alert_rule_test:',
+          '      - { alertname: A, exp_alerts: [{ exp_labels: { severity: critical } }] }',
+          '      - { alertname: A, exp_alerts: [] }',
+          '      - { alertname: B, exp_alerts: [{ exp_labels: {} }] }',
+        ].join('\n'),
+      );
+      expect(alertCoverage([file], ['A', 'B', 'C'])).toEqual({
+        covered: ['A'],
+        missing: ['B (no case where it stays quiet)', 'C (no case where it fires, no case where it stays quiet)'],
+        percent: (1 / 3) * 100,
+      });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -66,12 +66,16 @@ describe('zizmor adapter', () => {
 
   it('fails with the fix when setup has not installed it (never "passed", never a zizmor from PATH)', async () => {
     const bare = { ...context, tools: bareToolsWorkspace() };
-    expect(() => zizmor.invocation(bare)).toThrow(ToolError);
-    const run = await runScanner(zizmor, bare, () => undefined);
-    expect(run.status).toBe('failed');
-    expect(run.reason).toMatch(
-      /zizmor is not installed: .*tools\/scripts\/setup\.d\/30-scanners\.sh installs zizmor 1\.32\.0 into \.cache\/bin/,
-    );
+    try {
+      expect(() => zizmor.invocation(bare)).toThrow(ToolError);
+      const run = await runScanner(zizmor, bare, () => undefined);
+      expect(run.status).toBe('failed');
+      expect(run.reason).toMatch(
+        /zizmor is not installed: .*tools\/scripts\/setup\.d\/30-scanners\.sh installs zizmor 1\.32\.0 into \.cache\/bin/,
+      );
+    } finally {
+      rmSync(bare.tools.workspaceRoot, { recursive: true, force: true });
+    }
   });
 
   it('maps SARIF results to findings: zizmor severity, short rule id, workspace-relative file, a fingerprint that ignores the line', () => {

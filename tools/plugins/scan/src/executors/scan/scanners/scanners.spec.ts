@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@customercare/nx-core/testing';
 import { bareToolsWorkspace, WORKSPACE_TOOLS } from '@customercare/nx-core/testing';
@@ -47,6 +48,7 @@ const findingsOf = (parsed: ReturnType<typeof bandit.parse>) => {
 
 describe('scanner adapters: a tool setup installs that is missing fails the scan, with the fix', () => {
   const bare = { ...context, tools: { ...bareToolsWorkspace(), venv: '/nonexistent/.venv' } };
+  afterAll(() => rmSync(bare.tools.workspaceRoot, { recursive: true, force: true }));
 
   it.each([
     [bandit, /bandit is not installed: .*Run `npm run setup` \(it syncs \.venv from uv\.lock, which locks bandit\)/],
