@@ -48,7 +48,7 @@ describe('S3 storage (s3rver on 127.0.0.1)', () => {
     server = await startTestServer([], storage);
   });
   afterAll(async () => {
-    await server.close();
+    await server.stop();
     await s3.close();
     await rm(s3dir, { recursive: true, force: true });
   });
