@@ -290,7 +290,8 @@ run() {
     const cpu = (Number(process.argv[5]) - Number(process.argv[4])) / (r.bytes / 1073741824);
     const mib = r.bytes / 1048576;
     const [before, after] = [process.argv[7], process.argv[8]];
-    const written = before && after && r.bytes > 0 ? (((after - before) * 512) / r.bytes * 100).toFixed(0) : "-";
+    const put = process.argv[2].includes(" PUT ");
+    const written = put && before && after && r.bytes > 0 ? (((after - before) * 512) / r.bytes * 100).toFixed(0) : "-";
     console.log((mib / r.seconds).toFixed(1), process.argv[3], cpu.toFixed(3), (mib / (r.seconds + Number(process.argv[6]))).toFixed(1), written);' \
     "$result" "$target $method ${size}MiB x$clients" "$peak" "$cpu_before" "$cpu_after" "$durable_wait" "$written_before" "$written_after"
 }
@@ -316,7 +317,7 @@ for size in $sizes; do
           n=$(run nginx "$method" "$size" "$clients"); s=$(run server "$method" "$size" "$clients")
         fi
         echo "$size $clients $method $s $n" >> "$rows"
-        say "${size} MiB x $clients $method, round $round/$rounds: cache server $s, nginx $n (MiB/s, peak MiB, CPU s/GiB)"
+        say "${size} MiB x $clients $method, round $round/$rounds: cache server $s, nginx $n (MiB/s, peak MiB, CPU s/GiB, durable MiB/s, % on disk)"
       done
     done
   done
