@@ -223,23 +223,22 @@ disk_written() {
 }
 
 # on_disk <server|nginx>, right after a PUT run: waits until every byte that side accepted is on
-# the disk and prints the seconds that took. The same for both: the side's own work first (the
-# cache server's commits of the uploads it answered: its .tmp folder empties once each is
-# fdatasynced or group-committed and linked; nginx has none), then syncfs(2) of the file system
-# both store on (`sync -f`). The PUT's "durable" throughput is its bytes over the run's seconds
+# the disk and prints the seconds that took. The same for both: first the side's own uploads end,
+# each stored or removed (its temporary folder empties: the cache server's .tmp once each upload
+# is committed and linked, or cut and removed; nginx's client_body_temp_path once each body is
+# renamed into place or dropped), then syncfs(2) of the file system both store on (`sync -f`). The PUT's "durable" throughput is its bytes over the run's seconds
 # plus this wait. Why it is the PUT goal's measure: nginx never syncs, and in a 3 s run its bytes
 # stay in the page cache (below vm.dirty_background_ratio), so its accepted throughput is the
 # page cache's speed, not the disk's: /sys/block/<disk>/stat counted 0 MiB written by one client's
 # 1 MiB PUTs through nginx (1.46-1.49 GiB accepted per run), while the cache server wrote every
 # byte it accepted (docs/benchmarks.md).
 on_disk() {
-  local started=$EPOCHREALTIME
-  if [ "$1" = server ]; then
-    for _ in $(seq 1 2000); do
-      [ -z "$(ls -A "$work/store/.tmp" 2>/dev/null)" ] && break
-      sleep 0.01
-    done
-  fi
+  local started=$EPOCHREALTIME uploads="$work/nginx-tmp/body"
+  [ "$1" = server ] && uploads="$work/store/.tmp"
+  for _ in $(seq 1 2000); do
+    [ -z "$(ls -A "$uploads" 2>/dev/null)" ] && break
+    sleep 0.01
+  done
   sync -f "$work"
   awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
 }
