@@ -6,8 +6,8 @@
  * (fdatasync) instead: a sync of the file system costs a lone upload more.
  *
  * What it changes is where the work runs. fdatasync(2) writes the file's dirty pages back in the
- * calling thread; syncfs(2) hands them to the kernel's writeback workers and waits, as nginx's
- * files are written back (it never syncs). With the server pinned to one core, 1 MiB PUTs at 16
+ * calling thread; syncfs(2) hands them to the kernel's writeback workers and waits (nginx never
+ * syncs and leaves its files to those workers). With the server pinned to one core, 1 MiB PUTs at 16
  * and 64 clients took 1.16-1.18 s of its CPU per GiB instead of 1.5 (nginx 1.06-1.10), and went
  * from 0.75x to 0.91x and from 0.74x to 0.90x nginx's throughput (docs/benchmarks.md). The price:
  * a sync also writes back what other processes dirtied on the same file system, so on one shared
