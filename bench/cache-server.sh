@@ -31,9 +31,9 @@
 # moved (median; the whole process, every thread, during the load): where both are held back by
 # something else, the disk or the memory, the CPU per GiB still shows which one does more work for
 # the same bytes (nginx's writeback, done later by the kernel, is not in its figure).
-# Goals: median throughput (a PUT's durable one) >= 0.8x nginx's in every cell; memory flat in artifact size (peak RSS,
-# the highest of the rounds, at the largest size within 1.5x of the smallest, for the same client
-# count). Exits 1 when a request fails; a missed goal is reported, not fatal.
+# Goals: median throughput (a PUT's durable one) >= 0.8x nginx's in every cell; memory flat in
+# artifact size (peak RSS, the highest of the rounds, at the largest size within 1.5x of the
+# smallest, for the same client count). Exits 1 when a request fails; a missed goal is reported, not fatal.
 # After every PUT run the bench waits for the memory its deleted files held to go back to the
 # hypervisor, so that every PUT run starts from the same memory (see settle below).
 # Loopback's receive work is steered to core 1, the load generator's (RPS: rps_cpus of lo's
@@ -212,13 +212,15 @@ settle() {
   done
 }
 
-# disk_written: sectors written so far by the block device holding $work (its /sys/class/block
-# stat, field 7), or nothing where there is none (tmpfs, overlay): the % written column shows -.
+# The /sys/class/block stat file of the block device holding $work, or none (tmpfs, overlay).
+disk_stat=$(df --output=source "$work" 2>/dev/null | tail -n 1) || disk_stat=
+disk_stat=/sys/class/block/${disk_stat#/dev/}/stat
+[ -r "$disk_stat" ] || disk_stat=
+
+# disk_written <GET|PUT>: for a PUT, sectors written so far by that device (field 7 of its stat);
+# nothing for a GET or without the device: the run's % written is then -.
 disk_written() {
-  local device
-  device=$(df --output=source "$work" 2>/dev/null | tail -n 1)
-  device=${device#/dev/}
-  [ -n "$device" ] && [ -r "/sys/class/block/$device/stat" ] && awk '{ print $7 }' "/sys/class/block/$device/stat"
+  [ "$1" = PUT ] && [ -n "$disk_stat" ] && awk '{ print $7 }' "$disk_stat"
   return 0
 }
 
@@ -226,12 +228,13 @@ disk_written() {
 # the disk and prints the seconds that took. The same for both: first the side's own uploads end,
 # each stored or removed (its temporary folder empties: the cache server's .tmp once each upload
 # is committed and linked, or cut and removed; nginx's client_body_temp_path once each body is
-# renamed into place or dropped), then syncfs(2) of the file system both store on (`sync -f`). The PUT's "durable" throughput is its bytes over the run's seconds
-# plus this wait. Why it is the PUT goal's measure: nginx never syncs, and in a 3 s run its bytes
-# stay in the page cache (below vm.dirty_background_ratio), so its accepted throughput is the
-# page cache's speed, not the disk's: /sys/block/<disk>/stat counted 0 MiB written by one client's
-# 1 MiB PUTs through nginx (1.46-1.49 GiB accepted per run), while the cache server wrote every
-# byte it accepted (docs/benchmarks.md).
+# renamed into place or dropped), then syncfs(2) of the file system both store on (`sync -f`).
+# The PUT's "durable" throughput is its bytes over the run's seconds plus this wait. Why it is the
+# PUT goal's measure: nginx never syncs, and in a 3 s run its bytes stay in the page cache (below
+# vm.dirty_background_ratio), so its accepted throughput is the page cache's speed, not the
+# disk's: /sys/block/<disk>/stat counted 0 MiB written by one client's 1 MiB PUTs through nginx
+# (1.46-1.49 GiB accepted per run), while the cache server wrote every byte it accepted
+# (docs/benchmarks.md).
 on_disk() {
   local started=$EPOCHREALTIME uploads="$work/nginx-tmp/body"
   [ "$1" = server ] && uploads="$work/store/.tmp"
@@ -261,17 +264,18 @@ run() {
   local result cpu_before cpu_after
   cpu_before=$(cpu_seconds "$pid")
   local written_before
-  written_before=$(disk_written)
+  written_before=$(disk_written "$method")
   result=$("$taskset" -c 1 node "$root/bench/cache-server-load.mjs" --method "$method" --url "$url" \
     --clients "$clients" --seconds "$run_seconds" --size "$((size * 1024 * 1024))" "${args[@]}")
   cpu_after=$(cpu_seconds "$pid")
   local peak durable_wait=0 written_after
-  written_after=$(disk_written)
+  written_after=$(disk_written "$method")
   peak=$(peak_mib "$pid")
   # PUTs leave files (and cut uploads) behind: drop them so the disk does not fill up, and so
   # the next run's PUTs of the same names are new. The cache server answers a PUT before it links
   # the entry (docs/remote-cache.md), and removes an upload's temporary file once it is linked or
-  # cut: wait for its .tmp folder to empty first, or a late link would leave an entry behind.
+  # cut: on_disk waits for its .tmp folder to empty first, or a late link would leave an entry
+  # behind.
   if [ "$method" = PUT ]; then
     durable_wait=$(on_disk "$target")
     for _ in $(seq 1 20); do
@@ -289,8 +293,7 @@ run() {
     const cpu = (Number(process.argv[5]) - Number(process.argv[4])) / (r.bytes / 1073741824);
     const mib = r.bytes / 1048576;
     const [before, after] = [process.argv[7], process.argv[8]];
-    const put = process.argv[2].includes(" PUT ");
-    const written = put && before && after && r.bytes > 0 ? (((after - before) * 512) / r.bytes * 100).toFixed(0) : "-";
+    const written = before && after && r.bytes > 0 ? (((after - before) * 512) / r.bytes * 100).toFixed(0) : "-";
     console.log((mib / r.seconds).toFixed(1), process.argv[3], cpu.toFixed(3), (mib / (r.seconds + Number(process.argv[6]))).toFixed(1), written);' \
     "$result" "$target $method ${size}MiB x$clients" "$peak" "$cpu_before" "$cpu_after" "$durable_wait" "$written_before" "$written_after"
 }
